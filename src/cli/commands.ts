@@ -1,0 +1,9 @@
+/** The registry of CLI commands: one line per command file (each exports `register(program)`). */
+import type { Command } from "commander";
+import { register as tour } from "./tour";
+
+export type Register = (program: Command) => void;
+
+export const commands: Register[] = [
+  tour,
+];
