@@ -7,3 +7,4 @@
 export { version } from "./version";
 export { Rng, hashSeed } from "./rng";
 export type { RngState } from "./rng";
+export * as envs from "./envs";

@@ -1,0 +1,19 @@
+/**
+ * `virel.envs`: Gymnasium-exact continuous-control environments.
+ *
+ * ```ts
+ * const env = await envs.make("Pendulum-v1");
+ * let { obs } = env.reset({ seed: 0 });
+ * const { obs: next, reward, terminated, truncated } = env.step([0.5]);
+ * ```
+ */
+export type { Box, Env, Frame, Info, MakeOptions, ResetOptions, ResetResult, StepResult } from "./types";
+export { ids, make, spec, register, unregister } from "./registry";
+export type { EnvSpec, EnvRegistration } from "./registry";
+export { EnvBase, checkOptionKeys, checkVector, checkSeed, checkMaxEpisodeSteps, numberOption, COMMON_OPTION_KEYS } from "./base";
+export type { EnvBaseSpec, ModelStep, StatePart } from "./base";
+export { box, boxSize, boxContains, sampleBox, clipToBox, copyBox } from "./spaces";
+export { svgFrame, animatedSvg, arrow, arcArrow, num, escapeXml } from "./render";
+export type { AnimationOptions } from "./render";
+export { PendulumEnv, PENDULUM, angleNormalize, pyMod } from "./classic/pendulum";
+export { MountainCarContinuousEnv, MOUNTAIN_CAR, mountainHeight } from "./classic/mountain-car";
