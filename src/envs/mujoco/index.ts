@@ -1,16 +1,48 @@
 /**
- * CONTRACT (owned by the MuJoCo work; this temporary body is replaced there): the MuJoCo v5 task ids and an
- * async factory the env registry calls.
+ * The Gymnasium v5 MuJoCo tasks on DeepMind's WebAssembly MuJoCo (`@mujoco/mujoco` 3.14).
+ *
+ * CONTRACT with the env registry: `MUJOCO_IDS` and `makeMujoco(id, options)`. Options are Gymnasium v5's keyword
+ * arguments (`ctrl_cost_weight`, `healthy_z_range`, `reset_noise_scale`, …, plus `frame_skip`), `model` (the
+ * parameters of the task's typed model builder, e.g. `{ bthighLength: 0.4 }` for HalfCheetah) or `xml` (MJCF
+ * text replacing the model), and the common `maxEpisodeSteps` / `seed`.
  */
 import type { Env, MakeOptions } from "../types";
+import type { AnyTask } from "./task";
+import { INVERTED_PENDULUM_TASK } from "./tasks/invertedPendulum";
+import { HALF_CHEETAH_TASK } from "./tasks/halfCheetah";
 
 export const MUJOCO_IDS = [
   "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5", "Swimmer-v5",
   "InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5",
 ] as const;
 
-/** Create a MuJoCo task (loads @mujoco/mujoco lazily). */
+/** One of the MuJoCo task ids. */
+export type MujocoId = (typeof MUJOCO_IDS)[number];
+
+const TASKS: ReadonlyMap<string, AnyTask> = new Map(
+  [INVERTED_PENDULUM_TASK, HALF_CHEETAH_TASK].map((t) => [t.id, t]),
+);
+
+/** Create a MuJoCo task (loads @mujoco/mujoco lazily, once per process). */
 export async function makeMujoco(id: string, options: MakeOptions = {}): Promise<Env> {
-  void options;
-  throw new Error(`${id}: the MuJoCo tasks are not built yet`);
+  const task = TASKS.get(id);
+  if (task === undefined) {
+    throw new Error(`unknown MuJoCo task id "${id}"; known ids: ${[...TASKS.keys()].join(", ")}`);
+  }
+  return task.make(options);
 }
+
+/** The Gymnasium v5 keyword-argument defaults of a task (what `makeMujoco` options override). */
+export function mujocoDefaults(id: string): Readonly<Record<string, unknown>> {
+  const task = TASKS.get(id);
+  if (task === undefined) throw new Error(`unknown MuJoCo task id "${id}"; known ids: ${[...TASKS.keys()].join(", ")}`);
+  return { ...task.defaults, frame_skip: task.frameSkip };
+}
+
+export { loadMujoco } from "./loader";
+export type { MujocoModule, MjModelView, MjDataView } from "./loader";
+export { MujocoEnv, type MujocoContext } from "./env";
+export { renderMujoco, type RenderOptions } from "./render";
+export * from "./models";
+export { InvertedPendulumEnv, INVERTED_PENDULUM_KWARGS, type InvertedPendulumKwargs } from "./tasks/invertedPendulum";
+export { HalfCheetahEnv, HALF_CHEETAH_KWARGS, type HalfCheetahKwargs } from "./tasks/halfCheetah";
