@@ -1,6 +1,27 @@
 /**
- * CONTRACT (owned by the native-kernels work; this temporary body is replaced there): registers the optional
- * native CBLAS matmul kernels on the tfjs wasm backend. Call after `tf.setBackend("wasm")` is ready.
+ * The optional native CBLAS matmul kernels for the tfjs wasm backend.
+ *
+ * `installNativeKernels()` loads the N-API addon built at install time (native/, scripts/build-native.mjs) and
+ * registers it as the wasm backend's BatchMatMul and _FusedMatMul kernels; the stock kernels stay referenced
+ * and serve whatever the native path does not cover. When the addon is missing (no CBLAS at install time, a
+ * failed build) or `VIREL_NATIVE=0` is set, the pure wasm path runs — with the stock _FusedMatMul's bias bug
+ * corrected (native-fixes.ts).
+ *
+ * Env: `VIREL_NATIVE=0` forces the pure wasm path; `VIREL_BLAS_THREADS=n` sets the BLAS thread count
+ * (default 1: the products here are small, and one thread is what the PyTorch peer is measured with).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { makeBatchMatMul, makeFusedMatMul, nativeCounters } from "./native-kernels";
+import type { BlasAddon } from "./native-kernels";
+import { makeFixedFusedMatMul } from "./native-fixes";
+
+export { nativeCounters } from "./native-kernels";
+
+/**
+ * CONTRACT: registers the optional native CBLAS matmul kernels on the tfjs wasm backend. Call after
+ * `tf.setBackend("wasm")` is ready (src/engine/backend.ts does).
  */
 export interface NativeStatus {
   /** True when the native BatchMatMul/_FusedMatMul kernels are registered and in use. */
@@ -11,6 +32,179 @@ export interface NativeStatus {
   library?: string;
 }
 
-export function installNativeKernels(): NativeStatus {
-  return { loaded: false, reason: "native kernels are not built yet" };
+/** The kernels the addon replaces on the 'wasm' backend. */
+export const NATIVE_KERNELS = ["BatchMatMul", "_FusedMatMul"] as const;
+
+/** Where the install-time build puts the addon, relative to the package root. */
+export const ADDON_RELATIVE_PATH = join("native", "build", "Release", "virel_blas.node");
+
+/** How to get the native kernels when they are missing (printed by `virel doctor`). */
+export const NATIVE_FIX =
+  "install a CBLAS (Debian/Ubuntu: `apt-get install libopenblas-dev`; macOS: Xcode command line tools), " +
+  "then rebuild with `node scripts/build-native.mjs` (or `npm rebuild virel`)";
+
+interface Installed {
+  /** The original stock kernel configs, restored by uninstallNativeKernels(). */
+  stock: Map<string, tf.KernelConfig>;
+  /** The addon, when the native kernels are registered. */
+  addon: BlasAddon | null;
+  /** What was asked for (native kernels or the pure wasm path). */
+  wantNative: boolean;
+  status: NativeStatus;
+}
+
+let installed: Installed | null = null;
+let lastStatus: NativeStatus | null = null;
+
+/** The package root: this file is src/engine/native.ts, compiled to dist/src/engine/native.js. */
+function packageRoot(): string {
+  for (const up of [join(__dirname, "..", ".."), join(__dirname, "..", "..", "..")]) {
+    if (existsSync(join(up, "package.json")) && existsSync(join(up, "native"))) return up;
+  }
+  return join(__dirname, "..", "..", "..");
+}
+
+/** Absolute path of the built addon (which may not exist). */
+export function addonPath(): string {
+  return join(packageRoot(), ADDON_RELATIVE_PATH);
+}
+
+/** Loads the addon, or returns why it cannot be loaded. */
+export function loadAddon(): { addon: BlasAddon } | { reason: string } {
+  const path = addonPath();
+  if (!existsSync(path)) return { reason: `the native addon is not built (${path} is missing)` };
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const addon = require(path) as BlasAddon;
+    if (typeof addon.sgemm !== "function" || typeof addon.info !== "function") {
+      return { reason: `${path} is not the virel_blas addon` };
+    }
+    return { addon };
+  } catch (err) {
+    return { reason: `the native addon does not load: ${(err as Error).message.split("\n")[0]}` };
+  }
+}
+
+/** BLAS threads from VIREL_BLAS_THREADS (default 1); throws on a bad value. */
+function blasThreads(): number {
+  const raw = process.env.VIREL_BLAS_THREADS;
+  if (raw === undefined || raw === "") return 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`VIREL_BLAS_THREADS must be a positive integer, got ${raw}`);
+  return n;
+}
+
+/** The status of the last installNativeKernels() call. */
+export function nativeStatus(): NativeStatus {
+  if (lastStatus) return { ...lastStatus };
+  if (process.env.VIREL_NATIVE === "0") return { loaded: false, reason: "disabled by VIREL_NATIVE=0" };
+  return { loaded: false, reason: "not installed (installNativeKernels() has not run)" };
+}
+
+/** Options of installNativeKernels(). */
+export interface NativeOptions {
+  /** Use the native kernels when they load (default true; `VIREL_NATIVE=0` always wins and forces false). */
+  native?: boolean;
+}
+
+function register(name: string, like: tf.KernelConfig, kernelFunc: tf.KernelFunc): void {
+  tf.unregisterKernel(name, "wasm");
+  tf.registerKernel({
+    kernelName: name,
+    backendName: "wasm",
+    // The stock setup (its cwrap of the wasm function) must still run if the backend initialises later.
+    setupFunc: like.setupFunc,
+    disposeFunc: like.disposeFunc,
+    kernelFunc,
+  });
+}
+
+/**
+ * Registers the wasm backend's matmul kernels: the native BatchMatMul/_FusedMatMul when the addon loads (and
+ * `VIREL_NATIVE` is not 0), and on every path the corrected _FusedMatMul of native-fixes.ts for what runs on
+ * stock wasm. Idempotent; a second call with other options switches paths. Returns whether the native kernels
+ * are in use and, if not, why. When the wasm backend is active it also checks one small product against its
+ * closed form and backs out of the native kernels if the addon disagrees.
+ */
+export function installNativeKernels(options: NativeOptions = {}): NativeStatus {
+  const envOff = process.env.VIREL_NATIVE === "0";
+  const wantNative = !envOff && options.native !== false;
+  if (installed && installed.wantNative === wantNative) return { ...installed.status };
+  uninstallNativeKernels();
+  const stock = new Map<string, tf.KernelConfig>();
+  for (const name of NATIVE_KERNELS) {
+    const config = tf.getKernel(name, "wasm");
+    if (!config) {
+      lastStatus = {
+        loaded: false,
+        reason: `the wasm backend has no stock ${name} kernel to replace (import @tensorflow/tfjs-backend-wasm first)`,
+      };
+      return { ...lastStatus };
+    }
+    stock.set(name, config);
+  }
+  const stockMatMul = stock.get("BatchMatMul") as tf.KernelConfig;
+  const stockFused = stock.get("_FusedMatMul") as tf.KernelConfig;
+  const fixedFused = makeFixedFusedMatMul(stockFused.kernelFunc);
+  const pureWasm = (reason: string): NativeStatus => {
+    register("_FusedMatMul", stockFused, fixedFused);
+    installed = { stock, addon: null, wantNative, status: { loaded: false, reason } };
+    lastStatus = installed.status;
+    return { ...lastStatus };
+  };
+  if (!wantNative) return pureWasm(offReason(envOff));
+  const threads = blasThreads();
+  const loadedAddon = loadAddon();
+  if ("reason" in loadedAddon) return pureWasm(loadedAddon.reason);
+  const { addon } = loadedAddon;
+  addon.setThreads(threads);
+  register("BatchMatMul", stockMatMul, makeBatchMatMul(addon, stockMatMul.kernelFunc));
+  register("_FusedMatMul", stockFused, makeFusedMatMul(addon, fixedFused));
+  const info = addon.info();
+  installed = { stock, addon, wantNative, status: { loaded: true, library: info.library } };
+  lastStatus = installed.status;
+  const problem = selfCheck();
+  if (problem) {
+    uninstallNativeKernels();
+    const status = pureWasm(problem);
+    lastStatus = { ...status, library: info.library };
+    return { ...lastStatus };
+  }
+  return { ...installed.status };
+}
+
+function offReason(envOff: boolean): string {
+  return envOff ? "disabled by VIREL_NATIVE=0" : "disabled by installNativeKernels({ native: false })";
+}
+
+/** Restores the original stock wasm kernels (no native kernels, no fix): for side-by-side tests and benchmarks. */
+export function uninstallNativeKernels(): void {
+  if (!installed) return;
+  for (const [name, config] of installed.stock) {
+    tf.unregisterKernel(name, "wasm");
+    tf.registerKernel(config);
+  }
+  installed = null;
+}
+
+/** The BLAS library and thread count of the loaded addon, or null when the native kernels are not in use. */
+export function nativeBlasInfo(): { library: string; threads: number } | null {
+  return installed?.addon ? installed.addon.info() : null;
+}
+
+/** Checks `[[1,2,3],[4,5,6]] · [[1,3,5],[2,4,6]]ᵀ = [[22,28],[49,64]]` through the native kernel (wasm active). */
+function selfCheck(): string | null {
+  if (tf.getBackend() !== "wasm") return null;
+  const before = nativeCounters.native;
+  const got = tf.tidy(() => {
+    const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const b = tf.tensor2d([1, 3, 5, 2, 4, 6], [2, 3]);
+    return tf.matMul(a, b, false, true).dataSync();
+  });
+  const want = [22, 28, 49, 64];
+  if (nativeCounters.native === before) return "the native kernel was registered but tfjs did not call it";
+  if (got.length !== 4 || want.some((w, i) => Math.abs((got[i] as number) - w) > 1e-4)) {
+    return `the native self-check got [${Array.from(got).join(", ")}], expected [22, 28, 49, 64]`;
+  }
+  return null;
 }

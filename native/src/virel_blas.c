@@ -1,0 +1,235 @@
+/*
+ * virel_blas: the optional native matmul for the tfjs wasm backend.
+ *
+ * One entry point, `sgemm(heap, params)`, computes a batch of single-precision products in place on the wasm
+ * heap (an ArrayBuffer): for every batch index t < batch,
+ *   C_t = act(op(A_t) · op(B_t) + bias_t)        (op = transpose or identity; row-major storage)
+ * with every operand addressed by a byte offset into `heap` and a per-batch element stride (0 = broadcast).
+ * Bias and PReLU weights are broadcast over the [batch, m, n] output through their own (batch, row, column)
+ * element strides. `params` is a Float64Array laid out as described at P_* below. All offsets and extents are
+ * checked against the heap before any memory is touched; a bad call throws instead of writing out of bounds.
+ *
+ * `info()` reports the BLAS library in use; `setThreads(n)` sets the BLAS thread count where it can.
+ */
+#include <node_api.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifdef VIREL_ACCELERATE
+#include <Accelerate/Accelerate.h>
+#define VIREL_BLAS_NAME "Apple Accelerate"
+#else
+#include <cblas.h>
+#define VIREL_BLAS_NAME "CBLAS"
+/* OpenBLAS extras, looked up weakly so that any CBLAS links. */
+extern void openblas_set_num_threads(int) __attribute__((weak));
+extern int openblas_get_num_threads(void) __attribute__((weak));
+extern char *openblas_get_config(void) __attribute__((weak));
+extern char *openblas_get_corename(void) __attribute__((weak));
+#endif
+
+/* Layout of the params Float64Array (all integers are exact in a double). */
+enum {
+  P_M, P_N, P_K, P_TRANS_A, P_TRANS_B,
+  P_A_OFF, P_B_OFF, P_C_OFF,               /* byte offsets into the heap */
+  P_BATCH, P_A_STRIDE, P_B_STRIDE,         /* element strides between batch items (0 = broadcast) */
+  P_BIAS_OFF, P_BIAS_SB, P_BIAS_SM, P_BIAS_SN,    /* byte offset (-1 = none), element strides */
+  P_ACT, P_ALPHA,
+  P_PRELU_OFF, P_PRELU_SB, P_PRELU_SM, P_PRELU_SN,
+  P_COUNT
+};
+
+/* Activation codes: the same numbering as tfjs-backend-wasm's FusableActivation. */
+enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_PRELU = 3, ACT_LEAKYRELU = 4, ACT_SIGMOID = 5, ACT_ELU = 6 };
+
+#define THROW(env, msg)                        \
+  do {                                         \
+    napi_throw_error((env), NULL, (msg));      \
+    return NULL;                               \
+  } while (0)
+
+#define CHECK(env, call, msg)                  \
+  do {                                         \
+    if ((call) != napi_ok) THROW((env), (msg)); \
+  } while (0)
+
+/* True when the elements [off, off + span) lie inside a heap of `len` floats. */
+static int in_heap(double off, double span, double len) {
+  return off >= 0 && span >= 0 && off + span <= len;
+}
+
+/* Largest element index touched (plus one) by a broadcast operand with strides (sb, sm, sn). */
+static double extent(double batch, double m, double n, double sb, double sm, double sn) {
+  return (batch - 1) * sb + (m - 1) * sm + (n - 1) * sn + 1;
+}
+
+static napi_value Sgemm(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "sgemm: cannot read arguments");
+  if (argc < 2) THROW(env, "sgemm: expected (heap: ArrayBuffer, params: Float64Array)");
+
+  void *heap_data = NULL;
+  size_t heap_bytes = 0;
+  bool is_ab = false;
+  CHECK(env, napi_is_arraybuffer(env, argv[0], &is_ab), "sgemm: cannot inspect heap");
+  if (!is_ab) THROW(env, "sgemm: heap must be an ArrayBuffer");
+  CHECK(env, napi_get_arraybuffer_info(env, argv[0], &heap_data, &heap_bytes), "sgemm: cannot read heap");
+
+  bool is_ta = false;
+  CHECK(env, napi_is_typedarray(env, argv[1], &is_ta), "sgemm: cannot inspect params");
+  if (!is_ta) THROW(env, "sgemm: params must be a Float64Array");
+  napi_typedarray_type ta_type;
+  size_t p_len = 0;
+  void *p_data = NULL;
+  CHECK(env, napi_get_typedarray_info(env, argv[1], &ta_type, &p_len, &p_data, NULL, NULL),
+        "sgemm: cannot read params");
+  if (ta_type != napi_float64_array || p_len < P_COUNT) THROW(env, "sgemm: params must be a Float64Array of length >= 21");
+  const double *p = (const double *)p_data;
+
+  const double m = p[P_M], n = p[P_N], k = p[P_K], batch = p[P_BATCH];
+  if (!(m >= 0 && n >= 0 && k >= 0 && batch >= 0) || m > INT32_MAX || n > INT32_MAX || k > INT32_MAX)
+    THROW(env, "sgemm: m, n, k and batch must be non-negative 32-bit sizes");
+  if (m == 0 || n == 0 || batch == 0) return NULL;
+  const int transA = p[P_TRANS_A] != 0, transB = p[P_TRANS_B] != 0;
+  const double heap_len = (double)(heap_bytes / sizeof(float));
+  const double a_off = p[P_A_OFF] / 4, b_off = p[P_B_OFF] / 4, c_off = p[P_C_OFF] / 4;
+  const double sa = p[P_A_STRIDE], sb = p[P_B_STRIDE];
+  const int has_bias = p[P_BIAS_OFF] >= 0, act = (int)p[P_ACT];
+  const int has_prelu = act == ACT_PRELU;
+  if (act < ACT_LINEAR || act > ACT_ELU) THROW(env, "sgemm: unknown activation code");
+  if (has_prelu && p[P_PRELU_OFF] < 0) THROW(env, "sgemm: prelu activation needs prelu weights");
+  if (fmod(p[P_A_OFF], 4) != 0 || fmod(p[P_B_OFF], 4) != 0 || fmod(p[P_C_OFF], 4) != 0)
+    THROW(env, "sgemm: offsets must be multiples of 4 bytes");
+
+  if (!in_heap(c_off, batch * m * n, heap_len)) THROW(env, "sgemm: output lies outside the wasm heap");
+  if (k > 0) {
+    if (!in_heap(a_off, (batch - 1) * sa + m * k, heap_len)) THROW(env, "sgemm: a lies outside the wasm heap");
+    if (!in_heap(b_off, (batch - 1) * sb + k * n, heap_len)) THROW(env, "sgemm: b lies outside the wasm heap");
+  }
+  const double bias_off = p[P_BIAS_OFF] / 4, prelu_off = p[P_PRELU_OFF] / 4;
+  if (has_bias && !in_heap(bias_off, extent(batch, m, n, p[P_BIAS_SB], p[P_BIAS_SM], p[P_BIAS_SN]), heap_len))
+    THROW(env, "sgemm: bias lies outside the wasm heap");
+  if (has_prelu && !in_heap(prelu_off, extent(batch, m, n, p[P_PRELU_SB], p[P_PRELU_SM], p[P_PRELU_SN]), heap_len))
+    THROW(env, "sgemm: prelu weights lie outside the wasm heap");
+
+  float *H = (float *)heap_data;
+  const int M = (int)m, N = (int)n, K = (int)k, T = (int)batch;
+  const size_t SA = (size_t)sa, SB = (size_t)sb;
+  const int lda = transA ? M : K, ldb = transB ? K : N;
+  const float alpha = (float)p[P_ALPHA];
+
+  for (int t = 0; t < T; t++) {
+    float *C = H + (size_t)c_off + (size_t)t * (size_t)M * (size_t)N;
+    float beta = 0.0f;
+    if (has_bias) {
+      const size_t bsb = (size_t)p[P_BIAS_SB], bsm = (size_t)p[P_BIAS_SM], bsn = (size_t)p[P_BIAS_SN];
+      const float *bias = H + (size_t)bias_off + (size_t)t * bsb;
+      for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) C[(size_t)i * N + j] = bias[i * bsm + j * bsn];
+      beta = 1.0f;
+    }
+    if (K > 0) {
+      const float *A = H + (size_t)a_off + (size_t)t * SA;
+      const float *B = H + (size_t)b_off + (size_t)t * SB;
+      cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, M, N, K,
+                  1.0f, A, lda > 0 ? lda : 1, B, ldb > 0 ? ldb : 1, beta, C, N);
+    } else if (!has_bias) {
+      memset(C, 0, sizeof(float) * (size_t)M * (size_t)N);
+    }
+    const size_t mn = (size_t)M * (size_t)N;
+    switch (act) {
+      case ACT_LINEAR: break;
+      case ACT_RELU:
+        for (size_t e = 0; e < mn; e++) C[e] = C[e] > 0.0f ? C[e] : 0.0f;
+        break;
+      case ACT_RELU6:
+        for (size_t e = 0; e < mn; e++) C[e] = C[e] < 0.0f ? 0.0f : (C[e] > 6.0f ? 6.0f : C[e]);
+        break;
+      case ACT_LEAKYRELU:
+        for (size_t e = 0; e < mn; e++) C[e] = C[e] < 0.0f ? alpha * C[e] : C[e];
+        break;
+      case ACT_SIGMOID:
+        for (size_t e = 0; e < mn; e++) C[e] = 1.0f / (1.0f + expf(-C[e]));
+        break;
+      case ACT_ELU:
+        for (size_t e = 0; e < mn; e++) C[e] = C[e] > 0.0f ? C[e] : expm1f(C[e]);
+        break;
+      case ACT_PRELU: {
+        const size_t psb = (size_t)p[P_PRELU_SB], psm = (size_t)p[P_PRELU_SM], psn = (size_t)p[P_PRELU_SN];
+        const float *w = H + (size_t)prelu_off + (size_t)t * psb;
+        for (int i = 0; i < M; i++)
+          for (int j = 0; j < N; j++) {
+            float *c = C + (size_t)i * N + j;
+            if (*c < 0.0f) *c *= w[i * psm + j * psn];
+          }
+        break;
+      }
+    }
+  }
+  return NULL;
+}
+
+static napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "setThreads: cannot read arguments");
+  int32_t n = 0;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &n) != napi_ok || n < 1)
+    THROW(env, "setThreads: expected a positive integer");
+  bool done = false;
+#ifndef VIREL_ACCELERATE
+  if (openblas_set_num_threads) {
+    openblas_set_num_threads(n);
+    done = true;
+  }
+#endif
+  napi_value result;
+  CHECK(env, napi_get_boolean(env, done, &result), "setThreads: cannot return");
+  return result;
+}
+
+static int set_string(napi_env env, napi_value obj, const char *key, const char *value) {
+  napi_value v;
+  if (napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &v) != napi_ok) return 0;
+  return napi_set_named_property(env, obj, key, v) == napi_ok;
+}
+
+static napi_value Info(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value obj;
+  CHECK(env, napi_create_object(env, &obj), "info: cannot create object");
+  char library[256];
+  int threads = 0;
+#ifdef VIREL_ACCELERATE
+  snprintf(library, sizeof library, "%s", VIREL_BLAS_NAME);
+#else
+  if (openblas_get_config) {
+    snprintf(library, sizeof library, "%s%s%s", openblas_get_config(),
+             openblas_get_corename ? ", core " : "", openblas_get_corename ? openblas_get_corename() : "");
+  } else {
+    snprintf(library, sizeof library, "%s", VIREL_BLAS_NAME);
+  }
+  if (openblas_get_num_threads) threads = openblas_get_num_threads();
+#endif
+  if (!set_string(env, obj, "library", library)) THROW(env, "info: cannot set library");
+  napi_value t;
+  CHECK(env, napi_create_int32(env, threads, &t), "info: cannot create threads");
+  CHECK(env, napi_set_named_property(env, obj, "threads", t), "info: cannot set threads");
+  return obj;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
+      {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)
