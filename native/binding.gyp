@@ -5,7 +5,7 @@
     {
       "target_name": "virel_blas",
       "sources": ["src/virel_blas.c"],
-      "cflags": ["-O3", "-std=gnu11", "<!@(node -p \"process.env.VIREL_BLAS_CFLAGS || ''\")"],
+      "cflags": ["-O3", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "<!@(node -p \"process.env.VIREL_BLAS_CFLAGS || ''\")"],
       "conditions": [
         ["OS=='mac'", {
           "defines": ["VIREL_ACCELERATE"],

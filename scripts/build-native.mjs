@@ -87,28 +87,36 @@ function writeLog(text) {
   }
 }
 
-if (process.env.VIREL_NATIVE === "0") {
-  say("native BLAS kernels not built (VIREL_NATIVE=0); the pure wasm path will be used");
-  process.exit(0);
+function main() {
+  if (process.env.VIREL_NATIVE === "0") {
+    say("native BLAS kernels not built (VIREL_NATIVE=0); the pure wasm path will be used");
+    process.exit(0);
+  }
+  if (!existsSync(join(nativeDir, "binding.gyp"))) skip("native/binding.gyp is missing from this install");
+  const flags = blasFlags();
+  if (!flags) skip("no cblas.h found");
+  const gyp = nodeGyp();
+  if (!gyp) skip("node-gyp not found");
+  const args = [gyp, "rebuild", `--directory=${nativeDir}`, "--release"];
+  const nd = nodeDir();
+  if (nd) args.push(`--nodedir=${nd}`);
+  const build = run(process.execPath, args, { VIREL_BLAS_CFLAGS: flags.cflags, VIREL_BLAS_LIBS: flags.libs });
+  writeLog(`$ node ${args.join(" ")}\n# VIREL_BLAS_CFLAGS=${flags.cflags} VIREL_BLAS_LIBS=${flags.libs}\n${build.stdout ?? ""}\n${build.stderr ?? ""}\n${build.error ?? ""}`);
+  if (build.status !== 0) skip(`the native build failed, see ${logPath}`);
+  const out = join(nativeDir, "build", "Release");
+  const addon = existsSync(out) ? readdirSync(out).find((f) => f === "virel_blas.node") : undefined;
+  if (!addon) skip(`the build produced no native/build/Release/virel_blas.node, see ${logPath}`);
+  // Load it once in a child process: a missing runtime library shows up here, not in the user's first matmul.
+  const probe = run(process.execPath, ["-e", `console.log(require(${JSON.stringify(join(out, addon))}).info().library)`]);
+  if (probe.status !== 0) {
+    const why = (probe.stderr || "").split("\n").find((l) => l.trim().length > 0) ?? "unknown error";
+    skip(`the built addon does not load: ${why.trim()}`);
+  }
+  say(`native BLAS kernels built (${probe.stdout.trim()}; flags from ${flags.via})`);
 }
-if (!existsSync(join(nativeDir, "binding.gyp"))) skip("native/binding.gyp is missing from this install");
-const flags = blasFlags();
-if (!flags) skip("no cblas.h found");
-const gyp = nodeGyp();
-if (!gyp) skip("node-gyp not found");
-const args = [gyp, "rebuild", `--directory=${nativeDir}`, "--release"];
-const nd = nodeDir();
-if (nd) args.push(`--nodedir=${nd}`);
-const build = run(process.execPath, args, { VIREL_BLAS_CFLAGS: flags.cflags, VIREL_BLAS_LIBS: flags.libs });
-writeLog(`$ node ${args.join(" ")}\n# VIREL_BLAS_CFLAGS=${flags.cflags} VIREL_BLAS_LIBS=${flags.libs}\n${build.stdout ?? ""}\n${build.stderr ?? ""}\n${build.error ?? ""}`);
-if (build.status !== 0) skip(`the native build failed, see ${logPath}`);
-const out = join(nativeDir, "build", "Release");
-const addon = existsSync(out) ? readdirSync(out).find((f) => f === "virel_blas.node") : undefined;
-if (!addon) skip(`the build produced no native/build/Release/virel_blas.node, see ${logPath}`);
-// Load it once in a child process: a missing runtime library shows up here, not in the user's first matmul.
-const probe = run(process.execPath, ["-e", `console.log(require(${JSON.stringify(join(out, addon))}).info().library)`]);
-if (probe.status !== 0) {
-  const why = (probe.stderr || "").split("\n").find((l) => l.trim().length > 0) ?? "unknown error";
-  skip(`the built addon does not load: ${why.trim()}`);
+
+try {
+  main();
+} catch (err) {
+  skip(`unexpected error: ${String(err?.message ?? err).split("\n")[0]}`);
 }
-say(`native BLAS kernels built (${probe.stdout.trim()}; flags from ${flags.via})`);
