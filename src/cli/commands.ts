@@ -1,9 +1,13 @@
 /** The registry of CLI commands: one line per command file (each exports `register(program)`). */
 import type { Command } from "commander";
 import { register as tour } from "./tour";
+import { register as lsp } from "./lsp";
+import { register as envs } from "./envs";
 
 export type Register = (program: Command) => void;
 
 export const commands: Register[] = [
   tour,
+  lsp,
+  envs,
 ];
