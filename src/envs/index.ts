@@ -10,6 +10,12 @@
 export type { Box, Env, Frame, Info, MakeOptions, ResetOptions, ResetResult, StepResult } from "./types";
 export { ids, make, spec, register, unregister } from "./registry";
 export type { EnvSpec, EnvRegistration } from "./registry";
+export { makeVec, VecEnv } from "./vector";
+export type { VecResetResult, VecStepResult } from "./vector";
+export { animate } from "./animate";
+export type { AnimateOptions, Episode, Policy } from "./animate";
+export { benchEnv, benchEnvs } from "./bench";
+export type { EnvBenchOptions, EnvBenchResult } from "./bench";
 export { EnvBase, checkOptionKeys, checkVector, checkSeed, checkMaxEpisodeSteps, numberOption, COMMON_OPTION_KEYS } from "./base";
 export type { EnvBaseSpec, ModelStep, StatePart } from "./base";
 export { box, boxSize, boxContains, sampleBox, clipToBox, copyBox } from "./spaces";

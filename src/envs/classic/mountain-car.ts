@@ -132,10 +132,12 @@ export class MountainCarContinuousEnv extends EnvBase {
     const C = MOUNTAIN_CAR;
     const W = 480;
     const H = 320;
-    const margin = 20;
-    const scale = (W - 2 * margin) / (C.maxPosition - C.minPosition);
-    const groundY = H - 40;
-    const sx = (x: number): number => margin + (x - C.minPosition) * scale;
+    // one scale on both axes so that slopes look right; heights 0.1…1.0 plus the flag fit between the
+    // title and the caption
+    const scale = 215;
+    const left = (W - (C.maxPosition - C.minPosition) * scale) / 2;
+    const groundY = H - 38;
+    const sx = (x: number): number => left + (x - C.minPosition) * scale;
     const sy = (y: number): number => groundY - y * scale;
     const pts: string[] = [];
     for (let i = 0; i <= 120; i++) {
@@ -143,14 +145,15 @@ export class MountainCarContinuousEnv extends EnvBase {
       pts.push(`${num(sx(x))},${num(sy(mountainHeight(x)))}`);
     }
     const hill =
-      `<polygon points="${num(sx(C.minPosition))},${groundY + 30} ${pts.join(" ")} ${num(sx(C.maxPosition))},${groundY + 30}" fill="#d9e6c3"/>` +
+      `<polygon points="${num(sx(C.minPosition))},${groundY} ${pts.join(" ")} ${num(sx(C.maxPosition))},${groundY}" fill="#d9e6c3"/>` +
       `<polyline points="${pts.join(" ")}" fill="none" stroke="#4f6b2c" stroke-width="2.5"/>`;
     // goal flag
     const fx = sx(C.goalPosition);
     const fy = sy(mountainHeight(C.goalPosition));
     const flag =
       `<line x1="${num(fx)}" y1="${num(fy)}" x2="${num(fx)}" y2="${num(fy - 50)}" stroke="#333" stroke-width="2"/>` +
-      `<polygon points="${num(fx)},${num(fy - 50)} ${num(fx + 26)},${num(fy - 43)} ${num(fx)},${num(fy - 36)}" fill="#e8b500" stroke="#8a6d00"/>`;
+      `<polygon points="${num(fx)},${num(fy - 50)} ${num(fx + 26)},${num(fy - 43)} ${num(fx)},${num(fy - 36)}" fill="#e8b500" stroke="#8a6d00"/>` +
+      `<text x="${num(fx - 4)}" y="${num(fy - 54)}" font-size="10" text-anchor="end" fill="#8a6d00">goal x = ${C.goalPosition}</text>`;
     // car: a body tilted with the slope of the curve, on two wheels
     const x = this.position;
     const cx = sx(x);
@@ -173,7 +176,7 @@ export class MountainCarContinuousEnv extends EnvBase {
     }
     const fText = this.lastForce === null ? "–" : this.lastForce.toFixed(2);
     const caption =
-      `t = ${this.elapsedSteps}   x = ${this.position.toFixed(3)}   v = ${this.velocity.toFixed(4)}   force = ${fText}`;
+      `t = ${this.elapsedSteps} · x = ${this.position.toFixed(3)} · v = ${this.velocity.toFixed(4)} · force = ${fText}`;
     const body =
       `<rect width="${W}" height="${H}" fill="#f4f8fc"/>` +
       hill +

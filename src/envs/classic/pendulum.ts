@@ -133,11 +133,11 @@ export class PendulumEnv extends EnvBase {
       // torque arrow around the pivot: counter-clockwise for u > 0 (it increases θ), length ∝ |u|
       const a0 = th + Math.PI / 2; // screen angle of the rod
       const sweep = (u / PENDULUM.maxTorque) * (Math.PI * 0.75);
-      body += arcArrow(cx, cy, 34, a0 - sweep / 2, a0 + sweep / 2, "#1f5fa8", 4);
+      body += arcArrow(cx, cy, 52, a0 - sweep / 2, a0 + sweep / 2, "#1f5fa8", 4);
     }
     const uText = u === null ? "–" : u.toFixed(2);
     const caption =
-      `t = ${this.elapsedSteps}   θ = ${angleNormalize(th).toFixed(2)}   θ̇ = ${this.thetadot.toFixed(2)}   u = ${uText}`;
+      `t = ${this.elapsedSteps} · θ = ${angleNormalize(th).toFixed(2)} · ω = ${this.thetadot.toFixed(2)} · u = ${uText}`;
     body +=
       `<text x="${W / 2}" y="${H - 14}" font-size="12" text-anchor="middle" fill="#333">${caption}</text>` +
       `<text x="8" y="16" font-size="12" font-weight="bold" fill="#555">Pendulum-v1</text>`;
