@@ -10,6 +10,8 @@ import type { Env, MakeOptions } from "../types";
 import type { AnyTask } from "./task";
 import { INVERTED_PENDULUM_TASK } from "./tasks/invertedPendulum";
 import { HALF_CHEETAH_TASK } from "./tasks/halfCheetah";
+import { HOPPER_TASK } from "./tasks/hopper";
+import { WALKER2D_TASK } from "./tasks/walker2d";
 
 export const MUJOCO_IDS = [
   "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5", "Swimmer-v5",
@@ -20,7 +22,7 @@ export const MUJOCO_IDS = [
 export type MujocoId = (typeof MUJOCO_IDS)[number];
 
 const TASKS: ReadonlyMap<string, AnyTask> = new Map(
-  [INVERTED_PENDULUM_TASK, HALF_CHEETAH_TASK].map((t) => [t.id, t]),
+  [INVERTED_PENDULUM_TASK, HALF_CHEETAH_TASK, HOPPER_TASK, WALKER2D_TASK].map((t) => [t.id, t]),
 );
 
 /** Create a MuJoCo task (loads @mujoco/mujoco lazily, once per process). */
@@ -46,3 +48,6 @@ export { renderMujoco, type RenderOptions } from "./render";
 export * from "./models";
 export { InvertedPendulumEnv, INVERTED_PENDULUM_KWARGS, type InvertedPendulumKwargs } from "./tasks/invertedPendulum";
 export { HalfCheetahEnv, HALF_CHEETAH_KWARGS, type HalfCheetahKwargs } from "./tasks/halfCheetah";
+export { PlanarWalkerEnv, type PlanarWalkerKwargs } from "./tasks/planarWalker";
+export { HopperEnv, HOPPER_KWARGS, type HopperKwargs } from "./tasks/hopper";
+export { Walker2dEnv, WALKER2D_KWARGS, type Walker2dKwargs } from "./tasks/walker2d";

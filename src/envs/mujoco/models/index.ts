@@ -4,14 +4,20 @@
  */
 export * from "./invertedPendulum";
 export * from "./halfCheetah";
+export * from "./hopper";
+export * from "./walker2d";
 
 import { invertedPendulumModel } from "./invertedPendulum";
 import { halfCheetahModel } from "./halfCheetah";
+import { hopperModel } from "./hopper";
+import { walker2dModel } from "./walker2d";
 
 /** The default-model builder of each task id (`defaultModelXml("Hopper-v5")` = Gymnasium's hopper). */
 export const MODEL_BUILDERS: Readonly<Record<string, (params?: never) => string>> = Object.freeze({
   "InvertedPendulum-v5": invertedPendulumModel,
   "HalfCheetah-v5": halfCheetahModel,
+  "Hopper-v5": hopperModel,
+  "Walker2d-v5": walker2dModel,
 });
 
 /** MJCF of a task's default model. */
