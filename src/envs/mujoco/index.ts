@@ -12,6 +12,9 @@ import { INVERTED_PENDULUM_TASK } from "./tasks/invertedPendulum";
 import { HALF_CHEETAH_TASK } from "./tasks/halfCheetah";
 import { HOPPER_TASK } from "./tasks/hopper";
 import { WALKER2D_TASK } from "./tasks/walker2d";
+import { SWIMMER_TASK } from "./tasks/swimmer";
+import { INVERTED_DOUBLE_PENDULUM_TASK } from "./tasks/invertedDoublePendulum";
+import { REACHER_TASK } from "./tasks/reacher";
 
 export const MUJOCO_IDS = [
   "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5", "Swimmer-v5",
@@ -22,7 +25,7 @@ export const MUJOCO_IDS = [
 export type MujocoId = (typeof MUJOCO_IDS)[number];
 
 const TASKS: ReadonlyMap<string, AnyTask> = new Map(
-  [INVERTED_PENDULUM_TASK, HALF_CHEETAH_TASK, HOPPER_TASK, WALKER2D_TASK].map((t) => [t.id, t]),
+  [INVERTED_PENDULUM_TASK, HALF_CHEETAH_TASK, HOPPER_TASK, WALKER2D_TASK, SWIMMER_TASK, INVERTED_DOUBLE_PENDULUM_TASK, REACHER_TASK].map((t) => [t.id, t]),
 );
 
 /** Create a MuJoCo task (loads @mujoco/mujoco lazily, once per process). */
@@ -51,3 +54,8 @@ export { HalfCheetahEnv, HALF_CHEETAH_KWARGS, type HalfCheetahKwargs } from "./t
 export { PlanarWalkerEnv, type PlanarWalkerKwargs } from "./tasks/planarWalker";
 export { HopperEnv, HOPPER_KWARGS, type HopperKwargs } from "./tasks/hopper";
 export { Walker2dEnv, WALKER2D_KWARGS, type Walker2dKwargs } from "./tasks/walker2d";
+export { SwimmerEnv, SWIMMER_KWARGS, type SwimmerKwargs } from "./tasks/swimmer";
+export {
+  InvertedDoublePendulumEnv, INVERTED_DOUBLE_PENDULUM_KWARGS, type InvertedDoublePendulumKwargs,
+} from "./tasks/invertedDoublePendulum";
+export { ReacherEnv, REACHER_KWARGS, type ReacherKwargs } from "./tasks/reacher";

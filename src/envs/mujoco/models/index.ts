@@ -6,11 +6,17 @@ export * from "./invertedPendulum";
 export * from "./halfCheetah";
 export * from "./hopper";
 export * from "./walker2d";
+export * from "./swimmer";
+export * from "./invertedDoublePendulum";
+export * from "./reacher";
 
 import { invertedPendulumModel } from "./invertedPendulum";
 import { halfCheetahModel } from "./halfCheetah";
 import { hopperModel } from "./hopper";
 import { walker2dModel } from "./walker2d";
+import { swimmerModel } from "./swimmer";
+import { invertedDoublePendulumModel } from "./invertedDoublePendulum";
+import { reacherModel } from "./reacher";
 
 /** The default-model builder of each task id (`defaultModelXml("Hopper-v5")` = Gymnasium's hopper). */
 export const MODEL_BUILDERS: Readonly<Record<string, (params?: never) => string>> = Object.freeze({
@@ -18,6 +24,9 @@ export const MODEL_BUILDERS: Readonly<Record<string, (params?: never) => string>
   "HalfCheetah-v5": halfCheetahModel,
   "Hopper-v5": hopperModel,
   "Walker2d-v5": walker2dModel,
+  "Swimmer-v5": swimmerModel,
+  "InvertedDoublePendulum-v5": invertedDoublePendulumModel,
+  "Reacher-v5": reacherModel,
 });
 
 /** MJCF of a task's default model. */
