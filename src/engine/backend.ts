@@ -1,0 +1,199 @@
+/**
+ * TensorFlow.js backend selection, loaded lazily.
+ *
+ * Importing the library never loads tfjs (a notebook kernel must start fast); the first call to
+ * {@link ready} (or {@link tf}) loads it and picks a backend:
+ *
+ *   auto: `@tensorflow/tfjs-node-gpu` → `@tensorflow/tfjs-node` → wasm → cpu (the first that loads),
+ *
+ * or the one named by `ready("wasm")`, the CLI's `--backend`, or the `VIREL_BACKEND` environment variable.
+ * A backend that was asked for by name and cannot load is an error that says how to install it.
+ * After the wasm backend is ready the optional native BLAS kernels are installed (src/engine/native.ts).
+ */
+import type * as tfjs from "@tensorflow/tfjs";
+import type { NativeStatus } from "./native";
+
+/** The tfjs namespace type (`import * as tf from "@tensorflow/tfjs"`). */
+export type Tf = typeof tfjs;
+
+/** Backend names accepted by {@link ready}, `--backend` and `VIREL_BACKEND`. */
+export const BACKEND_NAMES = ["auto", "tfjs-node-gpu", "tfjs-node", "wasm", "cpu"] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** Which backend runs, and how it was chosen. */
+export interface BackendInfo {
+  /** The user-facing name (`tfjs-node-gpu`, `tfjs-node`, `wasm`, `cpu`). */
+  readonly name: Exclude<BackendName, "auto">;
+  /** tfjs's own backend name (`tensorflow`, `wasm`, `cpu`). */
+  readonly tfBackend: string;
+  /** The tfjs version. */
+  readonly tfjsVersion: string;
+  /** How it was chosen: `requested` (argument/flag), `env` (VIREL_BACKEND) or `auto`. */
+  readonly chosenBy: "requested" | "env" | "auto";
+  /** Native BLAS kernels on the wasm backend (only for wasm). */
+  readonly native?: NativeStatus;
+  /** Backends that auto-selection tried and skipped, with the reason. */
+  readonly skipped: readonly string[];
+}
+
+const INSTALL: Record<Exclude<BackendName, "auto">, string> = {
+  "tfjs-node-gpu":
+    "install it with `npm install @tensorflow/tfjs-node-gpu@4.22.0` (needs a CUDA-capable GPU, CUDA and cuDNN)",
+  "tfjs-node": "install it with `npm install @tensorflow/tfjs-node@4.22.0` (downloads libtensorflow; needs network)",
+  wasm: "reinstall the dependencies (`npm ci`): @tensorflow/tfjs-backend-wasm is a regular dependency",
+  cpu: "reinstall the dependencies (`npm ci`): @tensorflow/tfjs is a regular dependency",
+};
+
+let tfModule: Tf | null = null;
+let current: BackendInfo | null = null;
+let pending: Promise<BackendInfo> | null = null;
+
+/** The tfjs namespace, loaded on first use (no backend is chosen until {@link ready}). */
+export function tf(): Tf {
+  if (tfModule === null) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    tfModule = require("@tensorflow/tfjs") as Tf;
+  }
+  return tfModule;
+}
+
+/** Whether tfjs has been loaded in this process (it is not at `require("virel")` time). */
+export function isLoaded(): boolean {
+  return tfModule !== null;
+}
+
+/** The backend in use, or null when {@link ready} has not finished yet. */
+export function currentBackend(): BackendInfo | null {
+  return current;
+}
+
+/** Parse a backend name (from a flag or VIREL_BACKEND); the error names the field and the value. */
+export function parseBackendName(value: string, field = "backend"): BackendName {
+  const v = value.trim().toLowerCase();
+  const alias: Record<string, BackendName> = { node: "tfjs-node", "node-gpu": "tfjs-node-gpu", gpu: "tfjs-node-gpu", tensorflow: "tfjs-node" };
+  const name = (alias[v] ?? v) as BackendName;
+  if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
+    throw new Error(`${field} must be one of ${BACKEND_NAMES.join(", ")}, got ${JSON.stringify(value)}`);
+  }
+  return name;
+}
+
+async function tryNode(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-node"): Promise<void> {
+  // tfjs-node registers the `tensorflow` backend on the shared tfjs-core engine when it is required.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(pkg);
+  const t = tf();
+  if (!(await t.setBackend("tensorflow"))) throw new Error(`${pkg} loaded but the tensorflow backend did not start`);
+}
+
+async function tryWasm(): Promise<NativeStatus> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require("@tensorflow/tfjs-backend-wasm");
+  const t = tf();
+  if (!(await t.setBackend("wasm"))) throw new Error("the wasm backend did not initialise");
+  await t.ready();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const native = require("./native") as typeof import("./native");
+  try {
+    return native.installNativeKernels();
+  } catch (err) {
+    return { loaded: false, reason: `native kernels failed: ${(err as Error).message}` };
+  }
+}
+
+async function tryCpu(): Promise<void> {
+  const t = tf();
+  if (!(await t.setBackend("cpu"))) throw new Error("the cpu backend did not initialise");
+}
+
+async function start(name: Exclude<BackendName, "auto">): Promise<NativeStatus | undefined> {
+  switch (name) {
+    case "tfjs-node-gpu":
+      await tryNode("@tensorflow/tfjs-node-gpu");
+      return undefined;
+    case "tfjs-node":
+      await tryNode("@tensorflow/tfjs-node");
+      return undefined;
+    case "wasm":
+      return tryWasm();
+    case "cpu":
+      await tryCpu();
+      return undefined;
+  }
+}
+
+function firstLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split("\n")[0] ?? "";
+}
+
+async function select(requested: BackendName | undefined): Promise<BackendInfo> {
+  const envValue = process.env.VIREL_BACKEND;
+  let want: BackendName = "auto";
+  let chosenBy: BackendInfo["chosenBy"] = "auto";
+  if (requested !== undefined && requested !== "auto") {
+    want = parseBackendName(requested);
+    chosenBy = "requested";
+  } else if (requested === undefined && envValue !== undefined && envValue.trim() !== "") {
+    want = parseBackendName(envValue, "VIREL_BACKEND");
+    chosenBy = want === "auto" ? "auto" : "env";
+  }
+  const t = tf();
+  const info = (name: Exclude<BackendName, "auto">, native: NativeStatus | undefined, skipped: string[]): BackendInfo => ({
+    name,
+    tfBackend: t.getBackend(),
+    tfjsVersion: t.version.tfjs,
+    chosenBy,
+    ...(native !== undefined ? { native } : {}),
+    skipped,
+  });
+  if (want !== "auto") {
+    try {
+      return info(want, await start(want), []);
+    } catch (err) {
+      throw new Error(`backend ${JSON.stringify(want)} is not available (${firstLine(err)}); ${INSTALL[want]}`);
+    }
+  }
+  const skipped: string[] = [];
+  for (const name of ["tfjs-node-gpu", "tfjs-node", "wasm", "cpu"] as const) {
+    try {
+      return info(name, await start(name), skipped);
+    } catch (err) {
+      skipped.push(`${name}: ${firstLine(err)}`);
+    }
+  }
+  throw new Error(`no tfjs backend could start (${skipped.join("; ")})`);
+}
+
+/**
+ * Load tfjs and start a backend (once per process; later calls return the same backend).
+ * @param requested a backend name or "auto"; when omitted, VIREL_BACKEND decides, else auto-selection.
+ */
+export async function ready(requested?: BackendName | string): Promise<BackendInfo> {
+  const req = requested === undefined ? undefined : parseBackendName(requested);
+  if (current !== null) {
+    if (req !== undefined && req !== "auto" && req !== current.name) {
+      throw new Error(`backend ${JSON.stringify(req)} was requested but ${JSON.stringify(current.name)} is already running in this process`);
+    }
+    return current;
+  }
+  if (pending === null) {
+    pending = select(req).then(
+      (info) => {
+        current = info;
+        return info;
+      },
+      (err: unknown) => {
+        pending = null;
+        throw err;
+      },
+    );
+  }
+  return pending;
+}
+
+/** A one-line description, e.g. `wasm (auto; native BLAS: no — not built)`. */
+export function describeBackend(info: BackendInfo): string {
+  let s = `${info.name} (tfjs ${info.tfjsVersion}, ${info.chosenBy}`;
+  if (info.native !== undefined) s += info.native.loaded ? `, native BLAS${info.native.library ? ` ${info.native.library}` : ""}` : ", no native BLAS";
+  return s + ")";
+}
