@@ -35,7 +35,8 @@ export interface VecStepResult extends VecResetResult {
   finalObs: (Float64Array | null)[];
   /**
    * `infos[i]` is copy i's step info; when its episode ended it also has `final_obs` (number[]),
-   * `episode_return` and `episode_length` (Gymnasium's `RecordEpisodeStatistics` numbers).
+   * `episode_return` and `episode_length` (Gymnasium's `RecordEpisodeStatistics` numbers). The info of the
+   * automatic reset itself is not returned (call `envs[i]` directly if you need a task's reset info).
    */
   infos: Info[];
 }
