@@ -7,4 +7,6 @@
 export { version } from "./version";
 export { Rng, hashSeed } from "./rng";
 export type { RngState } from "./rng";
+export * from "./model";
+export * as tabular from "./tabular";
 export * as envs from "./envs";
