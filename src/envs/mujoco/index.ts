@@ -15,6 +15,8 @@ import { WALKER2D_TASK } from "./tasks/walker2d";
 import { SWIMMER_TASK } from "./tasks/swimmer";
 import { INVERTED_DOUBLE_PENDULUM_TASK } from "./tasks/invertedDoublePendulum";
 import { REACHER_TASK } from "./tasks/reacher";
+import { ANT_TASK } from "./tasks/ant";
+import { HUMANOID_TASK } from "./tasks/humanoid";
 
 export const MUJOCO_IDS = [
   "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5", "Swimmer-v5",
@@ -25,7 +27,7 @@ export const MUJOCO_IDS = [
 export type MujocoId = (typeof MUJOCO_IDS)[number];
 
 const TASKS: ReadonlyMap<string, AnyTask> = new Map(
-  [INVERTED_PENDULUM_TASK, HALF_CHEETAH_TASK, HOPPER_TASK, WALKER2D_TASK, SWIMMER_TASK, INVERTED_DOUBLE_PENDULUM_TASK, REACHER_TASK].map((t) => [t.id, t]),
+  [INVERTED_PENDULUM_TASK, HALF_CHEETAH_TASK, HOPPER_TASK, WALKER2D_TASK, SWIMMER_TASK, INVERTED_DOUBLE_PENDULUM_TASK, REACHER_TASK, ANT_TASK, HUMANOID_TASK].map((t) => [t.id, t]),
 );
 
 /** Create a MuJoCo task (loads @mujoco/mujoco lazily, once per process). */
@@ -59,3 +61,5 @@ export {
   InvertedDoublePendulumEnv, INVERTED_DOUBLE_PENDULUM_KWARGS, type InvertedDoublePendulumKwargs,
 } from "./tasks/invertedDoublePendulum";
 export { ReacherEnv, REACHER_KWARGS, type ReacherKwargs } from "./tasks/reacher";
+export { AntEnv, ANT_KWARGS, type AntKwargs } from "./tasks/ant";
+export { HumanoidEnv, HUMANOID_KWARGS, type HumanoidKwargs } from "./tasks/humanoid";

@@ -6,11 +6,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { makeMujoco, type MujocoEnv } from "../../../src/envs/mujoco";
+import { makeMujoco, MUJOCO_IDS, type MujocoEnv } from "../../../src/envs/mujoco";
 import { assertClose, loadReference } from "./helpers";
 
-const DONE = ["InvertedPendulum-v5", "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5", "Swimmer-v5", "InvertedDoublePendulum-v5", "Reacher-v5"]; // grows as tasks land
-for (const id of DONE) {
+for (const id of MUJOCO_IDS) {
   test(`${id} replays the Gymnasium v5 reference trajectories`, async () => {
     const ref = loadReference(id);
     const env = (await makeMujoco(id)) as MujocoEnv;

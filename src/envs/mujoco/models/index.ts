@@ -9,6 +9,8 @@ export * from "./walker2d";
 export * from "./swimmer";
 export * from "./invertedDoublePendulum";
 export * from "./reacher";
+export * from "./ant";
+export * from "./humanoid";
 
 import { invertedPendulumModel } from "./invertedPendulum";
 import { halfCheetahModel } from "./halfCheetah";
@@ -17,6 +19,8 @@ import { walker2dModel } from "./walker2d";
 import { swimmerModel } from "./swimmer";
 import { invertedDoublePendulumModel } from "./invertedDoublePendulum";
 import { reacherModel } from "./reacher";
+import { antModel } from "./ant";
+import { humanoidModel } from "./humanoid";
 
 /** The default-model builder of each task id (`defaultModelXml("Hopper-v5")` = Gymnasium's hopper). */
 export const MODEL_BUILDERS: Readonly<Record<string, (params?: never) => string>> = Object.freeze({
@@ -27,6 +31,8 @@ export const MODEL_BUILDERS: Readonly<Record<string, (params?: never) => string>
   "Swimmer-v5": swimmerModel,
   "InvertedDoublePendulum-v5": invertedDoublePendulumModel,
   "Reacher-v5": reacherModel,
+  "Ant-v5": antModel,
+  "Humanoid-v5": humanoidModel,
 });
 
 /** MJCF of a task's default model. */
