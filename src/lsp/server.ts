@@ -21,20 +21,15 @@ import {
   type InitializeResult,
   IPCMessageReader,
   IPCMessageWriter,
-  type NotebookDocument,
-  NotebookCellKind,
-  NotebookDocuments,
   ResponseError,
-  TextDocuments,
   TextDocumentSyncKind,
 } from "vscode-languageserver/node";
-import { TextDocument } from "vscode-languageserver-textdocument";
 import * as ts from "typescript";
 import { z } from "zod";
 import { version } from "../version";
 import { bundledLibraryRoots } from "./library";
 import { NotebookProject, type ProjectEnvironment } from "./project";
-import type { CellText } from "./notebookSource";
+import { NotebookStore } from "./notebooks";
 import {
   type CompletionData,
   completions,
@@ -112,8 +107,7 @@ export function startServer(options: { transport?: Transport; connection?: Conne
   process.on("uncaughtException", (err) => connection.console.error(`uncaught exception: ${err.stack ?? String(err)}`));
   process.on("unhandledRejection", (err) => connection.console.error(`unhandled rejection: ${errorText(err)}`));
 
-  const cellDocuments = new TextDocuments(TextDocument);
-  const notebooks = new NotebookDocuments(cellDocuments);
+  const notebooks = new NotebookStore();
   const projects = new Map<string, NotebookProject>();
   const published = new Map<string, Set<string>>();
   const timers = new Map<string, NodeJS.Timeout>();
@@ -136,18 +130,6 @@ export function startServer(options: { transport?: Transport; connection?: Conne
   function environment(): ProjectEnvironment {
     if (env === undefined) throw new ResponseError(ErrorCodes.ServerNotInitialized, "the server is not initialized");
     return env;
-  }
-
-  /** The notebook's TypeScript code cells, in order (markdown and other languages are ignored). */
-  function codeCells(nb: NotebookDocument): CellText[] {
-    const out: CellText[] = [];
-    for (const cell of nb.cells) {
-      if (cell.kind !== NotebookCellKind.Code) continue;
-      const doc = notebooks.getCellTextDocument(cell);
-      if (doc === undefined || doc.languageId !== CELL_LANGUAGE) continue;
-      out.push({ uri: doc.uri, text: doc.getText() });
-    }
-    return out;
   }
 
   function publish(notebookUri: string): void {
@@ -178,25 +160,35 @@ export function startServer(options: { transport?: Transport; connection?: Conne
     );
   }
 
-  function sync(nb: NotebookDocument): void {
-    let project = projects.get(nb.uri);
+  /** Bring the notebook's program up to date with its cells (TypeScript code cells only) and schedule diagnostics. */
+  function sync(notebookUri: string): void {
+    let project = projects.get(notebookUri);
     if (project === undefined) {
-      project = new NotebookProject(nb.uri, environment());
-      projects.set(nb.uri, project);
+      project = new NotebookProject(notebookUri, environment());
+      projects.set(notebookUri, project);
       const lib = project.library;
       connection.console.info(
-        `${nb.uri}: library ${lib === undefined ? "not found (virel.* is untyped)" : `${lib.root} (${lib.via})`}`,
+        `${notebookUri}: library ${lib === undefined ? "not found (virel.* is untyped)" : `${lib.root} (${lib.via})`}`,
       );
     }
-    project.setCells(codeCells(nb));
-    schedule(nb.uri);
+    if (project.setCells(notebooks.codeCells(notebookUri, CELL_LANGUAGE))) schedule(notebookUri);
+  }
+
+  function close(notebookUri: string): void {
+    const timer = timers.get(notebookUri);
+    if (timer !== undefined) clearTimeout(timer);
+    timers.delete(notebookUri);
+    for (const uri of published.get(notebookUri) ?? []) void connection.sendDiagnostics({ uri, diagnostics: [] });
+    published.delete(notebookUri);
+    projects.get(notebookUri)?.dispose();
+    projects.delete(notebookUri);
   }
 
   /** The project and cell index of a cell document, or undefined for documents this server does not know. */
   function locate(uri: string): { project: NotebookProject; cell: number } | undefined {
-    const nb = notebooks.findNotebookDocumentForCell(uri);
+    const nb = notebooks.notebookOf(uri);
     if (nb === undefined) return undefined;
-    const project = projects.get(nb.uri);
+    const project = projects.get(nb);
     if (project === undefined) return undefined;
     const cell = project.cellIndex(uri);
     return cell < 0 ? undefined : { project, cell };
@@ -239,16 +231,20 @@ export function startServer(options: { transport?: Transport; connection?: Conne
     };
   });
 
-  notebooks.onDidOpen((nb) => sync(nb));
-  notebooks.onDidChange((e) => sync(e.notebookDocument));
-  notebooks.onDidClose((nb) => {
-    const timer = timers.get(nb.uri);
-    if (timer !== undefined) clearTimeout(timer);
-    timers.delete(nb.uri);
-    for (const uri of published.get(nb.uri) ?? []) void connection.sendDiagnostics({ uri, diagnostics: [] });
-    published.delete(nb.uri);
-    projects.get(nb.uri)?.dispose();
-    projects.delete(nb.uri);
+  // Notebook sync: a bad notification throws (the connection logs it) and changes nothing.
+  const nbSync = connection.notebooks.synchronization;
+  nbSync.onDidOpenNotebookDocument((params) => {
+    const uri = notebooks.open(params);
+    close(uri); // a re-open starts from a fresh program
+    sync(uri);
+  });
+  nbSync.onDidChangeNotebookDocument((params) => {
+    const uri = notebooks.change(params);
+    if (uri !== undefined) sync(uri);
+  });
+  nbSync.onDidCloseNotebookDocument((params) => {
+    const uri = notebooks.close(params);
+    if (uri !== undefined) close(uri);
   });
 
   connection.onCompletion(
@@ -294,7 +290,6 @@ export function startServer(options: { transport?: Transport; connection?: Conne
     projects.clear();
   });
 
-  notebooks.listen(connection);
   connection.listen();
   return connection;
 }
