@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { register as tour } from "./tour";
 import { register as lsp } from "./lsp";
 import { register as envs } from "./envs";
+import { register as doctor } from "./doctor";
 
 export type Register = (program: Command) => void;
 
@@ -10,4 +11,5 @@ export const commands: Register[] = [
   tour,
   lsp,
   envs,
+  doctor,
 ];

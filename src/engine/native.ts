@@ -69,6 +69,25 @@ export function addonPath(): string {
   return join(packageRoot(), ADDON_RELATIVE_PATH);
 }
 
+/**
+ * Where a CBLAS header is on this machine (what the install-time build needs), or null: pkg-config's openblas
+ * include dir, else the usual include dirs (multiarch included). Always "Accelerate" on macOS.
+ */
+export function findCblasHeader(): string | null {
+  if (process.platform === "darwin") return "Accelerate";
+  const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+  const dirs: string[] = [];
+  const pc = spawnSync("pkg-config", ["--cflags", "openblas"], { encoding: "utf8" });
+  if (pc.status === 0) {
+    for (const f of (pc.stdout ?? "").trim().split(/\s+/)) if (f.startsWith("-I")) dirs.push(f.slice(2));
+  }
+  const multiarch = spawnSync("gcc", ["-print-multiarch"], { encoding: "utf8" }).stdout?.trim() ?? "";
+  dirs.push("/usr/include", "/usr/local/include", "/usr/include/openblas");
+  if (multiarch) dirs.push(join("/usr/include", multiarch));
+  const dir = dirs.find((d) => existsSync(join(d, "cblas.h")));
+  return dir === undefined ? null : join(dir, "cblas.h");
+}
+
 /** Loads the addon, or returns why it cannot be loaded. */
 export function loadAddon(): { addon: BlasAddon } | { reason: string } {
   const path = addonPath();
