@@ -100,7 +100,7 @@ export interface FieldDoc {
 const ALL: readonly Algo[] = ALGOS;
 const VIREL: readonly Algo[] = ["virel1", "virel2"];
 
-/** The documentation of every config field (used by the README table and `virel train --explain`). */
+/** The documentation of every config field (used by the README table and `virel explain-config`). */
 export const CONFIG_DOCS: Readonly<Record<string, FieldDoc>> = {
   hidden: { meaning: "hidden layer widths of π, V and every Q (ReLU MLPs)", range: "1–8 integers in [1, 4096]", source: "SAC paper / haarnoja/sac 2×256 (official VIREL code: 2×300)", algos: ALL },
   lr: { meaning: "Adam learning rate of every network (λ_V, λ_Q, λ_π of Algorithm 1)", range: "(0, 1]", source: "3e-4: official VIREL code, haarnoja/sac", algos: ALL },
@@ -252,7 +252,7 @@ export function hasValueNet(cfg: AgentConfig): boolean {
   return cfg.algo !== "sac";
 }
 
-/** The config documentation as a Markdown table (README, `virel train --explain`). */
+/** The config documentation as a Markdown table (README, `virel explain-config`). */
 export function configTable(): string {
   const rows = ["| field | meaning | range | default (virel1 / virel2 / sac-v1 / sac) | source |", "|---|---|---|---|---|"];
   for (const [field, doc] of Object.entries(CONFIG_DOCS)) {

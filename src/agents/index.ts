@@ -67,7 +67,7 @@ export async function create(opts: CreateOptions): Promise<Agent> {
  * A bare {@link Learner} (networks + optimisers, no env) for given dimensions — what `virel bench` times.
  * Loads tfjs and picks a backend on first use.
  */
-export async function createLearner(opts: { config: Partial<AgentConfigInput> & { algo: Algo | string }; obsDim: number; actDim: number; seed?: number; backend?: string }): Promise<Learner> {
+export async function createLearner(opts: { config: Omit<Partial<AgentConfigInput>, "algo"> & { algo: Algo | string }; obsDim: number; actDim: number; seed?: number; backend?: string }): Promise<Learner> {
   const config = parseConfig(opts.config);
   await engine.ready(opts.backend);
   // eslint-disable-next-line @typescript-eslint/no-require-imports

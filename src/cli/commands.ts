@@ -3,6 +3,12 @@ import type { Command } from "commander";
 import { register as tour } from "./tour";
 import { register as lsp } from "./lsp";
 import { register as envs } from "./envs";
+import { register as train } from "./train";
+import { register as evalCmd } from "./eval";
+import { register as sweep } from "./sweep";
+import { register as report } from "./report";
+import { register as bench } from "./bench";
+import { register as start } from "./start";
 import { register as doctor } from "./doctor";
 
 export type Register = (program: Command) => void;
@@ -11,5 +17,11 @@ export const commands: Register[] = [
   tour,
   lsp,
   envs,
+  train,
+  evalCmd,
+  sweep,
+  report,
+  bench,
+  start,
   doctor,
 ];

@@ -1,0 +1,208 @@
+/**
+ * `virel sweep`: algorithms × seeds as parallel `virel train` processes (each its own run directory
+ * DIR/<algo>/seed-<s>), progress bars per run, then DIR/report.html.
+ */
+import type { Command } from "commander";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { TrainProgress } from "../agents/agent";
+import type { AgentConfigInput } from "../agents/config";
+import type { RunSummary } from "../agents/run";
+import { configFromFlags, fmtEval, hiddenFlag, intFlag, progressModeFlag } from "./train";
+import type { CommonTrainFlags, ProgressMode } from "./train";
+
+/** Parse `0-4` or `0,2,5` (or mixed: `0-2,7`). */
+export function parseSeeds(v: string): number[] {
+  const out: number[] = [];
+  for (const part of v.split(",")) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!m) throw new Error(`--seeds must look like 0-4 or 0,1,2, got ${JSON.stringify(v)}`);
+    const a = Number(m[1]);
+    const b = m[2] !== undefined ? Number(m[2]) : a;
+    if (b < a) throw new Error(`--seeds range ${part} is empty, got ${JSON.stringify(v)}`);
+    for (let s = a; s <= b; s++) out.push(s);
+  }
+  return [...new Set(out)];
+}
+
+/** Options of {@link runSweep}. */
+export interface SweepOptions {
+  env: string;
+  algos: string[];
+  seeds: number[];
+  parallel: number;
+  out: string;
+  steps: number;
+  /** Config overrides for every algorithm. */
+  config?: Partial<AgentConfigInput>;
+  /** Extra overrides per algorithm (applied after `config`). */
+  perAlgo?: Record<string, Partial<AgentConfigInput>>;
+  backend?: string;
+  progress: ProgressMode;
+  title?: string;
+}
+
+/** What {@link runSweep} returns. */
+export interface SweepResult {
+  runs: { algo: string; seed: number; dir: string; summary: RunSummary | null; error: string | null }[];
+  report: string | null;
+  aborted: boolean;
+}
+
+function binPath(): string {
+  return path.join(__dirname, "..", "..", "..", "bin", "virel.js");
+}
+
+/** Run the sweep: at most `parallel` child processes; SIGINT is forwarded once to each (they checkpoint). */
+export async function runSweep(o: SweepOptions): Promise<SweepResult> {
+  if (!Number.isInteger(o.parallel) || o.parallel < 1) throw new Error(`--parallel must be a positive integer, got ${o.parallel}`);
+  if (o.algos.length === 0) throw new Error("--algos must name at least one algorithm");
+  const { parseAlgo, parseConfig } = await import("../agents/config.js");
+  const algos = o.algos.map((a) => parseAlgo(a, "--algos"));
+  const out = path.resolve(o.out);
+  fs.mkdirSync(out, { recursive: true });
+  const cfgFiles: Record<string, string> = {};
+  for (const algo of algos) {
+    const cfg = { ...o.config, ...o.perAlgo?.[algo] };
+    parseConfig({ ...cfg, algo }); // fail here, naming the field, rather than in every child
+    const file = path.join(out, `config-${algo}.json`);
+    fs.writeFileSync(file, JSON.stringify(cfg, null, 2) + "\n");
+    cfgFiles[algo] = file;
+  }
+  const jobs = algos.flatMap((algo) => o.seeds.map((seed) => ({ algo, seed, dir: path.join(out, algo, `seed-${seed}`) })));
+  const result: SweepResult = { runs: jobs.map((j) => ({ ...j, summary: null, error: null })), report: null, aborted: false };
+
+  const cp = o.progress === "bar" ? await import("cli-progress") : null;
+  const multi = cp
+    ? new cp.MultiBar({ format: "{label} |{bar}| {value}/{total} | {sps} steps/s | eval {eval} | ETA {eta_formatted}", hideCursor: true, stream: process.stderr, etaBuffer: 50, clearOnComplete: false }, cp.Presets.shades_classic)
+    : null;
+  const children = new Set<import("node:child_process").ChildProcess>();
+  let stopping = false;
+  const onSigint = () => {
+    if (stopping) {
+      for (const c of children) c.kill("SIGKILL");
+      process.exit(130);
+    }
+    stopping = true;
+    result.aborted = true;
+    process.stderr.write("\nvirel sweep: interrupt — each run saves a checkpoint and stops (Ctrl-C again to kill)\n");
+    for (const c of children) c.kill("SIGINT");
+  };
+  process.on("SIGINT", onSigint);
+  const runJob = (idx: number) =>
+    new Promise<void>((resolve) => {
+      const job = jobs[idx]!;
+      const label = `${job.algo.padEnd(6)} s${job.seed}`;
+      const args = [binPath(), "train", "--env", o.env, "--algo", job.algo, "--seed", String(job.seed), "--steps", String(o.steps),
+        "--out", job.dir, "--config", cfgFiles[job.algo]!, "--progress", "json"];
+      if (o.backend) args.push("--backend", o.backend);
+      const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+      children.add(child);
+      const bar = multi?.create(o.steps, 0, { label, sps: "0", eval: "—" });
+      let lastLog = 0;
+      let stderr = "";
+      let pending = "";
+      child.stdout.setEncoding("utf8");
+      child.stdout.on("data", (chunk: string) => {
+        pending += chunk;
+        let nl: number;
+        while ((nl = pending.indexOf("\n")) >= 0) {
+          const line = pending.slice(0, nl);
+          pending = pending.slice(nl + 1);
+          let msg: { progress?: TrainProgress; summary?: RunSummary };
+          try {
+            msg = JSON.parse(line) as typeof msg;
+          } catch {
+            continue;
+          }
+          if (msg.progress) {
+            const p = msg.progress;
+            bar?.update(p.step, { label, sps: p.stepsPerSec.toFixed(0), eval: fmtEval(p.lastEval) });
+            if (!multi && o.progress === "log" && (Date.now() - lastLog > 10_000 || p.step >= p.target)) {
+              lastLog = Date.now();
+              process.stderr.write(`${label}: step ${p.step}/${p.target}, ${p.stepsPerSec.toFixed(0)} steps/s, last eval ${fmtEval(p.lastEval)}\n`);
+            }
+          }
+          if (msg.summary) result.runs[idx]!.summary = msg.summary;
+        }
+      });
+      child.stderr.setEncoding("utf8");
+      child.stderr.on("data", (c: string) => {
+        stderr = (stderr + c).slice(-4000);
+      });
+      child.on("close", (code) => {
+        children.delete(child);
+        bar?.stop();
+        if (code !== 0 && !(stopping && code === 130)) {
+          result.runs[idx]!.error = `exit code ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
+        }
+        resolve();
+      });
+    });
+  try {
+    let next = 0;
+    const workers = Array.from({ length: Math.min(o.parallel, jobs.length) }, async () => {
+      while (next < jobs.length && !stopping) await runJob(next++);
+    });
+    await Promise.all(workers);
+  } finally {
+    multi?.stop();
+    process.removeListener("SIGINT", onSigint);
+  }
+  const withEvals = result.runs.filter((r) => fs.existsSync(path.join(r.dir, "metrics.jsonl")));
+  if (withEvals.length > 0) {
+    const { writeReport } = await import("../report/index.js");
+    result.report = writeReport([out], path.join(out, "report.html"), { title: o.title ?? `VIREL sweep: ${o.env}` }).file;
+  }
+  return result;
+}
+
+interface SweepFlags extends CommonTrainFlags {
+  env: string;
+  algos: string;
+  seeds: number[];
+  parallel: number;
+  out: string;
+  steps: number;
+  backend?: string;
+  progress: ProgressMode;
+}
+
+export function register(program: Command): void {
+  program
+    .command("sweep")
+    .description("train algorithms × seeds as parallel processes, then write DIR/report.html")
+    .requiredOption("--env <id>", "environment id (e.g. Pendulum-v1)")
+    .option("--algos <list>", "comma-separated: virel1,virel2,sac-v1,sac", "virel1,virel2,sac")
+    .option("--seeds <range>", "seeds, e.g. 0-4 or 0,1,2", parseSeeds, [0, 1, 2])
+    .option("--parallel <p>", "processes at once (default: 2)", intFlag("--parallel"), 2)
+    .requiredOption("--out <dir>", "sweep directory (one run per <algo>/seed-<s>)")
+    .requiredOption("--steps <n>", "environment steps per run", intFlag("--steps"))
+    .option("--config <file>", "JSON file of config fields for every run")
+    .option("--hidden <sizes>", "hidden layer widths, e.g. 64,64", hiddenFlag)
+    .option("--eval-every <k>", "evaluate every k env steps", intFlag("--eval-every", 0))
+    .option("--eval-episodes <n>", "deterministic episodes per evaluation", intFlag("--eval-episodes"))
+    .option("--checkpoint-every <k>", "checkpoint every k env steps", intFlag("--checkpoint-every", 0))
+    .option("--backend <name>", "tfjs backend for every run")
+    .option("--progress <mode>", "bar | log | none | auto", progressModeFlag, progressModeFlag("auto"))
+    .action(async (o: SweepFlags) => {
+      const r = await runSweep({
+        env: o.env, algos: o.algos.split(",").map((s) => s.trim()).filter(Boolean), seeds: o.seeds, parallel: o.parallel,
+        out: o.out, steps: o.steps, config: configFromFlags(o), backend: o.backend, progress: o.progress === "json" ? "log" : o.progress,
+      });
+      printSweep(r);
+      if (r.runs.some((x) => x.error !== null)) process.exitCode = 1;
+      else if (r.aborted) process.exitCode = 130;
+    });
+}
+
+/** Print each run's final evaluation and the report path. */
+export function printSweep(r: SweepResult): void {
+  for (const run of r.runs) {
+    const e = run.summary?.finalEval;
+    const status = run.error ? `FAILED (${run.error})` : e ? `final eval ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} at step ${e.step}` : "no evaluation";
+    process.stdout.write(`${run.algo} seed ${run.seed}: ${status}\n`);
+  }
+  if (r.report) process.stdout.write(`report: ${r.report}\n`);
+}
