@@ -1,0 +1,195 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { elbo, lmlDecomposition, msbeTable, actionPosterior } from "../../src/model";
+import * as tabular from "../../src/tabular";
+
+const close = (a: number, b: number, tol: number, msg = "") =>
+  assert.ok(Math.abs(a - b) <= tol, `${msg} expected ${b}, got ${a} (|diff| = ${Math.abs(a - b)}, tol ${tol})`);
+
+const SIZES: [number, number][] = [[2, 2], [3, 4], [5, 2], [8, 3], [12, 4], [20, 5], [30, 3]];
+const GAMMAS = [0, 0.5, 0.9, 0.95, 0.99];
+
+test("Theorem 1: variational EM reaches J* of value iteration within 1e-6 (relative) on 28 random MDPs", () => {
+  let n = 0;
+  for (let i = 0; i < 28; i++) {
+    const [states, actions] = SIZES[i % SIZES.length]!;
+    const gamma = GAMMAS[i % GAMMAS.length]!;
+    const mdp = tabular.randomMDP({ states, actions, gamma, seed: 1000 + i });
+    const vi = tabular.valueIteration(mdp);
+    const em = tabular.variationalEM(mdp, { iterations: 200 });
+    assert.ok(Math.abs(em.J - vi.J) <= 1e-6 * Math.abs(vi.J), `${mdp.name}: J = ${em.J}, J* = ${vi.J}`);
+    assert.ok(em.converged, `${mdp.name} converged`);
+    // the posterior of the final model is greedy w.r.t. an optimal Q: its J is J* and Q̂ = Q*
+    for (let s = 0; s < states; s++) for (let a = 0; a < actions; a++) close(em.Q[s]![a]!, vi.Q[s]![a]!, 1e-8 * (1 + vi.J));
+    n++;
+  }
+  assert.equal(n, 28);
+  // and on the structured MDPs
+  for (const mdp of [tabular.chainMDP(), tabular.gridworldMDP(), tabular.riskyMDP()]) {
+    const vi = tabular.valueIteration(mdp);
+    close(tabular.variationalEM(mdp).J, vi.J, 1e-6 * vi.J, mdp.name);
+  }
+});
+
+test("the MSBE towards Q^{π_q} never increases across M-steps (exact: drops to 0; expected TD(0): sup-norm contraction)", () => {
+  for (let i = 0; i < 10; i++) {
+    const mdp = tabular.randomMDP({ states: 3 + i, actions: 2 + (i % 3), gamma: [0.5, 0.9, 0.95][i % 3]!, seed: 2000 + i });
+    let st = tabular.emInit(mdp);
+    for (let k = 0; k < 6; k++) {
+      st = tabular.eStep(st);
+      const target = tabular.evaluatePolicy(mdp, st.policy).Q;
+      const before = msbeTable(st.qHat, target);
+      st = tabular.mStep(st);
+      const after = msbeTable(st.qHat, target);
+      assert.ok(after <= before, `exact M-step: ${after} > ${before}`);
+      assert.ok(after <= 1e-20 * (1 + before), `exact M-step reaches Q^π: ${after}`);
+      assert.equal(st.trace.at(-1)!.msbe, after);
+    }
+    let td = tabular.emInit(mdp, { mStep: "td0", mStepAlpha: 0.7, mStepSweeps: 3 });
+    for (let k = 0; k < 6; k++) {
+      td = tabular.eStep(td);
+      const target = tabular.evaluatePolicy(mdp, td.policy).Q;
+      const sup = (q: readonly Float64Array[]) => Math.max(...q.flatMap((row, s) => Array.from(row, (x, a) => Math.abs(x - target[s]![a]!))));
+      const before = sup(td.qHat);
+      td = tabular.mStep(td);
+      assert.ok(sup(td.qHat) <= (1 - 0.7 * (1 - mdp.gamma)) ** 3 * before + 1e-12, "TD(0) contracts towards Q^π");
+    }
+  }
+});
+
+test("step-by-step emInit / eStep / mStep reproduces variationalEM, and every trace entry satisfies LML = ELBO + KL", () => {
+  const mdp = tabular.randomMDP({ states: 9, actions: 3, gamma: 0.9, seed: 7 });
+  const run = tabular.variationalEM(mdp, { iterations: 30 });
+  let st = tabular.emInit(mdp, { iterations: 30 });
+  for (let k = 0; k < run.iterations; k++) st = tabular.mStep(tabular.eStep(st));
+  assert.equal(st.trace.length, run.trace.length);
+  st.trace.forEach((e, k) => {
+    const r = run.trace[k]!;
+    assert.equal(e.J, r.J);
+    assert.equal(e.beta, r.beta);
+    assert.deepEqual(e.qHat, r.qHat);
+  });
+  for (const e of run.trace) {
+    assert.ok(e.beta >= 0);
+    if (e.beta > 0) {
+      const d = lmlDecomposition(e.qHat, e.beta, e.policy, mdp.p0);
+      close(e.lml, e.elbo + e.kl, 1e-9 * Math.max(1, Math.abs(e.lml)));
+      close(e.elbo, d.elbo, 0);
+    }
+    close(e.residual, tabular.bellmanResidual(mdp, e.qHat), 1e-12 * (1 + e.residual));
+    assert.ok(e.eStepKL <= 1e-12, `closed-form E-step hits its target: KL ${e.eStepKL}`);
+  }
+  // β of the next E-step is the Bellman-optimality residual of the critic (default rule)
+  for (let k = 1; k < run.trace.length; k++) assert.equal(run.trace[k]!.betaE, run.trace[k - 1]!.beta);
+  // the first E-step policy is the action-posterior of Q̂_0 = 0: uniform
+  run.trace[0]!.policy.forEach((row) => row.forEach((p) => close(p, 1 / 3, 1e-15)));
+  // the returned policy is the action-posterior of the final model
+  run.policy.forEach((row, s) => assert.deepEqual(row, actionPosterior(run.Q[s]!, run.beta)));
+  // states are immutable: stepping does not change the previous state
+  const s0 = tabular.emInit(mdp);
+  const copy = s0.qHat.map((r) => Float64Array.from(r));
+  tabular.mStep(tabular.eStep(s0));
+  assert.deepEqual(s0.qHat, copy);
+});
+
+test("gradient E-step (Eq. 9): ascends the ELBO, converges to the closed form, and EM with it approaches J*", () => {
+  const mdp = tabular.randomMDP({ states: 10, actions: 4, gamma: 0.95, seed: 2 });
+  // fixed critic and β: many ascent steps reach softmax(Q̂/β)
+  let st = tabular.emInit(mdp, { eStep: "gradient", eStepSteps: 2000, qInit: "uniform-policy", betaRule: "fixed", beta: 0.5 });
+  const closed = st.qHat.map((row) => actionPosterior(row, 0.5));
+  st = tabular.eStep(st);
+  assert.ok(st.eStepKL < 1e-12, `KL to the closed form ${st.eStepKL}`);
+  st.policy.forEach((row, s) => row.forEach((p, a) => close(p, closed[s]![a]!, 1e-7)));
+  // each short E-step with the exact ELBO weighting (p0) increases ELBO(q, ω) at fixed ω
+  let g = tabular.emInit(mdp, { eStep: "gradient", eStepSteps: 3, eStepStateWeights: "p0", qInit: "uniform-policy", betaRule: "fixed", beta: 0.3 });
+  let prev = elbo(g.qHat, 0.3, g.policy, mdp.p0);
+  for (let k = 0; k < 10; k++) {
+    g = tabular.eStep(g);
+    const cur = elbo(g.qHat, 0.3, g.policy, mdp.p0);
+    assert.ok(cur >= prev - 1e-12, `ELBO decreased: ${prev} → ${cur}`);
+    prev = cur;
+  }
+  // full EM with the gradient E-step
+  const J = tabular.valueIteration(mdp).J;
+  for (const w of ["uniform", "visitation"] as const) {
+    const r = tabular.variationalEM(mdp, { eStep: "gradient", eStepStateWeights: w });
+    const lastJ = r.trace.at(-1)!.J;
+    assert.ok((J - lastJ) / J < 2e-3, `${w}: E-step policy J ${lastJ} vs J* ${J}`);
+    assert.ok(lastJ > r.trace[0]!.J + 1, "policy improved");
+    close(r.J, J, 1e-6 * J, `${w}: posterior of the final critic`);
+  }
+});
+
+test("M-step towards ψ (§4.1): TD(0), Q-learning and Monte Carlo targets, expected and sampled, reach J*", () => {
+  const mdp = tabular.randomMDP({ states: 6, actions: 3, gamma: 0.5, seed: 21 });
+  const J = tabular.valueIteration(mdp).J;
+  const cases: tabular.EMOptions[] = [
+    { mStep: "td0", mStepSweeps: 5 },
+    { mStep: "q-learning", mStepSweeps: 5 },
+    { mStep: "monte-carlo" },
+    { mStep: "td0", mStepSamples: 10, mStepAlpha: 0.5, iterations: 100, seed: 3 },
+    { mStep: "q-learning", mStepSamples: 10, mStepAlpha: 0.5, iterations: 100, seed: 3 },
+    { mStep: "monte-carlo", mStepSamples: 10, mStepAlpha: 0.5, iterations: 40, seed: 3 },
+  ];
+  const uniformJ = tabular.policyReturn(mdp, tabular.uniformPolicy(mdp));
+  for (const o of cases) {
+    const r = tabular.variationalEM(mdp, o);
+    // expected targets: exactly J*; sampled targets with a constant step: a noisy critic, J within 2% of J*
+    const tol = o.mStepSamples ? 0.02 * J : 1e-6 * J;
+    close(r.J, J, tol, JSON.stringify(o));
+    assert.ok(r.J > uniformJ + 0.5 * (J - uniformJ), "clearly better than the uniform policy");
+  }
+  // sampled targets are reproducible by seed and differ across seeds
+  const a = tabular.variationalEM(mdp, { mStep: "td0", mStepSamples: 2, iterations: 5, seed: 1 });
+  const b = tabular.variationalEM(mdp, { mStep: "td0", mStepSamples: 2, iterations: 5, seed: 1 });
+  const c = tabular.variationalEM(mdp, { mStep: "td0", mStepSamples: 2, iterations: 5, seed: 2 });
+  assert.deepEqual(a.Q, b.Q);
+  assert.notDeepEqual(a.Q, c.Q);
+  // expected Monte Carlo ψ is Q^π itself: same trace as the exact M-step
+  const mc = tabular.variationalEM(mdp, { mStep: "monte-carlo", iterations: 4 });
+  const ex = tabular.variationalEM(mdp, { iterations: 4 });
+  assert.deepEqual(mc.trace.map((e) => e.J), ex.trace.map((e) => e.J));
+});
+
+test("β rules: fixed stays fixed; the preprint's posterior-MSBE can cycle where the Bellman residual converges (NOTES.md)", () => {
+  const mdp = tabular.randomMDP({ states: 12, actions: 4, gamma: 0.95, seed: 0 });
+  const J = tabular.valueIteration(mdp).J;
+  const fixed = tabular.variationalEM(mdp, { betaRule: "fixed", beta: 0.05 });
+  assert.ok(fixed.trace.every((e) => e.beta === 0.05 && e.betaE === 0.05));
+  assert.ok(fixed.J <= J + 1e-12);
+  const res = tabular.variationalEM(mdp);
+  close(res.J, J, 1e-6 * J);
+  const pm = tabular.variationalEM(mdp, { betaRule: "posterior-msbe", iterations: 60 });
+  assert.equal(pm.converged, false);
+  const tail = pm.trace.slice(-9).map((e) => e.J);
+  // a period-3 cycle: J repeats every 3 iterations and stays well below J*
+  for (let k = 3; k < tail.length; k++) close(tail[k]!, tail[k - 3]!, 1e-6 * J);
+  assert.ok(Math.max(...tail) < J - 0.1, `cycle stays suboptimal: ${tail} vs J* ${J}`);
+  // its β is the mean squared change of the critic: E[(Q^{π_k} − Q̂_{k−1})²]
+  const e = pm.trace[5]!;
+  close(e.beta, msbeTable(pm.trace[4]!.qHat, e.qHat), 1e-12 * (1 + e.beta));
+  // weighting by the posterior over h also runs and converges with the residual rule
+  close(tabular.variationalEM(mdp, { betaWeights: "posterior" }).J, J, 1e-6 * J);
+  close(tabular.variationalEM(mdp, { prior: "p0-uniform" }).J, J, 1e-6 * J);
+});
+
+test("variationalEM validation: positive rewards (§3.1) and option errors name the field and value", () => {
+  const neg = tabular.randomMDP({ states: 3, actions: 2, gamma: 0.9, seed: 1, rewardLow: -1, rewardHigh: 1 });
+  assert.throws(() => tabular.variationalEM(neg), /rewards must be positive \(§3.1\), got mdp.R\[\d\]\[\d\] = -0\.\d+; use tabular.shiftRewards/);
+  assert.doesNotThrow(() => tabular.variationalEM(tabular.shiftRewards(neg)));
+  const mdp = tabular.randomMDP({ states: 3, actions: 2, gamma: 0.9, seed: 1 });
+  assert.throws(() => tabular.variationalEM(mdp, { iterations: -1 }), /iterations .*>=0.*, got -1/);
+  assert.throws(() => tabular.variationalEM(mdp, { beta: NaN }), /beta must be a number >= 0.*, got NaN/);
+  assert.throws(() => tabular.variationalEM(mdp, { beta: -1 }), /beta must be a number >= 0.*, got -1/);
+  assert.throws(() => tabular.variationalEM(mdp, { betaRule: "msbe" as never }), /betaRule .*"bellman-residual".*, got "msbe"/);
+  assert.throws(() => tabular.variationalEM(mdp, { mStepAlpha: 2 }), /mStepAlpha .*<=1.*, got 2/);
+  assert.throws(() => tabular.variationalEM(mdp, { iteration: 3 } as never), /unknown option "iteration"/);
+  assert.throws(() => tabular.variationalEM(mdp, { qInit: [[0, 0]] }), /expected qInit with 3 rows \(states\), got 1/);
+  assert.throws(() => tabular.variationalEM(mdp, { qInit: [[0, 0], [0, NaN], [0, 0]] }), /qInit\[1\]\[1\] must be finite, got NaN/);
+  // β = 0 (greedy) and β = ∞ (uniform) are valid fixed temperatures
+  const greedy = tabular.variationalEM(mdp, { betaRule: "fixed", beta: 0 });
+  close(greedy.J, tabular.valueIteration(mdp).J, 1e-9);
+  assert.ok(Number.isNaN(greedy.trace[0]!.elbo));
+  const uniform = tabular.variationalEM(mdp, { betaRule: "fixed", beta: Infinity });
+  close(uniform.J, tabular.policyReturn(mdp, tabular.uniformPolicy(mdp)), 1e-12);
+});
