@@ -62,6 +62,8 @@ export interface ReferenceUpdate {
   update(): void;
   /** Sum of squares of all trainable parameters (to see that two runs computed the same thing). */
   checksum(): number;
+  /** Copies of every parameter (V, target V, Q1, Q2, policy; weights and biases in layer order). */
+  snapshot(): Float32Array[];
   dispose(): void;
 }
 
@@ -129,6 +131,7 @@ export function makeReferenceUpdate(shapes: ReferenceShapes = PAPER_SHAPES, seed
     shapes: { ...shapes },
     update,
     checksum: () => tf.tidy(() => tf.addN(all.map((p) => tf.sum(tf.square(p)))).dataSync()[0] as number),
+    snapshot: () => all.map((p) => p.dataSync().slice() as Float32Array),
     dispose: () => {
       tf.dispose([...all, s, act, r, s2, d]);
       for (const o of [optV, optQ, optPi]) o.dispose();

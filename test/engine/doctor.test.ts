@@ -1,0 +1,53 @@
+/**
+ * `virel doctor` (src/cli/doctor.ts): the report of versions, backends and native kernels, on the native and
+ * the pure wasm path (each in a child process, since the doctor switches tfjs backends).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import type { DoctorReport } from "../../src/cli/doctor";
+import { formatDoctor } from "../../src/cli/doctor";
+
+function doctorIn(env: Record<string, string>): DoctorReport {
+  const mod = join(__dirname, "..", "..", "src", "cli", "doctor.js");
+  const script = `require(${JSON.stringify(mod)}).doctorReport().then((r) => process.stdout.write(JSON.stringify(r) + "\\n"))`;
+  const r = spawnSync(process.execPath, ["-e", script], { env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const last = r.stdout.trim().split("\n").pop() as string;
+  return JSON.parse(last) as DoctorReport;
+}
+
+test("doctor reports versions, loadable backends and active native kernels where a CBLAS is installed", () => {
+  const r = doctorIn({});
+  assert.equal(r.node, process.version);
+  assert.equal(r.tfjs, "4.22.0");
+  assert.equal(r.tfjsBackendWasm, "4.22.0");
+  const byName = new Map(r.backends.map((b) => [b.name, b]));
+  assert.deepEqual([...byName.keys()], ["tfjs-node-gpu", "tfjs-node", "wasm", "cpu"]);
+  assert.equal(byName.get("wasm")?.loads, true);
+  assert.equal(byName.get("cpu")?.loads, true);
+  for (const b of r.backends) assert.ok(b.loads || (b.fix ?? "").length > 0, `${b.name}: a backend that does not load says how to fix it`);
+  assert.equal(r.auto, r.backends.find((b) => b.loads)?.name);
+  assert.equal(r.native.loaded, r.native.cblasHeader !== null, `native: ${r.native.reason ?? ""} ${r.native.fix ?? ""}`);
+  if (r.native.loaded) {
+    assert.match(r.native.library ?? "", /blas|accelerate/i);
+    assert.equal(r.native.threads, 1);
+    assert.ok((r.native.verifiedError ?? 1) < 1e-5, `native vs stock differ by ${String(r.native.verifiedError)}`);
+    assert.equal(r.native.fix, undefined);
+  }
+  const text = formatDoctor(r).join("\n");
+  assert.match(text, r.native.loaded ? /native {4}✓ BLAS matmul kernels active/ : /native {4}✗ not active/);
+});
+
+test("doctor on the pure wasm path (VIREL_NATIVE=0) says so and how to undo it; BLAS threads follow VIREL_BLAS_THREADS", () => {
+  const off = doctorIn({ VIREL_NATIVE: "0" });
+  assert.equal(off.native.loaded, false);
+  assert.match(off.native.reason ?? "", /VIREL_NATIVE=0/);
+  assert.match(off.native.fix ?? "", /unset VIREL_NATIVE/);
+  assert.equal(off.auto, "wasm");
+  assert.match(formatDoctor(off).join("\n"), /fix: unset VIREL_NATIVE/);
+  const two = doctorIn({ VIREL_BLAS_THREADS: "2" });
+  if (two.native.loaded) assert.equal(two.native.threads, 2);
+  else assert.equal(two.native.cblasHeader, null);
+});
