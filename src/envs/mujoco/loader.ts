@@ -30,6 +30,7 @@ export interface MjModelView {
   readonly njnt: number;
   readonly opt: MjOptionView;
   readonly qpos0: Float64Array;
+  readonly body_pos: Float64Array;
   readonly body_mass: Float64Array;
   readonly body_inertia: Float64Array;
   readonly body_ipos: Float64Array;
@@ -40,6 +41,7 @@ export interface MjModelView {
   readonly geom_type: Int32Array;
   readonly geom_size: Float64Array;
   readonly geom_bodyid: Int32Array;
+  readonly site_pos: Float64Array;
   readonly geom_rgba: Float32Array;
   delete(): void;
 }

@@ -92,6 +92,6 @@ export const REACHER_TASK = defineTask<ReacherKwargs>({
   defaults: REACHER_KWARGS,
   schema: { reward_dist_weight: kw.finite, reward_control_weight: kw.finite },
   buildModel: reacherModel,
-  render: { ...DEFAULT_RENDER, elevation: 90, scale: 500, width: 340, height: 340, center: [0, 0, 0], trackBody: -1, tick: 0.1 },
+  render: { ...DEFAULT_RENDER, elevation: 90, scale: 480, width: 340, height: 360, center: [0, 0.02, 0], trackBody: -1, tick: 0.1 },
   create: (ctx, s, options) => new ReacherEnv(ctx, s, options),
 });
