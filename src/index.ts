@@ -10,6 +10,7 @@ export type { RngState } from "./rng";
 export * from "./model";
 export * as tabular from "./tabular";
 export * as envs from "./envs";
+export * as mujoco from "./envs/mujoco";
 export * as agents from "./agents";
 export * as engine from "./engine/backend";
 export * as report from "./report";
