@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/**
+ * Entry point of the VIREL (TypeScript) Jupyter kernel, started by Jupyter through the kernelspec:
+ *   node dist/kernel/launcher.js --connection-file {connection_file}
+ * The working directory is the notebook's directory (Jupyter sets it).
+ */
+import * as ts from "@tslab/typescript-for-tslab";
+import { readConnectionFile } from "../src/notebook/wire";
+import { installTypeOverlay, packageRoot } from "./resolve";
+import { KernelServer } from "./server";
+
+function parseArgs(argv: string[]): { connectionFile: string; warmUp: boolean } {
+  let connectionFile = "";
+  let warmUp = process.env.VIREL_KERNEL_NO_WARMUP !== "1";
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--connection-file" || a === "-f") connectionFile = argv[++i] ?? "";
+    else if (a.startsWith("--connection-file=")) connectionFile = a.slice("--connection-file=".length);
+    else if (a === "--no-warm-up") warmUp = false;
+    else throw new Error(`unknown argument ${JSON.stringify(a)} (usage: launcher --connection-file FILE [--no-warm-up])`);
+  }
+  if (!connectionFile) throw new Error("missing --connection-file FILE");
+  return { connectionFile, warmUp };
+}
+
+/** Start the kernel; resolves once the sockets are bound (and the library warmed up). */
+export async function launch(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const { connectionFile, warmUp } = parseArgs(argv);
+  const connection = readConnectionFile(connectionFile);
+  const root = packageRoot();
+  const cwd = process.cwd();
+  // Before tslab's converter exists: make `virel` resolvable for its TypeScript from the notebook's directory.
+  installTypeOverlay(ts.sys as unknown as Parameters<typeof installTypeOverlay>[0], cwd, root);
+  const server = new KernelServer({ connection, cwd, root, warmUp });
+  await server.start();
+}
+
+if (require.main === module) {
+  launch().catch((e: unknown) => {
+    process.stderr.write(`virel-ts kernel: ${(e as Error).message ?? String(e)}\n`);
+    process.exit(1);
+  });
+}
