@@ -76,7 +76,7 @@ export function qFromV(mdp: TabularMDP, V: ArrayLike<number>): Float64Array[] {
   return EV.map((row, s) => row.map((e, a) => mdp.R[s]![a]! + mdp.gamma * e));
 }
 
-/** Unchecked evaluation (callers validate). */
+/** {@link evaluatePolicy} without argument checks (callers validate): `(I − γP^π)V = r^π`, `Q = R + γPV`. */
 export function evaluatePolicyUnchecked(mdp: TabularMDP, policy: Table): ValueFunctions {
   const { nS, gamma } = mdp;
   const { Ppi, rpi } = policyDynamics(mdp, policy);
@@ -108,6 +108,7 @@ export function bellmanOptimality(mdp: TabularMDP, Q: Table): Float64Array[] {
   return bellmanOptimalityUnchecked(mdp, Q);
 }
 
+/** {@link bellmanOptimality} without argument checks (callers validate). */
 export function bellmanOptimalityUnchecked(mdp: TabularMDP, Q: Table): Float64Array[] {
   const V = Float64Array.from(Q, (row) => Math.max(...Array.from(row)));
   return qFromV(mdp, V);
@@ -121,6 +122,7 @@ export function bellmanExpectation(mdp: TabularMDP, Q: Table, policy: Table): Fl
   return bellmanExpectationUnchecked(mdp, Q, policy);
 }
 
+/** {@link bellmanExpectation} without argument checks (callers validate). */
 export function bellmanExpectationUnchecked(mdp: TabularMDP, Q: Table, policy: Table): Float64Array[] {
   const V = Float64Array.from({ length: mdp.nS }, (_, s) => {
     let v = 0;
@@ -264,6 +266,7 @@ export function stateVisitation(mdp: TabularMDP, policy: Table): Float64Array {
   return stateVisitationUnchecked(mdp, policy);
 }
 
+/** {@link stateVisitation} without argument checks (callers validate). */
 export function stateVisitationUnchecked(mdp: TabularMDP, policy: Table): Float64Array {
   const { nS, gamma } = mdp;
   const { Ppi } = policyDynamics(mdp, policy);
@@ -352,6 +355,7 @@ export function rollout(mdp: TabularMDP, policy: Table, options: RolloutOptions)
   return rolloutUnchecked(mdp, policy, steps, rng, options.start, options.firstAction);
 }
 
+/** {@link rollout} without argument checks (callers validate). */
 export function rolloutUnchecked(mdp: TabularMDP, policy: Table, steps: number, rng: Rng, start?: number, firstAction?: number): Rollout {
   const states = new Int32Array(steps);
   const actions = new Int32Array(steps);

@@ -6,7 +6,6 @@ import {
   checkDistribution,
   checkFinite,
   checkGamma,
-  checkInt,
   formatValue,
   type Table,
 } from "../model/validate";
@@ -127,10 +126,4 @@ export function checkPositiveRewards(mdp: TabularMDP, who: string): void {
       `${who}: rewards must be positive (§3.1), got mdp.R[${m.s}][${m.a}] = ${m.value}; use tabular.shiftRewards(mdp) first`,
     );
   }
-}
-
-/** Validate an integer number of states/actions. */
-export function checkSizes(nS: number, nA: number, sName = "states", aName = "actions"): void {
-  checkInt(nS, sName);
-  checkInt(nA, aName);
 }

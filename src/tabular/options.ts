@@ -1,7 +1,8 @@
-/** Parse an options object with a zod schema; errors name the field and the bad value. */
+/** Options parsing shared by the tabular algorithms (zod schemas, errors that name the field and value). */
 import type { z } from "zod";
 import { formatValue } from "../model/validate";
 
+/** Parse `input` with `schema`; on failure throw `${who}: ${field} ${message}, got ${value}`. */
 export function parseOptions<T>(schema: z.ZodType<T>, input: unknown, who: string): T {
   const r = schema.safeParse(input ?? {});
   if (r.success) return r.data;
