@@ -78,7 +78,6 @@ const FRONT: Segment[] = [
 export function halfCheetahModel(params?: Partial<HalfCheetahParams>): string {
   const D = HALF_CHEETAH_DEFAULTS;
   const p = resolveParams("halfCheetahModel", D, params);
-  if (p.gear.length !== 6) throw new Error(`halfCheetahModel: gear must have 6 entries, got ${p.gear.length}`);
   const r = p.limbRadius;
   const lengthScale: Record<string, number> = {
     bthigh: p.bthighLength / D.bthighLength,
