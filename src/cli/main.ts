@@ -21,6 +21,11 @@ export function buildProgram(): Command {
 
 /** Entry point used by `bin/virel.js`. */
 export async function main(argv: string[] = process.argv): Promise<void> {
+  // `virel … | head` closes the pipe early: stop quietly instead of crashing with EPIPE.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
   const program = buildProgram();
   program.exitOverride();
   try {
