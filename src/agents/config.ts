@@ -247,6 +247,21 @@ export function parseConfig(input: unknown): AgentConfig {
   return cfg;
 }
 
+/**
+ * Drop the fields that belong only to other algorithms (so one config file can serve a sweep over
+ * algorithms); unknown fields are kept, so that parseConfig still reports them.
+ */
+export function fieldsForAlgo(cfg: Readonly<Record<string, unknown>>, algo: Algo): { kept: Record<string, unknown>; dropped: string[] } {
+  const kept: Record<string, unknown> = {};
+  const dropped: string[] = [];
+  for (const [k, v] of Object.entries(cfg)) {
+    const doc = CONFIG_DOCS[k];
+    if (doc !== undefined && !doc.algos.includes(algo)) dropped.push(k);
+    else kept[k] = v;
+  }
+  return { kept, dropped };
+}
+
 /** True for the V-network algorithms (VIREL1, VIREL2, SAC-v1: φ, φ̄ of Algorithm 1). */
 export function hasValueNet(cfg: AgentConfig): boolean {
   return cfg.algo !== "sac";

@@ -12,7 +12,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseConfig, parseAlgo } from "./config";
+import { parseConfig, parseAlgo, fieldsForAlgo } from "./config";
 import type { AgentConfig, AgentConfigInput, Algo } from "./config";
 import { readCheckpoint, writeCheckpoint, writeFileAtomic, CheckpointError } from "./checkpoint";
 import type { Agent, AgentScalarState, TrainProgress } from "./agent";
@@ -49,6 +49,8 @@ export interface TrainRunOptions {
   seed?: number;
   /** Config overrides (e.g. from `--config FILE`). */
   config?: Partial<AgentConfigInput>;
+  /** Ignore config fields that belong only to other algorithms (a config file shared by a sweep). */
+  ignoreOtherAlgoFields?: boolean;
   envOptions?: MakeOptions;
   backend?: string;
   signal?: AbortSignal;
@@ -189,6 +191,12 @@ export async function trainRun(opts: TrainRunOptions): Promise<RunSummary> {
   const ckpt = path.join(dir, RUN_FILES.checkpoint);
   const metricsFile = path.join(dir, RUN_FILES.metrics);
   const resumed = fs.existsSync(ckpt);
+  const own = (algo: Algo): Partial<AgentConfigInput> | undefined => {
+    if (opts.config === undefined || !opts.ignoreOtherAlgoFields) return opts.config;
+    const { kept, dropped } = fieldsForAlgo(opts.config as Record<string, unknown>, algo);
+    if (dropped.length > 0) log(`${algo}: ignoring config fields of other algorithms: ${dropped.join(", ")}`);
+    return kept as Partial<AgentConfigInput>;
+  };
   let agent: Agent;
   let spec: RunSpec;
   if (resumed) {
@@ -199,7 +207,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<RunSummary> {
     if (opts.env !== undefined && opts.env !== stored.env) throw new Error(`--env ${opts.env} does not match the run in ${dir} (env ${stored.env}); use another --out`);
     if (opts.seed !== undefined && opts.seed !== stored.seed) throw new Error(`--seed ${opts.seed} does not match the run in ${dir} (seed ${stored.seed}); use another --out`);
     if (opts.config !== undefined) {
-      const want = parseConfig({ ...stored.config, ...opts.config, algo: stored.algo });
+      const want = parseConfig({ ...stored.config, ...own(stored.algo), algo: stored.algo });
       if (!sameJson(want, stored.config)) throw new Error(`the given config does not match the run in ${dir}/config.json; use another --out`);
     }
     const loaded = await loadRun(dir, opts.backend);
@@ -217,7 +225,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<RunSummary> {
     if (opts.algo === undefined && opts.config?.algo === undefined) throw new Error("algo is required (virel1, virel2, sac-v1 or sac)");
     const algo = parseAlgo(opts.algo ?? opts.config?.algo);
     if (opts.env === undefined) throw new Error("env is required (e.g. Pendulum-v1)");
-    const config = parseConfig({ ...opts.config, algo });
+    const config = parseConfig({ ...own(algo), algo });
     spec = { algo, env: opts.env, seed: checkSeed(opts.seed ?? 0), config, envOptions: opts.envOptions ?? {} };
     agent = await agentFor(spec, opts.backend);
     fs.mkdirSync(dir, { recursive: true });

@@ -63,8 +63,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const out = path.resolve(o.out);
   fs.mkdirSync(out, { recursive: true });
   const cfgFiles: Record<string, string> = {};
+  const { fieldsForAlgo } = await import("../agents/config.js");
   for (const algo of algos) {
-    const cfg = { ...o.config, ...o.perAlgo?.[algo] };
+    const cfg = fieldsForAlgo({ ...o.config, ...o.perAlgo?.[algo] }, algo).kept;
     parseConfig({ ...cfg, algo }); // fail here, naming the field, rather than in every child
     const file = path.join(out, `config-${algo}.json`);
     fs.writeFileSync(file, JSON.stringify(cfg, null, 2) + "\n");

@@ -165,7 +165,7 @@ export function register(program: Command): void {
       try {
         const summary = await trainRun({
           out: o.out, algo: o.algo, env: o.env, steps: o.steps, seed: o.seed, backend: o.backend,
-          config: configFromFlags(o), signal: sig.controller.signal,
+          config: configFromFlags(o), ignoreOtherAlgoFields: true, signal: sig.controller.signal,
           onProgress: (p) => progress.update(p),
           log: (line) => {
             if (o.progress !== "json") process.stderr.write(line + "\n");

@@ -194,6 +194,6 @@ export async function ready(requested?: BackendName | string): Promise<BackendIn
 /** A one-line description, e.g. `wasm (auto; native BLAS: no — not built)`. */
 export function describeBackend(info: BackendInfo): string {
   let s = `${info.name} (tfjs ${info.tfjsVersion}, ${info.chosenBy}`;
-  if (info.native !== undefined) s += info.native.loaded ? `, native BLAS${info.native.library ? ` ${info.native.library}` : ""}` : ", no native BLAS";
+  if (info.native !== undefined) s += info.native.loaded ? `, native BLAS${info.native.library ? ` ${info.native.library.split(" ").slice(0, 2).join(" ")}` : ""}` : ", no native BLAS";
   return s + ")";
 }
