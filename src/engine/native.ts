@@ -7,8 +7,11 @@
  * failed build) or `VIREL_NATIVE=0` is set, the pure wasm path runs — with the stock _FusedMatMul's bias bug
  * corrected (native-fixes.ts).
  *
+ * On both paths it also installs zero-copy Identity / same-dtype Cast kernels (native-fastpaths.ts).
+ *
  * Env: `VIREL_NATIVE=0` forces the pure wasm path; `VIREL_BLAS_THREADS=n` sets the BLAS thread count
- * (default 1: the products here are small, and one thread is what the PyTorch peer is measured with).
+ * (default 1: the products here are small, and one thread is what the PyTorch peer is measured with);
+ * `VIREL_WASM_FASTPATHS=0` keeps the stock copying Identity/Cast.
  */
 import * as tf from "@tensorflow/tfjs";
 import { existsSync } from "node:fs";
@@ -16,6 +19,7 @@ import { join } from "node:path";
 import { makeBatchMatMul, makeFusedMatMul, nativeCounters } from "./native-kernels";
 import type { BlasAddon } from "./native-kernels";
 import { makeFixedFusedMatMul } from "./native-fixes";
+import { FASTPATH_KERNELS, makeSharedCast, makeSharedIdentity } from "./native-fastpaths";
 
 export { nativeCounters } from "./native-kernels";
 
@@ -48,8 +52,9 @@ interface Installed {
   stock: Map<string, tf.KernelConfig>;
   /** The addon, when the native kernels are registered. */
   addon: BlasAddon | null;
-  /** What was asked for (native kernels or the pure wasm path). */
+  /** What was asked for (native kernels or the pure wasm path; the zero-copy fast paths or not). */
   wantNative: boolean;
+  fastPaths: boolean;
   status: NativeStatus;
 }
 
@@ -124,6 +129,11 @@ export function nativeStatus(): NativeStatus {
 export interface NativeOptions {
   /** Use the native kernels when they load (default true; `VIREL_NATIVE=0` always wins and forces false). */
   native?: boolean;
+  /**
+   * Zero-copy Identity and same-dtype Cast (native-fastpaths.ts), on either path (default true;
+   * `VIREL_WASM_FASTPATHS=0` forces false).
+   */
+  fastPaths?: boolean;
 }
 
 function register(name: string, like: tf.KernelConfig, kernelFunc: tf.KernelFunc): void {
@@ -141,17 +151,20 @@ function register(name: string, like: tf.KernelConfig, kernelFunc: tf.KernelFunc
 /**
  * Registers the wasm backend's matmul kernels: the native BatchMatMul/_FusedMatMul when the addon loads (and
  * `VIREL_NATIVE` is not 0), and on every path the corrected _FusedMatMul of native-fixes.ts for what runs on
- * stock wasm. Idempotent; a second call with other options switches paths. Returns whether the native kernels
+ * stock wasm and the zero-copy Identity/Cast of native-fastpaths.ts (unless `fastPaths: false`). Idempotent; a second call with other options switches paths. Returns whether the native kernels
  * are in use and, if not, why. When the wasm backend is active it also checks one small product against its
  * closed form and backs out of the native kernels if the addon disagrees.
  */
 export function installNativeKernels(options: NativeOptions = {}): NativeStatus {
   const envOff = process.env.VIREL_NATIVE === "0";
   const wantNative = !envOff && options.native !== false;
-  if (installed && installed.wantNative === wantNative) return { ...installed.status };
+  const fastPaths = process.env.VIREL_WASM_FASTPATHS !== "0" && options.fastPaths !== false;
+  if (installed && installed.wantNative === wantNative && installed.fastPaths === fastPaths) {
+    return { ...installed.status };
+  }
   uninstallNativeKernels();
   const stock = new Map<string, tf.KernelConfig>();
-  for (const name of NATIVE_KERNELS) {
+  for (const name of [...NATIVE_KERNELS, ...FASTPATH_KERNELS]) {
     const config = tf.getKernel(name, "wasm");
     if (!config) {
       lastStatus = {
@@ -165,9 +178,14 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
   const stockMatMul = stock.get("BatchMatMul") as tf.KernelConfig;
   const stockFused = stock.get("_FusedMatMul") as tf.KernelConfig;
   const fixedFused = makeFixedFusedMatMul(stockFused.kernelFunc);
+  if (fastPaths) {
+    const identity = stock.get("Identity") as tf.KernelConfig, cast = stock.get("Cast") as tf.KernelConfig;
+    register("Identity", identity, makeSharedIdentity(identity.kernelFunc));
+    register("Cast", cast, makeSharedCast(cast.kernelFunc));
+  }
   const pureWasm = (reason: string): NativeStatus => {
     register("_FusedMatMul", stockFused, fixedFused);
-    installed = { stock, addon: null, wantNative, status: { loaded: false, reason } };
+    installed = { stock, addon: null, wantNative, fastPaths, status: { loaded: false, reason } };
     lastStatus = installed.status;
     return { ...lastStatus };
   };
@@ -180,11 +198,12 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
   register("BatchMatMul", stockMatMul, makeBatchMatMul(addon, stockMatMul.kernelFunc));
   register("_FusedMatMul", stockFused, makeFusedMatMul(addon, fixedFused));
   const info = addon.info();
-  installed = { stock, addon, wantNative, status: { loaded: true, library: info.library } };
+  installed = { stock, addon, wantNative, fastPaths, status: { loaded: true, library: info.library } };
   lastStatus = installed.status;
   const problem = selfCheck();
   if (problem) {
-    uninstallNativeKernels();
+    tf.unregisterKernel("BatchMatMul", "wasm");
+    tf.registerKernel(stockMatMul);
     const status = pureWasm(problem);
     lastStatus = { ...status, library: info.library };
     return { ...lastStatus };
@@ -196,7 +215,7 @@ function offReason(envOff: boolean): string {
   return envOff ? "disabled by VIREL_NATIVE=0" : "disabled by installNativeKernels({ native: false })";
 }
 
-/** Restores the original stock wasm kernels (no native kernels, no fix): for side-by-side tests and benchmarks. */
+/** Restores the original stock wasm kernels (no native kernels, no fix, no fast paths): for side-by-side tests. */
 export function uninstallNativeKernels(): void {
   if (!installed) return;
   for (const [name, config] of installed.stock) {

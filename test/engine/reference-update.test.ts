@@ -1,6 +1,7 @@
 /**
  * The reference SAC update of bench/update-reference.ts trained on the native kernels and on the pure wasm path
- * from the same seed: the same parameters after several updates, and no tensor leaks per update.
+ * from the same seed: the same parameters after several updates (bit-identical with and without the zero-copy
+ * fast paths), and no tensor leaks per update.
  */
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
@@ -16,8 +17,8 @@ before(async () => {
   await tf.ready();
 });
 
-function train(native: boolean, updates: number): { params: Float32Array[]; leaked: number; nativeCalls: number } {
-  installNativeKernels({ native });
+function train(native: boolean, updates: number, fastPaths = true): { params: Float32Array[]; leaked: number; nativeCalls: number } {
+  installNativeKernels({ native, fastPaths });
   const learner = makeReferenceUpdate(SHAPES, 3);
   const initial = learner.snapshot();
   learner.update();
@@ -35,7 +36,9 @@ test("the reference update computes the same parameters on the native and the pu
   const nat = installNativeKernels().loaded;
   const a = train(true, 6);
   const b = train(false, 6);
+  const c = train(false, 6, false);
   installNativeKernels();
+  assert.deepEqual(c.params, b.params, "the zero-copy Identity/Cast change no number");
   assert.equal(a.leaked, 0);
   assert.equal(b.leaked, 0);
   if (nat) assert.ok(a.nativeCalls > 100, `native products per 5 updates: ${a.nativeCalls}`);
