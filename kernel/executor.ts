@@ -167,8 +167,18 @@ export class CellExecutor {
       }
       this.prevDecl = converted.declOutput ?? "";
       if (!converted.lastExpressionVar) return { status: "ok", hasValue: false, value: undefined };
-      const value = this.locals[converted.lastExpressionVar];
+      let value = this.locals[converted.lastExpressionVar];
       delete this.locals[converted.lastExpressionVar];
+      // A promise as the last expression is awaited (like `await` on it): `agent.train(…)` shows its result and
+      // stays interruptible.
+      if (isThenable(value)) {
+        try {
+          value = await Promise.race([value, interrupted]);
+        } catch (e) {
+          if (e instanceof InterruptError || scope.interrupted) return interruptOutcome(scope.executionCount);
+          return errorOutcome(e, scope.executionCount);
+        }
+      }
       return { status: "ok", hasValue: value !== undefined, value };
     } finally {
       this.running = null;
@@ -298,6 +308,10 @@ function createLocals(lazy: ReadonlyArray<readonly [string, () => unknown]>): Re
       return true;
     },
   }) as Record<string, unknown>;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === "object" || typeof v === "function") && v !== null && typeof (v as { then?: unknown }).then === "function";
 }
 
 function isSigintBreak(e: unknown): boolean {

@@ -146,6 +146,7 @@ export class KernelServer {
   // ---- sending -------------------------------------------------------------------------------------------------
 
   private send(q: SendQueue, msg: JupyterMessage, withIdentities = true): void {
+    if (this.closed) return;
     outsideCells(() => void q.send(encodeMessage(msg, this.conn.key, withIdentities)));
   }
 
@@ -323,7 +324,7 @@ export class KernelServer {
       case "shutdown_request":
         this.reply(q, msg, "shutdown_reply", { status: "ok", restart: c.restart === true });
         this.status("idle", msg);
-        await this.shutdown();
+        await this.shutdown(); // later messages (the caller's idle) are dropped: the sockets are closed
         return;
       case "comm_open":
       case "comm_msg":

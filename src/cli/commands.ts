@@ -10,6 +10,8 @@ import { register as report } from "./report";
 import { register as bench } from "./bench";
 import { register as start } from "./start";
 import { register as doctor } from "./doctor";
+import { register as kernel } from "./kernel";
+import { register as notebook } from "./notebook";
 
 export type Register = (program: Command) => void;
 
@@ -24,4 +26,6 @@ export const commands: Register[] = [
   bench,
   start,
   doctor,
+  kernel,
+  notebook,
 ];

@@ -358,7 +358,12 @@ export class KernelClient {
   async shutdown(timeoutMs = 5000): Promise<number | null> {
     if (this.exitCode === undefined) {
       await this.request("control", "shutdown_request", { restart: false }, timeoutMs).catch(() => null);
-      const code = await Promise.race([this.exited, sleep(timeoutMs).then(() => undefined)]);
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([
+        this.exited,
+        new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), timeoutMs))),
+      ]);
+      clearTimeout(timer);
       if (code === undefined) await this.kill();
     }
     this.close();
@@ -373,7 +378,9 @@ export class KernelClient {
       } catch {
         this.child.kill("SIGKILL");
       }
-      await Promise.race([this.exited, sleep(2000)]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.exited, new Promise<void>((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
     }
     this.close();
   }
