@@ -31,7 +31,9 @@ const C3 = cellUri("c3");
 const C4 = cellUri("c4");
 
 const TEXT1 = "const learningRate = 0.1;\nconst rng = new virel.Rng(7);\n";
-const TEXT2 = "const total = learningRate * 2;\nconst G = virel.Rng;\nconst u = rng.uniformRange(1, 2) + rng.normal();\n";
+const TEXT2 =
+  "const total = learningRate * 2;\nconst G = virel.Rng;\nconst u = rng.uniformRange(1, 2) + rng.normal();\n" +
+  "const pi = virel.actionPosterior([1, 2], 0.5);\n";
 const TEXT3 = "const wrong: string = total;\n";
 
 /** Position of the `n`-th occurrence of `needle` in `text`, shifted by `delta` characters. */
@@ -128,7 +130,9 @@ describe("notebook language server over stdio", { timeout: 90_000 }, () => {
       context: { triggerKind: 2, triggerCharacter: "." },
     });
     const names = members.items.map((i) => i.label);
-    for (const expected of ["Rng", "hashSeed", "version"]) assert.ok(names.includes(expected), `virel.${expected} offered`);
+    for (const expected of ["Rng", "hashSeed", "actionPosterior", "msbe", "elbo", "tabular"]) {
+      assert.ok(names.includes(expected), `virel.${expected} offered`);
+    }
     assert.ok(!names.includes("learningRate"), "member completion lists members only");
     const rng = members.items.find((i) => i.label === "Rng")!;
     const resolved = await client.request<CompletionItem>("completionItem/resolve", rng);
@@ -148,6 +152,16 @@ describe("notebook language server over stdio", { timeout: 90_000 }, () => {
     });
     assert.match(markdown(normal), /Standard normal deviate N\(0, 1\) \(Box–Muller/);
     assert.deepEqual(normal!.range, { start: positionOf(TEXT2, "normal"), end: positionOf(TEXT2, "normal", 6) });
+    const posterior = markdown(
+      await client.request<Hover | null>("textDocument/hover", {
+        textDocument: { uri: C2 },
+        position: positionOf(TEXT2, "actionPosterior", 3),
+      }),
+    );
+    assert.match(posterior, /\(alias\) actionPosterior\(q: ArrayLike<number>, beta: number\): Float64Array/);
+    // The equation stays a code span, character for character.
+    assert.ok(posterior.includes("`p(a|s,O) = exp(Q(s,a)/β) / Σ_a' exp(Q(s,a')/β)`"), posterior);
+    assert.match(posterior, /Action-posterior \(Table 1, Eq\. 6\)/);
     const local = markdown(
       await client.request<Hover | null>("textDocument/hover", { textDocument: { uri: C2 }, position: positionOf(TEXT2, "learningRate") }),
     );
@@ -167,6 +181,12 @@ describe("notebook language server over stdio", { timeout: 90_000 }, () => {
     const [from, to] = sig.parameters![1]!.label as [number, number];
     assert.equal(sig.label.slice(from, to), "high: number");
     assert.match((sig.documentation as MarkupContent).value, /Uniform double in \[low, high\)/);
+    const posterior = await client.request<SignatureHelp | null>("textDocument/signatureHelp", {
+      textDocument: { uri: C2 },
+      position: positionOf(TEXT2, "([1, 2]", 1),
+    });
+    assert.equal(posterior?.signatures[0]?.label, "actionPosterior(q: ArrayLike<number>, beta: number): Float64Array<ArrayBufferLike>");
+    assert.equal(posterior?.activeParameter, 0);
   });
 
   it("goes to definitions in earlier cells and in the library's sources", async () => {
@@ -184,6 +204,15 @@ describe("notebook language server over stdio", { timeout: 90_000 }, () => {
     const srcLines = readFileSync(join(root, "src", "rng.ts"), "utf8").split("\n");
     const line = srcLines.findIndex((l) => l.startsWith("export class Rng"));
     assert.deepEqual(lib[0]!.range, { start: { line, character: 13 }, end: { line, character: 16 } });
+    const fn = await client.request<Location[]>("textDocument/definition", {
+      textDocument: { uri: C2 },
+      position: positionOf(TEXT2, "actionPosterior", 2),
+    });
+    const file = join(root, "src", "model", "actionPosterior.ts");
+    const fnLine = readFileSync(file, "utf8").split("\n").findIndex((l) => l.startsWith("export function actionPosterior("));
+    assert.deepEqual(fn, [
+      { uri: pathToFileURL(file).href, range: { start: { line: fnLine, character: 16 }, end: { line: fnLine, character: 31 } } },
+    ]);
   });
 
   it("updates diagnostics on cell edits, moves, deletions and insertions", async () => {
