@@ -117,6 +117,8 @@ interface CheckpointMeta {
   virel: string;
   spec: RunSpec;
   backend: string;
+  /** Whether the native BLAS kernels ran (wasm): they change float rounding, so resume where they match. */
+  native: boolean;
   obsDim: number;
   actDim: number;
   metricsBytes: number;
@@ -170,6 +172,7 @@ export function saveCheckpoint(dir: string, agent: Agent, spec: RunSpec): void {
     virel: version,
     spec,
     backend: engine.currentBackend()?.name ?? "unknown",
+    native: engine.currentBackend()?.native?.loaded ?? false,
     obsDim: agent.obsDim,
     actDim: agent.actDim,
     metricsBytes: fs.existsSync(metricsFile) ? fs.statSync(metricsFile).size : 0,
@@ -213,8 +216,10 @@ export async function trainRun(opts: TrainRunOptions): Promise<RunSummary> {
     const loaded = await loadRun(dir, opts.backend);
     agent = loaded.agent;
     spec = loaded.spec;
-    if (loaded.meta.backend !== engine.currentBackend()?.name) {
-      log(`note: the checkpoint was written on backend ${loaded.meta.backend}, resuming on ${engine.currentBackend()?.name}; numbers may differ slightly`);
+    const now = engine.currentBackend();
+    if (loaded.meta.backend !== now?.name || (loaded.meta.native ?? false) !== (now?.native?.loaded ?? false)) {
+      const d = (name: string | undefined, native: boolean | undefined) => `${name}${native ? " + native BLAS" : ""}`;
+      log(`note: the checkpoint was written on ${d(loaded.meta.backend, loaded.meta.native)}, resuming on ${d(now?.name, now?.native?.loaded)}; the numbers will not be bit-identical to an uninterrupted run`);
     }
     // metrics logged after the checkpoint will be logged again
     if (fs.existsSync(metricsFile) && fs.statSync(metricsFile).size > loaded.meta.metricsBytes) fs.truncateSync(metricsFile, loaded.meta.metricsBytes);

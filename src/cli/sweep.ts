@@ -205,5 +205,7 @@ export function printSweep(r: SweepResult): void {
     const status = run.error ? `FAILED (${run.error})` : e ? `final eval ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} at step ${e.step}` : "no evaluation";
     process.stdout.write(`${run.algo} seed ${run.seed}: ${status}\n`);
   }
+  const backends = [...new Set(r.runs.map((x) => x.summary?.backend).filter((b): b is string => b !== undefined))];
+  if (backends.length > 0) process.stdout.write(`backend: ${backends.join(", ")}\n`);
   if (r.report) process.stdout.write(`report: ${r.report}\n`);
 }
