@@ -37,3 +37,29 @@ test("VIREL1 on Pendulum-v1: 5000 steps with 2×64 nets clearly beat a random po
     agent.dispose();
   }
 });
+
+test("the step-through API: collect, mStep, eStep, update, evaluate return plain numbers", async () => {
+  const agent = await agents.create({ algo: "virel2", env: "Pendulum-v1", seed: 5, config: { hidden: [16, 16], batchSize: 32, betaBatch: 64, randomSteps: 100 } });
+  try {
+    assert.throws(() => agent.mStep(), /replay buffer holds 0 transitions, fewer than batchSize 32; call collect\(\) first/);
+    const c = agent.collect(250);
+    assert.equal(c.steps, 250);
+    assert.equal(agent.envSteps, 250);
+    assert.deepEqual(c.episodeLengths, [200]); // Pendulum's time limit
+    assert.equal(agent.buffer.size, 250);
+    const m = agent.mStep();
+    for (const k of ["msbe", "lossQ1", "lossQ2", "lossV", "q1Mean", "q2Mean", "beta"] as const) assert.equal(typeof m[k], "number", k);
+    assert.ok(m.beta > 0 && m.beta !== 1, `β from the msbe rule once 64 transitions are stored: ${m.beta}`);
+    assert.ok(Math.abs(m.msbe - (m.lossQ1 + m.lossQ2) / 2) < 1e-12);
+    const e = agent.eStep();
+    for (const k of ["loss", "qHat", "entropy", "beta", "elbo"] as const) assert.ok(Number.isFinite(e[k]), k);
+    assert.ok(Math.abs(e.elbo - (e.qHat / e.beta + e.entropy)) < 1e-9);
+    const u = agent.update();
+    assert.ok(Number.isFinite(u.m.msbe) && Number.isFinite(u.e.loss));
+    const ev = agent.evaluate(2);
+    assert.equal(ev.returns.length, 2);
+    assert.ok(ev.returns.every((r) => r < 0 && r > -2000));
+  } finally {
+    agent.dispose();
+  }
+});
