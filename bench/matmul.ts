@@ -1,6 +1,7 @@
 /**
- * Matmul microbenchmark on the wasm backend: the native CBLAS kernels against the stock (XNNPACK) kernels,
- * every transpose mode, at 256³ and at the products one update at the paper shapes is made of.
+ * Matmul microbenchmark on the wasm backend, every transpose mode, at 256³ and at the products one update at
+ * the paper shapes is made of: `native` (CBLAS kernels), `wasm` (our pure wasm path: transposed operands
+ * materialised, then XNNPACK) and `stock` (tfjs-backend-wasm untouched).
  *
  *   npm run build && node dist/bench/matmul.js [--reps 20]
  *
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
   const status = usePath("native");
   process.stdout.write(`${benchHeader()}\n`);
   if (!status.loaded) process.stdout.write(`native kernels not available (${status.reason ?? "unknown"}): stock only\n`);
-  const paths: KernelPath[] = status.loaded ? ["native", "wasm"] : ["wasm"];
+  const paths: KernelPath[] = status.loaded ? ["native", "wasm", "stock"] : ["wasm", "stock"];
   process.stdout.write(`shape                                 mode   ${paths.map((p) => `${p.padStart(9)} ms`).join(" ")}   GFLOP/s (${paths.join("/")})\n`);
   const rng = new Rng("bench-matmul");
   for (const [m, k, n, label] of SHAPES) {

@@ -5,13 +5,13 @@
  * native kernels before (and beside) the agents' own update; it times ms/update on the native and the pure
  * wasm paths in one process.
  *
- *   npm run build && node dist/bench/update-reference.js [--hidden 256] [--batch 256] [--n 50] [--path both]
+ *   npm run build && node dist/bench/update-reference.js [--hidden 256] [--batch 256] [--n 50] [--path both|all]
  */
 import * as tf from "@tensorflow/tfjs";
 import { Command } from "commander";
 import { Rng } from "../src/rng";
 import { ready } from "../src/engine/backend";
-import { installNativeKernels, nativeBlasInfo } from "../src/engine/native";
+import { installNativeKernels, nativeBlasInfo, uninstallNativeKernels } from "../src/engine/native";
 import type { NativeStatus } from "../src/engine/native";
 
 /** Problem sizes; the defaults are the peer's (obs 17, act 6, 2×256 networks, batch 256). */
@@ -163,11 +163,41 @@ export function timeReferenceUpdate(shapes: ReferenceShapes, n: number, warmup =
   return { msPerUpdate: ms, cpuMsPerUpdate: (cpu.user + cpu.system) / 1000 / n, leakedTensors: leaked, checksum };
 }
 
-/** Which kernel path to time. */
-export type KernelPath = "native" | "wasm";
+/** Per-update wall and CPU ms of each timing block (for min/median statistics on a shared machine). */
+export interface BlockTimings {
+  wall: number[];
+  cpu: number[];
+}
 
-/** Switches the wasm backend's matmul kernels to `path`; returns the native status after the switch. */
+/** Times `blocks` blocks of `perBlock` updates on one learner (after `warmup` untimed updates). */
+export function timeReferenceBlocks(shapes: ReferenceShapes, blocks: number, perBlock: number, warmup = 5): BlockTimings {
+  const learner = makeReferenceUpdate(shapes);
+  for (let i = 0; i < warmup; i++) learner.update();
+  const out: BlockTimings = { wall: [], cpu: [] };
+  for (let b = 0; b < blocks; b++) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < perBlock; i++) learner.update();
+    out.wall.push((performance.now() - t0) / perBlock);
+    const cpu = process.cpuUsage(cpu0);
+    out.cpu.push((cpu.user + cpu.system) / 1000 / perBlock);
+  }
+  learner.dispose();
+  return out;
+}
+
+/**
+ * Which kernel path to time: `native` (CBLAS kernels), `wasm` (our pure wasm path: explicit transposes, bias
+ * fix, zero-copy Identity/Cast) or `stock` (tfjs-backend-wasm's kernels untouched — what plain tfjs does).
+ */
+export type KernelPath = "native" | "wasm" | "stock";
+
+/** Switches the wasm backend's kernels to `path`; returns the native status after the switch. */
 export function usePath(path: KernelPath): NativeStatus {
+  if (path === "stock") {
+    uninstallNativeKernels();
+    return { loaded: false, reason: "stock tfjs-backend-wasm kernels" };
+  }
   return installNativeKernels({ native: path === "native" });
 }
 
@@ -187,16 +217,19 @@ async function main(): Promise<void> {
     .option("--batch <n>", "batch size", "256")
     .option("--n <n>", "timed updates per path", "50")
     .option("--warmup <n>", "untimed updates first", "10")
-    .option("--path <path>", "native, wasm or both", "both")
+    .option("--path <path>", "native, wasm, stock, both (native + wasm) or all", "both")
     .parse(process.argv);
   const o = program.opts<{ hidden: string; batch: string; n: string; warmup: string; path: string }>();
   const shapes = { ...PAPER_SHAPES, hidden: Number(o.hidden), batch: Number(o.batch) };
   const n = Number(o.n), warmup = Number(o.warmup);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--n must be a positive integer, got ${o.n}`);
   if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup must be a non-negative integer, got ${o.warmup}`);
-  if (!["native", "wasm", "both"].includes(o.path)) throw new Error(`--path must be native, wasm or both, got ${o.path}`);
+  if (!["native", "wasm", "stock", "both", "all"].includes(o.path)) {
+    throw new Error(`--path must be native, wasm, stock, both or all, got ${o.path}`);
+  }
   await ready("wasm");
-  const paths: KernelPath[] = o.path === "both" ? ["native", "wasm"] : [o.path as KernelPath];
+  const paths: KernelPath[] = o.path === "both" ? ["native", "wasm"] : o.path === "all" ? ["native", "wasm", "stock"]
+    : [o.path as KernelPath];
   for (const path of paths) {
     const status = usePath(path);
     if (path === "native" && !status.loaded) {

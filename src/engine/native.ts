@@ -4,8 +4,9 @@
  * `installNativeKernels()` loads the N-API addon built at install time (native/, scripts/build-native.mjs) and
  * registers it as the wasm backend's BatchMatMul and _FusedMatMul kernels; the stock kernels stay referenced
  * and serve whatever the native path does not cover. When the addon is missing (no CBLAS at install time, a
- * failed build) or `VIREL_NATIVE=0` is set, the pure wasm path runs — with the stock _FusedMatMul's bias bug
- * corrected (native-fixes.ts).
+ * failed build) or `VIREL_NATIVE=0` is set, the pure wasm path runs — with transposed products materialised
+ * before the stock (XNNPACK) kernel (native-transpose.ts) and the stock _FusedMatMul's bias bug corrected
+ * (native-fixes.ts).
  *
  * On both paths it also installs zero-copy Identity / same-dtype Cast kernels (native-fastpaths.ts).
  *
@@ -19,6 +20,7 @@ import { join } from "node:path";
 import { makeBatchMatMul, makeFusedMatMul, nativeCounters } from "./native-kernels";
 import type { BlasAddon } from "./native-kernels";
 import { makeFixedFusedMatMul } from "./native-fixes";
+import { makeExplicitTranspose } from "./native-transpose";
 import { FASTPATH_KERNELS, makeSharedCast, makeSharedIdentity } from "./native-fastpaths";
 
 export { nativeCounters } from "./native-kernels";
@@ -150,8 +152,9 @@ function register(name: string, like: tf.KernelConfig, kernelFunc: tf.KernelFunc
 
 /**
  * Registers the wasm backend's matmul kernels: the native BatchMatMul/_FusedMatMul when the addon loads (and
- * `VIREL_NATIVE` is not 0), and on every path the corrected _FusedMatMul of native-fixes.ts for what runs on
- * stock wasm and the zero-copy Identity/Cast of native-fastpaths.ts (unless `fastPaths: false`). Idempotent; a second call with other options switches paths. Returns whether the native kernels
+ * `VIREL_NATIVE` is not 0); for what runs on stock wasm, the explicit-transpose wrappers of native-transpose.ts
+ * and the corrected _FusedMatMul of native-fixes.ts; on every path the zero-copy Identity/Cast of
+ * native-fastpaths.ts (unless `fastPaths: false`). Idempotent; a second call with other options switches paths. Returns whether the native kernels
  * are in use and, if not, why. When the wasm backend is active it also checks one small product against its
  * closed form and backs out of the native kernels if the addon disagrees.
  */
@@ -177,14 +180,17 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
   }
   const stockMatMul = stock.get("BatchMatMul") as tf.KernelConfig;
   const stockFused = stock.get("_FusedMatMul") as tf.KernelConfig;
-  const fixedFused = makeFixedFusedMatMul(stockFused.kernelFunc);
+  // The pure wasm kernels: stock, with transposed operands materialised first, and the fused bias bug fixed.
+  const wasmMatMul = makeExplicitTranspose(stockMatMul.kernelFunc);
+  const wasmFused = makeExplicitTranspose(makeFixedFusedMatMul(stockFused.kernelFunc));
   if (fastPaths) {
     const identity = stock.get("Identity") as tf.KernelConfig, cast = stock.get("Cast") as tf.KernelConfig;
     register("Identity", identity, makeSharedIdentity(identity.kernelFunc));
     register("Cast", cast, makeSharedCast(cast.kernelFunc));
   }
   const pureWasm = (reason: string): NativeStatus => {
-    register("_FusedMatMul", stockFused, fixedFused);
+    register("BatchMatMul", stockMatMul, wasmMatMul);
+    register("_FusedMatMul", stockFused, wasmFused);
     installed = { stock, addon: null, wantNative, fastPaths, status: { loaded: false, reason } };
     lastStatus = installed.status;
     return { ...lastStatus };
@@ -195,15 +201,13 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
   if ("reason" in loadedAddon) return pureWasm(loadedAddon.reason);
   const { addon } = loadedAddon;
   addon.setThreads(threads);
-  register("BatchMatMul", stockMatMul, makeBatchMatMul(addon, stockMatMul.kernelFunc));
-  register("_FusedMatMul", stockFused, makeFusedMatMul(addon, fixedFused));
+  register("BatchMatMul", stockMatMul, makeBatchMatMul(addon, wasmMatMul));
+  register("_FusedMatMul", stockFused, makeFusedMatMul(addon, wasmFused));
   const info = addon.info();
   installed = { stock, addon, wantNative, fastPaths, status: { loaded: true, library: info.library } };
   lastStatus = installed.status;
   const problem = selfCheck();
   if (problem) {
-    tf.unregisterKernel("BatchMatMul", "wasm");
-    tf.registerKernel(stockMatMul);
     const status = pureWasm(problem);
     lastStatus = { ...status, library: info.library };
     return { ...lastStatus };

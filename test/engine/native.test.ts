@@ -22,6 +22,7 @@ import {
   uninstallNativeKernels,
 } from "../../src/engine/native";
 import { stockFusedBiasIsWrong } from "../../src/engine/native-fixes";
+import { MIN_SIDE, transposeCounters } from "../../src/engine/native-transpose";
 
 const RTOL = 1e-4;
 let nativeLoaded = false;
@@ -150,7 +151,7 @@ test("native kernels load where a CBLAS is installed, and report the library", (
   }
 });
 
-test("BatchMatMul: random shapes, all transpose modes and broadcast batches match the stock kernel and float64", () => {
+test("BatchMatMul: random shapes, all transpose modes and broadcast batches match the stock kernel and float64 (native and pure wasm path)", () => {
   const rng = new Rng("native-batchmatmul");
   const batchPairs: Array<[number[], number[]]> = [
     [[], []], [[3], [3]], [[4], []], [[], [2]], [[1], [5]], [[2, 3], [2, 3]], [[2, 3], [3]], [[2, 1], [1, 3]],
@@ -172,6 +173,11 @@ test("BatchMatMul: random shapes, all transpose modes and broadcast batches matc
         if (!mixed) {
           const stock = withKernels("stock", () => run(() => tf.matMul(A.t, B.t, ta, tb)));
           assertClose(got as Result, stock, `${label} vs stock`);
+          const explicit = transposeCounters.explicit;
+          const pure = withKernels("wasm", () => run(() => tf.matMul(A.t, B.t, ta, tb)));
+          assertClose(pure, stock, `${label}: pure wasm path vs stock`);
+          const explicitWanted = (ta || tb) && Math.min(m, n) >= MIN_SIDE ? 1 : 0;
+          assert.equal(transposeCounters.explicit - explicit, explicitWanted, `${label}: explicit transposes`);
         }
         A.t.dispose();
         B.t.dispose();
