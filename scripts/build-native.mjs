@@ -18,8 +18,10 @@ function say(line) {
   process.stdout.write(`virel: ${line}\n`);
 }
 
-function skip(why) {
-  say(`native BLAS kernels not built (${why}); the pure wasm path will be used — to enable them, ${FIX}`);
+const TOOLS_FIX = "install a C toolchain and Python for node-gyp (Debian/Ubuntu: apt-get install build-essential python3) and run `node scripts/build-native.mjs`";
+
+function skip(why, fix = FIX) {
+  say(`native BLAS kernels not built (${why}); the pure wasm path will be used — to enable them, ${fix}`);
   process.exit(0);
 }
 
@@ -96,13 +98,18 @@ function main() {
   const flags = blasFlags();
   if (!flags) skip("no cblas.h found");
   const gyp = nodeGyp();
-  if (!gyp) skip("node-gyp not found");
+  if (!gyp) skip("node-gyp not found; it ships with npm", "run the install through npm, or `npm install -g node-gyp`, then `node scripts/build-native.mjs`");
   const args = [gyp, "rebuild", `--directory=${nativeDir}`, "--release"];
   const nd = nodeDir();
   if (nd) args.push(`--nodedir=${nd}`);
   const build = run(process.execPath, args, { VIREL_BLAS_CFLAGS: flags.cflags, VIREL_BLAS_LIBS: flags.libs });
   writeLog(`$ node ${args.join(" ")}\n# VIREL_BLAS_CFLAGS=${flags.cflags} VIREL_BLAS_LIBS=${flags.libs}\n${build.stdout ?? ""}\n${build.stderr ?? ""}\n${build.error ?? ""}`);
-  if (build.status !== 0) skip(`the native build failed, see ${logPath}`);
+  if (build.status !== 0) {
+    const log = `${build.stdout ?? ""}\n${build.stderr ?? ""}`;
+    const toolsMissing = /find Python|Error 127|not found|No such file or directory.*(cc|make|g\+\+)|ENOENT/.test(log) &&
+      !/cblas\.h/.test(log);
+    skip(`the native build failed, see ${logPath}`, toolsMissing ? TOOLS_FIX : FIX);
+  }
   const out = join(nativeDir, "build", "Release");
   const addon = existsSync(out) ? readdirSync(out).find((f) => f === "virel_blas.node") : undefined;
   if (!addon) skip(`the build produced no native/build/Release/virel_blas.node, see ${logPath}`);

@@ -33,6 +33,8 @@ export interface DoctorReport {
     addonPath: string;
     addonBuilt: boolean;
     cblasHeader: string | null;
+    /** What the install-time build lacks here (null: nothing, the kernels should load). */
+    missingPrerequisite: string | null;
     /** Max |native − stock| / (1 + |stock|) on a 64×48·(32×48)ᵀ product, when the native kernels are active. */
     verifiedError?: number;
     fix?: string;
@@ -105,6 +107,7 @@ export async function doctorReport(): Promise<DoctorReport> {
 
   const addonPath = native.addonPath();
   const cblasHeader = native.findCblasHeader();
+  const missingPrerequisite = native.missingBuildPrerequisite();
   const env = { VIREL_NATIVE: process.env.VIREL_NATIVE ?? null, VIREL_BLAS_THREADS: process.env.VIREL_BLAS_THREADS ?? null };
   let status: { loaded: boolean; reason?: string; library?: string } = { loaded: false, reason: "the wasm backend does not load" };
   let verifiedError: number | undefined;
@@ -120,8 +123,11 @@ export async function doctorReport(): Promise<DoctorReport> {
   let fix: string | undefined;
   if (!status.loaded) {
     if (env.VIREL_NATIVE === "0") fix = "unset VIREL_NATIVE (it is 0, which forces the pure wasm path)";
-    else if (!existsSync(addonPath) && cblasHeader) fix = "a CBLAS is installed but the addon is not built: run `node scripts/build-native.mjs` (log: native/build.log)";
-    else if (!existsSync(addonPath)) fix = native.NATIVE_FIX;
+    else if (!existsSync(addonPath) && missingPrerequisite === null) {
+      fix = "a CBLAS and build tools are installed but the addon is not built: run `node scripts/build-native.mjs` (log: native/build.log)";
+    } else if (!existsSync(addonPath) && cblasHeader !== null) {
+      fix = `install ${missingPrerequisite ?? "the build tools"} (Debian/Ubuntu: apt-get install build-essential python3), then run \`node scripts/build-native.mjs\``;
+    } else if (!existsSync(addonPath)) fix = native.NATIVE_FIX;
     else fix = "rebuild it: `node scripts/build-native.mjs` (log: native/build.log)";
   }
   return {
@@ -141,6 +147,7 @@ export async function doctorReport(): Promise<DoctorReport> {
       addonPath,
       addonBuilt: existsSync(addonPath),
       cblasHeader,
+      missingPrerequisite,
       ...(verifiedError !== undefined ? { verifiedError } : {}),
       ...(fix !== undefined ? { fix } : {}),
       env,
@@ -187,7 +194,8 @@ export function formatDoctor(r: DoctorReport): string[] {
     lines.push(`native    ✗ not active: ${n.reason ?? "unknown"}`);
     if (n.fix) lines.push(`    fix: ${n.fix}`);
   }
-  lines.push(`          addon ${n.addonBuilt ? "built" : "not built"} (${n.addonPath}); CBLAS header: ${n.cblasHeader ?? "none found"}`);
+  lines.push(`          addon ${n.addonBuilt ? "built" : "not built"} (${n.addonPath}); CBLAS header: ${n.cblasHeader ?? "none found"}` +
+    (n.missingPrerequisite && n.cblasHeader ? `; missing for the build: ${n.missingPrerequisite}` : ""));
   lines.push(`          env VIREL_NATIVE=${n.env.VIREL_NATIVE ?? "(unset)"} VIREL_BLAS_THREADS=${n.env.VIREL_BLAS_THREADS ?? "(unset: 1)"}`);
   return lines;
 }

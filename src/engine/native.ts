@@ -95,6 +95,20 @@ export function findCblasHeader(): string | null {
   return dir === undefined ? null : join(dir, "cblas.h");
 }
 
+/**
+ * What the install-time build of the addon lacks on this machine (a CBLAS header, a C compiler, make, Python
+ * for node-gyp), or null when everything is there — i.e. when the native kernels are expected to load.
+ */
+export function missingBuildPrerequisite(): string | null {
+  if (findCblasHeader() === null) return "a CBLAS header (cblas.h)";
+  const { spawnSync } = require("node:child_process") as typeof import("node:child_process");
+  const runs = (cmd: string, args: string[]): boolean => spawnSync(cmd, args, { stdio: "ignore" }).status === 0;
+  if (!runs("cc", ["--version"]) && !runs("gcc", ["--version"]) && !runs("clang", ["--version"])) return "a C compiler";
+  if (process.platform !== "win32" && !runs("make", ["--version"])) return "make";
+  if (!runs("python3", ["--version"]) && !runs("python", ["--version"])) return "Python (for node-gyp)";
+  return null;
+}
+
 /** Loads the addon, or returns why it cannot be loaded. */
 export function loadAddon(): { addon: BlasAddon } | { reason: string } {
   const path = addonPath();

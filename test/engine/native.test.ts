@@ -16,6 +16,7 @@ import { Rng } from "../../src/rng";
 import {
   addonPath,
   installNativeKernels,
+  missingBuildPrerequisite,
   loadAddon,
   nativeCounters,
   nativeStatus,
@@ -35,16 +36,6 @@ before(async () => {
   nativeLoaded = status.loaded;
   nativeReason = status.reason ?? "";
 });
-
-/** Whether this machine has a CBLAS header, i.e. whether the install-time build should have produced the addon. */
-function cblasAvailable(): boolean {
-  const r = spawnSync("pkg-config", ["--exists", "openblas"]);
-  if (r.status === 0) return true;
-  const multiarch = spawnSync("gcc", ["-print-multiarch"], { encoding: "utf8" }).stdout?.trim() ?? "";
-  return ["/usr/include", "/usr/local/include", join("/usr/include", multiarch)].some((d) =>
-    existsSync(join(d, "cblas.h")),
-  );
-}
 
 interface Result {
   shape: number[];
@@ -140,8 +131,9 @@ function matShape(rows: number, cols: number, transposed: boolean): number[] {
   return transposed ? [cols, rows] : [rows, cols];
 }
 
-test("native kernels load where a CBLAS is installed, and report the library", () => {
-  if (cblasAvailable()) {
+test("native kernels load where a CBLAS and build tools are installed, and report the library", () => {
+  const missing = missingBuildPrerequisite();
+  if (missing === null) {
     assert.equal(nativeLoaded, true, `native kernels did not load: ${nativeReason} (run node scripts/build-native.mjs)`);
     assert.match(nativeStatus().library ?? "", /blas|accelerate/i);
     assert.equal(existsSync(addonPath()), true);
