@@ -16,6 +16,7 @@ import {
   type CompletionItem,
   type Connection,
   createConnection,
+  type Diagnostic,
   ErrorCodes,
   type InitializeParams,
   type InitializeResult,
@@ -135,7 +136,7 @@ export function startServer(options: { transport?: Transport; connection?: Conne
   function publish(notebookUri: string): void {
     const project = projects.get(notebookUri);
     if (project === undefined) return;
-    let diagnostics: Map<string, import("vscode-languageserver").Diagnostic[]>;
+    let diagnostics: Map<string, Diagnostic[]>;
     try {
       diagnostics = notebookDiagnostics(project);
     } catch (err) {
@@ -222,7 +223,7 @@ export function startServer(options: { transport?: Transport; connection?: Conne
         notebookDocumentSync: {
           notebookSelector: [{ notebook: { notebookType: NOTEBOOK_TYPE }, cells: [{ language: CELL_LANGUAGE }] }],
         },
-        completionProvider: { triggerCharacters: [".", '"', "'", "/", "@", "<"], resolveProvider: true },
+        completionProvider: { triggerCharacters: [".", '"', "'", "`", "/", "@", "#"], resolveProvider: true },
         hoverProvider: true,
         signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [")"] },
         definitionProvider: true,
