@@ -7,8 +7,8 @@ import type { Command } from "commander";
 import * as path from "node:path";
 import type { AgentConfigInput } from "../agents/config";
 import { runSweep, printSweep } from "./sweep";
-import { hiddenFlag, intFlag, progressModeFlag } from "./train";
-import type { ProgressMode } from "./train";
+import { hiddenFlag, intFlag, progressModeFlag, PROGRESS_AUTO, resolveProgress } from "./train";
+import type { ProgressSetting } from "./train";
 
 /** The main job's config overrides (on top of each algorithm's defaults): 2×64 nets, lr 1e-3 (SB3 zoo's Pendulum lr). */
 export const START_CONFIG: Partial<AgentConfigInput> = Object.freeze({
@@ -40,7 +40,7 @@ interface StartFlags {
   algos: string;
   hidden?: number[];
   backend?: string;
-  progress: ProgressMode;
+  progress: ProgressSetting;
 }
 
 export function register(program: Command): void {
@@ -53,7 +53,7 @@ export function register(program: Command): void {
     .option("--algos <list>", "algorithms to compare", "virel1,sac")
     .option("--hidden <sizes>", "hidden layer widths (default 64,64)", hiddenFlag)
     .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | wasm | cpu")
-    .option("--progress <mode>", "bar | log | none | auto", progressModeFlag, progressModeFlag("auto"))
+    .option("--progress <mode>", "bar | log | none | auto", progressModeFlag, PROGRESS_AUTO)
     .action(async (o: StartFlags) => {
       const out = path.resolve(o.out ?? path.join("runs", `start-${stamp()}`));
       const algos = o.algos.split(",").map((s) => s.trim()).filter(Boolean);
@@ -63,7 +63,7 @@ export function register(program: Command): void {
       const config = { ...START_CONFIG, ...(o.hidden ? { hidden: o.hidden } : {}) };
       const r = await runSweep({
         env: "Pendulum-v1", algos, seeds: [o.seed], parallel: 2, out, steps: o.steps, config, perAlgo: START_PER_ALGO,
-        backend: o.backend, progress: o.progress === "json" ? "log" : o.progress, title: `VIREL lab main job: ${algos.join(" vs ")} on Pendulum-v1`,
+        backend: o.backend, progress: resolveProgress(o.progress) === "json" ? "log" : resolveProgress(o.progress), title: `VIREL lab main job: ${algos.join(" vs ")} on Pendulum-v1`,
       });
       process.stdout.write(`\nfinished in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
       printSweep(r);

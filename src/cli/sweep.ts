@@ -9,8 +9,8 @@ import * as path from "node:path";
 import type { TrainProgress } from "../agents/agent";
 import type { AgentConfigInput } from "../agents/config";
 import type { RunSummary } from "../agents/run";
-import { configFromFlags, fmtEval, hiddenFlag, intFlag, progressModeFlag } from "./train";
-import type { CommonTrainFlags, ProgressMode } from "./train";
+import { configFromFlags, fmtEval, hiddenFlag, intFlag, progressModeFlag, PROGRESS_AUTO, resolveProgress } from "./train";
+import type { CommonTrainFlags, ProgressMode, ProgressSetting } from "./train";
 
 /** Parse `0-4` or `0,2,5` (or mixed: `0-2,7`). */
 export function parseSeeds(v: string): number[] {
@@ -167,7 +167,7 @@ interface SweepFlags extends CommonTrainFlags {
   out: string;
   steps: number;
   backend?: string;
-  progress: ProgressMode;
+  progress: ProgressSetting;
 }
 
 export function register(program: Command): void {
@@ -186,11 +186,11 @@ export function register(program: Command): void {
     .option("--eval-episodes <n>", "deterministic episodes per evaluation", intFlag("--eval-episodes"))
     .option("--checkpoint-every <k>", "checkpoint every k env steps", intFlag("--checkpoint-every", 0))
     .option("--backend <name>", "tfjs backend for every run")
-    .option("--progress <mode>", "bar | log | none | auto", progressModeFlag, progressModeFlag("auto"))
+    .option("--progress <mode>", "bar | log | none | auto", progressModeFlag, PROGRESS_AUTO)
     .action(async (o: SweepFlags) => {
       const r = await runSweep({
         env: o.env, algos: o.algos.split(",").map((s) => s.trim()).filter(Boolean), seeds: o.seeds, parallel: o.parallel,
-        out: o.out, steps: o.steps, config: configFromFlags(o), backend: o.backend, progress: o.progress === "json" ? "log" : o.progress,
+        out: o.out, steps: o.steps, config: configFromFlags(o), backend: o.backend, progress: resolveProgress(o.progress) === "json" ? "log" : resolveProgress(o.progress),
       });
       printSweep(r);
       if (r.runs.some((x) => x.error !== null)) process.exitCode = 1;

@@ -58,14 +58,28 @@ export function configFromFlags(o: CommonTrainFlags): Partial<AgentConfigInput> 
 /** How progress is shown: a cli-progress bar, JSON lines on stdout (for `virel sweep`), log lines, or nothing. */
 export type ProgressMode = "bar" | "json" | "log" | "none";
 
-export function progressModeFlag(v: string): ProgressMode {
-  if (!["bar", "json", "log", "none", "auto"].includes(v)) throw new Error(`--progress must be bar, json, log, none or auto, got ${JSON.stringify(v)}`);
-  return v === "auto" ? (process.stderr.isTTY ? "bar" : "log") : (v as ProgressMode);
+/** The `--progress` flag: a mode, or `auto` (a bar on a terminal, log lines otherwise), resolved when the command runs. */
+export type ProgressSetting = ProgressMode | "auto";
+export const PROGRESS_AUTO: ProgressSetting = "auto";
+
+/** Parse `--progress`; the error names the flag and the value. */
+export function progressModeFlag(v: string): ProgressSetting {
+  const modes: readonly ProgressSetting[] = ["bar", "json", "log", "none", "auto"];
+  const m = modes.find((x) => x === v);
+  if (m === undefined) throw new Error(`--progress must be bar, json, log, none or auto, got ${JSON.stringify(v)}`);
+  return m;
+}
+
+/** Resolve `auto` for this process's stderr. */
+export function resolveProgress(v: ProgressSetting): ProgressMode {
+  return v === "auto" ? (process.stderr.isTTY ? "bar" : "log") : v;
 }
 
 /** A progress sink for one training run. */
 export interface ProgressSink {
   update(p: TrainProgress): void;
+  /** A status line on stderr (held back while a bar is drawn, printed when it stops). */
+  log(line: string): void;
   stop(): void;
 }
 
@@ -78,6 +92,7 @@ export async function makeProgress(mode: ProgressMode, label: string, total: num
   if (mode === "json") {
     return {
       update: (p) => process.stdout.write(JSON.stringify({ progress: { ...p } }) + "\n"),
+      log: () => undefined,
       stop: () => undefined,
     };
   }
@@ -90,18 +105,26 @@ export async function makeProgress(mode: ProgressMode, label: string, total: num
         last = now;
         process.stderr.write(`${label}: step ${p.step}/${p.target}, ${p.stepsPerSec.toFixed(0)} steps/s, last eval ${fmtEval(p.lastEval)}\n`);
       },
+      log: (line) => process.stderr.write(line + "\n"),
       stop: () => undefined,
     };
   }
-  if (mode === "none") return { update: () => undefined, stop: () => undefined };
+  if (mode === "none") return { update: () => undefined, log: (line) => process.stderr.write(line + "\n"), stop: () => undefined };
   const cp = await import("cli-progress");
   const bar = new cp.SingleBar(
     { format: `${label} |{bar}| {value}/{total} steps | {sps} steps/s | eval {eval} | ETA {eta_formatted}`, hideCursor: true, stream: process.stderr, etaBuffer: 50 },
     cp.Presets.shades_classic,
   );
   let started = false;
+  let stopped = false;
+  const held: string[] = [];
   return {
+    log: (line) => {
+      if (started && !stopped) held.push(line);
+      else process.stderr.write(line + "\n");
+    },
     update: (p) => {
+      if (stopped) return;
       const payload = { sps: p.stepsPerSec.toFixed(0), eval: fmtEval(p.lastEval) };
       if (!started) {
         bar.start(total, p.step, payload);
@@ -109,7 +132,9 @@ export async function makeProgress(mode: ProgressMode, label: string, total: num
       } else bar.update(p.step, payload);
     },
     stop: () => {
-      if (started) bar.stop();
+      if (started && !stopped) bar.stop();
+      stopped = true;
+      for (const line of held.splice(0)) process.stderr.write(line + "\n");
     },
   };
 }
@@ -136,7 +161,7 @@ interface TrainFlags extends CommonTrainFlags {
   seed?: number;
   out: string;
   backend?: string;
-  progress: ProgressMode;
+  progress: ProgressSetting;
   json?: boolean;
 }
 
@@ -155,27 +180,26 @@ export function register(program: Command): void {
     .option("--eval-episodes <n>", "deterministic episodes per evaluation", intFlag("--eval-episodes"))
     .option("--checkpoint-every <k>", "checkpoint every k env steps (0 = end / SIGINT only)", intFlag("--checkpoint-every", 0))
     .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | wasm | cpu (or VIREL_BACKEND)")
-    .option("--progress <mode>", "bar | json | log | none | auto", progressModeFlag, progressModeFlag("auto"))
+    .option("--progress <mode>", "bar | json | log | none | auto", progressModeFlag, PROGRESS_AUTO)
     .option("--json", "print the run summary as JSON")
     .action(async (o: TrainFlags) => {
+      const mode = resolveProgress(o.progress);
       const { trainRun } = await import("../agents/run.js");
       const label = `${o.algo ?? "resume"}${o.seed !== undefined ? ` s${o.seed}` : ""}`;
-      const progress = await makeProgress(o.progress, label, o.steps);
-      const sig = sigintController(() => process.stderr.write("\nvirel: interrupt — saving a checkpoint and stopping (Ctrl-C again to exit now)\n"));
+      const progress = await makeProgress(mode, label, o.steps);
+      const sig = sigintController(() => progress.log("virel: interrupt — saving a checkpoint and stopping (Ctrl-C again to exit now)"));
       try {
         const summary = await trainRun({
           out: o.out, algo: o.algo, env: o.env, steps: o.steps, seed: o.seed, backend: o.backend,
           config: configFromFlags(o), ignoreOtherAlgoFields: true, signal: sig.controller.signal,
           onProgress: (p) => progress.update(p),
-          log: (line) => {
-            if (o.progress !== "json") process.stderr.write(line + "\n");
-          },
+          log: (line) => progress.log(line),
         });
         progress.stop();
-        if (o.json || o.progress === "json") process.stdout.write(JSON.stringify({ summary }) + "\n");
+        if (o.json || mode === "json") process.stdout.write(JSON.stringify({ summary }) + "\n");
         else {
           const e = summary.finalEval;
-          process.stdout.write(`${summary.algo} on ${summary.env} (seed ${summary.seed}): step ${summary.step}/${summary.steps}, final eval ${e ? `${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} at step ${e.step}` : "—"}\nrun: ${summary.dir}\n`);
+          process.stdout.write(`${summary.algo} on ${summary.env} (seed ${summary.seed}): step ${summary.step}/${summary.steps}, last eval ${e ? `${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} at step ${e.step}` : "—"}\nrun: ${summary.dir}\n`);
         }
         if (summary.aborted) process.exitCode = 130;
       } finally {
