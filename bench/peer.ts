@@ -12,7 +12,7 @@
  * gives the minimum over blocks (the least-disturbed estimate) and the median, in wall-clock and CPU time
  * (user + system of the whole process). PyTorch runs before and after ours; its minimum is over both runs.
  *
- *   npm run build && node dist/bench/peer.js [--blocks 12] [--per-block 10] [--python /usr/bin/python3]
+ *   npm run build && node dist/bench/peer.js [--blocks 12] [--per-block 10] [--stock] [--python /usr/bin/python3]
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -20,7 +20,7 @@ import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { ready } from "../src/engine/backend";
 import { benchHeader, PAPER_SHAPES, timeReferenceBlocks, usePath } from "./update-reference";
-import type { BlockTimings, ReferenceShapes } from "./update-reference";
+import type { BlockTimings, KernelPath, ReferenceShapes } from "./update-reference";
 
 /** The issue's targets: ours / PyTorch at most this (native, pure wasm); null = no target. */
 const TARGETS: Record<string, Record<"native" | "wasm", number | null>> = {
@@ -111,10 +111,11 @@ async function main(): Promise<void> {
     .name("bench/peer")
     .option("--blocks <n>", "timing blocks per side and shape", "12")
     .option("--per-block <n>", "updates per block (the pure wasm path runs a fifth, at least 2)", "10")
+    .option("--stock", "also time tfjs-backend-wasm's own kernels, untouched (slow)")
     .option("--python <path>", "python with torch", existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3")
     .option("--script <path>", "the peer script", join(repo, "..", "shared", "bench", "torch_sac_update.py"))
     .parse(process.argv);
-  const o = program.opts<{ blocks: string; perBlock: string; python: string; script: string }>();
+  const o = program.opts<{ blocks: string; perBlock: string; python: string; script: string; stock?: boolean }>();
   const blocks = positiveInt("--blocks", o.blocks), perBlock = positiveInt("--per-block", o.perBlock);
   const peer: Peer = { python: o.python, script: resolve(o.script), blocks, perBlock };
   let peerProblem: string | null = null;
@@ -125,7 +126,8 @@ async function main(): Promise<void> {
   const status = usePath("native");
   process.stdout.write(`${benchHeader()}\n`);
   if (!status.loaded) process.stdout.write(`native kernels not available: ${status.reason ?? "unknown"}\n`);
-  const paths: Array<"native" | "wasm"> = status.loaded ? ["native", "wasm"] : ["wasm"];
+  const paths: KernelPath[] = status.loaded ? ["native", "wasm"] : ["wasm"];
+  if (o.stock) paths.push("stock");
   const cases: Array<[string, ReferenceShapes]> = [
     ["2×256 / batch 256", { ...PAPER_SHAPES }],
     ["2×64 / batch 128", { ...PAPER_SHAPES, hidden: 64, batch: 128 }],
@@ -134,7 +136,7 @@ async function main(): Promise<void> {
   let torchVersion = "";
   for (const [label, shapes] of cases) {
     const torch: BlockTimings = { wall: [], cpu: [] };
-    const ours: Partial<Record<"native" | "wasm", BlockTimings>> = {};
+    const ours: Partial<Record<KernelPath, BlockTimings>> = {};
     const runPeer = (): void => {
       if (peerProblem) return;
       const t = runTorch(peer, shapes);
@@ -150,7 +152,7 @@ async function main(): Promise<void> {
     runPeer();
     for (const path of paths) {
       usePath(path);
-      const t = timeReferenceBlocks(shapes, blocks, path === "wasm" ? Math.max(2, Math.ceil(perBlock / 5)) : perBlock);
+      const t = timeReferenceBlocks(shapes, blocks, path === "native" ? perBlock : Math.max(2, Math.ceil(perBlock / 5)));
       ours[path] = t;
       process.stdout.write(`${label}: ${path.padEnd(9)} min ${min(t.wall).toFixed(2)} median ${median(t.wall).toFixed(2)} ms/update (cpu min ${min(t.cpu).toFixed(2)})\n`);
     }
@@ -161,18 +163,20 @@ async function main(): Promise<void> {
       t && t[k].length > 0 ? f(t[k]) : undefined;
     for (const [name, f, k] of [["min wall", min, "wall"], ["median wall", median, "wall"], ["min CPU", min, "cpu"]] as const) {
       const tt = stat(torch, f, k), nat = stat(ours.native, f, k), wasm = stat(ours.wasm, f, k);
+      const stockCols = o.stock ? ` ${fmt(stat(ours.stock, f, k))} | ${fmtRatio(stat(ours.stock, f, k), tt, null)} |` : "";
       rows.push(
         `| ${label} | ${name} | ${fmt(tt)} | ${fmt(nat)} | ${fmtRatio(nat, tt, target.native)} | ` +
-          `${fmt(wasm)} | ${fmtRatio(wasm, tt, target.wasm)} |`,
+          `${fmt(wasm)} | ${fmtRatio(wasm, tt, target.wasm)} |${stockCols}`,
       );
     }
   }
   if (peerProblem) process.stdout.write(`PyTorch peer not run: ${peerProblem}\n`);
   process.stdout.write(
-    `\n${blocks} blocks of ${perBlock} updates per side (pure wasm: ${Math.max(2, Math.ceil(perBlock / 5))}); ` +
+    `\n${blocks} blocks of ${perBlock} updates per side (pure wasm, stock: ${Math.max(2, Math.ceil(perBlock / 5))}); ` +
       `PyTorch ${torchVersion || "not run"}, 1 thread\n` +
-      "| shapes | statistic | PyTorch ms/update | native ms/update | native / PyTorch | pure wasm ms/update | wasm / PyTorch |\n" +
-      "|---|---|---|---|---|---|---|\n" + rows.join("\n") + "\n",
+      "| shapes | statistic | PyTorch ms/update | native ms/update | native / PyTorch | pure wasm ms/update | wasm / PyTorch |" +
+      (o.stock ? " stock tfjs-wasm ms/update | stock / PyTorch |" : "") + "\n" +
+      "|---|---|---|---|---|---|---|" + (o.stock ? "---|---|" : "") + "\n" + rows.join("\n") + "\n",
   );
 }
 
