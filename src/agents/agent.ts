@@ -272,9 +272,9 @@ export class Agent {
   }
 
   /**
-   * Train until `envSteps` reaches `steps` (a total, so a resumed run continues to the same end), in the order
-   * of Algorithm 1: each env step, then `updatesPerStep` gradient steps (M-step, E-step, Polyak) once the
-   * initial `randomSteps` are done; evaluation every `evalEvery` steps; windowed losses every `logEvery`.
+   * Train for `steps` more env steps (so `train(1000)` twice trains 2000), in the order of Algorithm 1: each env
+   * step, then `updatesPerStep` gradient steps (M-step, E-step, Polyak) once the initial `randomSteps` are done;
+   * evaluation every `evalEvery` steps; windowed losses every `logEvery` (counted in total env steps).
    */
   async train(steps: number, opts: TrainOptions = {}): Promise<TrainSummary> {
     if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);
@@ -284,19 +284,20 @@ export class Agent {
     if (opts.handleSigint) process.once("SIGINT", onSigint);
     const t0 = performance.now();
     const startStep = this.envSteps;
+    const target = startStep + steps;
     let lastProgress = t0;
     let lastYield = t0;
     const everyMs = opts.progressEveryMs ?? 200;
     const progress = () => {
       const dt = (performance.now() - t0) / 1000;
       opts.onProgress?.({
-        step: this.envSteps, target: steps, stepsPerSec: dt > 0 ? (this.envSteps - startStep) / dt : 0,
+        step: this.envSteps, target, stepsPerSec: dt > 0 ? (this.envSteps - startStep) / dt : 0,
         lastEval: this.lastEval?.mean ?? null, lastEpisodeReturn: this.lastEpisodeReturn, episodes: this.episodes,
       });
     };
     let aborted = false;
     try {
-      while (this.envSteps < steps) {
+      while (this.envSteps < target) {
         if (this.stopRequested || opts.signal?.aborted) {
           aborted = true;
           break;

@@ -7,7 +7,7 @@
  * agent.collect(1000);              // random exploration into the replay buffer 𝒟
  * const m = agent.mStep();          // variational M-step: V, Q₁, Q₂, φ̄ → { msbe, lossQ1, lossQ2, lossV, beta }
  * const e = agent.eStep();          // variational E-step: the actor (Eq. 9) → { loss, qHat, entropy, beta, elbo }
- * await agent.train(5000, { onProgress: (p) => console.log(p.step, p.lastEval) });
+ * await agent.train(5000, { onProgress: (p) => console.log(p.step, p.lastEval) });   // 5000 more steps
  * agent.evaluate(5);                // { mean, std, returns }
  * ```
  *

@@ -249,7 +249,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<RunSummary> {
   const fd = fs.openSync(metricsFile, "a");
   const every = spec.config.checkpointEvery;
   try {
-    const res = await agent.train(opts.steps, {
+    const res = await agent.train(Math.max(0, opts.steps - agent.envSteps), {
       signal: opts.signal,
       onProgress: opts.onProgress,
       onMetrics: (r) => fs.writeSync(fd, JSON.stringify(r) + "\n"),

@@ -59,6 +59,11 @@ test("the step-through API: collect, mStep, eStep, update, evaluate return plain
     const ev = agent.evaluate(2);
     assert.equal(ev.returns.length, 2);
     assert.ok(ev.returns.every((r) => r < 0 && r > -2000));
+    const before = agent.envSteps;
+    await agent.train(30);
+    const s = await agent.train(30); // train(n) adds n env steps
+    assert.equal(s.step, before + 60);
+    assert.equal(agent.envSteps, before + 60);
   } finally {
     agent.dispose();
   }
