@@ -284,6 +284,16 @@ test("the stock _FusedMatMul is wrong exactly where stockFusedBiasIsWrong says (
   }
 });
 
+test("empty products: zero rows give an empty result, an empty inner dimension gives zeros (plus the bias)", () => {
+  const empty = run(() => tf.matMul(tf.zeros([0, 3]), tf.zeros([3, 4])));
+  assert.deepEqual(empty.shape, [0, 4]);
+  if (!nativeLoaded) return; // the stock kernel leaves the k = 0 output uninitialised
+  const zeros = run(() => tf.matMul(tf.ones([2, 0]), tf.ones([0, 3]), false, false));
+  assert.deepEqual(Array.from(zeros.data), [0, 0, 0, 0, 0, 0]);
+  const biased = run(() => tf.fused.matMul({ a: tf.ones([2, 0]) as tf.Tensor2D, b: tf.ones([0, 3]) as tf.Tensor2D, bias: tf.tensor1d([1, -2, 3]), activation: "relu" }));
+  assert.deepEqual(Array.from(biased.data), [1, 0, 3, 1, 0, 3]);
+});
+
 test("unsupported fused inputs go to the stock kernel, which raises its own error", () => {
   // a [2,3,4,5] · b [5,6] with bias [3,1,6]: valid for tfjs, but the kernel sees a 3-D a [6,4,5], where that bias
   // no longer broadcasts; the native path hands it on, and the stock kernel rejects a rank-3 bias.
