@@ -18,7 +18,7 @@ import { createConverter, type Converter, type Diagnostic } from "tslab/dist/con
 import { getCodeMetadata } from "tslab/dist/metadata";
 import { printQuickInfo } from "tslab/dist/inspect";
 import { PRELOADED, PRELUDE_DTS } from "../src/notebook/prelude";
-import { CellScope, cellStorage, trackScope } from "./async-scope";
+import { CellScope, cellStorage, realTimers, trackScope } from "./async-scope";
 import { runtimeModules } from "./resolve";
 
 /** The result of running one cell. */
@@ -96,8 +96,12 @@ export class CellExecutor {
     return this.running !== null;
   }
 
-  /** Interrupt the running cell; false when none runs. */
+  /** Interrupt the running cell (or the one being compiled); false when none runs. */
   interrupt(): boolean {
+    if (this.compiling) {
+      this.interruptedWhileCompiling = true;
+      return true;
+    }
     const scope = this.running;
     if (!scope) return false;
     const err = new InterruptError();
@@ -106,8 +110,21 @@ export class CellExecutor {
     return true;
   }
 
+  private compiling = false;
+  private interruptedWhileCompiling = false;
+
   /** Type-check, compile and run one cell in `scope`. */
   async execute(code: string, scope: CellScope): Promise<CellOutcome> {
+    this.compiling = true;
+    this.interruptedWhileCompiling = false;
+    try {
+      return await this.executeImpl(code, scope);
+    } finally {
+      this.compiling = false;
+    }
+  }
+
+  private async executeImpl(code: string, scope: CellScope): Promise<CellOutcome> {
     const meta = getCodeMetadata(code);
     if (meta.module) {
       const diags = this.converter.addModule(meta.module, code, meta);
@@ -132,6 +149,13 @@ export class CellExecutor {
       (converted.hasToplevelAwait ? "(async function (exports, require) { " : "(function (exports, require) { ") +
       converted.output +
       `\n})(globalThis.${CELL_GLOBAL}.exports, globalThis.${CELL_GLOBAL}.require)`;
+    // A SIGINT that arrived while compiling is still pending in libuv: let the event loop deliver it to the
+    // kernel's handler now (vm's breakOnSigint only catches signals that arrive while the script runs).
+    // Two turns: the first ends this loop iteration, the second comes after the next poll phase, where libuv
+    // reads its signal pipe.
+    await new Promise<void>((r) => realTimers.setImmediate(() => realTimers.setImmediate(r)));
+    this.compiling = false;
+    if (this.interruptedWhileCompiling) return interruptOutcome(scope.executionCount);
     const cellGlobal: CellGlobal = { exports: this.locals, require: this.cellRequire };
     (globalThis as Record<string, unknown>)[CELL_GLOBAL] = cellGlobal;
     trackScope(scope);

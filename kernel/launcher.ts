@@ -33,6 +33,12 @@ export async function launch(argv: string[] = process.argv.slice(2)): Promise<vo
   installTypeOverlay(ts.sys as unknown as Parameters<typeof installTypeOverlay>[0], cwd, root);
   const server = new KernelServer({ connection, cwd, root, warmUp });
   await server.start();
+  // Like ipykernel's ParentPollerUnix: exit when the process that started us is gone (we were re-parented).
+  const parent = process.ppid;
+  const poll = setInterval(() => {
+    if (process.ppid !== parent) void server.shutdown();
+  }, 2000);
+  poll.unref();
 }
 
 if (require.main === module) {
