@@ -48,3 +48,50 @@ class VirelTsKernelTests(jupyter_kernel_test.KernelTests):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class VirelTsLifecycleTests(unittest.TestCase):
+    """Interrupt (jupyter_client's signal path: SIGINT to the kernel's process group), restart and shutdown."""
+
+    def setUp(self):
+        from jupyter_client.manager import start_new_kernel
+
+        self.km, self.kc = start_new_kernel(kernel_name="virel-ts")
+
+    def tearDown(self):
+        self.kc.stop_channels()
+        if self.km.is_alive():
+            self.km.shutdown_kernel(now=True)
+
+    def run_cell(self, code, timeout=30):
+        reply = self.kc.execute_interactive(code, timeout=timeout, output_hook=lambda msg: None)
+        return reply["content"]
+
+    def test_interrupt_a_long_async_cell_then_the_state_is_still_there(self):
+        self.assertEqual(self.run_cell("let ticks = 0;")["status"], "ok")
+        msg_id = self.kc.execute("while (true) { ticks++; await new Promise((r) => setTimeout(r, 5)); }")
+        import time
+
+        time.sleep(1.5)
+        self.km.interrupt_kernel()
+        reply = self.kc.get_shell_msg(timeout=30)
+        self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
+        self.assertEqual(reply["content"]["status"], "error")
+        self.assertEqual(reply["content"]["ename"], "InterruptError")
+        outputs = []
+        content = self.kc.execute_interactive("ticks > 0", timeout=30, output_hook=outputs.append)["content"]
+        self.assertEqual(content["status"], "ok")
+        results = [m for m in outputs if m["msg_type"] == "execute_result"]
+        self.assertEqual(results[0]["content"]["data"]["text/plain"], "true")
+        self.assertTrue(self.km.is_alive())
+
+    def test_restart_gives_a_fresh_kernel_and_shutdown_ends_it(self):
+        self.assertEqual(self.run_cell("const kept = 1;")["status"], "ok")
+        self.km.restart_kernel(now=False)
+        self.kc.wait_for_ready(timeout=60)
+        content = self.run_cell("kept")
+        self.assertEqual(content["status"], "error")  # fresh state: `kept` is unknown
+        self.assertEqual(content["ename"], "TSError")
+        self.assertEqual(content["execution_count"], 1)  # counting starts again
+        self.km.shutdown_kernel(now=False)
+        self.assertFalse(self.km.is_alive())
