@@ -105,7 +105,7 @@ describe("virel-ts kernel over ZeroMQ (cwd outside the repo: no node_modules)", 
     const next = await k.execute("2 + 2"); // sent immediately after the error reply
     assert.equal(next.reply.content.status, "ok");
     assert.equal(plain(next.outputs[0]!), "4");
-    const e = k.startExecute('await new Promise((r) => setTimeout(r, 100)); throw new Error("queued")');
+    const e = k.startExecute('await new Promise((r) => setTimeout(r, 500)); throw new Error("queued")');
     const queued = k.startExecute("3 + 3");
     const [re, rq] = await Promise.all([e.done, queued.done]);
     assert.equal(re.reply.content.status, "error");
