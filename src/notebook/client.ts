@@ -128,8 +128,22 @@ export class KernelClient {
     child.stdout?.on("data", () => {});
   }
 
-  /** Start a kernel process and wait until it answers kernel_info and its iopub is connected. */
+  /**
+   * Start a kernel process and wait until it answers kernel_info and its iopub is connected. Ports are picked
+   * free and released before the kernel binds them (like jupyter_client), so another process can take one in
+   * between: a kernel that fails with "Address already in use" is started again on new ports (3 tries).
+   */
   static async start(opts: KernelStartOptions = {}): Promise<KernelClient> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await KernelClient.startOnce(opts);
+      } catch (e) {
+        if (attempt >= 3 || !/Address already in use/.test((e as Error).message)) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(opts: KernelStartOptions): Promise<KernelClient> {
     const ports = await freePorts(5);
     const conn: ConnectionInfo = {
       transport: "tcp",
