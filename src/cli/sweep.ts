@@ -60,6 +60,11 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   if (o.algos.length === 0) throw new Error("--algos must name at least one algorithm");
   const { parseAlgo, parseConfig } = await import("../agents/config.js");
   const algos = o.algos.map((a) => parseAlgo(a, "--algos"));
+  try {
+    (await import("../envs/index.js")).spec(o.env);
+  } catch (err) {
+    throw new Error(`--env: ${(err as Error).message}`);
+  }
   const out = path.resolve(o.out);
   fs.mkdirSync(out, { recursive: true });
   const cfgFiles: Record<string, string> = {};
@@ -165,9 +170,15 @@ interface SweepFlags extends CommonTrainFlags {
   seeds: number[];
   parallel: number;
   out: string;
-  steps: number;
+  steps?: number;
   backend?: string;
   progress: ProgressSetting;
+}
+
+/** Default steps per run: 20k for classic control (Pendulum's benchmark), 1M for MuJoCo (the paper's Fig. 3 scale). */
+export async function defaultSteps(env: string): Promise<number> {
+  const envs = await import("../envs/index.js");
+  return envs.spec(env).family === "mujoco" ? 1_000_000 : 20_000;
 }
 
 export function register(program: Command): void {
@@ -179,7 +190,7 @@ export function register(program: Command): void {
     .option("--seeds <range>", "seeds, e.g. 0-4 or 0,1,2", parseSeeds, [0, 1, 2])
     .option("--parallel <p>", "processes at once (default: 2)", intFlag("--parallel"), 2)
     .requiredOption("--out <dir>", "sweep directory (one run per <algo>/seed-<s>)")
-    .requiredOption("--steps <n>", "environment steps per run", intFlag("--steps"))
+    .option("--steps <n>", "environment steps per run (default: 20000 for classic control, 1000000 for MuJoCo)", intFlag("--steps"))
     .option("--config <file>", "JSON file of config fields for every run")
     .option("--hidden <sizes>", "hidden layer widths, e.g. 64,64", hiddenFlag)
     .option("--eval-every <k>", "evaluate every k env steps", intFlag("--eval-every", 0))
@@ -188,9 +199,18 @@ export function register(program: Command): void {
     .option("--backend <name>", "tfjs backend for every run")
     .option("--progress <mode>", "bar | log | none | auto", progressModeFlag, PROGRESS_AUTO)
     .action(async (o: SweepFlags) => {
+      let steps = o.steps;
+      if (steps === undefined) {
+        try {
+          steps = await defaultSteps(o.env);
+        } catch (err) {
+          throw new Error(`--env: ${(err as Error).message}`);
+        }
+        process.stderr.write(`virel sweep: ${steps} steps per run (--steps to change)\n`);
+      }
       const r = await runSweep({
         env: o.env, algos: o.algos.split(",").map((s) => s.trim()).filter(Boolean), seeds: o.seeds, parallel: o.parallel,
-        out: o.out, steps: o.steps, config: configFromFlags(o), backend: o.backend, progress: resolveProgress(o.progress) === "json" ? "log" : resolveProgress(o.progress),
+        out: o.out, steps, config: configFromFlags(o), backend: o.backend, progress: resolveProgress(o.progress) === "json" ? "log" : resolveProgress(o.progress),
       });
       printSweep(r);
       if (r.runs.some((x) => x.error !== null)) process.exitCode = 1;
