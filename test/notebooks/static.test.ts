@@ -7,6 +7,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import * as ts from "typescript";
+import { notebookDiagnostics } from "../../src/lsp/features";
+import { NotebookProject } from "../../src/lsp/project";
 import { allNotebooks, EXERCISES, NOTEBOOKS, readNb, ROOT, text, TUTORIALS, type Nb } from "./run";
 
 function assertNoOutputs(nb: Nb, where: string): void {
@@ -81,5 +85,23 @@ test("each exercise stub throws NotImplemented where its solution has code, and 
     assert.ok(checks(s) >= stubs, `${name}: a check per stub`);
     assert.equal(checks(s), checks(w), `${name}: the same checks in stub and solution`);
     assert.ok(existsSync(join(NOTEBOOKS, "src", "exercises", `${name}.md`)), `${name}: has a source`);
+  }
+});
+
+test("the notebook language server finds no diagnostic in any notebook (what VS Code shows)", () => {
+  const env = { registry: ts.createDocumentRegistry(), explicitLibrary: ROOT, bundledLibraries: [], fallbackDir: NOTEBOOKS };
+  for (const rel of allNotebooks()) {
+    const uri = pathToFileURL(join(ROOT, rel)).href;
+    const project = new NotebookProject(uri, env);
+    try {
+      const cells = readNb(join(ROOT, rel)).cells.filter((c) => c.cell_type === "code").map((c, i) => ({ uri: `${uri}#cell${i}`, text: text(c.source) }));
+      project.setCells(cells);
+      const found = [...notebookDiagnostics(project).entries()].flatMap(([cell, list]) =>
+        list.map((d) => `${cell.split("#")[1]} line ${d.range.start.line + 1}: ${d.message}`),
+      );
+      assert.deepEqual(found, [], `${rel}: editor diagnostics`);
+    } finally {
+      project.dispose();
+    }
   }
 });
