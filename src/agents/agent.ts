@@ -120,7 +120,8 @@ export class Agent {
   private episodeActions: number[] = [];
   private readonly window = new MetricWindow();
   private pendingBatch: Batch | null = null;
-  private stopRequested = false;
+  /** The running train() call: stop() flags it; a new train() after an abort supersedes it. */
+  private currentRun: { stop: boolean; signal?: AbortSignal; done: boolean } | null = null;
   private readonly low: Float64Array;
   private readonly high: Float64Array;
 
@@ -263,7 +264,7 @@ export class Agent {
 
   /** Ask a running {@link train} to stop at the next env step. */
   stop(): void {
-    this.stopRequested = true;
+    if (this.currentRun !== null) this.currentRun.stop = true;
   }
 
   private emit(rec: MetricRecord, opts: TrainOptions): void {
@@ -278,8 +279,14 @@ export class Agent {
    */
   async train(steps: number, opts: TrainOptions = {}): Promise<TrainSummary> {
     if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);
+    const prev = this.currentRun;
+    if (prev !== null && !prev.done && !prev.stop && !prev.signal?.aborted) {
+      throw new Error("train() is already running on this agent (await it, or call agent.stop())");
+    }
+    // (a run whose signal was aborted — e.g. by a notebook interrupt that also cancelled its timers — is superseded)
+    const run = { stop: false, signal: opts.signal, done: false };
+    this.currentRun = run;
     const cfg = this.config;
-    this.stopRequested = false;
     const onSigint = () => this.stop();
     if (opts.handleSigint) process.once("SIGINT", onSigint);
     const t0 = performance.now();
@@ -298,7 +305,7 @@ export class Agent {
     let aborted = false;
     try {
       while (this.envSteps < target) {
-        if (this.stopRequested || opts.signal?.aborted) {
+        if (run.stop || run !== this.currentRun || opts.signal?.aborted) {
           aborted = true;
           break;
         }
@@ -339,6 +346,7 @@ export class Agent {
         }
       }
     } finally {
+      run.done = true;
       if (opts.handleSigint) process.removeListener("SIGINT", onSigint);
     }
     progress();

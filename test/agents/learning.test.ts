@@ -64,6 +64,19 @@ test("the step-through API: collect, mStep, eStep, update, evaluate return plain
     const s = await agent.train(30); // train(n) adds n env steps
     assert.equal(s.step, before + 60);
     assert.equal(agent.envSteps, before + 60);
+    // stop() ends a running train() at the next env step; a second concurrent train() is refused
+    const running = agent.train(1_000_000);
+    await assert.rejects(agent.train(10), /train\(\) is already running on this agent/);
+    setTimeout(() => agent.stop(), 100);
+    const stopped = await running;
+    assert.equal(stopped.aborted, true);
+    assert.ok(stopped.step < before + 60 + 1_000_000);
+    // an aborted signal supersedes a run that never came back (a notebook interrupt cancels its timers)
+    const ac = new AbortController();
+    void agent.train(1_000_000, { signal: ac.signal });
+    ac.abort();
+    const again = await agent.train(5);
+    assert.equal(again.aborted, false);
   } finally {
     agent.dispose();
   }
