@@ -47,6 +47,11 @@ export class Adam {
     });
   }
 
+  /** The first and second moment variables, in the order of `vars` (the fast update writes them; fast.ts). */
+  moments(): { m: readonly tf.Variable[]; v: readonly tf.Variable[] } {
+    return { m: this.m, v: this.v };
+  }
+
   /** Moment variables under their logical names (`adam/q/m/0`, without the scope) for checkpoints. */
   named(): [string, tf.Variable][] {
     return [

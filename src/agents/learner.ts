@@ -13,7 +13,8 @@
  *   SAC-v2:  (no V)  Q_i(s,a) ← r + γ(1−d) (min_j Q̄_j(s′, a′) − α log π(a′|s′)),  α learned (target −|A|)
  *
  * This is the straightforward reference update: one tf.variableGrads per loss, Adam per network, numbers
- * read back once per step. A faster fused path may sit next to it but must match it.
+ * read back once per step. The fused fast path (src/agents/fast.ts: explicit backprop, fused kernels) computes
+ * the same numbers on the same variables and runs instead where the backend supports it (`useFastPath`).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { AgentConfig, SacConfig, VirelConfig } from "./config";
@@ -22,6 +23,7 @@ import { TanhGaussianPolicy, drawNoise } from "./policy";
 import { Adam, ScalarAdam } from "./adam";
 import type { Batch, ReplayBuffer } from "./replay";
 import type { Rng } from "../rng";
+import { FastUpdate, fastUpdateDefault, fastUpdateSupported } from "./fast";
 
 /** What an M-step (critic update) returns — plain numbers. */
 export interface MStepResult {
@@ -56,6 +58,12 @@ export interface EStepResult {
   /** SAC-v2: the temperature after its update, and the α loss −log α·(E log π + H̄). */
   alpha?: number;
   alphaLoss?: number;
+}
+
+/** Options of the {@link Learner} constructor. */
+export interface LearnerOptions {
+  /** Use the fused fast path where the backend supports it (default: true unless VIREL_FAST_UPDATE=0). */
+  fastUpdate?: boolean;
 }
 
 let learnerCount = 0;
@@ -99,12 +107,20 @@ export class Learner {
   /** Gradient steps taken (counts M-steps). */
   gradSteps = 0;
   readonly scope: string;
+  /**
+   * Run mStep / eStep / refreshBeta / act through the fused fast path (src/agents/fast.ts) when the backend
+   * supports it (wasm, cpu), else through the reference code of this file. Both read and write the same
+   * variables and draw the same noise, so this can be switched at any time.
+   */
+  useFastPath: boolean;
+  private fastPath: FastUpdate | null = null;
   private disposed = false;
 
   /**
    * @param initRng draws the initial weights; @param noiseRng draws every reparametrisation ε.
    */
-  constructor(readonly cfg: AgentConfig, readonly obsDim: number, readonly actDim: number, initRng: Rng, readonly noiseRng: Rng) {
+  constructor(readonly cfg: AgentConfig, readonly obsDim: number, readonly actDim: number, initRng: Rng, readonly noiseRng: Rng,
+              options: LearnerOptions = {}) {
     for (const [k, v] of [["obsDim", obsDim], ["actDim", actDim]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`${k} must be a positive integer, got ${v}`);
     }
@@ -137,6 +153,18 @@ export class Learner {
       this.alphaAdam = null;
     }
     this.beta = cfg.algo === "virel1" || cfg.algo === "virel2" ? cfg.beta : 0;
+    this.useFastPath = options.fastUpdate ?? fastUpdateDefault();
+  }
+
+  /** The fast path when it is selected and the backend supports it, else null (the reference code runs). */
+  private fast(): FastUpdate | null {
+    if (!this.useFastPath || !fastUpdateSupported()) return null;
+    return (this.fastPath ??= new FastUpdate(this));
+  }
+
+  /** Whether the next update runs the fused fast path (selected by {@link useFastPath} and supported here). */
+  get fastPathActive(): boolean {
+    return this.useFastPath && fastUpdateSupported();
   }
 
   /** The entropy weight of the E-step: β(ω) for VIREL, α for SAC. */
@@ -172,6 +200,8 @@ export class Learner {
       this.beta = c.beta;
       return this.beta;
     }
+    const fast = this.fast();
+    if (fast !== null) return fast.refreshBeta(buffer, sampleRng);
     const b = buffer.sample(c.betaBatch, sampleRng);
     const noise = c.betaRule === "twin-q" ? drawNoise(this.noiseRng, b.size, this.actDim) : null;
     const onlyQ1 = cfg.algo === "virel2";
@@ -203,6 +233,8 @@ export class Learner {
    */
   mStep(batch: Batch): MStepResult {
     this.checkBatch(batch);
+    const fast = this.fast();
+    if (fast !== null) return fast.mStep(batch);
     const cfg = this.cfg;
     const B = batch.size;
     const A = this.actDim;
@@ -278,6 +310,8 @@ export class Learner {
    */
   eStep(batch: Batch): EStepResult {
     this.checkBatch(batch);
+    const fast = this.fast();
+    if (fast !== null) return fast.eStep(batch);
     const cfg = this.cfg;
     const temp = this.temperature();
     const noise = drawNoise(this.noiseRng, batch.size, this.actDim);
@@ -329,6 +363,8 @@ export class Learner {
     if (obs.length % this.obsDim !== 0 || obs.length === 0) {
       throw new Error(`expected obs of length ${this.obsDim} (or a multiple), got ${obs.length}`);
     }
+    const fast = this.fast();
+    if (fast !== null) return fast.act(obs, deterministic);
     const n = obs.length / this.obsDim;
     const noise = deterministic ? null : drawNoise(this.noiseRng, n, this.actDim);
     const a = tf.tidy(() => {

@@ -1,0 +1,389 @@
+/**
+ * The fused fast update: the same Algorithm 1 step as the reference code in learner.ts (`Learner.mStep`,
+ * `eStep`, `refreshBeta`, `act`), on the same variables and Adam moments, with the same noise draws — computed
+ * with a handful of fused kernels (src/agents/fast-kernels.ts) and gradients written out by hand instead of
+ * tfjs's autodiff tape:
+ *
+ *   - every MLP pass is one kernel (the twin Qs share one call: both read the same (s, a));
+ *   - backprop through an MLP is explicit: g_{l−1} = (g_l W_lᵀ) ⊙ 1[h_l > 0], ∂W_l = h_lᵀ g_l, ∂b_l = Σ g_l;
+ *   - the tanh-Gaussian sample, log π, and their gradient (Eq. 9 through the reparametrisation) are one kernel each;
+ *   - Adam is one kernel per optimiser (all its variables), the Polyak average one kernel;
+ *   - the minibatch goes to the backend as four uploads (s, [s, a], s′, [r, d]), the noise as one per sample,
+ *     from staging buffers reused across updates.
+ *
+ * The numbers agree with the reference update to float32 rounding (test/agents/fast.test.ts checks parameters
+ * after several updates, for every algorithm and β rule). Available where the fused kernels are registered: the
+ * wasm backend (with or without the native BLAS kernels) and the cpu backend; elsewhere (tfjs-node) the Learner
+ * runs its reference code.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Learner, MStepResult, EStepResult } from "./learner";
+import type { Mlp } from "./nn";
+import type { Adam } from "./adam";
+import type { Batch, ReplayBuffer } from "./replay";
+import type { VirelConfig } from "./config";
+import type { Rng } from "../rng";
+import { HALF_LOG_2PI } from "./tanh-gaussian";
+import { installFastKernels, fastKernelsAvailable } from "./fast-kernels";
+
+/** Whether learners use the fast path by default: yes, unless the environment sets `VIREL_FAST_UPDATE=0`. */
+export function fastUpdateDefault(): boolean {
+  return process.env.VIREL_FAST_UPDATE !== "0";
+}
+
+/** Whether the fast path can run on the active tfjs backend (wasm or cpu); installs its kernels on first call. */
+export function fastUpdateSupported(): boolean {
+  installFastKernels();
+  return fastKernelsAvailable();
+}
+
+/**
+ * ε ~ N(0, I) for `rows` × `actDim` into `out` laid out [rows, actDim + 1]: ε, then Σ_i(−ε_i²/2) − actDim·log√2π.
+ * Draws exactly what policy.ts's `drawNoise(rng, rows, actDim)` draws, in the same order.
+ */
+export function drawNoiseInto(rng: Rng, rows: number, actDim: number, out: Float32Array): Float32Array {
+  const w = actDim + 1;
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let i = 0; i < actDim; i++) {
+      const e = Math.fround(rng.normal());
+      out[r * w + i] = e;
+      s += -0.5 * e * e - HALF_LOG_2PI;
+    }
+    out[r * w + actDim] = s;
+  }
+  return out;
+}
+
+type Kernel = (typeof import("./fast-kernels").FAST_KERNELS)[number];
+
+function run(name: Kernel, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}): tf.Tensor[] {
+  return tf.engine().runKernel(name, inputs, attrs) as tf.Tensor[];
+}
+
+const W_KEYS: string[][] = [];
+const B_KEYS: string[][] = [];
+const H_KEYS: string[][] = [];
+function key(table: string[][], prefix: string, n: number, l: number): string {
+  const row = (table[n] ??= []);
+  return (row[l] ??= `${prefix}${n}_${l}`);
+}
+
+/** One pass of `nets` MLPs (same depth) over the same x. Returns per net [h₁ … h_{L−1}, y] (keep) or [y]. */
+function forward(nets: readonly Mlp[], x: tf.Tensor, keep: boolean): tf.Tensor2D[][] {
+  const inputs: tf.NamedTensorMap = { x };
+  const layers = nets[0]!.layers.length;
+  nets.forEach((net, n) => net.layers.forEach((l, i) => {
+    inputs[key(W_KEYS, "w", n, i)] = l.w;
+    inputs[key(B_KEYS, "b", n, i)] = l.b;
+  }));
+  const outs = run("VirelMlpForward", inputs, { nets: nets.length, layers, keep }) as tf.Tensor2D[];
+  const per = keep ? layers : 1;
+  return nets.map((_, n) => outs.slice(n * per, (n + 1) * per));
+}
+
+/** The last element of a forward pass (the network output y). */
+function out(acts: tf.Tensor2D[]): tf.Tensor2D {
+  return acts[acts.length - 1]!;
+}
+
+/**
+ * Explicit backprop through `nets` (kept activations `acts` from {@link forward} on x) for output gradients `dys`.
+ * Returns per net [∂W₀, ∂b₀, …] (paramGrads) and, with inputCols, Σ_nets ∂x[:, c₀:c₁] as the last element.
+ */
+function backward(nets: readonly Mlp[], x: tf.Tensor, acts: tf.Tensor2D[][], dys: tf.Tensor[], paramGrads: boolean,
+                  inputCols?: [number, number]): tf.Tensor[] {
+  const inputs: tf.NamedTensorMap = { x };
+  const layers = nets[0]!.layers.length;
+  nets.forEach((net, n) => {
+    net.layers.forEach((l, i) => {
+      inputs[key(W_KEYS, "w", n, i)] = l.w;
+      if (i > 0) inputs[key(H_KEYS, "h", n, i)] = acts[n]![i - 1]!;
+    });
+    inputs[`dy${n}`] = dys[n]!;
+  });
+  const attrs: tf.NamedAttrMap = { nets: nets.length, layers, paramGrads };
+  if (inputCols) attrs["inputCols"] = inputCols;
+  return run("VirelMlpBackward", inputs, attrs);
+}
+
+/** One Adam step (PyTorch's form, as adam.ts) on every variable of `opt` with gradients in the same order. */
+function adamStep(opt: Adam, grads: readonly tf.Tensor[]): void {
+  if (grads.length !== opt.vars.length) throw new Error(`${opt.name}: expected ${opt.vars.length} gradients, got ${grads.length}`);
+  opt.t += 1;
+  const { m, v } = opt.moments();
+  const inputs: tf.NamedTensorMap = {};
+  opt.vars.forEach((w, i) => {
+    inputs[`w${i}`] = w;
+    inputs[`g${i}`] = grads[i]!;
+    inputs[`m${i}`] = m[i]!;
+    inputs[`v${i}`] = v[i]!;
+  });
+  const outs = run("VirelAdam", inputs, { count: opt.vars.length, lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2, eps: opt.eps, t: opt.t });
+  opt.vars.forEach((w, i) => {
+    w.assign(outs[3 * i]!);
+    m[i]!.assign(outs[3 * i + 1]!);
+    v[i]!.assign(outs[3 * i + 2]!);
+  });
+}
+
+/** φ̄ ← τφ + (1 − τ)φ̄ for every (source, target) pair of MLPs, in one kernel (Algorithm 1, last line). */
+function polyakStep(pairs: readonly [Mlp, Mlp][], tau: number): void {
+  const inputs: tf.NamedTensorMap = {};
+  const targets: tf.Variable[] = [];
+  for (const [src, tgt] of pairs) {
+    src.variables().forEach((s, i) => {
+      inputs[`src${targets.length}`] = s;
+      inputs[`tgt${targets.length}`] = tgt.variables()[i]!;
+      targets.push(tgt.variables()[i]!);
+    });
+  }
+  const outs = run("VirelPolyak", inputs, { count: targets.length, tau });
+  targets.forEach((t, i) => t.assign(outs[i]!));
+}
+
+function read(t: tf.Tensor): Float32Array {
+  return t.dataSync() as Float32Array;
+}
+
+/** Reusable upload buffers, one per role (a tensor made from one may still be alive when another is filled). */
+class Staging {
+  private readonly bufs = new Map<string, Float32Array>();
+  get(role: string, length: number): Float32Array {
+    let b = this.bufs.get(role);
+    if (b === undefined || b.length !== length) {
+      b = new Float32Array(length);
+      this.bufs.set(role, b);
+    }
+    return b;
+  }
+}
+
+export class FastUpdate {
+  private readonly staging = new Staging();
+  /** The cpu backend keeps the array a tensor is made from: copy staging buffers there. */
+  private readonly copyUploads: boolean;
+
+  constructor(private readonly L: Learner) {
+    installFastKernels();
+    this.copyUploads = tf.getBackend() === "cpu";
+  }
+
+  private upload(data: Float32Array, shape: [number, number]): tf.Tensor2D {
+    return tf.tensor2d(this.copyUploads ? data.slice() : data, shape);
+  }
+
+  /** ε for `rows` rows, drawn from the learner's noise Rng exactly as drawNoise does, as a [rows, A+1] tensor. */
+  private noise(rows: number, role: string): tf.Tensor2D {
+    const A = this.L.actDim;
+    const buf = drawNoiseInto(this.L.noiseRng, rows, A, this.staging.get(`noise/${role}`, rows * (A + 1)));
+    return this.upload(buf, [rows, A + 1]);
+  }
+
+  /** [s, a] rows [n, O+A] and [r, d] rows [n, 2] of a batch, from staging buffers. */
+  private packBatch(b: Batch, role: string): { sa: tf.Tensor2D; rd: tf.Tensor2D } {
+    const { size: n, obsDim: O, actDim: A } = b;
+    const sa = this.staging.get(`sa/${role}`, n * (O + A));
+    const rd = this.staging.get(`rd/${role}`, n * 2);
+    for (let r = 0; r < n; r++) {
+      sa.set(b.obs.subarray(r * O, r * O + O), r * (O + A));
+      sa.set(b.act.subarray(r * A, r * A + A), r * (O + A) + O);
+      rd[2 * r] = b.rew[r]!;
+      rd[2 * r + 1] = b.done[r]!;
+    }
+    return { sa: this.upload(sa, [n, O + A]), rd: this.upload(rd, [n, 2]) };
+  }
+
+  /**
+   * ã ∼ π(·|s) with its log-density: one policy pass and one tanh-Gaussian kernel. With `withObs` the action
+   * comes back as [s, ã] (the critics' input) instead of ã.
+   */
+  private sample(s: tf.Tensor2D, noise: tf.Tensor2D, withObs: boolean): { action: tf.Tensor2D; logPi: tf.Tensor2D } {
+    const L = this.L;
+    const piOut = out(forward([L.pi.net], s, false)[0]!);
+    const inputs: tf.NamedTensorMap = { out: piOut, noise };
+    if (withObs) inputs["obs"] = s;
+    const [action, logPi] = run("VirelTanhGaussian", inputs, { logStdMin: L.pi.logStdMin, logStdMax: L.pi.logStdMax }) as [tf.Tensor2D, tf.Tensor2D];
+    return { action, logPi };
+  }
+
+  /** The fast M-step: same algorithm, order and noise draws as `Learner.mStep` (see learner.ts). */
+  mStep(batch: Batch): MStepResult {
+    const L = this.L;
+    const cfg = L.cfg;
+    const B = batch.size, O = L.obsDim;
+    const temp = L.temperature();
+    const v = L.v, vTarget = L.vTarget;
+    const needNow = v !== null; // ε for ã ∼ π(·|s) is drawn first, then ε for a′ ∼ π(·|s′) — as the reference does
+    const needNext = cfg.algo === "sac" || cfg.algo === "virel2";
+    const stats = tf.tidy(() => {
+      const eNow = needNow ? this.noise(B, "now") : null;
+      const eNext = needNext ? this.noise(B, "next") : null;
+      const s = this.upload(batch.obs, [B, O]);
+      const s2 = this.upload(batch.nextObs, [B, O]);
+      const { sa, rd } = this.packBatch(batch, "m");
+      const kept: tf.Tensor[] = [];
+      // φ ← φ − λ_V ∇J^V(φ),  J^V = E[(V(s) − V̂(s))²],  V̂(s) = min_i Q_i(s, ã) [− α log π(ã|s) for SAC-v1]
+      if (v !== null && eNow !== null) {
+        const now = this.sample(s, eNow, true);
+        const [q1n, q2n] = forward([L.q1, L.q2], now.action, false).map(out) as [tf.Tensor2D, tf.Tensor2D];
+        const vHatInputs: tf.NamedTensorMap = { a: q1n, b: q2n };
+        if (cfg.algo === "sac-v1") vHatInputs["logPi"] = now.logPi;
+        const [vHat] = run("VirelSoftMin", vHatInputs, { temp });
+        const vActs = forward([v], s, true);
+        const [dV, statsV] = run("VirelMseGrad", { pred: out(vActs[0]!), target: vHat! });
+        adamStep(L.optV!, backward([v], s, vActs, [dV!], true));
+        kept.push(statsV!);
+      }
+      // ψ, the TD(0) targets of Q₁, Q₂ (§4.1)
+      let y1: tf.Tensor;
+      let y2: tf.Tensor;
+      if (cfg.algo === "sac") {
+        // SAC-v2: ψ = r + γ(1−d)(min_j Q̄_j(s′, a′) − α log π(a′|s′))
+        const next = this.sample(s2, eNext!, true);
+        const [t1, t2] = forward([L.q1Target!, L.q2Target!], next.action, false).map(out) as [tf.Tensor2D, tf.Tensor2D];
+        const [soft] = run("VirelSoftMin", { a: t1, b: t2, logPi: next.logPi }, { temp });
+        [y1] = run("VirelTdTarget", { rd, next: soft! }, { gamma: cfg.gamma, temp });
+        y2 = y1!;
+      } else {
+        const vNext = out(forward([vTarget!], s2, false)[0]!);
+        if (cfg.algo === "virel2") {
+          // the soft Q₂ also credits the next state's entropy: ψ₂ = r + γ(1−d)(V̄(s′) − β log π(a′|s′))
+          const next = this.sample(s2, eNext!, false);
+          [y1, y2] = run("VirelTdTarget", { rd, next: vNext, logPi: next.logPi }, { gamma: cfg.gamma, temp }) as [tf.Tensor, tf.Tensor];
+        } else {
+          [y1] = run("VirelTdTarget", { rd, next: vNext }, { gamma: cfg.gamma, temp });
+          y2 = y1!;
+        }
+      }
+      // ω_i ← ω_i − λ_Q ∇J^Q(ω_i),  J^Q = E[(Q_i(s,a) − ψ)²]  (both Qs in one pass)
+      const qActs = forward([L.q1, L.q2], sa, true);
+      const [dQ1, stats1] = run("VirelMseGrad", { pred: out(qActs[0]!), target: y1! });
+      const [dQ2, stats2] = run("VirelMseGrad", { pred: out(qActs[1]!), target: y2 });
+      adamStep(L.optQ, backward([L.q1, L.q2], sa, qActs, [dQ1!, dQ2!], true));
+      kept.push(stats1!, stats2!);
+      // φ̄ ← τφ + (1 − τ)φ̄ (SAC-v2: Q̄_i ← τQ_i + (1 − τ)Q̄_i)
+      if (vTarget !== null && v !== null) polyakStep([[v, vTarget]], cfg.tau);
+      if (L.q1Target !== null && L.q2Target !== null) polyakStep([[L.q1, L.q1Target], [L.q2, L.q2Target]], cfg.tau);
+      return kept.map((t) => Array.from(read(t)));
+    });
+    L.gradSteps += 1;
+    const off = v !== null ? 1 : 0;
+    const lossV = v !== null ? stats[0]![0]! : null;
+    const [lossQ1, q1Mean] = stats[off]! as [number, number];
+    const [lossQ2, q2Mean] = stats[off + 1]! as [number, number];
+    return { msbe: (lossQ1 + lossQ2) / 2, lossQ1, lossQ2, lossV, q1Mean, q2Mean, beta: temp };
+  }
+
+  /**
+   * The fast E-step, Eq. 9 (App. B.1): minimise J^π(θ) = E[β log π(ã|s) − min_i Q_i(s, ã)] (+ the regulariser),
+   * ã = tanh(μ + σε), with the gradient taken by hand: ∂/∂ã through both Qs' input layers, then through the
+   * tanh-Gaussian and the policy MLP. Same noise draw and numbers as `Learner.eStep`.
+   */
+  eStep(batch: Batch): EStepResult {
+    const L = this.L;
+    const cfg = L.cfg;
+    const B = batch.size, O = L.obsDim, A = L.actDim;
+    const temp = L.temperature();
+    const [qHat, logPi, reg] = tf.tidy(() => {
+      const noise = this.noise(B, "e");
+      const s = this.upload(batch.obs, [B, O]);
+      const piActs = forward([L.pi.net], s, true);
+      const piOut = out(piActs[0]!);
+      const lim = { logStdMin: L.pi.logStdMin, logStdMax: L.pi.logStdMax };
+      const [sa, logPiT] = run("VirelTanhGaussian", { out: piOut, noise, obs: s }, lim);
+      const qActs = forward([L.q1, L.q2], sa!, true);
+      // ∂J/∂Q_i = −(1/B)·1[Q_i is the minimum]  (Q̂ = min_i Q_i; ties go to Q₁ as in tfjs)
+      const [dQ1, dQ2, qStats] = run("VirelMinGrad", { q1: out(qActs[0]!), q2: out(qActs[1]!), logPi: logPiT! }, { scale: -1 / B });
+      const [dAction] = backward([L.q1, L.q2], sa!, qActs, [dQ1!, dQ2!], false, [O, O + A]);
+      // ∂J/∂(μ, log σ): through ã = tanh(μ + σε) and β·mean log π (∂/∂ log π = β/B), plus the regulariser
+      const [dOut, regValue] = run("VirelTanhGaussianGrad", { out: piOut, noise, dAction: dAction! },
+        { ...lim, dLogPi: temp / B, reg: cfg.policyReg });
+      adamStep(L.optPi, backward([L.pi.net], s, piActs, [dOut!], true));
+      const q = read(qStats!);
+      return [q[0]!, q[1]!, read(regValue!)[0]!];
+    });
+    let loss = logPi * temp - qHat;
+    if (cfg.policyReg > 0) loss += cfg.policyReg * reg;
+    const entropy = -logPi;
+    const res: EStepResult = { loss, qHat, entropy, beta: temp, elbo: qHat / temp + entropy };
+    if (cfg.algo === "sac" && L.alphaAdam !== null) {
+      const h = L.targetEntropy();
+      res.alphaLoss = -L.logAlpha * (logPi + h);
+      L.logAlpha = L.alphaAdam.step(L.logAlpha, -(logPi + h));
+      res.alpha = Math.exp(L.logAlpha);
+    }
+    return res;
+  }
+
+  /**
+   * β(ω) as `Learner.refreshBeta` computes it (the same replay draws, noise and rule), with one forward kernel per
+   * network pass over the `betaBatch` samples and no gradient. Returns the new β.
+   */
+  refreshBeta(buffer: ReplayBuffer, sampleRng: Rng): number {
+    const L = this.L;
+    const c = L.cfg as VirelConfig;
+    const n = c.betaBatch;
+    const O = L.obsDim, A = L.actDim;
+    // the same draws as buffer.sample(n, sampleRng), gathered straight into the upload layouts
+    const sa = this.staging.get("sa/beta", n * (O + A));
+    const s2 = this.staging.get("s2/beta", n * O);
+    const rd = this.staging.get("rd/beta", n * 2);
+    for (let k = 0; k < n; k++) {
+      const i = sampleRng.int(buffer.size);
+      sa.set(buffer.obs.subarray(i * O, i * O + O), k * (O + A));
+      sa.set(buffer.act.subarray(i * A, i * A + A), k * (O + A) + O);
+      s2.set(buffer.nextObs.subarray(i * O, i * O + O), k * O);
+      rd[2 * k] = buffer.rew[i]!;
+      rd[2 * k + 1] = buffer.done[i]!;
+    }
+    const twinQ = c.betaRule === "twin-q";
+    const onlyQ1 = c.algo === "virel2";
+    const qs = onlyQ1 ? [L.q1] : [L.q1, L.q2];
+    const m = tf.tidy(() => {
+      const noise = twinQ ? this.noise(n, "beta") : null;
+      const saT = this.upload(sa, [n, O + A]);
+      const s2T = this.upload(s2, [n, O]);
+      const rdT = this.upload(rd, [n, 2]);
+      let y: tf.Tensor;
+      if (noise === null) {
+        // official beta.py: ψ = r + γ(1−d) V(s′) with the online V
+        [y] = run("VirelTdTarget", { rd: rdT, next: out(forward([L.v!], s2T, false)[0]!) }, { gamma: c.gamma, temp: 0 }) as [tf.Tensor];
+      } else {
+        // softlearning: ψ = r + γ(1−d) min_j Q_j(s′, a′∼π)
+        const next = this.sample(s2T, noise, true);
+        const [n1, n2] = forward([L.q1, L.q2], next.action, false).map(out) as [tf.Tensor2D, tf.Tensor2D];
+        const [qMin] = run("VirelSoftMin", { a: n1, b: n2 }, { temp: 0 });
+        [y] = run("VirelTdTarget", { rd: rdT, next: qMin! }, { gamma: c.gamma, temp: 0 }) as [tf.Tensor];
+      }
+      const preds = forward(qs, saT, false).map(out);
+      const losses = preds.map((p) => read(run("VirelMseGrad", { pred: p, target: y })[1]!)[0]! * (twinQ ? 0.5 : 1));
+      return losses.length === 1 ? losses[0]! : (losses[0]! + losses[1]!) / 2;
+    });
+    if (!Number.isFinite(m)) throw new Error(`non-finite MSBE estimate for β: ${m}`);
+    L.beta = c.betaScale * m;
+    return L.beta;
+  }
+
+  /** Actions as `Learner.act`: tanh(μ) when deterministic, else tanh(μ + σε) with the same noise draw. */
+  act(obs: ArrayLike<number>, deterministic: boolean): Float32Array {
+    const L = this.L;
+    const n = obs.length / L.obsDim;
+    const A = L.actDim;
+    const a = tf.tidy(() => {
+      let noise: tf.Tensor2D;
+      if (deterministic) {
+        noise = this.upload(this.staging.get(`zero/${n}`, n * (A + 1)).fill(0), [n, A + 1]); // tanh(μ + σ·0) = tanh μ
+      } else {
+        noise = this.noise(n, "act");
+      }
+      const buf = this.staging.get("obs/act", n * L.obsDim);
+      buf.set(obs);
+      const s = this.upload(buf, [n, L.obsDim]);
+      return this.sample(s, noise, false).action;
+    });
+    const values = Float32Array.from(a.dataSync() as Float32Array);
+    a.dispose();
+    return values;
+  }
+}
