@@ -18,6 +18,8 @@ import type { RngState } from "../rng";
 import type { Env } from "../envs/types";
 import { metricsFromUpdate, MetricWindow } from "./metrics";
 import type { MetricRecord } from "./metrics";
+import { flattenRows, qValuesOf, toEnvAction, toSquashedAction, valuesOf } from "./inspect";
+import type { Critic, Rows } from "./inspect";
 
 /** Progress reported by {@link Agent.train}. */
 export interface TrainProgress {
@@ -260,6 +262,48 @@ export class Agent {
     const mean = returns.reduce((s, x) => s + x, 0) / returns.length;
     const std = Math.sqrt(returns.reduce((s, x) => s + (x - mean) ** 2, 0) / returns.length);
     return { mean, std, returns, lengths };
+  }
+
+  /**
+   * The policy's action for one observation, in the env's action box: the mean action
+   * u = low + (tanh(μ_θ(s)) + 1)/2 · (high − low) when `deterministic` (the default; what {@link evaluate} plays),
+   * else a sample a ∼ π^q(·|s; θ), mapped the same way. A sample draws from the agent's exploration noise stream,
+   * as {@link collect} does. @param obs length obsDim → length actDim.
+   */
+  act(obs: ArrayLike<number>, opts: { deterministic?: boolean } = {}): Float64Array {
+    if (obs === null || typeof obs !== "object" || obs.length !== this.obsDim) {
+      throw new Error(`expected obs of length ${this.obsDim}, got ${obs === null || typeof obs !== "object" ? String(obs) : obs.length}`);
+    }
+    return this.actions(obs, opts)[0]!;
+  }
+
+  /** {@link act} for a batch: one action row (env units) per observation row. @param obs rows, or flat [n·obsDim]. */
+  actions(obs: Rows, opts: { deterministic?: boolean } = {}): Float64Array[] {
+    const deterministic = opts.deterministic ?? true;
+    if (typeof deterministic !== "boolean") throw new Error(`deterministic must be a boolean, got ${String(deterministic)}`);
+    const { flat, n } = flattenRows(obs, this.obsDim, "obs");
+    const u = toEnvAction(this.learner.act(flat, deterministic), this.low, this.high);
+    return Array.from({ length: n }, (_, i) => u.slice(i * this.actDim, (i + 1) * this.actDim));
+  }
+
+  /**
+   * The critic at state-action pairs, Q̂(s, a) = min(Q₁(s, a), Q₂(s, a)) (the Q̂ the E-step maximises, Eq. 9), or
+   * one twin (`critic: "q1" | "q2"`). Rewards inside are scaled by `rewardScale`. @param obs rows [n][obsDim]
+   * (or flat); @param actions env actions in the action box, rows [n][actDim] (or flat) → length n.
+   */
+  qValues(obs: Rows, actions: Rows, opts: { critic?: Critic } = {}): Float64Array {
+    const critic = opts.critic ?? "min";
+    if (critic !== "min" && critic !== "q1" && critic !== "q2") throw new Error(`critic must be "min", "q1" or "q2", got ${JSON.stringify(critic)}`);
+    const o = flattenRows(obs, this.obsDim, "obs");
+    const a = flattenRows(actions, this.actDim, "actions");
+    if (a.n !== o.n) throw new Error(`expected ${o.n} action rows (one per observation), got ${a.n}`);
+    return qValuesOf(this.learner, o.flat, toSquashedAction(a.flat, this.low, this.high, "actions"), o.n, critic);
+  }
+
+  /** The value network V(s) (φ; VIREL1, VIREL2, SAC-v1 — SAC-v2 has none). @param obs rows or flat → length n. */
+  values(obs: Rows): Float64Array {
+    const o = flattenRows(obs, this.obsDim, "obs");
+    return valuesOf(this.learner, o.flat, o.n);
   }
 
   /** Ask a running {@link train} to stop at the next env step. */

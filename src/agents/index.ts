@@ -29,8 +29,11 @@ export type { MetricRecord } from "./metrics";
 export { tanhGaussianLogProb } from "./tanh-gaussian";
 export { writeCheckpoint, readCheckpoint, CheckpointError } from "./checkpoint";
 export { trainRun, evalRun, loadRun, saveCheckpoint, readSpec, readMetrics, RUN_FILES } from "./run";
-export type { RunSpec, RunSummary, TrainRunOptions } from "./run";
-export type { Agent, TrainOptions, TrainProgress, TrainSummary, EvalResult, AgentScalarState, NonFiniteLossError } from "./agent";
+export type { RunSpec, RunSummary, TrainRunOptions, CheckpointMeta, LoadedRun } from "./run";
+export type { Agent, TrainOptions, TrainProgress, TrainSummary, EvalResult, AgentScalarState, NonFiniteLossError, RngStreamName } from "./agent";
+export type { Rows, Critic } from "./inspect";
+export { evaluateGrid } from "./grid";
+export type { GridSpec, GridValues } from "./grid";
 export type { Learner, MStepResult, EStepResult, LearnerScalarState } from "./learner";
 
 /** Options of {@link create}. */

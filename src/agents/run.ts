@@ -112,7 +112,8 @@ export function readMetrics(dir: string): MetricRecord[] {
   return out;
 }
 
-interface CheckpointMeta {
+/** The header of `checkpoint.ckpt`: what wrote it, the run spec, and the agent's scalar state. */
+export interface CheckpointMeta {
   kind: "virel-agent";
   virel: string;
   spec: RunSpec;
@@ -137,8 +138,15 @@ async function agentFor(spec: RunSpec, backend: string | undefined): Promise<Age
   return makeAgent(spec.config, spec.env, spec.seed, spec.envOptions);
 }
 
+/** What {@link loadRun} returns. */
+export interface LoadedRun {
+  agent: Agent;
+  spec: RunSpec;
+  meta: CheckpointMeta;
+}
+
 /** Restore an agent from a run directory's checkpoint (errors name what is wrong; the file is not touched). */
-export async function loadRun(dir: string, backend?: string): Promise<{ agent: Agent; spec: RunSpec; meta: CheckpointMeta }> {
+export async function loadRun(dir: string, backend?: string): Promise<LoadedRun> {
   const spec = readSpec(dir);
   const file = path.join(dir, RUN_FILES.checkpoint);
   if (!fs.existsSync(file)) throw new Error(`run ${dir} has no checkpoint (${RUN_FILES.checkpoint})`);
