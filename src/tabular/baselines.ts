@@ -6,7 +6,10 @@
 import { z } from "zod";
 import { actionPosterior } from "../model/actionPosterior";
 import { checkPolicy, type Table } from "../model/validate";
-import { evaluatePolicyUnchecked, uniformPolicy } from "./evaluation";
+import { entropy } from "../model/math";
+import { evaluatePolicyUnchecked, policyDynamics, qFromV, uniformPolicy } from "./evaluation";
+import type { ValueFunctions } from "./evaluation";
+import { solveLinear } from "./linalg";
 import { minReward, validateMDP, type TabularMDP } from "./mdp";
 import { parseOptions } from "./options";
 
@@ -301,4 +304,37 @@ export function softValueIteration(mdp: TabularMDP, options: SoftValueOptions = 
   V = softV(Q);
   const policy = Q.map((row) => actionPosterior(row, c));
   return { Q, V, policy, J: evaluatePolicyUnchecked(mdp, policy).J, iterations: it };
+}
+
+/** Options of {@link softPolicyEvaluation}. */
+export interface SoftPolicyEvaluationOptions {
+  /** Entropy temperature c > 0 (MERLIN's α; §2.3 and §3.4 set c = 1). Default 1. */
+  temperature?: number;
+}
+
+const speSchema = z.strictObject({
+  temperature: z.number().positive().optional(),
+});
+
+/**
+ * Soft policy evaluation (§2.3, §3.4 — MERLIN's soft Q-function of a *given* policy, the Q_soft(h; θ) of Eq. 5):
+ * `V(s) = Σ_a π(a|s) (Q(s,a) − c log π(a|s))`, `Q(s,a) = r(s,a) + γ Σ_s' P(s'|s,a) V(s')`, solved exactly as
+ * `(I − γP^π) V = r^π + c H(π(·|s))` (LU). `J = Σ_s p0(s) V(s)` is MERLIN's entropy-regularised objective
+ * E_q[Σ_t γ^t (r_t − c log π(a_t|s_t))] (ELBO_merlin with c = 1). For the policy of {@link softValueIteration}
+ * this reproduces its fixed point; as c → 0 it becomes {@link evaluatePolicy}.
+ */
+export function softPolicyEvaluation(mdp: TabularMDP, policy: Table, options: SoftPolicyEvaluationOptions = {}): ValueFunctions {
+  validateMDP(mdp);
+  checkPolicy(policy, "policy", mdp.nS, mdp.nA);
+  const c = parseOptions(speSchema, options, "softPolicyEvaluation").temperature ?? 1;
+  const { nS, gamma } = mdp;
+  const { Ppi, rpi } = policyDynamics(mdp, policy);
+  // (I − γ P^π) V = r^π + c H(π(·|s))   (0 log 0 = 0: actions with π(a|s) = 0 add nothing)
+  const A = Ppi.map((row, s) => row.map((p, t) => (s === t ? 1 : 0) - gamma * p));
+  const b = Float64Array.from(rpi, (r, s) => r + c * entropy(policy[s]!));
+  const V = solveLinear(A, b);
+  const Q = qFromV(mdp, V);
+  let J = 0;
+  for (let s = 0; s < nS; s++) J += mdp.p0[s]! * V[s]!;
+  return { Q, V, J };
 }

@@ -29,7 +29,7 @@ export {
 export type { ValueFunctions, OptimalValueFunctions, ValueIterationOptions, ReturnMoments, Rollout, RolloutOptions } from "./evaluation";
 export { EM_DEFAULTS, emInit, eStep, mStep, emStep, variationalEM } from "./em";
 export type { BetaRule, EStepKind, MStepKind, EMOptions, ResolvedEMOptions, EMTraceEntry, EMState, EMResult } from "./em";
-export { pseudoLikelihoodEM, softValueIteration } from "./baselines";
-export type { PseudoLikelihoodOptions, PseudoLikelihoodResult, PseudoLikelihoodTraceEntry, SoftValueOptions, SoftValueResult } from "./baselines";
+export { pseudoLikelihoodEM, softValueIteration, softPolicyEvaluation } from "./baselines";
+export type { PseudoLikelihoodOptions, PseudoLikelihoodResult, PseudoLikelihoodTraceEntry, SoftValueOptions, SoftValueResult, SoftPolicyEvaluationOptions } from "./baselines";
 export { riskSeekingDemo } from "./risk";
 export type { RiskDemoOptions, RiskDemoOutcome, RiskDemoResult } from "./risk";

@@ -132,3 +132,48 @@ test("baseline validation names the option and value", () => {
   assert.throws(() => tabular.softValueIteration(mdp, { temperature: -1 }), /softValueIteration: temperature .*, got -1/);
   assert.throws(() => tabular.riskSeekingDemo({ pWin: 2 }), /pWin must be in \[0, 1\], got 2/);
 });
+
+test("softPolicyEvaluation: closed form on a one-state MDP, soft VI's fixed point, c → 0 limit, MERLIN's reward form", () => {
+  // One state with a self-loop, two actions: V = (Σ_a π_a r_a + c H(π)) / (1 − γ), Q_a = r_a + γ V.
+  const gamma = 0.9;
+  const one = tabular.makeMDP({ P: [[[1], [1]]], R: [[1, 0.25]], gamma, p0: [1] });
+  for (const [p, c] of [[0.3, 1], [0.8, 0.5], [1, 2]] as const) {
+    const H = -(p > 0 ? p * Math.log(p) : 0) - (p < 1 ? (1 - p) * Math.log(1 - p) : 0);
+    const V = (p * 1 + (1 - p) * 0.25 + c * H) / (1 - gamma);
+    const r = tabular.softPolicyEvaluation(one, [[p, 1 - p]], { temperature: c });
+    close(r.V[0]!, V, 1e-12, `V (p ${p}, c ${c})`);
+    close(r.Q[0]![0]!, 1 + gamma * V, 1e-12, "Q(a0)");
+    close(r.Q[0]![1]!, 0.25 + gamma * V, 1e-12, "Q(a1)");
+    close(r.J, V, 1e-12, "J");
+  }
+  const rng = new Rng(8);
+  for (let k = 0; k < 5; k++) {
+    const mdp = tabular.randomMDP({ states: 5, actions: 3, gamma: 0.85, seed: 40 + k });
+    // the policy of soft value iteration is the fixed point of its own soft evaluation (c = 1 and c = 0.3)
+    for (const c of [1, 0.3]) {
+      const sv = tabular.softValueIteration(mdp, { temperature: c });
+      const ev = tabular.softPolicyEvaluation(mdp, sv.policy, { temperature: c });
+      for (let s = 0; s < 5; s++) {
+        close(ev.V[s]!, sv.V[s]!, 1e-9 * (1 + Math.abs(sv.V[s]!)), `V_soft(${s})`);
+        for (let a = 0; a < 3; a++) close(ev.Q[s]![a]!, sv.Q[s]![a]!, 1e-9 * (1 + Math.abs(sv.Q[s]![a]!)), `Q_soft(${s},${a})`);
+      }
+    }
+    // a random policy: MERLIN's reward form r − c log π evaluated by ordinary policy evaluation, with c log π added back
+    const pi = Array.from({ length: 5 }, () => {
+      const w = [rng.uniform() + 0.05, rng.uniform() + 0.05, rng.uniform() + 0.05];
+      const z = w[0]! + w[1]! + w[2]!;
+      return Float64Array.from(w, (x) => x / z);
+    });
+    const c = 0.7;
+    const aug = tabular.makeMDP({ ...mdp, R: mdp.R.map((row, s) => Array.from(row, (x, a) => x - c * Math.log(pi[s]![a]!))) });
+    const ref = tabular.evaluatePolicy(aug, pi);
+    const ev = tabular.softPolicyEvaluation(mdp, pi, { temperature: c });
+    close(ev.J, ref.J, 1e-10, "J_soft");
+    for (let s = 0; s < 5; s++) for (let a = 0; a < 3; a++) close(ev.Q[s]![a]!, ref.Q[s]![a]! + c * Math.log(pi[s]![a]!), 1e-10, `Q(${s},${a})`);
+    // c → 0: ordinary policy evaluation
+    const hard = tabular.evaluatePolicy(mdp, pi);
+    close(tabular.softPolicyEvaluation(mdp, pi, { temperature: 1e-12 }).J, hard.J, 1e-9, "c → 0");
+  }
+  assert.throws(() => tabular.softPolicyEvaluation(one, [[0.5, 0.5]], { temperature: 0 }), /softPolicyEvaluation: temperature .*got 0/);
+  assert.throws(() => tabular.softPolicyEvaluation(one, [[0.5, 0.6]]), /policy\[0\]/);
+});
