@@ -14,13 +14,38 @@ export interface AxesOptions {
   yLabel?: string;
   /** Height in pixels (default 420). */
   height?: number;
+  /** Logarithmic x / y axis (tick labels as powers of ten). */
+  logX?: boolean;
+  logY?: boolean;
+  /** Axis ranges `[from, to]`; on a log axis in powers of ten (plotly's convention: `[-18, 0]` is 1e-18 … 1). */
+  xRange?: readonly [number, number];
+  yRange?: readonly [number, number];
 }
 
-function layoutOf(o: AxesOptions, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function checkRange(r: readonly [number, number] | undefined, name: string): void {
+  if (r === undefined) return;
+  if (!Array.isArray(r) || r.length !== 2 || !r.every((v) => typeof v === "number" && Number.isFinite(v))) {
+    throw new Error(`${name} must be [from, to] with two finite numbers, got ${JSON.stringify(r)}`);
+  }
+}
+
+/** One axis: title, and log type / range when asked. */
+function axisOf(label: string | undefined, log: boolean | undefined, range: readonly [number, number] | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    title: { text: label ?? "" },
+    ...(log ? { type: "log", exponentformat: "power" } : {}),
+    ...(range ? { range: [...range] } : {}),
+    ...extra,
+  };
+}
+
+function layoutOf(o: AxesOptions, extra: Record<string, unknown> = {}, yExtra: Record<string, unknown> = {}): Record<string, unknown> {
+  checkRange(o.xRange, "xRange");
+  checkRange(o.yRange, "yRange");
   return {
     ...(o.title ? { title: { text: o.title } } : {}),
-    xaxis: { title: { text: o.xLabel ?? "" } },
-    yaxis: { title: { text: o.yLabel ?? "" } },
+    xaxis: axisOf(o.xLabel, o.logX, o.xRange),
+    yaxis: axisOf(o.yLabel, o.logY, o.yRange, yExtra),
     height: o.height ?? 420,
     margin: { t: o.title ? 50 : 20, r: 20, b: 50, l: 60 },
     ...extra,
@@ -138,11 +163,25 @@ export function bandsFigure(series: readonly SeedSeries[], opts: AxesOptions & {
   return { data, layout: layoutOf(opts) };
 }
 
-/** Heatmap of `z[row][col]` (e.g. a tabular Q-function: states × actions). */
-export function heatmapFigure(
-  z: readonly ArrayLike<number>[],
-  opts: AxesOptions & { x?: readonly (string | number)[]; y?: readonly (string | number)[]; colorscale?: string; zLabel?: string } = {},
-): Figure {
+/** Options of {@link heatmapFigure}. */
+export interface HeatmapOptions extends AxesOptions {
+  /** Column labels / coordinates (length = columns of z). */
+  x?: readonly (string | number)[];
+  /** Row labels / coordinates (length = rows of z). */
+  y?: readonly (string | number)[];
+  /** A plotly colorscale name (default "Viridis"). */
+  colorscale?: string;
+  /** Title of the colour bar. */
+  zLabel?: string;
+  /**
+   * Draw row 0 at the top, as a matrix is read (default true: states × actions tables). Set false for a function
+   * over a plane, so that y grows upwards (e.g. Q̂ over (θ, θ̇)).
+   */
+  reverseY?: boolean;
+}
+
+/** Heatmap of `z[row][col]` (e.g. a tabular Q-function: states × actions; or a function over a grid). */
+export function heatmapFigure(z: readonly ArrayLike<number>[], opts: HeatmapOptions = {}): Figure {
   if (!Array.isArray(z) || z.length === 0) throw new Error("z must be a non-empty array of rows");
   const rows = z.map((r, i) => toArray(r, `z[${i}]`));
   const W = rows[0]!.length;
@@ -154,7 +193,8 @@ export function heatmapFigure(
   const trace: Trace = { type: "heatmap", z: rows, colorscale: opts.colorscale ?? "Viridis", colorbar: { title: { text: opts.zLabel ?? "" } } };
   if (opts.x) trace.x = [...opts.x];
   if (opts.y) trace.y = [...opts.y];
-  return { data: [trace], layout: layoutOf(opts, { yaxis: { title: { text: opts.yLabel ?? "" }, autorange: "reversed" } }) };
+  if (opts.reverseY !== undefined && typeof opts.reverseY !== "boolean") throw new Error(`reverseY must be a boolean, got ${String(opts.reverseY)}`);
+  return { data: [trace], layout: layoutOf(opts, {}, opts.reverseY === false ? {} : { autorange: "reversed" }) };
 }
 
 /** One group of bars (one value per category), with optional error bars. */
@@ -205,4 +245,43 @@ export function histogramFigure(
     ...(opts.normalize ? { histnorm: "probability density" } : {}),
   }));
   return { data, layout: layoutOf(opts, { barmode: "overlay", showlegend: list.length > 1 }) };
+}
+
+/** One position of a slider figure: its label and the traces shown there. */
+export interface SliderStep {
+  label: string;
+  data: readonly Trace[];
+}
+
+/** Options of {@link sliderFigure}. */
+export interface SliderOptions extends AxesOptions {
+  /** Text before the current label (default ""), e.g. "β = ". */
+  prefix?: string;
+  /** The step shown first (default 0). */
+  active?: number;
+}
+
+/**
+ * A figure with a slider: every step's traces are in the figure, the slider shows one step at a time (plotly
+ * `restyle` of `visible`), so it works without a kernel (exported HTML, a saved notebook).
+ */
+export function sliderFigure(steps: readonly SliderStep[], opts: SliderOptions = {}): Figure {
+  if (!Array.isArray(steps) || steps.length === 0) throw new Error("steps must be a non-empty array of {label, data}");
+  const active = opts.active ?? 0;
+  if (!Number.isInteger(active) || active < 0 || active >= steps.length) throw new Error(`active must be an integer in [0, ${steps.length - 1}], got ${active}`);
+  const owner: number[] = [];
+  const data: Trace[] = [];
+  steps.forEach((st, i) => {
+    if (st === null || typeof st !== "object" || typeof st.label !== "string") throw new Error(`steps[${i}] must be {label: string, data: Trace[]}, got ${JSON.stringify(st)}`);
+    if (!Array.isArray(st.data) || st.data.length === 0) throw new Error(`steps[${i}].data must be a non-empty array of traces`);
+    for (const t of st.data) {
+      data.push({ ...t, visible: i === active });
+      owner.push(i);
+    }
+  });
+  const sliderSteps = steps.map((st, i) => ({ label: st.label, method: "restyle", args: [{ visible: owner.map((o) => o === i) }] }));
+  return {
+    data,
+    layout: layoutOf(opts, { height: opts.height ?? 460, sliders: [{ active, steps: sliderSteps, currentvalue: { prefix: opts.prefix ?? "" }, pad: { t: 50 } }] }),
+  };
 }

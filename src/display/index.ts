@@ -16,12 +16,16 @@ import {
   heatmapFigure,
   histogramFigure,
   linesFigure,
+  sliderFigure,
   type AxesOptions,
   type BandKind,
   type BarGroup,
   type LineSeries,
   type SeedSeries,
+  type SliderOptions,
+  type SliderStep,
 } from "./figures";
+import { gridworldFigure, type GridworldFigureOptions, type GridworldLike } from "./gridworld";
 import { FIG1_VI, FIG2_MERLIN, FIG2_VIREL, graphicalModelSvg, graphicalModelsSvg, type GraphicalModel } from "./graphical-model";
 import { checkFigure, figureSummary, plainFigure, plotHtml, PLOTLY_MIME, type Figure } from "./plotly";
 
@@ -29,6 +33,7 @@ export type { MimeBundle, KernelBridge, DisplayOptions } from "./bridge";
 export { MIME_BUNDLE, SILENT_RESULT, installBridge, currentBridge } from "./bridge";
 export * from "./figures";
 export * from "./graphical-model";
+export { gridworldFigure, type GridworldFigureOptions, type GridworldLike } from "./gridworld";
 export type { Figure, Trace } from "./plotly";
 export { PLOTLY_MIME, plotlyJs, plotlyVersion, plotHtml, figureSummary, scriptJson } from "./plotly";
 export { animationHtml, type AnimationOptions } from "./animation";
@@ -115,7 +120,7 @@ const NEVER = new AbortController().signal;
 
 /**
  * The running cell's interrupt signal: aborted when the user interrupts the kernel (Jupyter's ■ button).
- * Pass it to long loops, e.g. `agent.train(env, {steps, signal: display.interruptSignal()})`. Outside a kernel a
+ * Pass it to long loops, e.g. `await agent.train(5000, { signal: display.interruptSignal() })`. Outside a kernel a
  * signal that never aborts.
  */
 export function interruptSignal(): AbortSignal {
@@ -189,6 +194,14 @@ export function bands(series: readonly SeedSeries[], opts: AxesOptions & { band?
 /** Plot a heatmap (see `heatmapFigure`). */
 export function heatmap(z: readonly ArrayLike<number>[], opts: Parameters<typeof heatmapFigure>[1] = {}): PlotHandle {
   return plot(heatmapFigure(z, opts));
+}
+/** Plot a figure with a slider, one position per step (see `sliderFigure`). */
+export function slider(steps: readonly SliderStep[], opts: SliderOptions = {}): PlotHandle {
+  return plot(sliderFigure(steps, opts));
+}
+/** Draw a gridworld: values as colours, the policy as arrows, walls, start and goal (see `gridworldFigure`). */
+export function gridworld(grid: GridworldLike, opts: GridworldFigureOptions = {}): PlotHandle {
+  return plot(gridworldFigure(grid, opts));
 }
 /** Plot bars (see `barsFigure`). */
 export function bars(categories: readonly string[], groups: readonly BarGroup[] | ArrayLike<number>, opts: AxesOptions = {}): PlotHandle {

@@ -2,6 +2,7 @@
 import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as display from "../../src/display";
+import * as tabular from "../../src/tabular";
 import { installBridge, type KernelBridge, type MimeBundle, type DisplayOptions } from "../../src/display/bridge";
 import type { Frame } from "../../src/envs/types";
 
@@ -183,6 +184,69 @@ describe("figure builders", () => {
     assert.deepEqual(hist.data[0]!.x, [1, 2, 2]);
     assert.equal(hist.data[0]!.nbinsx, 3);
     assert.throws(() => display.histogramFigure([1], { nbins: 0 }), /nbins must be a positive integer, got 0/);
+  });
+
+  it("log axes and ranges; heatmaps read as matrices by default, as a plane with reverseY: false", () => {
+    const f = display.linesFigure([{ name: "y", x: [1, 10], y: [1e-3, 1] }], { logX: true, logY: true, yRange: [-4, 0], xLabel: "β" });
+    const lay = f.layout as { xaxis: Record<string, unknown>; yaxis: Record<string, unknown> };
+    assert.deepEqual(lay.xaxis, { title: { text: "β" }, type: "log", exponentformat: "power" });
+    assert.deepEqual(lay.yaxis, { title: { text: "" }, type: "log", exponentformat: "power", range: [-4, 0] });
+    assert.equal((display.linesFigure([{ name: "y", y: [1] }]).layout as { xaxis: Record<string, unknown> }).xaxis.type, undefined);
+    assert.throws(() => display.linesFigure([{ name: "y", y: [1] }], { yRange: [0] as unknown as [number, number] }), /yRange must be \[from, to\] with two finite numbers, got \[0\]/);
+    const yOf = (fig: display.Figure) => (fig.layout as { yaxis: Record<string, unknown> }).yaxis;
+    assert.equal(yOf(display.heatmapFigure([[1]])).autorange, "reversed");
+    assert.equal(yOf(display.heatmapFigure([[1]], { reverseY: false, yLabel: "θ̇" })).autorange, undefined);
+    assert.deepEqual(yOf(display.heatmapFigure([[1]], { reverseY: false, yLabel: "θ̇" })).title, { text: "θ̇" });
+  });
+
+  it("sliderFigure: every step's traces in the figure, one step visible, the slider switches visibility", () => {
+    const fig = display.sliderFigure([
+      { label: "1", data: [{ type: "bar", y: [1] }, { type: "scatter", y: [2] }] },
+      { label: "0.1", data: [{ type: "bar", y: [3] }] },
+      { label: "0.01", data: [{ type: "bar", y: [4] }] },
+    ], { prefix: "β = ", active: 1, title: "t" });
+    assert.deepEqual(fig.data.map((t) => t.visible), [false, false, true, false]);
+    assert.deepEqual(fig.data.map((t) => t.y), [[1], [2], [3], [4]]);
+    const sliders = (fig.layout as { sliders: { active: number; currentvalue: { prefix: string }; steps: { label: string; method: string; args: { visible: boolean[] }[] }[] }[] }).sliders;
+    assert.equal(sliders[0]!.active, 1);
+    assert.equal(sliders[0]!.currentvalue.prefix, "β = ");
+    assert.deepEqual(sliders[0]!.steps.map((s) => [s.label, s.method, s.args[0]!.visible]), [
+      ["1", "restyle", [true, true, false, false]],
+      ["0.1", "restyle", [false, false, true, false]],
+      ["0.01", "restyle", [false, false, false, true]],
+    ]);
+    assert.throws(() => display.sliderFigure([]), /steps must be a non-empty array/);
+    assert.throws(() => display.sliderFigure([{ label: "a", data: [] }]), /steps\[0\].data must be a non-empty array of traces/);
+    assert.throws(() => display.sliderFigure([{ label: "a", data: [{}] }], { active: 1 }), /active must be an integer in \[0, 0\], got 1/);
+  });
+
+  it("gridworldFigure: values on the cells, walls blank and drawn, arrows of the most likely action, S and G", () => {
+    const grid = tabular.gridworldMDP({ layout: ["S..", ".#.", "..G"], slip: 0, gamma: 0.9 });
+    const vi = tabular.valueIteration(grid);
+    const fig = display.gridworldFigure(grid, { values: vi.V, policy: vi.policy, title: "π*" });
+    const z = fig.data[0]!.z!;
+    for (let y = 0; y < 3; y++) {
+      for (let x = 0; x < 3; x++) {
+        const s = grid.stateAt(x, y);
+        if (s < 0) assert.ok(Number.isNaN(z[y]![x]!), `wall (${x}, ${y}) is blank`);
+        else assert.equal(z[y]![x], vi.V[s]);
+      }
+    }
+    const lay = fig.layout as { shapes: { x0: number; y0: number }[]; annotations: { x: number; y: number; text: string }[] };
+    assert.deepEqual(lay.shapes.map((r) => [r.x0, r.y0]), [[0.5, 0.5]]);
+    const text = (x: number, y: number) => lay.annotations.find((a) => a.x === x && a.y === y)!.text;
+    assert.equal(text(2, 2), "G");
+    assert.match(text(0, 0), /^S [→↓]$/); // the start: both shortest paths go right or down
+    assert.equal(text(2, 1), "↓");
+    assert.equal(text(1, 2), "→");
+    // a stochastic policy shows the probability of its most likely action; the arrows follow grid.moves
+    const p = grid.cells.map(() => Float64Array.of(0.1, 0.6, 0.2, 0.1));
+    const f2 = display.gridworldFigure(grid, { policy: p });
+    assert.equal((f2.layout as typeof lay).annotations.find((a) => a.x === 1 && a.y === 0)!.text, "→ 0.60");
+    assert.equal(f2.data[0]!.showscale, false, "no colour bar without values");
+    assert.throws(() => display.gridworldFigure(grid, { values: [1, 2] }), /expected values of length 8 \(one per state\), got 2/);
+    assert.throws(() => display.gridworldFigure(grid, { policy: [[1]] }), /expected policy with 8 rows \(one per state\), got 1/);
+    assert.throws(() => display.gridworldFigure({} as tabular.GridworldMDP), /grid must be a gridworld MDP/);
   });
 });
 
