@@ -10,7 +10,7 @@ export function escapeHtml(s: string): string {
 
 const SAFE_TAGS = /^<\/?(b|i|em|strong|code|br|sub|sup|kbd|span|div|p|u|s|small|details|summary)(\s[^<>]*)?\/?>$/i;
 
-/** Inline Markdown: code spans, math, images, links, bold, italics, simple HTML tags. */
+/** Inline Markdown: code spans, math, backslash escapes, images, links, bold, italics, simple HTML tags. */
 export function renderInline(text: string): string {
   const slots: string[] = [];
   const keep = (html: string) => `\u0000${slots.push(html) - 1}\u0000`;
@@ -18,6 +18,8 @@ export function renderInline(text: string): string {
     .replace(/`([^`]+)`/g, (_, c: string) => keep(`<code>${escapeHtml(c)}</code>`))
     .replace(/\$\$([^$]+)\$\$/g, (_, m: string) => keep(`<span class="math display">$$${escapeHtml(m)}$$</span>`))
     .replace(/\$([^$\n]+)\$/g, (_, m: string) => keep(`<span class="math">$${escapeHtml(m)}$</span>`))
+    // backslash escapes (CommonMark): `\*` is a literal star, never emphasis
+    .replace(/\\([!-/:-@[-`{-~])/g, (_, c: string) => keep(escapeHtml(c)))
     .replace(/<[^<>\n]+>/g, (tag) => (SAFE_TAGS.test(tag) && !/\son\w+=/i.test(tag) ? keep(tag) : tag));
   s = escapeHtml(s)
     .replace(/!\[([^\]]*)\]\(([^)\s]+)(?:\s+&quot;([^&]*)&quot;)?\)/g, (_, alt: string, src: string) =>
@@ -26,10 +28,76 @@ export function renderInline(text: string): string {
     .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_, label: string, href: string) =>
       /^(javascript|vbscript):/i.test(href) ? label : `<a href="${href}">${label}</a>`,
     )
-    .replace(/\*\*([^*]+)\*\*|__([^_]+)__/g, (_, a?: string, b?: string) => `<strong>${a ?? b}</strong>`)
-    .replace(/(^|[^*\w])\*([^*\n]+)\*(?!\*)/g, "$1<em>$2</em>")
-    .replace(/(^|[^_\w])_([^_\n]+)_(?![_\w])/g, "$1<em>$2</em>");
+  s = emphasis(s, "*", 2, "strong");
+  s = emphasis(s, "_", 2, "strong");
+  s = emphasis(s, "*", 1, "em");
+  s = emphasis(s, "_", 1, "em");
   return s.replace(/\u0000(\d+)\u0000/g, (_, i: string) => slots[Number(i)]!);
+}
+
+const WHITESPACE = /^\s$/u;
+/** Unicode punctuation and symbols (CommonMark 0.31: general categories P and S). */
+const PUNCTUATION = /^[\p{P}\p{S}]$/u;
+
+/** The character (code point) before index i and the one at index j, "" at the ends. */
+function around(s: string, i: number, j: number): { prev: string; next: string } {
+  const before = s.slice(Math.max(0, i - 2), i);
+  const prev = before === "" ? "" : Array.from(before).pop()!;
+  const cp = s.codePointAt(j);
+  return { prev, next: cp === undefined ? "" : String.fromCodePoint(cp) };
+}
+
+/**
+ * Emphasis with CommonMark's flanking rules, for delimiter runs of exactly `n` characters `ch`: a run is
+ * left-flanking when the next character is not whitespace and (is not punctuation, or the previous one is
+ * whitespace or punctuation); right-flanking symmetrically. `*` opens when left-flanking and closes when
+ * right-flanking; `_` also needs, to open, not right-flanking or punctuation before, and to close, not
+ * left-flanking or punctuation after (no intraword `_` emphasis). A closer pairs with the nearest open opener.
+ * So `ω* … ω*` (a star after a letter, then a space) stays literal, as in CommonMark and Jupyter.
+ */
+function emphasis(s: string, ch: "*" | "_", n: 1 | 2, tag: "em" | "strong"): string {
+  const runs: { start: number; canOpen: boolean; canClose: boolean }[] = [];
+  for (let i = 0; i < s.length; ) {
+    if (s[i] !== ch) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < s.length && s[j] === ch) j++;
+    if (j - i === n) {
+      const { prev, next } = around(s, i, j);
+      const prevWs = prev === "" || WHITESPACE.test(prev);
+      const nextWs = next === "" || WHITESPACE.test(next);
+      const prevPunct = prev !== "" && PUNCTUATION.test(prev);
+      const nextPunct = next !== "" && PUNCTUATION.test(next);
+      const left = !nextWs && (!nextPunct || prevWs || prevPunct);
+      const right = !prevWs && (!prevPunct || nextWs || nextPunct);
+      runs.push({
+        start: i,
+        canOpen: ch === "*" ? left : left && (!right || prevPunct),
+        canClose: ch === "*" ? right : right && (!left || nextPunct),
+      });
+    }
+    i = j;
+  }
+  const openers: number[] = [];
+  const replace = new Map<number, string>();
+  for (const r of runs) {
+    if (r.canClose && openers.length > 0) {
+      replace.set(openers.pop()!, `<${tag}>`);
+      replace.set(r.start, `</${tag}>`);
+    } else if (r.canOpen) {
+      openers.push(r.start);
+    }
+  }
+  if (replace.size === 0) return s;
+  let out = "";
+  let last = 0;
+  for (const start of [...replace.keys()].sort((a, b) => a - b)) {
+    out += s.slice(last, start) + replace.get(start)!;
+    last = start + n;
+  }
+  return out + s.slice(last);
 }
 
 /** Render a Markdown document to HTML. */
