@@ -11,6 +11,7 @@
  *
  * Every lane computes in float32 with one rounding per op, in the reference update's op order (adam.ts, nn.ts):
  *   relu:      x ← max(x, 0)
+ *   biasRelu:  y[r, :] ← max(y[r, :] + b, 0)        (biasAdd: without the max)
  *   reluMask:  g ← g ⊙ 1[h > 0]
  *   adam:      m′ = m·β₁ + g·(1−β₁);  v′ = v·β₂ + (g·g)·(1−β₂);  w′ = w − step·(m′ / (√v′·(1/√(1−β₂ᵗ)) + ε))
  *   polyak:    t′ = s·τ + t·(1 − τ)
@@ -152,7 +153,31 @@ function functions(): Fn[] {
       ...F32X4_ADD, ...V_STORE,
     ])],
   };
-  return [relu, reluMask, adam, polyak];
+  return [relu, reluMask, adam, polyak, biasEpilogue("biasRelu", true), biasEpilogue("biasAdd", false)];
+}
+
+/**
+ * biasRelu(y, b, rows, rowBytes) / biasAdd: for every row r, y[r, :] ← max(y[r, :] + b, 0) (or without the max);
+ * rowBytes a multiple of 16.
+ */
+function biasEpilogue(fnName: string, relu: boolean): Fn {
+  const [Y, B, ROWS, ROW_BYTES, R, C, ZERO, ROW] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const inner = vectorLoop(C, ROW_BYTES, [
+    ...at(ROW, C), ...at(ROW, C), ...V_LOAD, ...at(B, C), ...V_LOAD, ...F32X4_ADD, ...(relu ? [...get(ZERO), ...F32X4_MAX] : []),
+    ...V_STORE,
+  ]);
+  return {
+    name: fnName, params: [I32, I32, I32, I32], locals: [I32, I32, V128, I32],
+    body: [
+      ...get(Y), ...set(ROW), ...i32Const(0), ...set(R),
+      0x02, 0x40, 0x03, 0x40, // block, loop over rows
+      ...get(R), ...get(ROWS), ...I32_GE_U, 0x0d, 0x01,
+      ...inner,
+      ...get(ROW), ...get(ROW_BYTES), ...I32_ADD, ...set(ROW),
+      ...get(R), ...i32Const(1), ...I32_ADD, ...set(R),
+      0x0c, 0x00, 0x0b, 0x0b,
+    ],
+  };
 }
 
 /** The module's bytes: imports env.memory, exports the functions above. */
@@ -179,6 +204,8 @@ export interface SimdLoops {
   adam(w: number, g: number, m: number, v: number, w2: number, m2: number, v2: number, bytes: number,
        b1: number, c1: number, b2: number, c2: number, step: number, isb: number, eps: number): void;
   polyak(s: number, t: number, out: number, bytes: number, tau: number, omt: number): void;
+  biasRelu(y: number, b: number, rows: number, rowBytes: number): void;
+  biasAdd(y: number, b: number, rows: number, rowBytes: number): void;
 }
 
 /** Instantiates the SIMD loops on `memory` (throws where the engine has no WebAssembly SIMD). */
@@ -217,6 +244,17 @@ export function reluJs(x: Float32Array, from = 0): void {
   for (let i = from; i < x.length; i++) {
     const v = x[i]!;
     x[i] = v > 0 ? v : v !== v ? v : 0;
+  }
+}
+
+/** y[r, :] ← y[r, :] + b, then max(·, 0) when relu, for y [rows, b.length]. */
+export function biasReluJs(y: Float32Array, b: Float32Array, relu: boolean): void {
+  const cols = b.length;
+  for (let off = 0; off < y.length; off += cols) {
+    for (let j = 0; j < cols; j++) {
+      const v = f(y[off + j]! + b[j]!);
+      y[off + j] = !relu || v > 0 || v !== v ? v : 0;
+    }
   }
 }
 

@@ -8,6 +8,8 @@
  *   - backprop through an MLP is explicit: g_{l−1} = (g_l W_lᵀ) ⊙ 1[h_l > 0], ∂W_l = h_lᵀ g_l, ∂b_l = Σ g_l;
  *   - the tanh-Gaussian sample, log π, and their gradient (Eq. 9 through the reparametrisation) are one kernel each;
  *   - Adam is one kernel per optimiser (all its variables), the Polyak average one kernel;
+ *   - the V algorithms' M-step runs the policy on the minibatch's s (for ã in V̂(s)); the E-step that follows on the
+ *     same minibatch, with θ unchanged in between, reuses that pass instead of repeating it;
  *   - the minibatch goes to the backend as four uploads (s, [s, a], s′, [r, d]), the noise as one per sample,
  *     from staging buffers reused across updates.
  *
@@ -142,6 +144,11 @@ function polyakStep(pairs: readonly [Mlp, Mlp][], tau: number): void {
   targets.forEach((t, i) => t.assign(outs[i]!));
 }
 
+/** dst[d·w + o + j] = src[s·w′ + j] for j < n: copies one row without a subarray view (no allocation). */
+function copyRow(dst: Float32Array, dstOff: number, src: Float32Array, srcOff: number, n: number): void {
+  for (let j = 0; j < n; j++) dst[dstOff + j] = src[srcOff + j]!;
+}
+
 function read(t: tf.Tensor): Float32Array {
   return t.dataSync() as Float32Array;
 }
@@ -159,8 +166,18 @@ class Staging {
   }
 }
 
+/** The M-step's policy pass π(s) on its minibatch, kept for the E-step on the same batch. */
+interface PolicyPass {
+  batch: Batch;
+  s: tf.Tensor2D;
+  acts: tf.Tensor2D[];
+  /** θ's data ids when the pass ran: any assign (an Adam step, a checkpoint load) changes them. */
+  theta: readonly object[];
+}
+
 export class FastUpdate {
   private readonly staging = new Staging();
+  private piPass: PolicyPass | null = null;
   /** The cpu backend keeps the array a tensor is made from: copy staging buffers there. */
   private readonly copyUploads: boolean;
 
@@ -186,21 +203,41 @@ export class FastUpdate {
     const sa = this.staging.get(`sa/${role}`, n * (O + A));
     const rd = this.staging.get(`rd/${role}`, n * 2);
     for (let r = 0; r < n; r++) {
-      sa.set(b.obs.subarray(r * O, r * O + O), r * (O + A));
-      sa.set(b.act.subarray(r * A, r * A + A), r * (O + A) + O);
+      copyRow(sa, r * (O + A), b.obs, r * O, O);
+      copyRow(sa, r * (O + A) + O, b.act, r * A, A);
       rd[2 * r] = b.rew[r]!;
       rd[2 * r + 1] = b.done[r]!;
     }
     return { sa: this.upload(sa, [n, O + A]), rd: this.upload(rd, [n, 2]) };
   }
 
+  private thetaIds(): object[] {
+    return this.L.pi.net.variables().map((v) => v.dataId);
+  }
+
+  /** Frees a kept policy pass. */
+  private dropPolicyPass(): void {
+    if (this.piPass !== null) {
+      tf.dispose([this.piPass.s, ...this.piPass.acts]);
+      this.piPass = null;
+    }
+  }
+
+  /** The kept policy pass when it is for this batch and θ has not changed since, else null. */
+  private policyPassFor(batch: Batch): PolicyPass | null {
+    const p = this.piPass;
+    if (p === null || p.batch !== batch) return null;
+    const ids = this.thetaIds();
+    return ids.every((id, i) => id === p.theta[i]) ? p : null;
+  }
+
   /**
-   * ã ∼ π(·|s) with its log-density: one policy pass and one tanh-Gaussian kernel. With `withObs` the action
-   * comes back as [s, ã] (the critics' input) instead of ã.
+   * ã ∼ π(·|s) with its log-density: one policy pass (or its given output) and one tanh-Gaussian kernel. With
+   * `withObs` the action comes back as [s, ã] (the critics' input) instead of ã.
    */
-  private sample(s: tf.Tensor2D, noise: tf.Tensor2D, withObs: boolean): { action: tf.Tensor2D; logPi: tf.Tensor2D } {
+  private sample(s: tf.Tensor2D, noise: tf.Tensor2D, withObs: boolean, piOutput?: tf.Tensor2D): { action: tf.Tensor2D; logPi: tf.Tensor2D } {
     const L = this.L;
-    const piOut = out(forward([L.pi.net], s, false)[0]!);
+    const piOut = piOutput ?? out(forward([L.pi.net], s, false)[0]!);
     const inputs: tf.NamedTensorMap = { out: piOut, noise };
     if (withObs) inputs["obs"] = s;
     const [action, logPi] = run("VirelTanhGaussian", inputs, { logStdMin: L.pi.logStdMin, logStdMax: L.pi.logStdMax }) as [tf.Tensor2D, tf.Tensor2D];
@@ -216,6 +253,7 @@ export class FastUpdate {
     const v = L.v, vTarget = L.vTarget;
     const needNow = v !== null; // ε for ã ∼ π(·|s) is drawn first, then ε for a′ ∼ π(·|s′) — as the reference does
     const needNext = cfg.algo === "sac" || cfg.algo === "virel2";
+    this.dropPolicyPass();
     const stats = tf.tidy(() => {
       const eNow = needNow ? this.noise(B, "now") : null;
       const eNext = needNext ? this.noise(B, "next") : null;
@@ -225,7 +263,10 @@ export class FastUpdate {
       const kept: tf.Tensor[] = [];
       // φ ← φ − λ_V ∇J^V(φ),  J^V = E[(V(s) − V̂(s))²],  V̂(s) = min_i Q_i(s, ã) [− α log π(ã|s) for SAC-v1]
       if (v !== null && eNow !== null) {
-        const now = this.sample(s, eNow, true);
+        // π(s), kept for the E-step on this minibatch
+        const piActs = forward([L.pi.net], s, true)[0]!;
+        this.piPass = { batch, s: tf.keep(s), acts: piActs.map((t) => tf.keep(t)), theta: this.thetaIds() };
+        const now = this.sample(s, eNow, true, out(piActs));
         const [q1n, q2n] = forward([L.q1, L.q2], now.action, false).map(out) as [tf.Tensor2D, tf.Tensor2D];
         const vHatInputs: tf.NamedTensorMap = { a: q1n, b: q2n };
         if (cfg.algo === "sac-v1") vHatInputs["logPi"] = now.logPi;
@@ -285,10 +326,11 @@ export class FastUpdate {
     const cfg = L.cfg;
     const B = batch.size, O = L.obsDim, A = L.actDim;
     const temp = L.temperature();
+    const kept = this.policyPassFor(batch);
     const [qHat, logPi, reg] = tf.tidy(() => {
       const noise = this.noise(B, "e");
-      const s = this.upload(batch.obs, [B, O]);
-      const piActs = forward([L.pi.net], s, true);
+      const s = kept !== null ? kept.s : this.upload(batch.obs, [B, O]);
+      const piActs = kept !== null ? [kept.acts] : forward([L.pi.net], s, true);
       const piOut = out(piActs[0]!);
       const lim = { logStdMin: L.pi.logStdMin, logStdMax: L.pi.logStdMax };
       const [sa, logPiT] = run("VirelTanhGaussian", { out: piOut, noise, obs: s }, lim);
@@ -303,6 +345,7 @@ export class FastUpdate {
       const q = read(qStats!);
       return [q[0]!, q[1]!, read(regValue!)[0]!];
     });
+    this.dropPolicyPass();
     let loss = logPi * temp - qHat;
     if (cfg.policyReg > 0) loss += cfg.policyReg * reg;
     const entropy = -logPi;
@@ -331,9 +374,9 @@ export class FastUpdate {
     const rd = this.staging.get("rd/beta", n * 2);
     for (let k = 0; k < n; k++) {
       const i = sampleRng.int(buffer.size);
-      sa.set(buffer.obs.subarray(i * O, i * O + O), k * (O + A));
-      sa.set(buffer.act.subarray(i * A, i * A + A), k * (O + A) + O);
-      s2.set(buffer.nextObs.subarray(i * O, i * O + O), k * O);
+      copyRow(sa, k * (O + A), buffer.obs, i * O, O);
+      copyRow(sa, k * (O + A) + O, buffer.act, i * A, A);
+      copyRow(s2, k * O, buffer.nextObs, i * O, O);
       rd[2 * k] = buffer.rew[i]!;
       rd[2 * k + 1] = buffer.done[i]!;
     }
@@ -363,6 +406,11 @@ export class FastUpdate {
     if (!Number.isFinite(m)) throw new Error(`non-finite MSBE estimate for β: ${m}`);
     L.beta = c.betaScale * m;
     return L.beta;
+  }
+
+  /** Frees what the fast path keeps between calls (the M-step's policy pass). */
+  dispose(): void {
+    this.dropPolicyPass();
   }
 
   /** Actions as `Learner.act`: tanh(μ) when deterministic, else tanh(μ + σε) with the same noise draw. */

@@ -409,6 +409,7 @@ export class Learner {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.fastPath?.dispose();
     for (const n of [this.pi.net, this.q1, this.q2, this.v, this.vTarget, this.q1Target, this.q2Target]) n?.dispose();
     for (const o of [this.optPi, this.optQ, this.optV]) o?.dispose();
   }
