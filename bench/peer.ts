@@ -1,29 +1,33 @@
 /**
- * `npm run bench:peer`: the PyTorch peer (../shared/bench/torch_sac_update.py, beside the repo) and our
- * reference update in the same run, on the same machine, at the paper shapes (2×256, batch 256) and at 2×64 /
- * batch 128, for the native and the pure wasm paths; prints ms/update and the ratios to PyTorch.
+ * `npm run bench:peer`: the PyTorch peer (../shared/bench/torch_sac_update.py, beside the repo) and our SAC-v1
+ * update — the fast one (src/agents/fast.ts) and the reference one (learner.ts) — in the same run, on the same
+ * machine, at the paper's shapes (obs 17, act 6, 2×256, batch 256) and at 2×64 / batch 128, on the native BLAS
+ * path (this process) and the pure wasm path (a child process with VIREL_NATIVE=0); prints ms/update and the
+ * ratios to PyTorch with the issue's targets.
  *
  * The peer needs Debian's python3-torch and libopenblas0-pthread (`apt-get install python3-torch
- * libopenblas0-pthread`); without them our numbers are printed alone, with a line saying what is missing.
+ * libopenblas0-pthread`; CI does not install them): without them our numbers are printed alone, with a line
+ * saying so.
  *
  * How it times, the same way on both sides (the machine may be shared, so one long average is not enough):
- * PyTorch runs the unmodified script (its own warm-up and timed loop, kept short with --n), then a small python
- * wrapper times the script's own `update()` in blocks; ours times blocks of updates of one learner. The table
- * gives the minimum over blocks (the least-disturbed estimate) and the median, in wall-clock and CPU time
- * (user + system of the whole process). PyTorch runs before and after ours; its minimum is over both runs.
+ * PyTorch runs the unmodified script (its own warm-up and a short timed loop), then a small Python wrapper times
+ * the script's own `update()` in blocks; ours times blocks of updates of one learner after a warm-up. The table
+ * gives the minimum over blocks (the least-disturbed estimate) and the median, in wall-clock and CPU time (user +
+ * system of the whole process: Python's process_time, Node's process.cpuUsage). PyTorch runs before and after
+ * ours for each shape; its statistics are over both runs.
  *
- *   npm run build && node dist/bench/peer.js [--blocks 12] [--per-block 10] [--stock] [--python /usr/bin/python3]
+ *   npm run bench:peer [-- --blocks 10] [--per-block 10] [--python /usr/bin/python3] [--script PATH]
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { ready } from "../src/engine/backend";
-import { benchHeader, PAPER_SHAPES, timeReferenceBlocks, usePath } from "./update-reference";
-import type { BlockTimings, KernelPath, ReferenceShapes } from "./update-reference";
+import { benchHeader, medianOf, minOf, timeUpdate, timeUpdatesInChild } from "../src/cli/bench";
+import type { BlockTimes, UpdateResult, UpdateSpec } from "../src/cli/bench";
 
-/** The issue's targets: ours / PyTorch at most this (native, pure wasm); null = no target. */
-const TARGETS: Record<string, Record<"native" | "wasm", number | null>> = {
+/** The issue's targets: ours / PyTorch at most this (fast update; native, pure wasm); null = no target. */
+const TARGETS: Record<string, { native: number | null; wasm: number | null }> = {
   "2×256 / batch 256": { native: 2.0, wasm: 4.0 },
   "2×64 / batch 128": { native: 1.5, wasm: null },
 };
@@ -54,9 +58,8 @@ interface Peer {
 }
 
 /** Block timings of the PyTorch peer, or the reason it cannot run. */
-function runTorch(peer: Peer, shapes: ReferenceShapes): (BlockTimings & { version: string }) | { error: string } {
-  const args = ["--hidden", String(shapes.hidden), "--batch", String(shapes.batch), "--obs", String(shapes.obs),
-    "--act", String(shapes.act), "--n", "20", "--threads", "1"];
+function runTorch(peer: Peer, hidden: number, batch: number): (BlockTimes & { version: string }) | { error: string } {
+  const args = ["--hidden", String(hidden), "--batch", String(batch), "--obs", "17", "--act", "6", "--n", "20", "--threads", "1"];
   const r = spawnSync(peer.python, ["-c", TORCH_WRAPPER, peer.script, String(peer.blocks), String(peer.perBlock), ...args], {
     encoding: "utf8",
     timeout: 600_000,
@@ -66,37 +69,23 @@ function runTorch(peer: Peer, shapes: ReferenceShapes): (BlockTimings & { versio
   const version = /^torch (\S+)/m.exec(r.stdout ?? "");
   if (r.status !== 0 || blocks.length === 0) {
     if (/No module named .?torch/.test(r.stderr ?? "")) {
-      return { error: `python3-torch is not installed for ${peer.python}: apt-get install python3-torch libopenblas0-pthread` };
+      return { error: `python3-torch is not installed for ${peer.python} (apt-get install python3-torch libopenblas0-pthread; CI does not have it)` };
     }
     const last = (r.stderr ?? "").trim().split("\n").pop() ?? "";
     return { error: `the peer script failed (exit ${String(r.status)}): ${last}` };
   }
-  return {
-    wall: blocks.map((m) => Number(m[1])),
-    cpu: blocks.map((m) => Number(m[2])),
-    version: version?.[1] ?? "?",
-  };
+  return { wall: blocks.map((m) => Number(m[1])), cpu: blocks.map((m) => Number(m[2])), version: version?.[1] ?? "?" };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-function min(xs: number[]): number {
-  return Math.min(...xs);
+function fmt(x: number | undefined): string {
+  return x === undefined ? "—" : x.toFixed(2);
 }
 
 function fmtRatio(ours: number | undefined, torch: number | undefined, target: number | null): string {
   if (ours === undefined || torch === undefined) return "—";
   const ratio = ours / torch;
   const verdict = target === null ? "" : ratio <= target ? ` ✓ (≤${target}×)` : ` ✗ (target ≤${target}×)`;
-  return `${ratio.toFixed(2)}×${verdict}`;
-}
-
-function fmt(x: number | undefined): string {
-  return x === undefined ? "—" : x.toFixed(2);
+  return `**${ratio.toFixed(2)}×**${verdict}`;
 }
 
 function positiveInt(name: string, v: string): number {
@@ -109,37 +98,30 @@ async function main(): Promise<void> {
   const repo = resolve(__dirname, "..", "..");
   const program = new Command()
     .name("bench/peer")
-    .option("--blocks <n>", "timing blocks per side and shape", "12")
-    .option("--per-block <n>", "updates per block (the pure wasm path runs a fifth, at least 2)", "10")
-    .option("--stock", "also time tfjs-backend-wasm's own kernels, untouched (slow)")
+    .option("--blocks <n>", "timing blocks per side, shape and path", "10")
+    .option("--per-block <n>", "updates per block (fewer for the slow paths)", "10")
     .option("--python <path>", "python with torch", existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3")
     .option("--script <path>", "the peer script", join(repo, "..", "shared", "bench", "torch_sac_update.py"))
     .parse(process.argv);
-  const o = program.opts<{ blocks: string; perBlock: string; python: string; script: string; stock?: boolean }>();
+  const o = program.opts<{ blocks: string; perBlock: string; python: string; script: string }>();
   const blocks = positiveInt("--blocks", o.blocks), perBlock = positiveInt("--per-block", o.perBlock);
   const peer: Peer = { python: o.python, script: resolve(o.script), blocks, perBlock };
   let peerProblem: string | null = null;
   if (!existsSync(peer.script)) {
     peerProblem = `the PyTorch peer script is missing: ${peer.script} (expected in ../shared/bench/ beside the repo; pass --script)`;
   }
-  await ready("wasm");
-  const status = usePath("native");
-  process.stdout.write(`${benchHeader()}\n`);
-  if (!status.loaded) process.stdout.write(`native kernels not available: ${status.reason ?? "unknown"}\n`);
-  const paths: KernelPath[] = status.loaded ? ["native", "wasm"] : ["wasm"];
-  if (o.stock) paths.push("stock");
-  const cases: Array<[string, ReferenceShapes]> = [
-    ["2×256 / batch 256", { ...PAPER_SHAPES }],
-    ["2×64 / batch 128", { ...PAPER_SHAPES, hidden: 64, batch: 128 }],
-  ];
+  const info = await ready("wasm");
+  const nativeLoaded = info.native?.loaded === true;
+  process.stdout.write(`${await benchHeader()}\n`);
+  if (!nativeLoaded) process.stdout.write(`native kernels not available: ${info.native?.reason ?? "unknown"} — this process times the pure wasm path\n`);
+  const cases: Array<[string, number, number]> = [["2×256 / batch 256", 256, 256], ["2×64 / batch 128", 64, 128]];
   const rows: string[] = [];
   let torchVersion = "";
-  for (const [label, shapes] of cases) {
-    const torch: BlockTimings = { wall: [], cpu: [] };
-    const ours: Partial<Record<KernelPath, BlockTimings>> = {};
+  for (const [label, hidden, batch] of cases) {
+    const torch: BlockTimes = { wall: [], cpu: [] };
     const runPeer = (): void => {
       if (peerProblem) return;
-      const t = runTorch(peer, shapes);
+      const t = runTorch(peer, hidden, batch);
       if ("error" in t) {
         peerProblem = t.error;
         return;
@@ -147,36 +129,46 @@ async function main(): Promise<void> {
       torchVersion = t.version;
       torch.wall.push(...t.wall);
       torch.cpu.push(...t.cpu);
-      process.stdout.write(`${label}: torch     min ${min(t.wall).toFixed(2)} median ${median(t.wall).toFixed(2)} ms/update (cpu min ${min(t.cpu).toFixed(2)})\n`);
+      process.stdout.write(`${label}: PyTorch           min ${minOf(t.wall).toFixed(2)} median ${medianOf(t.wall).toFixed(2)} ms/update (CPU min ${minOf(t.cpu).toFixed(2)})\n`);
     };
     runPeer();
-    for (const path of paths) {
-      usePath(path);
-      const t = timeReferenceBlocks(shapes, blocks, path === "native" ? perBlock : Math.max(2, Math.ceil(perBlock / 5)));
-      ours[path] = t;
-      process.stdout.write(`${label}: ${path.padEnd(9)} min ${min(t.wall).toFixed(2)} median ${median(t.wall).toFixed(2)} ms/update (cpu min ${min(t.cpu).toFixed(2)})\n`);
+    const ours = new Map<string, UpdateResult>();
+    const per = (slow: number): number => Math.max(2, Math.round((perBlock * (hidden >= 256 ? 1 : 4)) / slow));
+    for (const update of ["fast", "reference"] as const) {
+      const spec: UpdateSpec = { algo: "sac-v1", hidden, batch, obs: 17, act: 6, update, beta: false };
+      const here = await timeUpdate(spec, { blocks, perBlock: per(update === "fast" ? 1 : 2), warmup: 20 });
+      ours.set(`${update}/${here.path}`, here);
+      if (nativeLoaded) {
+        const [w] = await timeUpdatesInChild([spec], { blocks, perBlock: per(update === "fast" ? 3 : 4), warmup: 10 }, { VIREL_NATIVE: "0" });
+        ours.set(`${update}/${w!.path}`, w!);
+      }
+      for (const p of nativeLoaded ? ["native", "wasm"] : ["wasm"]) {
+        const r = ours.get(`${update}/${p}`);
+        if (r) process.stdout.write(`${label}: ${`${update} ${p}`.padEnd(17)} min ${minOf(r.blocks.wall).toFixed(2)} median ${medianOf(r.blocks.wall).toFixed(2)} ms/update (CPU min ${minOf(r.blocks.cpu).toFixed(2)})\n`);
+      }
     }
-    usePath("native");
     runPeer();
     const target = TARGETS[label] ?? { native: null, wasm: null };
-    const stat = (t: BlockTimings | undefined, f: (xs: number[]) => number, k: keyof BlockTimings): number | undefined =>
-      t && t[k].length > 0 ? f(t[k]) : undefined;
-    for (const [name, f, k] of [["min wall", min, "wall"], ["median wall", median, "wall"], ["min CPU", min, "cpu"]] as const) {
-      const tt = stat(torch, f, k), nat = stat(ours.native, f, k), wasm = stat(ours.wasm, f, k);
-      const stockCols = o.stock ? ` ${fmt(stat(ours.stock, f, k))} | ${fmtRatio(stat(ours.stock, f, k), tt, null)} |` : "";
-      rows.push(
-        `| ${label} | ${name} | ${fmt(tt)} | ${fmt(nat)} | ${fmtRatio(nat, tt, target.native)} | ` +
-          `${fmt(wasm)} | ${fmtRatio(wasm, tt, target.wasm)} |${stockCols}`,
-      );
+    for (const [name, f, k] of [["min wall", minOf, "wall"], ["median wall", medianOf, "wall"], ["min CPU", minOf, "cpu"], ["median CPU", medianOf, "cpu"]] as const) {
+      const tt = torch[k].length > 0 ? f(torch[k]) : undefined;
+      const stat = (key: string): number | undefined => {
+        const r = ours.get(key);
+        return r ? f(r.blocks[k]) : undefined;
+      };
+      const cells = ["fast/native", "fast/wasm", "reference/native", "reference/wasm"].map((key) => {
+        const v = stat(key);
+        const t = key === "fast/native" ? target.native : key === "fast/wasm" ? target.wasm : null;
+        return `${fmt(v)} | ${fmtRatio(v, tt, t)}`;
+      });
+      rows.push(`| ${label} | ${name} | ${fmt(tt)} | ${cells.join(" | ")} |`);
     }
   }
   if (peerProblem) process.stdout.write(`PyTorch peer not run: ${peerProblem}\n`);
   process.stdout.write(
-    `\n${blocks} blocks of ${perBlock} updates per side (pure wasm, stock: ${Math.max(2, Math.ceil(perBlock / 5))}); ` +
-      `PyTorch ${torchVersion || "not run"}, 1 thread\n` +
-      "| shapes | statistic | PyTorch ms/update | native ms/update | native / PyTorch | pure wasm ms/update | wasm / PyTorch |" +
-      (o.stock ? " stock tfjs-wasm ms/update | stock / PyTorch |" : "") + "\n" +
-      "|---|---|---|---|---|---|---|" + (o.stock ? "---|---|" : "") + "\n" + rows.join("\n") + "\n",
+    `\nSAC-v1 update (V, target V, twin Q, actor, Adam, Polyak), obs 17, act 6; ${blocks} timing blocks per side; ` +
+      `PyTorch ${torchVersion || "not run"}, 1 thread. ms per update, and ours / PyTorch:\n` +
+      "| shapes | statistic | PyTorch | fast, native | ratio | fast, pure wasm | ratio | reference, native | ratio | reference, pure wasm | ratio |\n" +
+      "|---|---|---|---|---|---|---|---|---|---|---|\n" + rows.join("\n") + "\n",
   );
 }
 

@@ -11,7 +11,8 @@ import type { AgentConfigInput } from "../../src/agents/config";
 import { ReplayBuffer } from "../../src/agents/replay";
 import { Rng } from "../../src/rng";
 import type { Learner as LearnerT } from "../../src/agents/learner";
-import { adamJs, instantiateSimdLoops, polyakJs, reluJs, reluMaskJs, simdModuleBytes } from "../../src/agents/fast-simd";
+import { adamJs, biasReluJs, instantiateSimdLoops, polyakJs, reluJs, reluMaskJs, simdModuleBytes } from "../../src/agents/fast-simd";
+import { installNativeKernels, nativeStatus } from "../../src/engine/native";
 
 type Tf = typeof import("@tensorflow/tfjs");
 let tf: Tf;
@@ -141,6 +142,19 @@ for (const [algo, extra] of CASES) {
   });
 }
 
+test("fast update = reference update on the pure wasm path (stock kernels with explicit transposes, fused bias/ReLU)", () => {
+  if (tf.getBackend() !== "wasm") return; // the pure wasm path exists on the wasm backend only
+  const wasNative = nativeStatus().loaded;
+  installNativeKernels({ native: false });
+  try {
+    assert.equal(nativeStatus().loaded, false);
+    compare("virel1", { betaBatch: 64 }, 4);
+    compare("sac", {}, 4);
+  } finally {
+    installNativeKernels({ native: wasNative });
+  }
+});
+
 test("fast update = reference update on the cpu backend (the fused kernels' JavaScript loops)", async () => {
   const before = tf.getBackend();
   await tf.setBackend("cpu");
@@ -201,7 +215,7 @@ test("drawNoiseInto draws exactly what drawNoise draws", async () => {
 
 test("the SIMD loops are bit-identical to their JavaScript versions (Adam, Polyak, ReLU, ReLU mask)", () => {
   const memory = new (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } })
-    .WebAssembly.Memory({ initial: 4 });
+    .WebAssembly.Memory({ initial: 4 }); // 64 Ki float32: ten slots of 1024
   const loops = instantiateSimdLoops(memory);
   assert.ok(simdModuleBytes().length < 2000);
   const rng = new Rng(4);
@@ -237,5 +251,14 @@ test("the SIMD loops are bit-identical to their JavaScript versions (Adam, Polya
     loops.reluMask(8 * 4096, 0, 4 * n);
     reluMaskJs(gm, w!);
     assert.deepEqual(Array.from(at(8)), Array.from(gm), `reluMask n=${n}`);
+    for (const relu of [true, false]) {
+      const cols = n === 4 ? 4 : 8, rows = n / cols;
+      const y = Float32Array.from(g!);
+      at(9).set(y);
+      (relu ? loops.biasRelu : loops.biasAdd)(9 * 4096, 0, rows, 4 * cols);
+      biasReluJs(y, w!.subarray(0, cols), relu);
+      assert.deepEqual(Array.from(at(9)), Array.from(y), `bias${relu ? "Relu" : "Add"} n=${n}`);
+      if (relu) assert.ok(y.every((v) => v >= 0), "ReLU clips at 0");
+    }
   }
 });
