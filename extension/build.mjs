@@ -11,7 +11,8 @@
 //      the bundled TypeScript looks for them;
 //   4. copy the library's declarations and everything they reference (@types/node, …) into dist/types/, laid out
 //      as a package named "virel" — found by the same program the server builds, so nothing is missed;
-//   5. copy the tutorial notebooks (notebooks/*.ipynb) when there are any;
+//   5. copy the tutorial notebooks (notebooks/*.ipynb) and the coursework (notebooks/exercises/*.ipynb with their
+//      worked solutions in notebooks/exercises/solutions/), keeping the folders (the notebooks link to each other);
 //   6. `vsce package --no-dependencies` (everything is already bundled).
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -112,14 +113,18 @@ writeFileSync(
   JSON.stringify({ name: "virel", version: rootPkg.version, types: rootPkg.types, exports: typesOnly(rootPkg.exports) }, null, 2) + "\n",
 );
 
-step("copy tutorial notebooks");
+step("copy tutorial notebooks and exercises");
 const notebooksDir = join(root, "notebooks");
 let notebooks = 0;
-if (existsSync(notebooksDir)) {
-  mkdirSync(join(dist, "notebooks"), { recursive: true });
-  for (const name of readdirSync(notebooksDir)) {
+/** The notebook folders that ship: the tutorials, the exercises (stubs) and their solutions. */
+const NOTEBOOK_FOLDERS = ["", "exercises", join("exercises", "solutions")];
+for (const sub of NOTEBOOK_FOLDERS) {
+  const from = join(notebooksDir, sub);
+  if (!existsSync(from)) continue;
+  for (const name of readdirSync(from)) {
     if (!name.endsWith(".ipynb")) continue;
-    copyFileSync(join(notebooksDir, name), join(dist, "notebooks", name));
+    mkdirSync(join(dist, "notebooks", sub), { recursive: true });
+    copyFileSync(join(from, name), join(dist, "notebooks", sub, name));
     notebooks++;
   }
 }

@@ -118,15 +118,17 @@ async function installKernel(output: vscode.OutputChannel): Promise<void> {
   }
 }
 
+/** The notebooks under `dir` as relative paths: the tutorials, then `exercises/…` and `exercises/solutions/…`. */
 function listNotebooks(dir: string): string[] {
-  try {
-    return fs
-      .readdirSync(dir)
-      .filter((f) => f.endsWith(".ipynb"))
-      .sort();
-  } catch {
-    return [];
+  const out: string[] = [];
+  for (const sub of ["", "exercises", path.join("exercises", "solutions")]) {
+    try {
+      for (const f of fs.readdirSync(path.join(dir, sub)).filter((n) => n.endsWith(".ipynb")).sort()) out.push(path.join(sub, f));
+    } catch {
+      /* no such folder */
+    }
   }
+  return out;
 }
 
 /** Folder holding the tutorials to open: the package's own (editable), or a writable copy of the bundled ones. */
@@ -144,6 +146,7 @@ function tutorialFolder(context: vscode.ExtensionContext): string | undefined {
   fs.mkdirSync(target, { recursive: true });
   for (const name of names) {
     const dest = path.join(target, name);
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
     if (!fs.existsSync(dest)) fs.copyFileSync(path.join(bundled, name), dest); // never overwrite the user's edits
   }
   return target;
@@ -157,7 +160,7 @@ async function openTutorials(context: vscode.ExtensionContext): Promise<void> {
   }
   const picks = await vscode.window.showQuickPick(
     listNotebooks(folder).map((name) => ({ label: name, description: folder })),
-    { canPickMany: true, title: "VIREL: tutorial notebooks to open" },
+    { canPickMany: true, title: "VIREL: notebooks to open (tutorials, exercises, solutions)" },
   );
   for (const pick of picks ?? []) {
     const doc = await vscode.workspace.openNotebookDocument(vscode.Uri.file(path.join(folder, pick.label)));

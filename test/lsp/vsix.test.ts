@@ -6,7 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import Module from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -56,6 +56,11 @@ describe("the .vsix", { timeout: 90_000 }, () => {
       "extension/dist/types/dist/src/index.d.ts",
       "extension/dist/types/dist/src/rng.d.ts",
       "extension/dist/types/node_modules/@types/node/index.d.ts",
+      "extension/dist/notebooks/01-graphical-model.ipynb",
+      "extension/dist/notebooks/exercises/01-action-posterior-and-msbe.ipynb",
+      "extension/dist/notebooks/exercises/02-e-step-and-m-step.ipynb",
+      "extension/dist/notebooks/exercises/solutions/01-action-posterior-and-msbe.ipynb",
+      "extension/dist/notebooks/exercises/solutions/02-e-step-and-m-step.ipynb",
     ]) {
       assert.ok(names.has(n), `${n} in the .vsix`);
     }
@@ -154,11 +159,17 @@ describe("the .vsix", { timeout: 90_000 }, () => {
     const commands = new Map<string, () => Promise<void>>();
     const warnings: string[] = [];
     let progressRuns = 0;
+    const offered: string[] = [];
     const fake = stub({
       window: stub({
         createOutputChannel: () => Object.assign(disposable(), { append() {}, appendLine() {}, show() {} }),
         showWarningMessage: async (m: string) => void warnings.push(m),
         withProgress: async () => void progressRuns++,
+        showQuickPick: async (items: { label: string }[]) => {
+          offered.push(...items.map((i) => i.label));
+          return undefined; // the user closes the picker
+        },
+        showErrorMessage: async (m: string) => assert.fail(`unexpected error message: ${m}`),
       }),
       commands: stub({
         registerCommand: (id: string, fn: () => Promise<void>) => {
@@ -195,6 +206,15 @@ describe("the .vsix", { timeout: 90_000 }, () => {
       assert.equal(progressRuns, 0, "no install in an untrusted workspace");
       assert.equal(warnings.length, 1);
       assert.match(warnings[0]!, /trust this workspace/);
+      // "Open tutorial notebooks" outside a virel package: the bundled tutorials, exercises and solutions are
+      // copied (folders kept) to the extension's storage (Restricted Mode) and offered
+      await commands.get("virel.openTutorials")!();
+      const shipped = readdirSync(join(root, "notebooks")).filter((n) => n.endsWith(".ipynb")).length;
+      assert.equal(offered.length, shipped + 4, `offered: ${offered.join(", ")}`);
+      for (const rel of ["01-graphical-model.ipynb", join("exercises", "02-e-step-and-m-step.ipynb"), join("exercises", "solutions", "02-e-step-and-m-step.ipynb")]) {
+        assert.ok(offered.includes(rel), `${rel} offered`);
+        assert.deepEqual(readFileSync(join(tmp, "storage", "notebooks", rel)), readFileSync(join(root, "notebooks", rel)), `${rel} copied`);
+      }
       assert.equal(extension.deactivate(), undefined, "no language client without a TypeScript notebook");
     } finally {
       loader._load = original;
