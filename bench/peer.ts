@@ -9,6 +9,11 @@
  * libopenblas0-pthread`; CI does not install them): without them our numbers are printed alone, with a line
  * saying so.
  *
+ * Threads: the script calls torch.set_num_threads(1), but Debian's PyTorch runs its matrix products in OpenBLAS,
+ * whose own thread pool still uses both cores of this machine (measured: CPU time ≈ 1.5–2× wall-clock). So the
+ * peer runs twice per shape: as shipped, and with OPENBLAS_NUM_THREADS=1 (one core, as ours by default);
+ * and ours also runs once with VIREL_BLAS_THREADS=2 (the native kernels on both cores).
+ *
  * How it times, the same way on both sides (the machine may be shared, so one long average is not enough):
  * PyTorch runs the unmodified script (its own warm-up and a short timed loop), then a small Python wrapper times
  * the script's own `update()` in blocks; ours times blocks of updates of one learner after a warm-up. The table
@@ -58,11 +63,12 @@ interface Peer {
 }
 
 /** Block timings of the PyTorch peer, or the reason it cannot run. */
-function runTorch(peer: Peer, hidden: number, batch: number): (BlockTimes & { version: string }) | { error: string } {
+function runTorch(peer: Peer, hidden: number, batch: number, env: Record<string, string> = {}): (BlockTimes & { version: string }) | { error: string } {
   const args = ["--hidden", String(hidden), "--batch", String(batch), "--obs", "17", "--act", "6", "--n", "20", "--threads", "1"];
   const r = spawnSync(peer.python, ["-c", TORCH_WRAPPER, peer.script, String(peer.blocks), String(peer.perBlock), ...args], {
     encoding: "utf8",
     timeout: 600_000,
+    env: { ...process.env, ...env },
   });
   if (r.error) return { error: `${peer.python} did not run: ${r.error.message}` };
   const blocks = [...(r.stdout ?? "").matchAll(/^block ([\d.]+) ([\d.]+)$/gm)];
@@ -81,11 +87,12 @@ function fmt(x: number | undefined): string {
   return x === undefined ? "—" : x.toFixed(2);
 }
 
-function fmtRatio(ours: number | undefined, torch: number | undefined, target: number | null): string {
+/** "ours/PyTorch × / ours/PyTorch(1 BLAS thread) ×", the first checked against the target. */
+function fmtRatio(ours: number | undefined, torch: number | undefined, torch1: number | undefined, target: number | null): string {
   if (ours === undefined || torch === undefined) return "—";
   const ratio = ours / torch;
   const verdict = target === null ? "" : ratio <= target ? ` ✓ (≤${target}×)` : ` ✗ (target ≤${target}×)`;
-  return `**${ratio.toFixed(2)}×**${verdict}`;
+  return `**${ratio.toFixed(2)}×**${torch1 !== undefined ? ` / ${(ours / torch1).toFixed(2)}×` : ""}${verdict}`;
 }
 
 function positiveInt(name: string, v: string): number {
@@ -119,17 +126,20 @@ async function main(): Promise<void> {
   let torchVersion = "";
   for (const [label, hidden, batch] of cases) {
     const torch: BlockTimes = { wall: [], cpu: [] };
+    const torch1: BlockTimes = { wall: [], cpu: [] };
     const runPeer = (): void => {
-      if (peerProblem) return;
-      const t = runTorch(peer, hidden, batch);
-      if ("error" in t) {
-        peerProblem = t.error;
-        return;
+      for (const [into, env, name] of [[torch, {}, "PyTorch"], [torch1, { OPENBLAS_NUM_THREADS: "1" }, "PyTorch 1 thread"]] as const) {
+        if (peerProblem) return;
+        const t = runTorch(peer, hidden, batch, env);
+        if ("error" in t) {
+          peerProblem = t.error;
+          return;
+        }
+        torchVersion = t.version;
+        into.wall.push(...t.wall);
+        into.cpu.push(...t.cpu);
+        process.stdout.write(`${label}: ${name.padEnd(17)} min ${minOf(t.wall).toFixed(2)} median ${medianOf(t.wall).toFixed(2)} ms/update (CPU min ${minOf(t.cpu).toFixed(2)})\n`);
       }
-      torchVersion = t.version;
-      torch.wall.push(...t.wall);
-      torch.cpu.push(...t.cpu);
-      process.stdout.write(`${label}: PyTorch           min ${minOf(t.wall).toFixed(2)} median ${medianOf(t.wall).toFixed(2)} ms/update (CPU min ${minOf(t.cpu).toFixed(2)})\n`);
     };
     runPeer();
     const ours = new Map<string, UpdateResult>();
@@ -141,8 +151,12 @@ async function main(): Promise<void> {
       if (nativeLoaded) {
         const [w] = await timeUpdatesInChild([spec], { blocks, perBlock: per(update === "fast" ? 3 : 4), warmup: 10 }, { VIREL_NATIVE: "0" });
         ours.set(`${update}/${w!.path}`, w!);
+        if (update === "fast") {
+          const [two] = await timeUpdatesInChild([spec], { blocks, perBlock: per(1), warmup: 20 }, { VIREL_BLAS_THREADS: "2" });
+          ours.set("fast/native2", { ...two!, path: "native2" });
+        }
       }
-      for (const p of nativeLoaded ? ["native", "wasm"] : ["wasm"]) {
+      for (const p of nativeLoaded ? ["native", "native2", "wasm"] : ["wasm"]) {
         const r = ours.get(`${update}/${p}`);
         if (r) process.stdout.write(`${label}: ${`${update} ${p}`.padEnd(17)} min ${minOf(r.blocks.wall).toFixed(2)} median ${medianOf(r.blocks.wall).toFixed(2)} ms/update (CPU min ${minOf(r.blocks.cpu).toFixed(2)})\n`);
       }
@@ -151,24 +165,27 @@ async function main(): Promise<void> {
     const target = TARGETS[label] ?? { native: null, wasm: null };
     for (const [name, f, k] of [["min wall", minOf, "wall"], ["median wall", medianOf, "wall"], ["min CPU", minOf, "cpu"], ["median CPU", medianOf, "cpu"]] as const) {
       const tt = torch[k].length > 0 ? f(torch[k]) : undefined;
+      const tt1 = torch1[k].length > 0 ? f(torch1[k]) : undefined;
       const stat = (key: string): number | undefined => {
         const r = ours.get(key);
         return r ? f(r.blocks[k]) : undefined;
       };
-      const cells = ["fast/native", "fast/wasm", "reference/native", "reference/wasm"].map((key) => {
+      const cells = ["fast/native", "fast/wasm", "reference/native", "reference/wasm", "fast/native2"].map((key) => {
         const v = stat(key);
         const t = key === "fast/native" ? target.native : key === "fast/wasm" ? target.wasm : null;
-        return `${fmt(v)} | ${fmtRatio(v, tt, t)}`;
+        return `${fmt(v)} | ${fmtRatio(v, tt, tt1, t)}`;
       });
-      rows.push(`| ${label} | ${name} | ${fmt(tt)} | ${cells.join(" | ")} |`);
+      rows.push(`| ${label} | ${name} | ${fmt(tt)} | ${fmt(tt1)} | ${cells.join(" | ")} |`);
     }
   }
   if (peerProblem) process.stdout.write(`PyTorch peer not run: ${peerProblem}\n`);
   process.stdout.write(
     `\nSAC-v1 update (V, target V, twin Q, actor, Adam, Polyak), obs 17, act 6; ${blocks} timing blocks per side; ` +
-      `PyTorch ${torchVersion || "not run"}, 1 thread. ms per update, and ours / PyTorch:\n` +
-      "| shapes | statistic | PyTorch | fast, native | ratio | fast, pure wasm | ratio | reference, native | ratio | reference, pure wasm | ratio |\n" +
-      "|---|---|---|---|---|---|---|---|---|---|---|\n" + rows.join("\n") + "\n",
+      `PyTorch ${torchVersion || "not run"} (torch.set_num_threads(1); as shipped its OpenBLAS still uses both cores, ` +
+      `\"1 BLAS thread\" = OPENBLAS_NUM_THREADS=1). ms per update; ratios ours / PyTorch and ours / PyTorch with 1 BLAS thread:\n` +
+      "| shapes | statistic | PyTorch | PyTorch, 1 BLAS thread | fast, native | ratio | fast, pure wasm | ratio | reference, native | ratio | " +
+      "reference, pure wasm | ratio | fast, native, 2 BLAS threads | ratio |\n" +
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n" + rows.join("\n") + "\n",
   );
 }
 

@@ -503,8 +503,15 @@ const IMPLS: Readonly<Record<(typeof FAST_KERNELS)[number], (heap: Heap, args: K
   VirelMinGrad: minGrad,
 };
 
-function heapFor(backendName: string, backend: unknown): Heap {
-  return backendName === "wasm" ? wasmHeap(backend as BackendWasm) : cpuHeap(backend as CpuBackendLike);
+const heaps = new WeakMap<object, Heap>();
+
+/** The Heap of a backend instance (cached; rebuilt when the native kernels are switched on or off). */
+function heapFor(backendName: string, backend: object): Heap {
+  const cached = heaps.get(backend);
+  if (cached !== undefined && (backendName !== "wasm" || cached.epilogueOutside === nativeStatus().loaded)) return cached;
+  const heap = backendName === "wasm" ? wasmHeap(backend as BackendWasm) : cpuHeap(backend as CpuBackendLike);
+  heaps.set(backend, heap);
+  return heap;
 }
 
 let registered = false;
