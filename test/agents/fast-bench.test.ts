@@ -1,0 +1,54 @@
+// The benchmark machinery of `virel bench` (src/cli/bench.ts): what it measures, not how fast — kernel counts of
+// the fast and the reference update, no leaks, the pure wasm child process, the training-time split.
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import * as engine from "../../src/engine/backend";
+import { timeTraining, timeUpdate, timeUpdatesInChild, minOf, medianOf } from "../../src/cli/bench";
+import type { UpdateSpec } from "../../src/cli/bench";
+
+before(async () => {
+  await engine.ready(process.env.VIREL_BACKEND ?? "auto");
+});
+
+const SPEC: UpdateSpec = { algo: "virel1", hidden: 12, batch: 20, obs: 3, act: 2, update: "fast", beta: true };
+const TIMING = { blocks: 2, perBlock: 2, warmup: 1 };
+
+test("timeUpdate: the fast update runs ≥ 10× fewer engine kernels than the reference, both leak nothing", async () => {
+  const fast = await timeUpdate(SPEC, TIMING);
+  const ref = await timeUpdate({ ...SPEC, update: "reference" }, TIMING);
+  for (const r of [fast, ref]) {
+    assert.equal(r.leaked, 0);
+    assert.equal(r.blocks.wall.length, 2);
+    assert.ok(r.blocks.wall.every((x) => x > 0 && Number.isFinite(x)) && r.blocks.cpu.every((x) => x >= 0));
+  }
+  assert.ok(fast.kernels * 10 <= ref.kernels, `kernels per update: fast ${fast.kernels}, reference ${ref.kernels}`);
+  assert.ok(fast.kernels > 0);
+  const info = engine.currentBackend()!;
+  assert.equal(fast.path, info.name !== "wasm" ? info.name : info.native?.loaded ? "native" : "wasm");
+});
+
+test("timeUpdatesInChild runs the pure wasm path in a child process (VIREL_NATIVE=0)", async () => {
+  if (engine.currentBackend()!.name !== "wasm") return; // the pure wasm path exists on the wasm backend only
+  const [r] = await timeUpdatesInChild([SPEC], TIMING, { VIREL_NATIVE: "0" });
+  assert.ok(r !== undefined);
+  assert.equal(r.path, "wasm");
+  assert.equal(r.leaked, 0);
+  assert.equal(r.update, "fast");
+});
+
+test("timeTraining splits a training step into its parts (Pendulum-v1, SAC)", async () => {
+  const r = await timeTraining("Pendulum-v1", "sac", 8, true);
+  assert.equal(r.steps, 8);
+  const p = r.parts;
+  for (const v of [p.envStep, p.replay, p.update, p.act]) assert.ok(v > 0, JSON.stringify(p));
+  assert.equal(p.beta, 0); // SAC has no β estimate
+  const sum = p.envStep + p.replay + p.beta + p.update + p.act + p.other;
+  assert.ok(Math.abs(sum - r.msPerStep) < 1e-6 * r.msPerStep, `parts ${sum} vs ${r.msPerStep}`);
+  assert.ok(Math.abs(r.stepsPerSec * r.msPerStep - 1000) < 1e-6);
+});
+
+test("block statistics", () => {
+  assert.equal(minOf([3, 1, 2]), 1);
+  assert.equal(medianOf([3, 1, 2]), 2);
+  assert.equal(medianOf([4, 1, 3, 2]), 2.5);
+});
