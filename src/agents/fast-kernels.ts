@@ -7,12 +7,13 @@
  * every variable of an optimiser, one Polyak step over every target variable, and the small loss heads. The
  * products inside run through whatever BatchMatMul / _FusedMatMul kernels are registered for the backend (the
  * native CBLAS kernels of src/engine/native.ts, or the pure wasm ones), called directly; the elementwise work
- * runs in JavaScript loops over the backend's memory (the wasm heap, or the cpu backend's typed arrays), in
- * float64 arithmetic rounded to float32 on store.
+ * runs on the backend's memory: Adam, Polyak, bias + ReLU and ReLU masks as WebAssembly SIMD on the wasm heap
+ * (fast-simd.ts; float32, one rounding per op, bit-identical JavaScript versions for the cpu backend), the small
+ * per-row heads (tanh-Gaussian, losses, targets) as JavaScript loops in float64 rounded to float32 on store.
  *
  * Why: at the paper's shapes a reference update is ≈900 tfjs kernels of ≈3–5 µs of JavaScript bookkeeping
- * each, and tfjs-wasm's elementwise kernels run at 2–4 ns per element (one pass per op); here an update is ≈40
- * engine calls and each elementwise loop does several ops in one pass.
+ * each, and tfjs-wasm's elementwise kernels run at 2–4 ns per element (one pass per op); here an update is
+ * 20–30 engine calls and each elementwise pass does several ops.
  *
  * Kernel outputs are fresh tensors (tfjs semantics: inputs are never written). Shapes are checked by the
  * callers in fast.ts; the kernels assume float32 inputs of the documented shapes.
