@@ -120,6 +120,8 @@ export interface CheckpointMeta {
   backend: string;
   /** Whether the native BLAS kernels ran (wasm): they change float rounding, so resume where they match. */
   native: boolean;
+  /** Whether the fused fast update ran (it rounds differently from the reference update). Absent in older checkpoints. */
+  fastUpdate?: boolean;
   obsDim: number;
   actDim: number;
   metricsBytes: number;
@@ -181,6 +183,7 @@ export function saveCheckpoint(dir: string, agent: Agent, spec: RunSpec): void {
     spec,
     backend: engine.currentBackend()?.name ?? "unknown",
     native: engine.currentBackend()?.native?.loaded ?? false,
+    fastUpdate: agent.learner.fastPathActive,
     obsDim: agent.obsDim,
     actDim: agent.actDim,
     metricsBytes: fs.existsSync(metricsFile) ? fs.statSync(metricsFile).size : 0,
@@ -225,9 +228,12 @@ export async function trainRun(opts: TrainRunOptions): Promise<RunSummary> {
     agent = loaded.agent;
     spec = loaded.spec;
     const now = engine.currentBackend();
-    if (loaded.meta.backend !== now?.name || (loaded.meta.native ?? false) !== (now?.native?.loaded ?? false)) {
-      const d = (name: string | undefined, native: boolean | undefined) => `${name}${native ? " + native BLAS" : ""}`;
-      log(`note: the checkpoint was written on ${d(loaded.meta.backend, loaded.meta.native)}, resuming on ${d(now?.name, now?.native?.loaded)}; the numbers will not be bit-identical to an uninterrupted run`);
+    const fastNow = agent.learner.fastPathActive;
+    const fastThen = loaded.meta.fastUpdate ?? fastNow;
+    if (loaded.meta.backend !== now?.name || (loaded.meta.native ?? false) !== (now?.native?.loaded ?? false) || fastThen !== fastNow) {
+      const d = (name: string | undefined, native: boolean | undefined, fast: boolean) =>
+        `${name}${native ? " + native BLAS" : ""}, ${fast ? "fast" : "reference"} update`;
+      log(`note: the checkpoint was written on ${d(loaded.meta.backend, loaded.meta.native, fastThen)}, resuming on ${d(now?.name, now?.native?.loaded, fastNow)}; the numbers will not be bit-identical to an uninterrupted run`);
     }
     // metrics logged after the checkpoint will be logged again
     if (fs.existsSync(metricsFile) && fs.statSync(metricsFile).size > loaded.meta.metricsBytes) fs.truncateSync(metricsFile, loaded.meta.metricsBytes);
@@ -248,6 +254,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<RunSummary> {
     writeFileAtomic(path.join(dir, RUN_FILES.meta), JSON.stringify({
       virel: version, tfjs: tfv.tfjs, tfjsCore: tfv["tfjs-core"], node: process.version, platform: `${process.platform}-${process.arch}`,
       backend: { name: b.name, tfBackend: b.tfBackend, chosenBy: b.chosenBy, native: b.native ?? null },
+      fastUpdate: agent.learner.fastPathActive,
       startedAt: new Date().toISOString(), resumedAt: [],
     }, null, 2) + "\n");
     fs.writeFileSync(metricsFile, "");
