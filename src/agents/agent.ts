@@ -10,7 +10,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { AgentConfig } from "./config";
 import { Learner } from "./learner";
-import type { EStepResult, MStepResult, LearnerScalarState } from "./learner";
+import type { EStepResult, MStepResult, LearnerScalarState, LearnerApi } from "./learner-types";
 import { ReplayBuffer } from "./replay";
 import type { Batch } from "./replay";
 import { Rng } from "../rng";
@@ -19,7 +19,7 @@ import type { Env } from "../envs/types";
 import { metricsFromUpdate, MetricWindow } from "./metrics";
 import type { MetricRecord } from "./metrics";
 import { flattenRows, qValuesOf, toEnvAction, toSquashedAction, valuesOf } from "./inspect";
-import type { Critic, Rows } from "./inspect";
+import type { Critic, Rows } from "./learner-types";
 
 /** Progress reported by {@link Agent.train}. */
 export interface TrainProgress {
@@ -102,7 +102,10 @@ function mapAction(a: ArrayLike<number>, low: Float64Array, high: Float64Array):
 }
 
 export class Agent {
-  readonly learner: Learner;
+  /** The learner (networks, optimisers, β/α) as users see it: updates on plain numbers, network shapes. */
+  readonly learner: LearnerApi;
+  /** The same learner with its tensors (internal: its type would pull tfjs into the public declarations). */
+  private readonly core: Learner;
   readonly buffer: ReplayBuffer;
   readonly rngs: Record<RngStreamName, Rng>;
   readonly obsDim: number;
@@ -149,7 +152,8 @@ export class Agent {
     }
     const root = new Rng(seed);
     this.rngs = { init: root.fork("init"), env: root.fork("env"), replay: root.fork("replay"), noise: root.fork("noise"), eval: root.fork("eval") };
-    this.learner = new Learner(config, this.obsDim, this.actDim, this.rngs.init, this.rngs.noise);
+    this.core = new Learner(config, this.obsDim, this.actDim, this.rngs.init, this.rngs.noise);
+    this.learner = this.core;
     this.buffer = new ReplayBuffer(config.bufferSize, this.obsDim, this.actDim);
     this.episodeSeed = this.rngs.env.seed();
     this.obs = env.reset({ seed: this.episodeSeed }).obs;
@@ -297,13 +301,13 @@ export class Agent {
     const o = flattenRows(obs, this.obsDim, "obs");
     const a = flattenRows(actions, this.actDim, "actions");
     if (a.n !== o.n) throw new Error(`expected ${o.n} action rows (one per observation), got ${a.n}`);
-    return qValuesOf(this.learner, o.flat, toSquashedAction(a.flat, this.low, this.high, "actions"), o.n, critic);
+    return qValuesOf(this.core, o.flat, toSquashedAction(a.flat, this.low, this.high, "actions"), o.n, critic);
   }
 
   /** The value network V(s) (φ; VIREL1, VIREL2, SAC-v1 — SAC-v2 has none). @param obs rows or flat → length n. */
   values(obs: Rows): Float64Array {
     const o = flattenRows(obs, this.obsDim, "obs");
-    return valuesOf(this.learner, o.flat, o.n);
+    return valuesOf(this.core, o.flat, o.n);
   }
 
   /** Ask a running {@link train} to stop at the next env step. */
@@ -415,7 +419,7 @@ export class Agent {
 
   /** Every array of the state: network weights, Adam moments, the replay buffer, the episode's actions. */
   getTensorState(): [string, Float32Array][] {
-    const out: [string, Float32Array][] = this.learner.named().map(([name, v]) => [name, Float32Array.from(v.dataSync() as Float32Array)]);
+    const out: [string, Float32Array][] = this.core.named().map(([name, v]) => [name, Float32Array.from(v.dataSync() as Float32Array)]);
     const parts = this.buffer.filled();
     ["obs", "act", "rew", "nextObs", "done"].forEach((k, i) => out.push([`replay/${k}`, parts[i]!]));
     out.push(["episode/actions", Float32Array.from(this.episodeActions)]);
@@ -435,7 +439,7 @@ export class Agent {
     if (s.replay.capacity !== this.buffer.capacity) {
       throw new Error(`checkpoint replay capacity ${s.replay.capacity} does not match config.bufferSize ${this.buffer.capacity}`);
     }
-    for (const [name, v] of this.learner.named()) {
+    for (const [name, v] of this.core.named()) {
       const a = get(name);
       if (a.length !== v.size) throw new Error(`checkpoint array ${name} has ${a.length} values, expected ${v.size} (shape ${v.shape.join("×")})`);
       tf.tidy(() => v.assign(tf.tensor(a, v.shape)));

@@ -17,7 +17,7 @@ import * as engine from "../engine/backend";
 import { parseConfig } from "./config";
 import type { AgentConfigInput, Algo } from "./config";
 import type { Agent } from "./agent";
-import type { Learner } from "./learner";
+import type { LearnerApi } from "./learner-types";
 import type { Env, MakeOptions } from "../envs/types";
 
 export { ALGOS, BETA_RULES, CONFIG_DOCS, DEFAULTS, parseConfig, parseAlgo, configTable, hasValueNet } from "./config";
@@ -31,10 +31,10 @@ export { writeCheckpoint, readCheckpoint, CheckpointError } from "./checkpoint";
 export { trainRun, evalRun, loadRun, saveCheckpoint, readSpec, readMetrics, RUN_FILES } from "./run";
 export type { RunSpec, RunSummary, TrainRunOptions, CheckpointMeta, LoadedRun } from "./run";
 export type { Agent, TrainOptions, TrainProgress, TrainSummary, EvalResult, AgentScalarState, NonFiniteLossError, RngStreamName } from "./agent";
-export type { Rows, Critic } from "./inspect";
+export type { Rows, Critic } from "./learner-types";
 export { evaluateGrid } from "./grid";
 export type { GridSpec, GridValues } from "./grid";
-export type { Learner, MStepResult, EStepResult, LearnerScalarState } from "./learner";
+export type { LearnerApi, LearnerApi as Learner, NetworkInfo, MStepResult, EStepResult, LearnerScalarState } from "./learner-types";
 
 /** Options of {@link create}. */
 export interface CreateOptions {
@@ -70,7 +70,7 @@ export async function create(opts: CreateOptions): Promise<Agent> {
  * A bare {@link Learner} (networks + optimisers, no env) for given dimensions — what `virel bench` times.
  * Loads tfjs and picks a backend on first use.
  */
-export async function createLearner(opts: { config: Omit<Partial<AgentConfigInput>, "algo"> & { algo: Algo | string }; obsDim: number; actDim: number; seed?: number; backend?: string }): Promise<Learner> {
+export async function createLearner(opts: { config: Omit<Partial<AgentConfigInput>, "algo"> & { algo: Algo | string }; obsDim: number; actDim: number; seed?: number; backend?: string }): Promise<LearnerApi> {
   const config = parseConfig(opts.config);
   await engine.ready(opts.backend);
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -10,11 +10,9 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Learner } from "./learner";
 
-/** Observations (or actions): one row per point (`[[cos θ, sin θ, θ̇], …]`), or one row-major flat array of n·dim numbers. */
-export type Rows = readonly ArrayLike<number>[] | ArrayLike<number>;
+export type { Rows, Critic } from "./learner-types";
+import type { Rows, Critic } from "./learner-types";
 
-/** Which critic {@link qValuesOf} reads: Q̂ = min(Q₁, Q₂) (what the actor maximises, Eq. 9), or one of the twins. */
-export type Critic = "min" | "q1" | "q2";
 
 /** Flatten `rows` (rows of length `dim`, or a flat multiple of `dim`) into float32; every entry must be finite. */
 export function flattenRows(rows: Rows, dim: number, what: string): { flat: Float32Array; n: number } {

@@ -24,41 +24,11 @@ import { Adam, ScalarAdam } from "./adam";
 import type { Batch, ReplayBuffer } from "./replay";
 import type { Rng } from "../rng";
 import { FastUpdate, fastUpdateDefault, fastUpdateSupported } from "./fast";
+import type { MStepResult, EStepResult, LearnerScalarState, LearnerApi } from "./learner-types";
 
-/** What an M-step (critic update) returns — plain numbers. */
-export interface MStepResult {
-  /** The M-step objective β̂(ω) on this minibatch: mean_i MSE(Q_i(s,a), ψ) (§4.1, App. B.2 Eq. 10). */
-  msbe: number;
-  /** MSE of Q₁ against its target. */
-  lossQ1: number;
-  /** MSE of Q₂ against its target. */
-  lossQ2: number;
-  /** MSE of V against its target (null for SAC-v2, which has no V). */
-  lossV: number | null;
-  /** mean Q₁(s, a) on the batch. */
-  q1Mean: number;
-  /** mean Q₂(s, a) on the batch (VIREL2: the soft Q). */
-  q2Mean: number;
-  /** The temperature in use (β for VIREL, α for SAC). */
-  beta: number;
-}
+export type { MStepResult, EStepResult, LearnerScalarState, LearnerApi } from "./learner-types";
 
-/** What an E-step (actor update) returns — plain numbers. */
-export interface EStepResult {
-  /** The actor loss J^π = E[β log π(ã|s) − min_i Q_i(s, ã)] (+ the policy regulariser). */
-  loss: number;
-  /** E[Q̂(s, ã)] = E[min_i Q_i(s, ã)], the ELBO's first term times β (Eq. 4). */
-  qHat: number;
-  /** Entropy estimate H(π) ≈ −E[log π(ã|s)]. */
-  entropy: number;
-  /** The temperature used (β for VIREL, α for SAC). */
-  beta: number;
-  /** ELBO estimate up to constants, E[Q̂]/β + H(π) (Eq. 4 with p(h) uniform). */
-  elbo: number;
-  /** SAC-v2: the temperature after its update, and the α loss −log α·(E log π + H̄). */
-  alpha?: number;
-  alphaLoss?: number;
-}
+
 
 /** Options of the {@link Learner} constructor. */
 export interface LearnerOptions {
@@ -88,7 +58,7 @@ function readScalars(ts: tf.Tensor[]): number[] {
   return out;
 }
 
-export class Learner {
+export class Learner implements LearnerApi {
   readonly pi: TanhGaussianPolicy;
   readonly q1: Mlp;
   readonly q2: Mlp;
@@ -415,11 +385,3 @@ export class Learner {
   }
 }
 
-/** The JSON part of a learner's state. */
-export interface LearnerScalarState {
-  gradSteps: number;
-  beta: number;
-  logAlpha: number;
-  alphaAdam: { m: number; v: number; t: number } | null;
-  adamT: { pi: number; q: number; v: number | null };
-}

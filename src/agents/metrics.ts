@@ -3,7 +3,7 @@
  * No tfjs here.
  */
 import type { AgentConfig } from "./config";
-import type { EStepResult, MStepResult } from "./learner";
+import type { EStepResult, MStepResult } from "./learner-types";
 
 /** One line of metrics.jsonl: always `step` (env steps), then grouped names. */
 export type MetricRecord = { step: number } & Record<string, number>;

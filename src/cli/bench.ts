@@ -77,7 +77,7 @@ export async function timeUpdate(spec: UpdateSpec, o: TimingOptions): Promise<Up
   const config = { algo: spec.algo, hidden: [spec.hidden, spec.hidden], batchSize: spec.batch, ...(virel ? { betaRule: "msbe" as const, betaEvery: 1 } : {}) };
   const learner = await agents.createLearner({ config, obsDim: spec.obs, actDim: spec.act, backend: o.backend });
   learner.useFastPath = spec.update === "fast";
-  const tf = engine.tf();
+  const tf = engine.tf<typeof import("@tensorflow/tfjs")>();
   const rng = new Rng(1);
   const betaBatch = virel ? (learner.cfg as { betaBatch: number }).betaBatch : 0;
   const buf = new agents.ReplayBuffer(Math.max(4 * spec.batch, 1024, spec.beta ? 2 * betaBatch : 0), spec.obs, spec.act);

@@ -13,8 +13,25 @@
 import type * as tfjs from "@tensorflow/tfjs";
 import type { NativeStatus } from "./native";
 
-/** The tfjs namespace type (`import * as tf from "@tensorflow/tfjs"`). */
-export type Tf = typeof tfjs;
+/** The full tfjs namespace type (internal: the public declarations must not import tfjs, see {@link TfLite}). */
+type Tf = typeof tfjs;
+
+/**
+ * The part of the tfjs namespace that {@link tf} is typed with by default. Declared here, not imported, so that
+ * the library's public declarations never pull in tfjs's ≈ 600 declaration files (each notebook kernel
+ * type-checks them at startup: ≈ 0.45 s). For the full namespace type, name it:
+ * `virel.engine.tf<typeof import("@tensorflow/tfjs")>()` — or `import * as tf from "@tensorflow/tfjs"`.
+ */
+export interface TfLite {
+  /** Versions of the tfjs packages (`tfjs-core`, …). */
+  readonly version: { readonly [pkg: string]: string };
+  /** Live tensors and bytes (a leak check: `numTensors` unchanged across an update). */
+  memory(): { numTensors: number; numDataBuffers: number; numBytes: number; unreliable?: boolean };
+  /** tfjs's backend name (`wasm`, `cpu`, `tensorflow`). */
+  getBackend(): string;
+  /** Resolves on the next animation frame / macrotask (lets a long loop yield). */
+  nextFrame(): Promise<void>;
+}
 
 /** Backend names accepted by {@link ready}, `--backend` and `VIREL_BACKEND`. */
 export const BACKEND_NAMES = ["auto", "tfjs-node-gpu", "tfjs-node", "wasm", "cpu"] as const;
@@ -48,13 +65,16 @@ let tfModule: Tf | null = null;
 let current: BackendInfo | null = null;
 let pending: Promise<BackendInfo> | null = null;
 
-/** The tfjs namespace, loaded on first use (no backend is chosen until {@link ready}). */
-export function tf(): Tf {
+/**
+ * The tfjs namespace, loaded on first use (no backend is chosen until {@link ready}). Typed {@link TfLite} unless
+ * the full type is named: `tf<typeof import("@tensorflow/tfjs")>()` (an assertion: `T` is not checked).
+ */
+export function tf<T extends object = TfLite>(): T {
   if (tfModule === null) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     tfModule = require("@tensorflow/tfjs") as Tf;
   }
-  return tfModule;
+  return tfModule as unknown as T;
 }
 
 /** Whether tfjs has been loaded in this process (it is not at `require("virel")` time). */
@@ -82,14 +102,14 @@ async function tryNode(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-node
   // tfjs-node registers the `tensorflow` backend on the shared tfjs-core engine when it is required.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(pkg);
-  const t = tf();
+  const t = tf<Tf>();
   if (!(await t.setBackend("tensorflow"))) throw new Error(`${pkg} loaded but the tensorflow backend did not start`);
 }
 
 async function tryWasm(): Promise<NativeStatus> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require("@tensorflow/tfjs-backend-wasm");
-  const t = tf();
+  const t = tf<Tf>();
   if (!(await t.setBackend("wasm"))) throw new Error("the wasm backend did not initialise");
   await t.ready();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -102,7 +122,7 @@ async function tryWasm(): Promise<NativeStatus> {
 }
 
 async function tryCpu(): Promise<void> {
-  const t = tf();
+  const t = tf<Tf>();
   if (!(await t.setBackend("cpu"))) throw new Error("the cpu backend did not initialise");
 }
 
@@ -137,7 +157,7 @@ async function select(requested: BackendName | undefined): Promise<BackendInfo> 
     want = parseBackendName(envValue, "VIREL_BACKEND");
     chosenBy = want === "auto" ? "auto" : "env";
   }
-  const t = tf();
+  const t = tf<Tf>();
   const info = (name: Exclude<BackendName, "auto">, native: NativeStatus | undefined, skipped: string[]): BackendInfo => ({
     name,
     tfBackend: t.getBackend(),

@@ -11,15 +11,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 
-/** The N-API addon built from native/src/virel_blas.c. */
-export interface BlasAddon {
-  /** Batched `C = act(op(A)·op(B) + bias)` on the wasm heap; see the params layout in virel_blas.c. */
-  sgemm(heap: ArrayBuffer, params: Float64Array): void;
-  /** Sets the BLAS thread count; false when the library has no such control. */
-  setThreads(n: number): boolean;
-  /** The BLAS library and its current thread count (0 when unknown). */
-  info(): { library: string; threads: number };
-}
+export type { BlasAddon } from "./native-addon";
+import type { BlasAddon } from "./native-addon";
 
 // Indices into the params array (must match the enum in native/src/virel_blas.c).
 const P_M = 0, P_N = 1, P_K = 2, P_TRANS_A = 3, P_TRANS_B = 4, P_A_OFF = 5, P_B_OFF = 6, P_C_OFF = 7;
@@ -203,8 +196,8 @@ function runGemm(
   }
 }
 
-/** Counts of kernel calls served natively and handed to the stock kernels (for `virel doctor` and tests). */
-export const nativeCounters = { native: 0, fallback: 0 };
+export { nativeCounters } from "./native-addon";
+import { nativeCounters } from "./native-addon";
 
 /** A BatchMatMul kernel function computing in OpenBLAS, falling back to `stock` where it does not apply. */
 export function makeBatchMatMul(addon: BlasAddon, stock: tf.KernelFunc): tf.KernelFunc {

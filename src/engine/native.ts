@@ -17,13 +17,14 @@
 import * as tf from "@tensorflow/tfjs";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { makeBatchMatMul, makeFusedMatMul, nativeCounters } from "./native-kernels";
-import type { BlasAddon } from "./native-kernels";
+import { makeBatchMatMul, makeFusedMatMul } from "./native-kernels";
+import { nativeCounters } from "./native-addon";
+import type { BlasAddon } from "./native-addon";
 import { makeFixedFusedMatMul } from "./native-fixes";
 import { makeExplicitTranspose } from "./native-transpose";
 import { FASTPATH_KERNELS, makeSharedCast, makeSharedIdentity } from "./native-fastpaths";
 
-export { nativeCounters } from "./native-kernels";
+export { nativeCounters } from "./native-addon";
 
 /**
  * CONTRACT: registers the optional native CBLAS matmul kernels on the tfjs wasm backend. Call after

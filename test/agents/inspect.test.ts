@@ -7,6 +7,10 @@ import * as engine from "../../src/engine/backend";
 import * as agents from "../../src/agents";
 import type { Agent } from "../../src/agents/agent";
 import type { Mlp } from "../../src/agents/nn";
+import type { Learner } from "../../src/agents/learner";
+
+/** The agent's learner with its networks (the public `agent.learner` is the tensor-free `LearnerApi`). */
+const core = (agent: Agent): Learner => agent.learner as Learner;
 
 type Tf = typeof import("@tensorflow/tfjs");
 let tf: Tf;
@@ -32,10 +36,10 @@ const close = (a: number, b: number, tol: number, msg = "") =>
 test("closed forms: constant networks give u = low + (tanh μ + 1)/2·(high − low), Q̂ = min(Q₁, Q₂), V", async () => {
   const agent = await make("virel1");
   try {
-    constantOutput(agent.learner.pi.net, [Math.atanh(0.5), -1]); // μ = atanh(0.5), log σ = −1
-    constantOutput(agent.learner.q1, [1.5]);
-    constantOutput(agent.learner.q2, [2.5]);
-    constantOutput(agent.learner.v!, [-3.25]);
+    constantOutput(core(agent).pi.net, [Math.atanh(0.5), -1]); // μ = atanh(0.5), log σ = −1
+    constantOutput(core(agent).q1, [1.5]);
+    constantOutput(core(agent).q2, [2.5]);
+    constantOutput(core(agent).v!, [-3.25]);
     const obs = [[1, 0, 0], [0, 1, 7.5], [-1, 0, -8]];
     const u = agent.act(obs[1]!);
     assert.ok(u instanceof Float64Array);
@@ -64,10 +68,10 @@ test("qValues / values / actions agree with the networks applied by hand (env ac
     const byHand = tf.tidy(() => {
       const s = tf.tensor2d(obs);
       const sa = tf.concat([s, tf.tensor2d(squashed)], 1);
-      const q1 = agent.learner.q1.apply(sa).dataSync();
-      const q2 = agent.learner.q2.apply(sa).dataSync();
-      const v = agent.learner.v!.apply(s).dataSync();
-      const mu = tf.tanh(tf.split(agent.learner.pi.net.apply(s), 2, 1)[0]!).dataSync();
+      const q1 = core(agent).q1.apply(sa).dataSync();
+      const q2 = core(agent).q2.apply(sa).dataSync();
+      const v = core(agent).v!.apply(s).dataSync();
+      const mu = tf.tanh(tf.split(core(agent).pi.net.apply(s), 2, 1)[0]!).dataSync();
       return { q1: Array.from(q1), q2: Array.from(q2), v: Array.from(v), mu: Array.from(mu) };
     });
     const q = agent.qValues(obs, envActs);
@@ -81,7 +85,7 @@ test("qValues / values / actions agree with the networks applied by hand (env ac
       close(a[i]![0]!, -2 + (byHand.mu[i]! + 1) * 2, 1e-5, `u[${i}]`);
     }
     // the deterministic action is the one evaluate() plays: the learner's tanh(μ) mapped to the box
-    close(agent.act(obs[2]!)[0]!, -2 + (agent.learner.act(obs[2]!, true)[0]! + 1) * 2, 1e-6);
+    close(agent.act(obs[2]!)[0]!, -2 + (core(agent).act(obs[2]!, true)[0]! + 1) * 2, 1e-6);
   } finally {
     agent.dispose();
   }

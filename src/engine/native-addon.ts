@@ -1,0 +1,16 @@
+/**
+ * The native addon's interface and call counters, kept free of tfjs imports: native.ts (public through
+ * `NativeStatus` in `engine.currentBackend()`) re-exports them, and the public declarations must not pull in tfjs.
+ */
+/** The N-API addon built from native/src/virel_blas.c. */
+export interface BlasAddon {
+  /** Batched `C = act(op(A)·op(B) + bias)` on the wasm heap; see the params layout in virel_blas.c. */
+  sgemm(heap: ArrayBuffer, params: Float64Array): void;
+  /** Sets the BLAS thread count; false when the library has no such control. */
+  setThreads(n: number): boolean;
+  /** The BLAS library and its current thread count (0 when unknown). */
+  info(): { library: string; threads: number };
+}
+
+/** Counts of kernel calls served natively and handed to the stock kernels (for `virel doctor` and tests). */
+export const nativeCounters = { native: 0, fallback: 0 };
