@@ -9,7 +9,7 @@ import * as path from "node:path";
 import type { TrainProgress } from "../agents/agent";
 import type { AgentConfigInput } from "../agents/config";
 import type { RunSummary } from "../agents/run";
-import { configFromFlags, fmtEval, hiddenFlag, intFlag, progressModeFlag, PROGRESS_AUTO, resolveProgress } from "./train";
+import { addConfigFlags, configFromFlags, fmtEval, intFlag, progressModeFlag, PROGRESS_AUTO, resolveProgress } from "./train";
 import type { CommonTrainFlags, ProgressMode, ProgressSetting } from "./train";
 
 /** Parse `0-4` or `0,2,5` (or mixed: `0-2,7`). */
@@ -182,7 +182,7 @@ export async function defaultSteps(env: string): Promise<number> {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("sweep")
     .description("train algorithms × seeds as parallel processes, then write DIR/report.html")
     .requiredOption("--env <id>", "environment id (e.g. Pendulum-v1)")
@@ -190,12 +190,8 @@ export function register(program: Command): void {
     .option("--seeds <range>", "seeds, e.g. 0-4 or 0,1,2", parseSeeds, [0, 1, 2])
     .option("--parallel <p>", "processes at once (default: 2)", intFlag("--parallel"), 2)
     .requiredOption("--out <dir>", "sweep directory (one run per <algo>/seed-<s>)")
-    .option("--steps <n>", "environment steps per run (default: 20000 for classic control, 1000000 for MuJoCo)", intFlag("--steps"))
-    .option("--config <file>", "JSON file of config fields for every run")
-    .option("--hidden <sizes>", "hidden layer widths, e.g. 64,64", hiddenFlag)
-    .option("--eval-every <k>", "evaluate every k env steps", intFlag("--eval-every", 0))
-    .option("--eval-episodes <n>", "deterministic episodes per evaluation", intFlag("--eval-episodes"))
-    .option("--checkpoint-every <k>", "checkpoint every k env steps", intFlag("--checkpoint-every", 0))
+    .option("--steps <n>", "environment steps per run (default: 20000 for classic control, 1000000 for MuJoCo)", intFlag("--steps"));
+  addConfigFlags(cmd, "JSON file of config fields for every run")
     .option("--backend <name>", "tfjs backend for every run")
     .option("--progress <mode>", "bar | log | none | auto", progressModeFlag, PROGRESS_AUTO)
     .action(async (o: SweepFlags) => {

@@ -46,6 +46,16 @@ export interface CommonTrainFlags {
   checkpointEvery?: number;
 }
 
+/** Declare the flags {@link configFromFlags} reads (shared by `virel train` and `virel sweep`). */
+export function addConfigFlags(cmd: Command, configHelp: string): Command {
+  return cmd
+    .option("--config <file>", configHelp)
+    .option("--hidden <sizes>", "hidden layer widths, e.g. 64,64", hiddenFlag)
+    .option("--eval-every <k>", "evaluate every k env steps", intFlag("--eval-every", 0))
+    .option("--eval-episodes <n>", "deterministic episodes per evaluation", intFlag("--eval-episodes"))
+    .option("--checkpoint-every <k>", "checkpoint every k env steps (0 = end / SIGINT only)", intFlag("--checkpoint-every", 0));
+}
+
 export function configFromFlags(o: CommonTrainFlags): Partial<AgentConfigInput> {
   const cfg: Partial<AgentConfigInput> = o.config ? readConfigFile(o.config) : {};
   if (o.hidden !== undefined) cfg.hidden = o.hidden;
@@ -166,19 +176,15 @@ interface TrainFlags extends CommonTrainFlags {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command("train")
     .description("train VIREL1 / VIREL2 / SAC-v1 / SAC (v2) into a run directory; resumes when DIR holds a checkpoint")
     .option("--env <id>", "environment id (e.g. Pendulum-v1)")
     .option("--algo <name>", "virel1 | virel2 | sac-v1 | sac")
     .requiredOption("--steps <n>", "total environment steps (a resumed run continues to this count)", intFlag("--steps"))
     .option("--seed <s>", "the run's one seed (default 0)", intFlag("--seed", 0))
-    .requiredOption("--out <dir>", "run directory (config.json, meta.json, metrics.jsonl, checkpoint.ckpt)")
-    .option("--config <file>", "JSON file of config fields (see `virel explain-config`)")
-    .option("--hidden <sizes>", "hidden layer widths, e.g. 64,64", hiddenFlag)
-    .option("--eval-every <k>", "evaluate every k env steps", intFlag("--eval-every", 0))
-    .option("--eval-episodes <n>", "deterministic episodes per evaluation", intFlag("--eval-episodes"))
-    .option("--checkpoint-every <k>", "checkpoint every k env steps (0 = end / SIGINT only)", intFlag("--checkpoint-every", 0))
+    .requiredOption("--out <dir>", "run directory (config.json, meta.json, metrics.jsonl, checkpoint.ckpt)");
+  addConfigFlags(cmd, "JSON file of config fields (see `virel explain-config`)")
     .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | wasm | cpu (or VIREL_BACKEND)")
     .option("--progress <mode>", "bar | json | log | none | auto", progressModeFlag, PROGRESS_AUTO)
     .option("--json", "print the run summary as JSON")

@@ -3,20 +3,14 @@
  * cell as an arrow, walls, start and goal — from a tabular gridworld MDP (`virel.tabular.gridworldMDP`).
  */
 import type { Figure, Trace } from "./plotly";
+import type { GridworldMDP } from "../tabular/generators";
 
-/** What the picture needs of a gridworld (`virel.tabular.gridworldMDP(…)` has all of it). */
-export interface GridworldLike {
-  readonly width: number;
-  readonly height: number;
-  /** `cells[s] = {x, y}`: column and row (0 = top) of state s. */
-  readonly cells: readonly { readonly x: number; readonly y: number }[];
-  readonly walls: readonly { readonly x: number; readonly y: number }[];
-  readonly start: number;
-  readonly goal: number;
-  /** Action a moves by `moves[a]` (the arrow drawn for it); default up, right, down, left. */
-  readonly moves?: readonly { readonly dx: number; readonly dy: number }[];
-  readonly nA?: number;
-}
+/**
+ * What the picture needs of a gridworld: the coordinates of `virel.tabular.gridworldMDP(…)` (`cells[s] = {x, y}`,
+ * row 0 at the top); `moves[a]` is the arrow drawn for action a (default up, right, down, left).
+ */
+export type GridworldLike = Pick<GridworldMDP, "width" | "height" | "cells" | "walls" | "start" | "goal"> &
+  Partial<Pick<GridworldMDP, "moves" | "nA">>;
 
 /** Options of {@link gridworldFigure}. */
 export interface GridworldFigureOptions {
