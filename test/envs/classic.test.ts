@@ -1,6 +1,6 @@
 /**
  * Pendulum-v1 and MountainCarContinuous-v0 against Gymnasium 1.4.0's own traces (test/fixtures/classic,
- * copied from shared/reference/classic): reset, overwrite the state, apply the actions, compare every
+ * see test/fixtures/README.md): reset, overwrite the state, apply the actions, compare every
  * observation, reward and termination flag to 1e-5.
  */
 import { test } from "node:test";
