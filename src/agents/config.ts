@@ -76,10 +76,11 @@ export const FIELDS = {
   logEvery: field({ schema: int().min(1), meaning: "write the losses, averaged, to metrics.jsonl every this many env steps", range: "[1, ∞)", default: 1000, source: "1000 (ours)", algos: ALL }),
   checkpointEvery: field({ schema: int().min(0), meaning: "checkpoint every this many env steps in `virel train` (0 = only at the end and on SIGINT)", range: "[0, ∞)", default: 10000, source: "10000 (ours)", algos: ALL }),
   betaRule: field({ schema: z.enum(BETA_RULES), meaning: "how β(ω) is set: `td-residual` = official beta.py, β = betaScale·MSE(Q(s,a), r + γ(1−d)V(s′)) with the online V, no gradient; `fixed` = §5's simplification β(ω) = α (β = beta); `twin-q-residual` = softlearning's MSBE, betaScale·mean_i 0.5·MSE(Q_i(s,a), r + γ(1−d)·min_j Q_j(s′, a′∼π)). Not tabular EM's `posterior-msbe` (Table 1's fixed point). Aliases: `msbe` = td-residual, `twin-q` = twin-q-residual", range: "td-residual | fixed | twin-q-residual", default: "td-residual", source: "td-residual: official code (beta.py); fixed: paper §5; twin-q-residual: hartikainen/softlearning virel branch", algos: VIREL }),
-  beta: field({ schema: num().gt(0), meaning: "β for the `fixed` rule, and β before the buffer holds betaBatch transitions (other rules)", range: "(0, ∞)", default: 1, source: "1: official beta.py", algos: VIREL }),
+  beta: field({ schema: num().gt(0), meaning: "β for the `fixed` rule; before the buffer holds betaBatch transitions β = betaScale·beta (td-residual, as beta.py) or beta (twin-q-residual)", range: "(0, ∞)", default: 1, source: "1: official beta.py", algos: VIREL }),
   betaScale: field({ schema: num().gt(0), meaning: "β = betaScale × the residual estimate (rules td-residual and twin-q-residual)", range: "(0, ∞)", default: 0.01, source: "0.01 (ours, for Pendulum; official example 0.004 with rewardScale 3; softlearning 4e-4)", algos: VIREL }),
   betaBatch: field({ schema: int().min(1).max(1_000_000), meaning: "replay samples used to estimate the residual for β; β = beta until the buffer holds this many", range: "[1, 1e6]", default: 4096, source: "4096: official beta.py, softlearning", algos: VIREL }),
   betaEvery: field({ schema: int().min(1), meaning: "re-estimate β every this many gradient steps", range: "[1, ∞)", default: 1, source: "1: official code (every training step)", algos: VIREL }),
+  actorCritic: field({ schema: z.enum(["q1", "min"]), meaning: "the critic the actor maximises in J^π = E[α log π − Q̂]: `q1` = Q₁ (haarnoja/sac), `min` = min(Q₁, Q₂) (as the V target uses)", range: "q1 | min", default: "q1", source: "q1: haarnoja/sac (sac/algos/sac.py: the policy loss uses Q₁ only)", algos: ["sac-v1"] }),
   alpha: field({ schema: num().gt(0), meaning: "fixed entropy temperature α (the soft value V = E[min Q − α log π])", range: "(0, ∞)", default: 1, source: "1 with rewardScale 5: haarnoja/sac", algos: ["sac-v1"] }),
   alphaInit: field({ schema: num().gt(0), meaning: "initial temperature α; log α is learned so that the entropy tracks targetEntropy", range: "(0, ∞)", default: 1, source: "1: CleanRL, SB3 (ent_coef auto)", algos: ["sac"] }),
   targetEntropy: field({ schema: z.union([z.literal("auto"), num()]), meaning: "target entropy H̄ of the α update, loss = −log α·mean(log π + H̄); \"auto\" = −|A|", range: "number or \"auto\"", default: "auto" as number | "auto", source: "−|A|: SAC-v2 (Haarnoja et al. 2018b), CleanRL, SB3", algos: ["sac"] }),
@@ -100,7 +101,7 @@ function shape<K extends FieldName>(keys: readonly K[]): ShapeOf<K> {
 export const SCHEMAS = {
   virel1: z.strictObject({ algo: z.literal("virel1"), ...shape(COMMON_KEYS), ...shape(VIREL_KEYS) }),
   virel2: z.strictObject({ algo: z.literal("virel2"), ...shape(COMMON_KEYS), ...shape(VIREL_KEYS) }),
-  "sac-v1": z.strictObject({ algo: z.literal("sac-v1"), ...shape(COMMON_KEYS), ...shape(["alpha"] as const) }),
+  "sac-v1": z.strictObject({ algo: z.literal("sac-v1"), ...shape(COMMON_KEYS), ...shape(["alpha", "actorCritic"] as const) }),
   sac: z.strictObject({ algo: z.literal("sac"), ...shape(COMMON_KEYS), ...shape(["alphaInit", "targetEntropy", "alphaLr"] as const) }),
 } as const;
 

@@ -1,6 +1,6 @@
 /**
  * The learner's state — the one set of networks and optimisers both update rules read and write:
- * φ (V), φ̄ (target V), ω₁, ω₂ (twin Q), Q̄₁, Q̄₂ (SAC-v2's target Qs), θ (the variational policy π^q), their
+ * φ (V), φ̄ (target V), ω₁, ω₂ (twin Q), Q̄₁, Q̄₂ (target Qs: both for SAC-v2, Q̄₂ for VIREL2's soft critic), θ (the variational policy π^q), their
  * Adam optimisers, and the noise stream of every reparametrisation ε. Which networks exist is read from the
  * algorithm table ({@link ALGORITHMS}).
  *
@@ -21,6 +21,8 @@ let stateCount = 0;
 /** Networks, optimisers and the noise stream of one learner. */
 export class LearnerState {
   readonly spec: AlgorithmSpec;
+  /** The critic the actor maximises: the table's, or config.actorCritic where the algorithm has it (SAC-v1). */
+  readonly actorCritic: "min" | "q1";
   readonly pi: TanhGaussianPolicy;
   readonly q1: Mlp;
   readonly q2: Mlp;
@@ -36,24 +38,29 @@ export class LearnerState {
   /** @param initRng draws the initial weights; @param noiseRng draws every reparametrisation ε. */
   constructor(readonly cfg: AgentConfig, readonly obsDim: number, readonly actDim: number, initRng: Rng, readonly noiseRng: Rng) {
     this.spec = ALGORITHMS[cfg.algo];
+    this.actorCritic = "actorCritic" in cfg ? cfg.actorCritic : this.spec.actorCritic;
     this.scope = `virel${stateCount++}/`;
     const h = cfg.hidden;
     const sc = this.scope;
     this.pi = new TanhGaussianPolicy(obsDim, actDim, h, initRng, cfg.logStdMin, cfg.logStdMax, sc);
     this.q1 = new Mlp("q1", [obsDim + actDim, ...h, 1], initRng, 3e-3, sc);
     this.q2 = new Mlp("q2", [obsDim + actDim, ...h, 1], initRng, 3e-3, sc);
-    if (this.spec.critics === "target-q") {
-      this.v = this.vTarget = null;
-      this.q1Target = new Mlp("q1Target", this.q1.sizes, initRng, 3e-3, sc);
-      this.q2Target = new Mlp("q2Target", this.q2.sizes, initRng, 3e-3, sc);
-      this.q1Target.copyFrom(this.q1);
-      this.q2Target.copyFrom(this.q2);
-    } else {
-      this.q1Target = this.q2Target = null;
+    const targetOf = (q: Mlp, name: string): Mlp => {
+      const t = new Mlp(name, q.sizes, initRng, 3e-3, sc);
+      t.copyFrom(q);
+      return t;
+    };
+    // SAC-v2's target Qs are created before the networks V would be (the same init draws as before VIREL2 had Q̄₂)
+    this.q1Target = this.spec.targetQs === "both" ? targetOf(this.q1, "q1Target") : null;
+    this.q2Target = this.spec.targetQs === "both" ? targetOf(this.q2, "q2Target") : null;
+    if (this.spec.critics === "v") {
       this.v = new Mlp("v", [obsDim, ...h, 1], initRng, 3e-3, sc);
       this.vTarget = new Mlp("vTarget", this.v.sizes, initRng, 3e-3, sc);
       this.vTarget.copyFrom(this.v);
+    } else {
+      this.v = this.vTarget = null;
     }
+    if (this.spec.targetQs === "q2") this.q2Target = targetOf(this.q2, "q2Target");
     this.optPi = new Adam("pi", this.pi.net.variables(), cfg.lr, sc);
     this.optQ = new Adam("q", [...this.q1.variables(), ...this.q2.variables()], cfg.lr, sc);
     this.optV = this.v ? new Adam("v", this.v.variables(), cfg.lr, sc) : null;

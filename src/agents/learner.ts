@@ -33,6 +33,14 @@ export interface LearnerOptions {
   fastUpdate?: boolean;
 }
 
+/**
+ * β before the first residual estimate: `beta` for the fixed and twin-q-residual rules; betaScale·beta for
+ * td-residual (official beta.py: β = 1 until 4096 transitions, and the actor's weight is β × beta_scale).
+ */
+export function initialBeta(c: VirelConfig): number {
+  return c.betaRule === "td-residual" ? c.betaScale * c.beta : c.beta;
+}
+
 export class Learner implements LearnerApi {
   /** Networks, optimisers and the noise stream, shared by both update rules. */
   readonly state: LearnerState;
@@ -59,7 +67,7 @@ export class Learner implements LearnerApi {
     this.state = new LearnerState(cfg, obsDim, actDim, initRng, noiseRng);
     this.spec = this.state.spec;
     const t = this.spec.temperature;
-    this.beta = t === "beta" ? (cfg as VirelConfig).beta : 0;
+    this.beta = t === "beta" ? initialBeta(cfg as VirelConfig) : 0;
     this.logAlpha = t === "fixed-alpha" ? Math.log((cfg as SacV1Config).alpha) : t === "learned-alpha" ? Math.log((cfg as SacConfig).alphaInit) : 0;
     this.alphaAdam = t === "learned-alpha" ? new ScalarAdam((cfg as SacConfig).alphaLr) : null;
     this.reference = new ReferenceUpdate(this.state);
@@ -111,7 +119,8 @@ export class Learner implements LearnerApi {
    *   msbe rule   (official beta.py):  β = betaScale · mean_i MSE(Q_i(s,a), r + γ(1−d) V(s′))   [online V]
    *   twin-q rule (softlearning):      β = betaScale · mean_i 0.5·MSE(Q_i(s,a), r + γ(1−d) min_j Q_j(s′, a′∼π))
    *   fixed rule  (§5, β(ω) = α):      β = beta
-   * Before the buffer holds betaBatch transitions β = beta. VIREL2 averages over its hard Q₁ only (the table's
+   * Before the buffer holds betaBatch transitions: β = betaScale·beta for td-residual (official beta.py starts
+   * its β at 1 and the actor uses β·beta_scale), β = beta for twin-q-residual (softlearning). VIREL2 averages over its hard Q₁ only (the table's
    * betaCritics). VIREL keeps no target Q networks, so the twin-q rule uses the online Q_j.
    */
   refreshBeta(buffer: ReplayBuffer, sampleRng: Rng): number {
@@ -119,7 +128,7 @@ export class Learner implements LearnerApi {
     if (this.spec.temperature !== "beta") return this.temperature();
     const c = this.cfg as VirelConfig;
     if (c.betaRule === "fixed" || buffer.size < c.betaBatch) {
-      this.beta = c.beta;
+      this.beta = initialBeta(c);
       return this.beta;
     }
     const m = rule.betaResidual(buffer, sampleRng, c.betaBatch, c.betaRule === "twin-q-residual" ? "twin-q" : "td");

@@ -86,10 +86,14 @@ export class ReferenceUpdate implements UpdateRule {
           const sa2 = tf.concat([s2, next!.action], 1);
           return tf.add(r, tf.mul(gd, tf.sub(minQ(S.q1Target!, S.q2Target!, sa2), tf.mul(next!.logPi, temp))));
         }
+        if (kind === "soft-own-target") {
+          // VIREL2's soft Q₂, its own soft bootstrap: ψ₂ = r + γ(1−d)(Q̄₂(s′, a′) − T log π(a′|s′))
+          const sa2 = tf.concat([s2, next!.action], 1);
+          return tf.add(r, tf.mul(gd, tf.sub(S.q2Target!.apply(sa2), tf.mul(next!.logPi, temp))));
+        }
         // ψ = r + γ(1−d) V̄(s′)
         hardV ??= tf.add(r, tf.mul(gd, S.vTarget!.apply(s2)));
-        // soft: ψ = r + γ(1−d)(V̄(s′) − T log π(a′|s′))
-        return kind === "hard-v" ? hardV : tf.sub(hardV, tf.mul(gd, tf.mul(next!.logPi, temp)));
+        return hardV;
       };
       const [k1, k2] = spec.qTargets;
       const y1 = psi(k1);
@@ -110,10 +114,8 @@ export class ReferenceUpdate implements UpdateRule {
       const tau = tf.scalar(cfg.tau);
       const omt = tf.scalar(1 - cfg.tau);
       if (S.vTarget !== null) S.vTarget.polyakFrom(S.v!, tau, omt);
-      if (S.q1Target !== null) {
-        S.q1Target.polyakFrom(S.q1, tau, omt);
-        S.q2Target!.polyakFrom(S.q2, tau, omt);
-      }
+      if (S.q1Target !== null) S.q1Target.polyakFrom(S.q1, tau, omt);
+      if (S.q2Target !== null) S.q2Target.polyakFrom(S.q2, tau, omt);
     });
     const vals = readScalars(kept);
     const off = S.v !== null ? 1 : 0;
@@ -130,10 +132,10 @@ export class ReferenceUpdate implements UpdateRule {
     tf.tidy(() => {
       const s = tf.tensor2d(batch.obs, [batch.size, batch.obsDim]);
       const { grads } = tf.variableGrads(() => {
-        // ã = tanh(μ + σε) (reparametrised), Q̂(s, ã) = min_i Q_i(s, ã) (the critics' weights held fixed)
+        // ã = tanh(μ + σε) (reparametrised), Q̂(s, ã) = min_i Q_i(s, ã) or Q₁(s, ã) (the critics' weights held fixed)
         const smp = S.pi.sample(s, noise);
         const sa = tf.concat([s, smp.action], 1);
-        const qHat = tf.mean(minQ(S.q1, S.q2, sa, true));
+        const qHat = tf.mean(S.actorCritic === "q1" ? S.q1.apply(sa, true, false) : minQ(S.q1, S.q2, sa, true));
         const logPi = tf.mean(smp.logPi);
         // Eq. 9: J^π(θ) = E[T log π(ã|s) − Q̂(s, ã)]
         let loss: tf.Scalar = tf.sub(tf.mul(logPi, temp), qHat);

@@ -290,14 +290,17 @@ export class FusedUpdate implements UpdateRule {
         [y1] = run("VirelTdTarget", { rd, next: soft! }, { gamma: cfg.gamma, temp });
         y2 = y1!;
       } else {
-        // ψ = r + γ(1−d) V̄(s′)  [soft: − γ(1−d) T log π(a′|s′)]
+        // ψ₁ = r + γ(1−d) V̄(s′)
+        if (k1 !== "hard-v" || (k2 !== "hard-v" && k2 !== "soft-own-target")) throw new Error(`fused update: target pair ${k1}/${k2} is not implemented`);
         const vNext = out(forward([vTarget!], s2, false)[0]!);
-        if (k1 !== "hard-v" || (k2 !== "hard-v" && k2 !== "soft-v")) throw new Error(`fused update: target pair ${k1}/${k2} is not implemented`);
-        if (k2 === "soft-v") {
-          const next = this.sample(s2, eNext!, false);
-          [y1, y2] = run("VirelTdTarget", { rd, next: vNext, logPi: next.logPi }, { gamma: cfg.gamma, temp }) as [tf.Tensor, tf.Tensor];
+        [y1] = run("VirelTdTarget", { rd, next: vNext }, { gamma: cfg.gamma, temp });
+        if (k2 === "soft-own-target") {
+          // VIREL2's soft Q₂, its own soft bootstrap: ψ₂ = r + γ(1−d)(Q̄₂(s′, a′) − T log π(a′|s′))
+          const next = this.sample(s2, eNext!, true);
+          const t2 = out(forward([L.q2Target!], next.action, false)[0]!);
+          const [soft] = run("VirelSoftMin", { a: t2, logPi: next.logPi }, { temp });
+          [y2] = run("VirelTdTarget", { rd, next: soft! }, { gamma: cfg.gamma, temp }) as [tf.Tensor];
         } else {
-          [y1] = run("VirelTdTarget", { rd, next: vNext }, { gamma: cfg.gamma, temp });
           y2 = y1!;
         }
       }
@@ -309,7 +312,10 @@ export class FusedUpdate implements UpdateRule {
       kept.push(stats1!, stats2!);
       // φ̄ ← τφ + (1 − τ)φ̄ (SAC-v2: Q̄_i ← τQ_i + (1 − τ)Q̄_i)
       if (vTarget !== null && v !== null) polyakStep([[v, vTarget]], cfg.tau);
-      if (L.q1Target !== null && L.q2Target !== null) polyakStep([[L.q1, L.q1Target], [L.q2, L.q2Target]], cfg.tau);
+      const targetPairs: [Mlp, Mlp][] = [];
+      if (L.q1Target !== null) targetPairs.push([L.q1, L.q1Target]);
+      if (L.q2Target !== null) targetPairs.push([L.q2, L.q2Target]);
+      if (targetPairs.length > 0) polyakStep(targetPairs, cfg.tau);
       return kept.map((t) => Array.from(read(t)));
     });
     const off = v !== null ? 1 : 0;
@@ -337,8 +343,11 @@ export class FusedUpdate implements UpdateRule {
       const lim = { logStdMin: L.pi.logStdMin, logStdMax: L.pi.logStdMax };
       const [sa, logPiT] = run("VirelTanhGaussian", { out: piOut, noise, obs: s }, lim);
       const qActs = forward([L.q1, L.q2], sa!, true);
-      // ∂J/∂Q_i = −(1/B)·1[Q_i is the minimum]  (Q̂ = min_i Q_i; ties go to Q₁ as in tfjs)
-      const [dQ1, dQ2, qStats] = run("VirelMinGrad", { q1: out(qActs[0]!), q2: out(qActs[1]!), logPi: logPiT! }, { scale: -1 / B });
+      // ∂J/∂Q_i = −(1/B)·1[Q_i is the minimum]  (Q̂ = min_i Q_i; ties go to Q₁ as in tfjs). Q̂ = Q₁: the same
+      // kernel with Q₁ in both slots (Q₁ ≤ Q₁ always: ∂J/∂Q₁ = −1/B, ∂J/∂Q₂ = 0, mean Q̂ = mean Q₁)
+      const q1Out = out(qActs[0]!);
+      const q2Out = L.actorCritic === "q1" ? q1Out : out(qActs[1]!);
+      const [dQ1, dQ2, qStats] = run("VirelMinGrad", { q1: q1Out, q2: q2Out, logPi: logPiT! }, { scale: -1 / B });
       const [dAction] = backward([L.q1, L.q2], sa!, qActs, [dQ1!, dQ2!], false, [O, O + A]);
       // ∂J/∂(μ, log σ): through ã = tanh(μ + σε) and T·mean log π (∂/∂ log π = T/B), plus the regulariser
       const [dOut, regValue] = run("VirelTanhGaussianGrad", { out: piOut, noise, dAction: dAction! },
