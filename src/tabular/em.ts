@@ -24,7 +24,7 @@ import { p0UniformPrior, posterior, uniformPrior } from "../model/likelihood";
 import { logSoftmax, softmax } from "../model/math";
 import { msbe } from "../model/msbe";
 import { checkTable, type Table } from "../model/validate";
-import { Rng, type RngState } from "../rng";
+import { Rng, isSeed, type RngState } from "../rng";
 import {
   bellmanOptimalityUnchecked,
   evaluatePolicyUnchecked,
@@ -114,7 +114,7 @@ export const EM_DEFAULTS = Object.freeze({
 const nonNegNumber = z.custom<number>((v) => typeof v === "number" && v >= 0, { message: "must be a number >= 0 (Infinity allowed)" });
 const emSchema = z.strictObject({
   iterations: z.number().int().min(0).optional(),
-  seed: z.number().int().min(0).max(0xffffffff).optional(),
+  seed: z.custom<number>(isSeed, { message: "must be an integer in [0, 2^32 - 1]" }).optional(),
   betaRule: z.enum(["bellman-residual", "posterior-msbe", "fixed"]).optional(),
   beta: nonNegNumber.optional(),
   betaWeights: z.enum(["uniform", "posterior"]).optional(),
