@@ -216,7 +216,10 @@ function betaWeightsFlat(mdp: TabularMDP, o: ResolvedEMOptions, q: Table, beta: 
   return flattenTable(posterior(q, beta, priorTable(mdp, o.prior)));
 }
 
-/** Initialise EM: Q̂_0 from `qInit`, π uniform, β_0 = fixed β or the Bellman-optimality residual of Q̂_0. */
+/**
+ * Initialise EM: Q̂_0 from `qInit`, π uniform, β_0 = the fixed β, Table 1's fixed point of Q̂_0 ("posterior-msbe"),
+ * or the Bellman-optimality residual of Q̂_0 ("bellman-residual", "lagged-msbe").
+ */
 export function emInit(mdp: TabularMDP, options: EMOptions = {}): EMState {
   validateMDP(mdp);
   const parsed = Object.fromEntries(Object.entries(parseOptions(emSchema, options, "variationalEM")).filter(([, v]) => v !== undefined));
