@@ -244,6 +244,21 @@ test("γ = 0.99: posterior-msbe stalls with rewards in (0, 1] and reaches J* wit
     // the optimal policy is scale-free: the scaled run's final policy is optimal for the unscaled MDP
     close(tabular.policyReturn(mdp, scaled.policy), J, 1e-6 * J, `seed ${seed} policy`);
   }
+  // the scale law behind it: with rewards × c, g_c(c·τ; c·Q̂) = c²·g_1(τ; Q̂) (β in units of Q², temperature in Q)
+  const m = tabular.randomMDP({ states: 5, actions: 3, gamma: 0.99, seed: 9 });
+  const q = tabular.evaluatePolicy(m, tabular.uniformPolicy(m)).Q;
+  for (const c of [0.03, 7]) {
+    const qc = q.map((row) => row.map((x) => c * x));
+    for (const tau of [0.01, 0.5, 20]) {
+      const g1 = tabular.posteriorMsbe(m, q, tau);
+      close(tabular.posteriorMsbe(tabular.scaleRewards(m, c), qc, c * tau), c * c * g1, 1e-9 * c * c * g1, `c ${c} τ ${tau}`);
+    }
+  }
+  // and the same stall already at γ = 0.98 with rewards in (0, 1] (12×4: c/(1 − γ)² = 2500), gone with × 0.1
+  const m98 = tabular.randomMDP({ states: 12, actions: 4, gamma: 0.98, seed: 0 });
+  const J98 = tabular.valueIteration(m98).J;
+  assert.ok(tabular.variationalEM(m98, { betaRule: "posterior-msbe", iterations: 60 }).J < 0.9 * J98);
+  close(tabular.policyReturn(m98, tabular.variationalEM(tabular.scaleRewards(m98, 0.1), { betaRule: "posterior-msbe" }).policy), J98, 1e-6 * J98);
   // the Bellman-residual rule reaches J* there unscaled
   const mdp = tabular.randomMDP({ states: 6, actions: 6, gamma: 0.99, seed: 0 });
   close(tabular.variationalEM(mdp).J, tabular.valueIteration(mdp).J, 1e-6 * tabular.valueIteration(mdp).J);
