@@ -25,9 +25,20 @@
 import { actionPosterior } from "../model/actionPosterior";
 import { posterior } from "../model/likelihood";
 import { msbe } from "../model/msbe";
-import type { Table } from "../model/validate";
+import { checkTable, formatValue, type Table } from "../model/validate";
 import { evaluatePolicyUnchecked, flattenTable } from "./evaluation";
-import type { TabularMDP } from "./mdp";
+import { validateMDP, type TabularMDP } from "./mdp";
+
+function checkArgs(mdp: TabularMDP, qHat: Table, options: PosteriorMsbeOptions): void {
+  validateMDP(mdp);
+  checkTable(qHat, "qHat", mdp.nS, mdp.nA);
+  if (options.weights !== undefined && options.weights !== "uniform" && options.weights !== "posterior") {
+    throw new Error(`weights must be "uniform" or "posterior", got ${formatValue(options.weights)}`);
+  }
+  if (options.root !== undefined && options.root !== "smallest" && options.root !== "largest") {
+    throw new Error(`root must be "smallest" or "largest", got ${formatValue(options.root)}`);
+  }
+}
 
 /** Which root of f(β) = g(β) − β to take. */
 export type BetaRoot = "smallest" | "largest";
@@ -67,7 +78,8 @@ function gUnchecked(mdp: TabularMDP, qHat: Table, beta: number, o: PosteriorMsbe
 
 /** Table 1's MSBE at temperature β: `g(β) = E_{h∼d}[(Q^{π_β}(h) − Q̂(h))²]`, `π_β = softmax(Q̂/β)` (β = 0 greedy). */
 export function posteriorMsbe(mdp: TabularMDP, qHat: Table, beta: number, options: PosteriorMsbeOptions = {}): number {
-  if (!(beta >= 0)) throw new Error(`beta must be a number >= 0, got ${beta}`);
+  if (typeof beta !== "number" || !(beta >= 0)) throw new Error(`beta must be a number >= 0, got ${formatValue(beta)}`);
+  checkArgs(mdp, qHat, options);
   return gUnchecked(mdp, qHat, beta, options);
 }
 
@@ -93,6 +105,7 @@ function rootBound(mdp: TabularMDP, qHat: Table): number {
  * default the smallest (see the module doc for the bracket-and-bisect solver and why the smallest root).
  */
 export function posteriorMsbeFixedPoint(mdp: TabularMDP, qHat: Table, options: PosteriorMsbeOptions = {}): BetaFixedPoint {
+  checkArgs(mdp, qHat, options);
   let evaluations = 0;
   const f = (beta: number): number => {
     evaluations++;

@@ -302,6 +302,11 @@ test("variationalEM validation: positive rewards (§3.1) and option errors name 
   assert.throws(() => tabular.variationalEM(mdp, { beta: -1 }), /beta must be a number >= 0.*, got -1/);
   assert.throws(() => tabular.variationalEM(mdp, { betaRule: "msbe" as never }), /betaRule .*"bellman-residual".*, got "msbe"/);
   assert.throws(() => tabular.variationalEM(mdp, { mStepAlpha: 2 }), /mStepAlpha .*<=1.*, got 2/);
+  assert.throws(() => tabular.scaleRewards(mdp, 0), /scale must be finite and > 0, got 0/);
+  assert.throws(() => tabular.scaleRewards(mdp, NaN), /scale must be finite and > 0, got NaN/);
+  assert.throws(() => tabular.posteriorMsbe(mdp, tabular.evaluatePolicy(mdp, tabular.uniformPolicy(mdp)).Q, -1), /beta must be a number >= 0, got -1/);
+  assert.throws(() => tabular.posteriorMsbeFixedPoint(mdp, [[0, 0]]), /expected qHat with 3 rows \(states\), got 1/);
+  assert.throws(() => tabular.posteriorMsbeFixedPoint(mdp, tabular.uniformPolicy(mdp), { root: "middle" as never }), /root must be "smallest" or "largest", got "middle"/);
   assert.throws(() => tabular.variationalEM(mdp, { iteration: 3 } as never), /unknown option "iteration"/);
   assert.throws(() => tabular.variationalEM(mdp, { qInit: [[0, 0]] }), /expected qInit with 3 rows \(states\), got 1/);
   assert.throws(() => tabular.variationalEM(mdp, { qInit: [[0, 0], [0, NaN], [0, 0]] }), /qInit\[1\]\[1\] must be finite, got NaN/);
