@@ -28,12 +28,6 @@ declare const WebAssembly: {
   Memory: abstract new (...args: never[]) => WasmMemory;
 };
 
-/** The `WebAssembly.Memory` behind a tfjs wasm backend's heap, or null when it cannot be found. */
-export function wasmMemoryOf(module: unknown): WasmMemory | null {
-  const memory = (module as { asm?: { memory?: unknown } } | null)?.asm?.memory;
-  return memory instanceof WebAssembly.Memory ? memory : null;
-}
-
 const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
 
 function uleb(n: number): number[] {

@@ -355,7 +355,7 @@ export function register(program: Command): void {
     .option("--beta", "VIREL: also re-estimate β (4096 replay samples) before every update")
     .option("--iters <n>", "timed updates", intFlag("--iters"), 50)
     .option("--warmup <n>", "untimed updates first", intFlag("--warmup", 0), 10)
-    .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | wasm | cpu")
+    .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | webgpu | wasm | cpu")
     .option("--json", "one measurement, printed as {\"ms_per_update\": …, \"backend\": …}")
     .option("--quick", "suite: fewer timing blocks and training steps")
     .option("--no-training", "suite: skip the end-to-end training runs")
