@@ -160,7 +160,7 @@ export const SETTINGS = {
     env: "VIREL_BLAS_LIBS",
     meaning: "linker flags of the CBLAS to build the native addon against (skips pkg-config detection)",
     values: "linker flags, e.g. -lopenblas",
-    defaultText: "(detected: pkg-config openblas, else -lcblas / -lblas)",
+    defaultText: "(detected: pkg-config openblas; else cblas.h in the usual include dirs and -lopenblas)",
     scope: "build",
     readBy: "scripts/build-native.mjs",
     parse: (raw) => raw,
@@ -199,6 +199,36 @@ export const SETTINGS = {
       return Number(v);
     },
     fallback: 0,
+  }),
+  test: spec<boolean>({
+    env: "VIREL_TEST",
+    meaning: "test budgets: the tutorial notebooks run shorter trainings (set to 1 by scripts/run-tests.mjs and notebooks/render.mjs --test)",
+    values: "0, 1",
+    defaultText: "0",
+    scope: "tests",
+    readBy: "notebooks/src/*.md cells, test/notebooks",
+    parse: onOff("VIREL_TEST"),
+    fallback: false,
+  }),
+  testNode: spec<string | undefined>({
+    env: "VIREL_NODE",
+    meaning: "the node binary the Python-driven kernel tests start (set by scripts/extra-tests.mjs)",
+    values: "a path",
+    defaultText: "(node on PATH)",
+    scope: "tests",
+    readBy: "test/python/test_notebook_plot.py",
+    parse: (raw) => raw,
+    fallback: undefined,
+  }),
+  testRoot: spec<string | undefined>({
+    env: "VIREL_ROOT",
+    meaning: "the repository root for the Python-driven kernel tests (set by scripts/extra-tests.mjs)",
+    values: "a path",
+    defaultText: "(found from the test file)",
+    scope: "tests",
+    readBy: "test/python/test_notebook_plot.py",
+    parse: (raw) => raw,
+    fallback: undefined,
   }),
   skipPythonKernelTests: spec<boolean>({
     env: "VIREL_SKIP_PYTHON_KERNEL_TESTS",
@@ -255,7 +285,9 @@ export function describeSettings(env: NodeJS.ProcessEnv = process.env): SettingR
     };
     try {
       const v = setting(name, env);
-      const effective = raw === undefined || raw.trim() === "" ? `${s.defaultText.split(" (")[0] ?? ""} (default)` : String(v);
+      const unset = raw === undefined || raw.trim() === "";
+      const effective = !unset ? String(v) : s.defaultText.startsWith("(") ? `unset ${s.defaultText}`
+        : `${s.defaultText.split(" (")[0] ?? ""} (default)`;
       return { ...base, effective };
     } catch (err) {
       return { ...base, error: (err as Error).message };
