@@ -4,7 +4,8 @@
  * - the reference update trains on webgpu and gives the parameters the cpu backend gives from the same seed
  *   (every weight, target and Adam moment after 8 updates, within 1e-4 relative; measured here ≈ 2e-7);
  * - no tensor leaks per training step; synchronous reads (dataSync) work on Node;
- * - auto-selection skips a software adapter; `virel train --backend webgpu` trains Pendulum-v1 for a short run.
+ * - auto-selection skips a software adapter; `virel train --backend webgpu` trains Pendulum-v1 for a short run;
+ * - `virel bench --gpu` times the GPU path against the CPU path.
  * Without an adapter the tests skip with the reason — except under CI=true, where a missing adapter fails.
  */
 import { test, before } from "node:test";
@@ -17,6 +18,8 @@ import * as engine from "../../src/engine/backend";
 import { isSoftwareAdapter, probeWebGpu } from "../../src/engine/webgpu";
 import type { WebGpuProbe } from "../../src/engine/webgpu";
 import * as agents from "../../src/agents";
+import { formatCrossover } from "../../src/cli/bench-gpu";
+import type { CrossoverResult, CrossoverRow } from "../../src/cli/bench-gpu";
 
 const ROOT = join(__dirname, "..", "..", "..");
 let probe: WebGpuProbe;
@@ -120,4 +123,23 @@ test("`virel train --backend webgpu` trains Pendulum-v1 for a short run (finite 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("`virel bench --gpu` times the GPU path against the CPU path and names the device", (t) => {
+  if (skip) return t.skip(skip);
+  const r = spawnSync(process.execPath, [join(ROOT, "bin", "virel.js"), "bench", "--gpu", "--hidden", "16", "--batch", "16", "--iters", "1", "--json"],
+    { encoding: "utf8", timeout: 300_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split("\n").pop() as string) as CrossoverResult;
+  assert.equal(out.software, probe.adapter?.software);
+  assert.ok(out.device.includes(probe.adapter?.description ?? "?"), out.device);
+  assert.equal(out.rows.length, 1);
+  const row = out.rows[0] as CrossoverRow;
+  assert.deepEqual([row.hidden, row.batch], [16, 16]);
+  assert.ok(row.gpuMs > 0 && row.cpuMs > 0 && Number.isFinite(row.gpuMs) && Number.isFinite(row.cpuMs));
+  assert.ok(Math.abs(row.gpuSpeedup - row.cpuMs / row.gpuMs) < 1e-12);
+  assert.match(row.cpuPath, /^(native|wasm)$/);
+  const text = formatCrossover(out).join("\n");
+  assert.match(text, /\| 2×16 \| 16 \| [0-9.]+ \| [0-9.]+ \| (native|wasm) \| [0-9.]+×/);
+  assert.match(text, out.software ? /software device/ : /GPU path: webgpu on/);
 });
