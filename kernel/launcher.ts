@@ -6,12 +6,13 @@
  */
 import * as ts from "@tslab/typescript-for-tslab";
 import { readConnectionFile } from "../src/notebook/wire";
+import { setting } from "../src/engine/settings";
 import { installTypeOverlay, packageRoot } from "./resolve";
 import { KernelServer } from "./server";
 
 function parseArgs(argv: string[]): { connectionFile: string; warmUp: boolean } {
   let connectionFile = "";
-  let warmUp = process.env.VIREL_KERNEL_NO_WARMUP !== "1";
+  let warmUp = !setting("kernelNoWarmup");
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--connection-file" || a === "-f") connectionFile = argv[++i] ?? "";

@@ -10,8 +10,14 @@
  * checked against the heap before any memory is touched; a bad call throws instead of writing out of bounds.
  *
  * `info()` reports the BLAS library in use; `setThreads(n)` sets the BLAS thread count where it can.
+ *
+ * `pumpEvents()` runs one non-blocking turn of Node's event loop (uv_run with UV_RUN_NOWAIT) and says whether
+ * the loop still has work. It serves the webgpu backend's synchronous reads (src/engine/webgpu.ts): WebGPU
+ * has only an asynchronous buffer map, and Dawn's Node bindings complete it from a setImmediate tick, so a
+ * synchronous `dataSync()` turns the loop until the map is done (what the npm package deasync does).
  */
 #include <node_api.h>
+#include <uv.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -230,11 +236,22 @@ static napi_value Info(napi_env env, napi_callback_info info) {
   return obj;
 }
 
+static napi_value PumpEvents(napi_env env, napi_callback_info info) {
+  (void)info;
+  uv_loop_t *loop = NULL;
+  CHECK(env, napi_get_uv_event_loop(env, &loop), "pumpEvents: no event loop");
+  int alive = uv_run(loop, UV_RUN_NOWAIT);
+  napi_value r;
+  CHECK(env, napi_get_boolean(env, alive != 0, &r), "pumpEvents: cannot create result");
+  return r;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"sgemm", NULL, Sgemm, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
+      {"pumpEvents", NULL, PumpEvents, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -323,6 +323,7 @@ interface BenchFlags {
   quick?: boolean;
   training: boolean;
   measure?: string;
+  gpu?: boolean;
 }
 
 /** One measurement (the pre-suite interface of `virel bench`, kept for scripts and notebooks). */
@@ -355,15 +356,28 @@ export function register(program: Command): void {
     .option("--beta", "VIREL: also re-estimate β (4096 replay samples) before every update")
     .option("--iters <n>", "timed updates", intFlag("--iters"), 50)
     .option("--warmup <n>", "untimed updates first", intFlag("--warmup", 0), 10)
-    .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | wasm | cpu")
+    .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | webgpu | wasm | cpu")
     .option("--json", "one measurement, printed as {\"ms_per_update\": …, \"backend\": …}")
     .option("--quick", "suite: fewer timing blocks and training steps")
     .option("--no-training", "suite: skip the end-to-end training runs")
+    .option("--gpu", "the GPU path (webgpu) against the native CPU path over widths 64/256/1024 × batches 256/1024 " +
+      "(--hidden/--batch/--iters narrow it)")
     .option("--measure <json>", "(internal) run measurements given as JSON and print one JSON line each");
   cmd.action(async (o: BenchFlags) => {
     if (o.measure !== undefined) {
       const { specs, timing } = JSON.parse(o.measure) as { specs: UpdateSpec[]; timing: TimingOptions };
       for (const spec of specs) process.stdout.write(JSON.stringify(await timeUpdate(spec, { ...timing, backend: o.backend })) + "\n");
+      return;
+    }
+    if (o.gpu) {
+      const gpu = await import("./bench-gpu.js");
+      // --hidden / --batch / --iters given on the command line narrow the grid (one width, one batch).
+      const given = (k: string): boolean => cmd.getOptionValueSource(k) === "cli";
+      const r = await gpu.gpuCrossover({
+        ...(given("hidden") ? { hidden: [o.hidden] } : {}), ...(given("batch") ? { batch: [o.batch] } : {}),
+        ...(given("iters") ? { iters: o.iters } : {}),
+      });
+      process.stdout.write((o.json ? JSON.stringify(r) : gpu.formatCrossover(r).join("\n")) + "\n");
       return;
     }
     const single = SINGLE_FLAGS.some((k) => cmd.getOptionValueSource(k) === "cli");

@@ -1,12 +1,16 @@
 /**
- * `virel doctor`: what this machine runs — Node and tfjs versions, which tfjs backends load, whether the native
- * BLAS matmul kernels are active (and which BLAS), each with how to fix what is missing.
+ * `virel doctor`: what this machine runs — Node and tfjs versions, which tfjs backends load, the WebGPU adapter
+ * (hardware or software, and whether auto-selection uses it), whether the native BLAS matmul kernels are active
+ * (and which BLAS), each with how to fix what is missing; and every `VIREL_*` switch with its value.
  */
 import type { Command } from "commander";
+import { describeSettings, unknownSettings } from "../engine/settings";
+import type { SettingReport } from "../engine/settings";
+import type { WebGpuAdapter } from "../engine/webgpu";
 
 /** One tfjs backend and whether it starts here. */
 export interface BackendCheck {
-  name: "tfjs-node-gpu" | "tfjs-node" | "wasm" | "cpu";
+  name: "tfjs-node-gpu" | "tfjs-node" | "webgpu" | "wasm" | "cpu";
   loads: boolean;
   /** Why not (or a note when it loads). */
   detail: string;
@@ -23,8 +27,21 @@ export interface DoctorReport {
   tfjs: string;
   tfjsBackendWasm: string;
   backends: BackendCheck[];
-  /** The backend `auto` selection picks (src/engine/backend.ts order: tfjs-node-gpu, tfjs-node, wasm, cpu). */
+  /** The backend `auto` selection picks (src/engine/backend.ts order: tfjs-node-gpu, tfjs-node, webgpu on hardware, wasm, cpu). */
   auto: string;
+  /** The WebGPU path: packages, adapter, and whether auto-selection uses it (and why not). */
+  webgpu: {
+    packages: { webgpu: string; tfjsBackendWebgpu: string };
+    adapter?: WebGpuAdapter;
+    /** Whether auto-selection would pick webgpu (a hardware adapter, and no tfjs-node backend before it). */
+    usedByAuto: boolean;
+    /** Why it is or is not used. */
+    why: string;
+  };
+  /** Every declared VIREL_* switch with its raw and effective value (src/engine/settings.ts). */
+  settings: SettingReport[];
+  /** VIREL_* variables set here that no switch declares (typos?). */
+  unknownSettings: string[];
   native: {
     loaded: boolean;
     library?: string;
@@ -61,6 +78,7 @@ export async function doctorReport(): Promise<DoctorReport> {
   const { existsSync } = await import("node:fs");
   const tf = await import("@tensorflow/tfjs");
   const native = await import("../engine/native.js");
+  const webgpuMod = await import("../engine/webgpu.js");
   const backends: BackendCheck[] = [];
   for (const pkg of ["tfjs-node-gpu", "tfjs-node"] as const) {
     try {
@@ -77,6 +95,26 @@ export async function doctorReport(): Promise<DoctorReport> {
           : "npm install @tensorflow/tfjs-node-gpu@4.22.0 (needs an NVIDIA GPU with CUDA and cuDNN)",
       });
     }
+  }
+  const probe = await webgpuMod.probeWebGpu();
+  let webgpuLoads = false;
+  if (probe.available) {
+    try {
+      await webgpuMod.startWebGpu(tf);
+      const x = tf.tensor1d([1, 2, 3]);
+      const sum = tf.sum(x).dataSync()[0];
+      tf.dispose(x);
+      webgpuLoads = sum === 6;
+      backends.push({
+        name: "webgpu", loads: webgpuLoads,
+        detail: webgpuLoads ? webgpuMod.describeAdapter(probe.adapter as WebGpuAdapter) : `sum([1, 2, 3]) gave ${String(sum)}, expected 6`,
+        ...(webgpuLoads ? {} : { fix: webgpuMod.WEBGPU_INSTALL }),
+      });
+    } catch (err) {
+      backends.push({ name: "webgpu", loads: false, detail: firstLine(err), fix: webgpuMod.WEBGPU_INSTALL });
+    }
+  } else {
+    backends.push({ name: "webgpu", loads: false, detail: probe.reason ?? "no adapter", fix: probe.fix ?? webgpuMod.WEBGPU_INSTALL });
   }
   let wasmOk = false;
   try {
@@ -103,18 +141,33 @@ export async function doctorReport(): Promise<DoctorReport> {
   } catch (err) {
     backends.push({ name: "cpu", loads: false, detail: firstLine(err), fix: "reinstall the dependencies (npm ci)" });
   }
-  const auto = backends.find((b) => b.loads)?.name ?? "none";
+  const software = probe.adapter?.software === true;
+  const auto = backends.find((b) => b.loads && !(b.name === "webgpu" && software))?.name ?? "none";
+  const nodeFirst = backends.find((b) => b.loads && (b.name === "tfjs-node-gpu" || b.name === "tfjs-node"));
+  const why = !webgpuLoads
+    ? `not available: ${backends.find((b) => b.name === "webgpu")?.detail ?? "no adapter"}`
+    : software
+      ? "not used by auto-selection: the adapter is a software device (a CPU emulation; ask for it with --backend webgpu)"
+      : nodeFirst !== undefined
+        ? `not used by auto-selection: ${nodeFirst.name} comes first`
+        : "used by auto-selection: a hardware adapter";
 
   const addonPath = native.addonPath();
   const cblasHeader = native.findCblasHeader();
   const missingPrerequisite = native.missingBuildPrerequisite();
-  const env = { VIREL_NATIVE: process.env.VIREL_NATIVE ?? null, VIREL_BLAS_THREADS: process.env.VIREL_BLAS_THREADS ?? null };
+  const settings = describeSettings();
+  const raw = (name: string): string | null => settings.find((x) => x.env === name)?.raw ?? null;
+  const env = { VIREL_NATIVE: raw("VIREL_NATIVE"), VIREL_BLAS_THREADS: raw("VIREL_BLAS_THREADS") };
   let status: { loaded: boolean; reason?: string; library?: string } = { loaded: false, reason: "the wasm backend does not load" };
   let verifiedError: number | undefined;
   let threads: number | undefined;
   if (wasmOk) {
     await tf.setBackend("wasm");
-    status = native.installNativeKernels();
+    try {
+      status = native.installNativeKernels();
+    } catch (err) {
+      status = { loaded: false, reason: firstLine(err) };
+    }
     if (status.loaded) {
       threads = native.nativeBlasInfo()?.threads;
       verifiedError = verifyAgainstStock(tf, native);
@@ -122,7 +175,9 @@ export async function doctorReport(): Promise<DoctorReport> {
   }
   let fix: string | undefined;
   if (!status.loaded) {
-    if (env.VIREL_NATIVE === "0") fix = "unset VIREL_NATIVE (it is 0, which forces the pure wasm path)";
+    const badSetting = settings.find((x) => x.error !== undefined && (status.reason ?? "").startsWith(x.env));
+    if (badSetting !== undefined) fix = `set ${badSetting.env} to ${badSetting.values}, or unset it`;
+    else if (settings.find((x) => x.env === "VIREL_NATIVE")?.effective === "false") fix = "unset VIREL_NATIVE (it is 0, which forces the pure wasm path)";
     else if (!existsSync(addonPath) && missingPrerequisite === null) {
       fix = "a CBLAS and build tools are installed but the addon is not built: run `node scripts/build-native.mjs` (log: native/build.log)";
     } else if (!existsSync(addonPath) && cblasHeader !== null) {
@@ -139,6 +194,14 @@ export async function doctorReport(): Promise<DoctorReport> {
     tfjsBackendWasm: packageVersion("@tensorflow/tfjs-backend-wasm"),
     backends,
     auto,
+    webgpu: {
+      packages: probe.packages,
+      ...(probe.adapter !== undefined ? { adapter: probe.adapter } : {}),
+      usedByAuto: auto === "webgpu",
+      why,
+    },
+    settings,
+    unknownSettings: unknownSettings(),
     native: {
       loaded: status.loaded,
       ...(status.library !== undefined ? { library: status.library } : {}),
@@ -185,6 +248,11 @@ export function formatDoctor(r: DoctorReport): string[] {
     if (!b.loads && b.fix) lines.push(`    fix: ${b.fix}`);
   }
   lines.push(`  auto-selection uses: ${r.auto}`);
+  const w = r.webgpu;
+  lines.push(`webgpu    ${w.adapter ? `adapter: vendor ${w.adapter.vendor || "?"}, architecture ${w.adapter.architecture || "?"}, ` +
+    `${w.adapter.software ? "software" : "hardware"} (${w.adapter.description || w.adapter.device})` : "no adapter"}; ` +
+    `webgpu ${w.packages.webgpu}, tfjs-backend-webgpu ${w.packages.tfjsBackendWebgpu}`);
+  lines.push(`          ${w.why}`);
   const n = r.native;
   if (n.loaded) {
     lines.push(`native    ✓ BLAS matmul kernels active on wasm: ${n.library ?? "unknown BLAS"}` +
@@ -196,7 +264,12 @@ export function formatDoctor(r: DoctorReport): string[] {
   }
   lines.push(`          addon ${n.addonBuilt ? "built" : "not built"} (${n.addonPath}); CBLAS header: ${n.cblasHeader ?? "none found"}` +
     (n.missingPrerequisite && n.cblasHeader ? `; missing for the build: ${n.missingPrerequisite}` : ""));
-  lines.push(`          env VIREL_NATIVE=${n.env.VIREL_NATIVE ?? "(unset)"} VIREL_BLAS_THREADS=${n.env.VIREL_BLAS_THREADS ?? "(unset: 1)"}`);
+  lines.push("settings  (VIREL_* environment switches; docs/engine.md)");
+  for (const x of r.settings) {
+    const value = x.error !== undefined ? `✗ ${x.error}` : x.raw === null ? `${x.effective ?? ""}` : `${x.raw} → ${x.effective ?? ""}`;
+    lines.push(`  ${x.env.padEnd(31)} ${value}${x.scope === "runtime" ? "" : `  [${x.scope}]`}`);
+  }
+  for (const u of r.unknownSettings) lines.push(`  ✗ ${u} is set but is not a VIREL switch (a typo?)`);
   return lines;
 }
 

@@ -8,7 +8,7 @@ export function register(program: Command): void {
     .description("evaluate a run's deterministic policy tanh(μ(s)) from its checkpoint")
     .requiredOption("--run <dir>", "run directory written by `virel train`")
     .option("--episodes <n>", "number of episodes", intFlag("--episodes"), 10)
-    .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | wasm | cpu")
+    .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | webgpu | wasm | cpu")
     .option("--json", "print the result as JSON")
     .action(async (o: { run: string; episodes: number; backend?: string; json?: boolean }) => {
       const { evalRun } = await import("../agents/run.js");

@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { commands } from "./commands";
 import { version } from "../version";
+import { setting } from "../engine/settings";
 
 /** Build the commander program with every registered command. */
 export function buildProgram(): Command {
@@ -38,7 +39,13 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       return;
     }
     process.stderr.write(`virel: ${e.message ?? String(err)}\n`);
-    if (process.env.VIREL_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + "\n");
+    let debug = false;
+    try {
+      debug = setting("debug");
+    } catch (bad) {
+      process.stderr.write(`virel: ${(bad as Error).message}\n`);
+    }
+    if (debug && err instanceof Error && err.stack) process.stderr.write(err.stack + "\n");
     process.exitCode = 1;
   }
 }

@@ -52,7 +52,7 @@ export function register(program: Command): void {
     .option("--seed <s>", "seed of both runs", intFlag("--seed", 0), 0)
     .option("--algos <list>", "algorithms to compare", "virel1,sac")
     .option("--hidden <sizes>", "hidden layer widths (default 64,64)", hiddenFlag)
-    .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | wasm | cpu")
+    .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | webgpu | wasm | cpu")
     .option("--progress <mode>", "bar | log | none | auto", progressModeFlag, PROGRESS_AUTO)
     .action(async (o: StartFlags) => {
       const out = path.resolve(o.out ?? path.join("runs", `start-${stamp()}`));

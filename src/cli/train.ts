@@ -185,7 +185,7 @@ export function register(program: Command): void {
     .option("--seed <s>", "the run's one seed (default 0)", intFlag("--seed", 0))
     .requiredOption("--out <dir>", "run directory (config.json, meta.json, metrics.jsonl, checkpoint.ckpt)");
   addConfigFlags(cmd, "JSON file of config fields (see `virel explain-config`)")
-    .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | wasm | cpu (or VIREL_BACKEND)")
+    .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | webgpu | wasm | cpu (or VIREL_BACKEND)")
     .option("--progress <mode>", "bar | json | log | none | auto", progressModeFlag, PROGRESS_AUTO)
     .option("--json", "print the run summary as JSON")
     .action(async (o: TrainFlags) => {

@@ -4,14 +4,18 @@
  * Importing the library never loads tfjs (a notebook kernel must start fast); the first call to
  * {@link ready} (or {@link tf}) loads it and picks a backend:
  *
- *   auto: `@tensorflow/tfjs-node-gpu` → `@tensorflow/tfjs-node` → wasm → cpu (the first that loads),
+ *   auto: `@tensorflow/tfjs-node-gpu` → `@tensorflow/tfjs-node` → webgpu on a hardware adapter → wasm → cpu
+ *   (the first that loads; a software WebGPU device such as lavapipe is skipped: it emulates a GPU on the CPU),
  *
- * or the one named by `ready("wasm")`, the CLI's `--backend`, or the `VIREL_BACKEND` environment variable.
+ * or the one named by `ready("wasm")`, the CLI's `--backend`, or the `VIREL_BACKEND` environment variable
+ * (read through settings.ts).
  * A backend that was asked for by name and cannot load is an error that says how to install it.
  * After the wasm backend is ready the optional native BLAS kernels are installed (src/engine/native.ts).
  */
 import type * as tfjs from "@tensorflow/tfjs";
 import type { NativeStatus } from "./native";
+import type { WebGpuAdapter } from "./webgpu";
+import { BACKENDS, parseBackend, setting } from "./settings";
 
 /** The full tfjs namespace type (internal: the public declarations must not import tfjs, see {@link TfLite}). */
 type Tf = typeof tfjs;
@@ -34,12 +38,12 @@ export interface TfLite {
 }
 
 /** Backend names accepted by {@link ready}, `--backend` and `VIREL_BACKEND`. */
-export const BACKEND_NAMES = ["auto", "tfjs-node-gpu", "tfjs-node", "wasm", "cpu"] as const;
+export const BACKEND_NAMES = BACKENDS;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /** Which backend runs, and how it was chosen. */
 export interface BackendInfo {
-  /** The user-facing name (`tfjs-node-gpu`, `tfjs-node`, `wasm`, `cpu`). */
+  /** The user-facing name (`tfjs-node-gpu`, `tfjs-node`, `webgpu`, `wasm`, `cpu`). */
   readonly name: Exclude<BackendName, "auto">;
   /** tfjs's own backend name (`tensorflow`, `wasm`, `cpu`). */
   readonly tfBackend: string;
@@ -49,6 +53,8 @@ export interface BackendInfo {
   readonly chosenBy: "requested" | "env" | "auto";
   /** Native BLAS kernels on the wasm backend (only for wasm). */
   readonly native?: NativeStatus;
+  /** The WebGPU adapter (only for webgpu). */
+  readonly adapter?: WebGpuAdapter;
   /** Backends that auto-selection tried and skipped, with the reason. */
   readonly skipped: readonly string[];
 }
@@ -57,6 +63,9 @@ const INSTALL: Record<Exclude<BackendName, "auto">, string> = {
   "tfjs-node-gpu":
     "install it with `npm install @tensorflow/tfjs-node-gpu@4.22.0` (needs a CUDA-capable GPU, CUDA and cuDNN)",
   "tfjs-node": "install it with `npm install @tensorflow/tfjs-node@4.22.0` (downloads libtensorflow; needs network)",
+  webgpu:
+    "install the optional packages (`npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0`) and a Vulkan driver " +
+    "(a GPU vendor's; or the software device lavapipe: Debian 12 `apt-get install -t bookworm-backports mesa-vulkan-drivers`)",
   wasm: "reinstall the dependencies (`npm ci`): @tensorflow/tfjs-backend-wasm is a regular dependency",
   cpu: "reinstall the dependencies (`npm ci`): @tensorflow/tfjs is a regular dependency",
 };
@@ -89,13 +98,7 @@ export function currentBackend(): BackendInfo | null {
 
 /** Parse a backend name (from a flag or VIREL_BACKEND); the error names the field and the value. */
 export function parseBackendName(value: string, field = "backend"): BackendName {
-  const v = value.trim().toLowerCase();
-  const alias: Record<string, BackendName> = { node: "tfjs-node", "node-gpu": "tfjs-node-gpu", gpu: "tfjs-node-gpu", tensorflow: "tfjs-node" };
-  const name = (alias[v] ?? v) as BackendName;
-  if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
-    throw new Error(`${field} must be one of ${BACKEND_NAMES.join(", ")}, got ${JSON.stringify(value)}`);
-  }
-  return name;
+  return parseBackend(value, field);
 }
 
 async function tryNode(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-node"): Promise<void> {
@@ -126,19 +129,34 @@ async function tryCpu(): Promise<void> {
   if (!(await t.setBackend("cpu"))) throw new Error("the cpu backend did not initialise");
 }
 
-async function start(name: Exclude<BackendName, "auto">): Promise<NativeStatus | undefined> {
+/** Starts webgpu; in auto-selection (`hardwareOnly`) a software adapter is refused with the reason. */
+async function tryWebGpu(hardwareOnly: boolean): Promise<WebGpuAdapter> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const webgpu = require("./webgpu") as typeof import("./webgpu");
+  const probe = await webgpu.probeWebGpu();
+  if (!probe.available || probe.adapter === undefined) throw new Error(probe.reason ?? "no WebGPU adapter");
+  if (hardwareOnly && probe.adapter.software) {
+    throw new Error(`only a software adapter (${probe.adapter.description || probe.adapter.architecture}); ` +
+      "auto-selection uses webgpu on a hardware GPU only (ask for it with --backend webgpu)");
+  }
+  return webgpu.startWebGpu(tf<Tf>());
+}
+
+async function start(name: Exclude<BackendName, "auto">, auto = false): Promise<{ native?: NativeStatus; adapter?: WebGpuAdapter }> {
   switch (name) {
+    case "webgpu":
+      return { adapter: await tryWebGpu(auto) };
     case "tfjs-node-gpu":
       await tryNode("@tensorflow/tfjs-node-gpu");
-      return undefined;
+      return {};
     case "tfjs-node":
       await tryNode("@tensorflow/tfjs-node");
-      return undefined;
+      return {};
     case "wasm":
-      return tryWasm();
+      return { native: await tryWasm() };
     case "cpu":
       await tryCpu();
-      return undefined;
+      return {};
   }
 }
 
@@ -147,23 +165,24 @@ function firstLine(err: unknown): string {
 }
 
 async function select(requested: BackendName | undefined): Promise<BackendInfo> {
-  const envValue = process.env.VIREL_BACKEND;
+  const envValue = setting("backend");
   let want: BackendName = "auto";
   let chosenBy: BackendInfo["chosenBy"] = "auto";
   if (requested !== undefined && requested !== "auto") {
     want = parseBackendName(requested);
     chosenBy = "requested";
-  } else if (requested === undefined && envValue !== undefined && envValue.trim() !== "") {
-    want = parseBackendName(envValue, "VIREL_BACKEND");
+  } else if (requested === undefined && envValue !== undefined) {
+    want = envValue;
     chosenBy = want === "auto" ? "auto" : "env";
   }
   const t = tf<Tf>();
-  const info = (name: Exclude<BackendName, "auto">, native: NativeStatus | undefined, skipped: string[]): BackendInfo => ({
+  const info = (name: Exclude<BackendName, "auto">, started: { native?: NativeStatus; adapter?: WebGpuAdapter }, skipped: string[]): BackendInfo => ({
     name,
     tfBackend: t.getBackend(),
     tfjsVersion: t.version.tfjs,
     chosenBy,
-    ...(native !== undefined ? { native } : {}),
+    ...(started.native !== undefined ? { native: started.native } : {}),
+    ...(started.adapter !== undefined ? { adapter: started.adapter } : {}),
     skipped,
   });
   if (want !== "auto") {
@@ -174,9 +193,9 @@ async function select(requested: BackendName | undefined): Promise<BackendInfo> 
     }
   }
   const skipped: string[] = [];
-  for (const name of ["tfjs-node-gpu", "tfjs-node", "wasm", "cpu"] as const) {
+  for (const name of ["tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"] as const) {
     try {
-      return info(name, await start(name), skipped);
+      return info(name, await start(name, true), skipped);
     } catch (err) {
       skipped.push(`${name}: ${firstLine(err)}`);
     }
@@ -214,6 +233,7 @@ export async function ready(requested?: BackendName | string): Promise<BackendIn
 /** A one-line description, e.g. `wasm (auto; native BLAS: no — not built)`. */
 export function describeBackend(info: BackendInfo): string {
   let s = `${info.name} (tfjs ${info.tfjsVersion}, ${info.chosenBy}`;
+  if (info.adapter !== undefined) s += `, ${info.adapter.software ? "software" : "hardware"} adapter ${info.adapter.description || info.adapter.vendor}`;
   if (info.native !== undefined) s += info.native.loaded ? `, native BLAS${info.native.library ? ` ${info.native.library.split(" ").slice(0, 2).join(" ")}` : ""}` : ", no native BLAS";
   return s + ")";
 }

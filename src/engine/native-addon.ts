@@ -10,6 +10,11 @@ export interface BlasAddon {
   setThreads(n: number): boolean;
   /** The BLAS library and its current thread count (0 when unknown). */
   info(): { library: string; threads: number };
+  /**
+   * One non-blocking turn of Node's event loop (`uv_run(loop, UV_RUN_NOWAIT)`); true while the loop has work.
+   * Absent from addons built before it was added. Used by the webgpu backend's synchronous reads.
+   */
+  pumpEvents?(): boolean;
 }
 
 /** Counts of kernel calls served natively and handed to the stock kernels (for `virel doctor` and tests). */

@@ -10,6 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { heapBuffer, heapOffset, isWasmBackend } from "./tfjs-internals";
 
 export type { BlasAddon } from "./native-addon";
 import type { BlasAddon } from "./native-addon";
@@ -88,16 +89,7 @@ function broadcastOperand(
   if ((xm !== 1 && xm !== m) || (xn !== 1 && xn !== n)) return null;
   const batch = batchMap(outDims, shape.slice(0, -2), xm * xn);
   if (batch === null) return null;
-  return { memoryOffset: memoryOffset(backend, x), batch, sm: xm === 1 ? 0 : xn, sn: xn === 1 ? 0 : 1 };
-}
-
-function memoryOffset(backend: BackendWasm, x: tf.TensorInfo): number {
-  return backend.dataIdMap.get(x.dataId).memoryOffset;
-}
-
-function isWasmBackend(backend: unknown): backend is BackendWasm {
-  const b = backend as Partial<BackendWasm> | null;
-  return b != null && typeof b.makeOutput === "function" && b.dataIdMap != null && b.wasm != null;
+  return { memoryOffset: heapOffset(backend, x), batch, sm: xm === 1 ? 0 : xn, sn: xn === 1 ? 0 : 1 };
 }
 
 /** Everything a product needs, resolved from tfjs shapes; null when the native path does not apply. */
@@ -140,7 +132,7 @@ function runGemm(
   transposeA: boolean, transposeB: boolean, bias: Broadcast | null, act: number, alpha: number,
   prelu: Broadcast | null,
 ): void {
-  const cOff = memoryOffset(backend, out);
+  const cOff = heapOffset(backend, out);
   params[P_M] = p.m;
   params[P_N] = p.n;
   params[P_K] = p.k;
@@ -159,7 +151,7 @@ function runGemm(
     params[P_PRELU_SN] = prelu.sn;
   }
   // Re-read the heap after every allocation: growing wasm memory replaces the ArrayBuffer.
-  const heap = (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer as ArrayBuffer;
+  const heap = heapBuffer(backend);
   const uniform = p.a.stride !== null && p.b.stride !== null &&
     (bias === null || bias.batch.stride !== null) && (prelu === null || prelu.batch.stride !== null);
   if (uniform) {
@@ -211,7 +203,7 @@ export function makeBatchMatMul(addon: BlasAddon, stock: tf.KernelFunc): tf.Kern
       return stock(args);
     }
     const out = backend.makeOutput(p.outShape, "float32");
-    runGemm(addon, backend, p, memoryOffset(backend, a), memoryOffset(backend, b), out, transposeA, transposeB,
+    runGemm(addon, backend, p, heapOffset(backend, a), heapOffset(backend, b), out, transposeA, transposeB,
       null, 0, 0, null);
     nativeCounters.native++;
     return out;
@@ -242,7 +234,7 @@ export function makeFusedMatMul(addon: BlasAddon, stock: tf.KernelFunc): tf.Kern
     if (act === ACTIVATIONS["prelu"] && prelu === null) return fallback();
     const alpha = Number(attrs?.["leakyreluAlpha"] ?? 0) || 0;
     const out = backend.makeOutput(p.outShape, "float32");
-    runGemm(addon, backend, p, memoryOffset(backend, a), memoryOffset(backend, b), out, transposeA, transposeB,
+    runGemm(addon, backend, p, heapOffset(backend, a), heapOffset(backend, b), out, transposeA, transposeB,
       bias, act, alpha, prelu);
     nativeCounters.native++;
     return out;

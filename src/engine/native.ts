@@ -5,14 +5,17 @@
  * registers it as the wasm backend's BatchMatMul and _FusedMatMul kernels; the stock kernels stay referenced
  * and serve whatever the native path does not cover. When the addon is missing (no CBLAS at install time, a
  * failed build) or `VIREL_NATIVE=0` is set, the pure wasm path runs — with transposed products materialised
- * before the stock (XNNPACK) kernel (native-transpose.ts) and the stock _FusedMatMul's bias bug corrected
- * (native-fixes.ts).
+ * before the stock (XNNPACK) kernel (wasm-explicit-transpose.ts) and the stock _FusedMatMul's bias bug
+ * corrected (wasm-fused-matmul-fix.ts).
  *
- * On both paths it also installs zero-copy Identity / same-dtype Cast kernels (native-fastpaths.ts).
+ * On both paths it also installs zero-copy Identity / same-dtype Cast kernels (wasm-zero-copy.ts).
  *
- * Env: `VIREL_NATIVE=0` forces the pure wasm path; `VIREL_BLAS_THREADS=n` sets the BLAS thread count
- * (default 1: the products here are small, and one thread is what the PyTorch peer is measured with);
- * `VIREL_WASM_FASTPATHS=0` keeps the stock copying Identity/Cast.
+ * Switches (read through settings.ts): `VIREL_NATIVE=0` forces the pure wasm path; `VIREL_BLAS_THREADS=n` sets
+ * the BLAS thread count (default 1: the products here are small, and one thread is what the PyTorch peer is
+ * measured with); `VIREL_WASM_FASTPATHS=0` keeps the stock copying Identity/Cast.
+ *
+ * Everything here reaches tfjs internals through tfjs-internals.ts; with a tfjs other than 4.22.0 nothing is
+ * installed and the stock wasm kernels run (the status says why).
  */
 import * as tf from "@tensorflow/tfjs";
 import { existsSync } from "node:fs";
@@ -20,9 +23,11 @@ import { join } from "node:path";
 import { makeBatchMatMul, makeFusedMatMul } from "./native-kernels";
 import { nativeCounters } from "./native-addon";
 import type { BlasAddon } from "./native-addon";
-import { makeFixedFusedMatMul } from "./native-fixes";
-import { makeExplicitTranspose } from "./native-transpose";
-import { FASTPATH_KERNELS, makeSharedCast, makeSharedIdentity } from "./native-fastpaths";
+import { setting } from "./settings";
+import { replaceKernel, restoreKernel, tfjsInternalsProblem } from "./tfjs-internals";
+import { makeFixedFusedMatMul } from "./wasm-fused-matmul-fix";
+import { makeExplicitTranspose } from "./wasm-explicit-transpose";
+import { FASTPATH_KERNELS, makeSharedCast, makeSharedIdentity } from "./wasm-zero-copy";
 
 export { nativeCounters } from "./native-addon";
 
@@ -128,17 +133,13 @@ export function loadAddon(): { addon: BlasAddon } | { reason: string } {
 
 /** BLAS threads from VIREL_BLAS_THREADS (default 1); throws on a bad value. */
 function blasThreads(): number {
-  const raw = process.env.VIREL_BLAS_THREADS;
-  if (raw === undefined || raw === "") return 1;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`VIREL_BLAS_THREADS must be a positive integer, got ${raw}`);
-  return n;
+  return setting("blasThreads");
 }
 
 /** The status of the last installNativeKernels() call. */
 export function nativeStatus(): NativeStatus {
   if (lastStatus) return { ...lastStatus };
-  if (process.env.VIREL_NATIVE === "0") return { loaded: false, reason: "disabled by VIREL_NATIVE=0" };
+  if (!setting("native")) return { loaded: false, reason: "disabled by VIREL_NATIVE=0" };
   return { loaded: false, reason: "not installed (installNativeKernels() has not run)" };
 }
 
@@ -147,36 +148,35 @@ export interface NativeOptions {
   /** Use the native kernels when they load (default true; `VIREL_NATIVE=0` always wins and forces false). */
   native?: boolean;
   /**
-   * Zero-copy Identity and same-dtype Cast (native-fastpaths.ts), on either path (default true;
+   * Zero-copy Identity and same-dtype Cast (wasm-zero-copy.ts), on either path (default true;
    * `VIREL_WASM_FASTPATHS=0` forces false).
    */
   fastPaths?: boolean;
 }
 
 function register(name: string, like: tf.KernelConfig, kernelFunc: tf.KernelFunc): void {
-  tf.unregisterKernel(name, "wasm");
-  tf.registerKernel({
-    kernelName: name,
-    backendName: "wasm",
-    // The stock setup (its cwrap of the wasm function) must still run if the backend initialises later.
-    setupFunc: like.setupFunc,
-    disposeFunc: like.disposeFunc,
-    kernelFunc,
-  });
+  replaceKernel({ ...like, kernelName: name, backendName: "wasm" }, kernelFunc);
 }
 
 /**
  * Registers the wasm backend's matmul kernels: the native BatchMatMul/_FusedMatMul when the addon loads (and
- * `VIREL_NATIVE` is not 0); for what runs on stock wasm, the explicit-transpose wrappers of native-transpose.ts
- * and the corrected _FusedMatMul of native-fixes.ts; on every path the zero-copy Identity/Cast of
- * native-fastpaths.ts (unless `fastPaths: false`). Idempotent; a second call with other options switches paths. Returns whether the native kernels
+ * `VIREL_NATIVE` is not 0); for what runs on stock wasm, the explicit-transpose wrappers of
+ * wasm-explicit-transpose.ts and the corrected _FusedMatMul of wasm-fused-matmul-fix.ts; on every path the
+ * zero-copy Identity/Cast of wasm-zero-copy.ts (unless `fastPaths: false`). Idempotent; a second call with other
+ * options switches paths. With a tfjs other than 4.22.0 nothing is installed. Returns whether the native kernels
  * are in use and, if not, why. When the wasm backend is active it also checks one small product against its
  * closed form and backs out of the native kernels if the addon disagrees.
  */
 export function installNativeKernels(options: NativeOptions = {}): NativeStatus {
-  const envOff = process.env.VIREL_NATIVE === "0";
+  const versionProblem = tfjsInternalsProblem();
+  if (versionProblem !== null) {
+    uninstallNativeKernels();
+    lastStatus = { loaded: false, reason: versionProblem };
+    return { ...lastStatus };
+  }
+  const envOff = !setting("native");
   const wantNative = !envOff && options.native !== false;
-  const fastPaths = process.env.VIREL_WASM_FASTPATHS !== "0" && options.fastPaths !== false;
+  const fastPaths = setting("wasmFastpaths") && options.fastPaths !== false;
   if (installed && installed.wantNative === wantNative && installed.fastPaths === fastPaths) {
     return { ...installed.status };
   }
@@ -237,10 +237,7 @@ function offReason(envOff: boolean): string {
 /** Restores the original stock wasm kernels (no native kernels, no fix, no fast paths): for side-by-side tests. */
 export function uninstallNativeKernels(): void {
   if (!installed) return;
-  for (const [name, config] of installed.stock) {
-    tf.unregisterKernel(name, "wasm");
-    tf.registerKernel(config);
-  }
+  for (const config of installed.stock.values()) restoreKernel(config);
   installed = null;
 }
 

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import type { DoctorReport } from "../../src/cli/doctor";
 import { formatDoctor } from "../../src/cli/doctor";
+import { SETTINGS } from "../../src/engine/settings";
 
 function doctorIn(env: Record<string, string>): DoctorReport {
   const mod = join(__dirname, "..", "..", "src", "cli", "doctor.js");
@@ -24,11 +25,23 @@ test("doctor reports versions, loadable backends and active native kernels where
   assert.equal(r.tfjs, "4.22.0");
   assert.equal(r.tfjsBackendWasm, "4.22.0");
   const byName = new Map(r.backends.map((b) => [b.name, b]));
-  assert.deepEqual([...byName.keys()], ["tfjs-node-gpu", "tfjs-node", "wasm", "cpu"]);
+  assert.deepEqual([...byName.keys()], ["tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"]);
   assert.equal(byName.get("wasm")?.loads, true);
   assert.equal(byName.get("cpu")?.loads, true);
   for (const b of r.backends) assert.ok(b.loads || (b.fix ?? "").length > 0, `${b.name}: a backend that does not load says how to fix it`);
-  assert.equal(r.auto, r.backends.find((b) => b.loads)?.name);
+  assert.equal(r.auto, r.backends.find((b) => b.loads && !(b.name === "webgpu" && r.webgpu.adapter?.software === true))?.name);
+  // WebGPU: the adapter (vendor, architecture, software/hardware) and why auto-selection does or does not use it.
+  const w = r.webgpu;
+  assert.equal(byName.get("webgpu")?.loads, w.adapter !== undefined);
+  if (process.env.CI === "true") assert.ok(w.adapter !== undefined, "CI installs the WebGPU software device");
+  if (w.adapter !== undefined) {
+    assert.ok(w.adapter.vendor.length > 0 && w.adapter.architecture.length > 0, JSON.stringify(w.adapter));
+    if (w.adapter.software) {
+      assert.equal(w.usedByAuto, false);
+      assert.match(w.why, /software device/);
+    }
+  } else assert.match(w.why, /^not available/);
+  assert.equal(w.usedByAuto, r.auto === "webgpu");
   assert.equal(r.native.loaded, r.native.missingPrerequisite === null, `native: ${r.native.reason ?? ""} ${r.native.fix ?? ""}`);
   if (r.native.loaded) {
     assert.match(r.native.library ?? "", /blas|accelerate/i);
@@ -38,6 +51,26 @@ test("doctor reports versions, loadable backends and active native kernels where
   }
   const text = formatDoctor(r).join("\n");
   assert.match(text, r.native.loaded ? /native {4}✓ BLAS matmul kernels active/ : /native {4}✗ not active/);
+  assert.match(text, /^webgpu {4}(adapter: vendor .+, architecture .+, (software|hardware)|no adapter)/m);
+  // Every declared switch is shown, with its default when unset.
+  assert.deepEqual(r.settings.map((x) => x.env), Object.values(SETTINGS).map((x) => x.env));
+  for (const x of r.settings) assert.match(text, new RegExp(`^  ${x.env} `, "m"));
+  assert.deepEqual(r.unknownSettings, []);
+});
+
+test("doctor shows a bad switch value with the variable and the value, and flags unknown VIREL_* variables", () => {
+  const typo = "VIREL_" + "NATVE"; // spelled in two parts: settings.test.ts scans the repository for VIREL_* names
+  const r = doctorIn({ VIREL_BLAS_THREADS: "many", [typo]: "0" });
+  const threads = r.settings.find((x) => x.env === "VIREL_BLAS_THREADS");
+  assert.match(threads?.error ?? "", /VIREL_BLAS_THREADS must be an integer from 1 to 256, got "many"/);
+  assert.deepEqual(r.unknownSettings, [typo]);
+  const text = formatDoctor(r).join("\n");
+  assert.match(text, /VIREL_BLAS_THREADS +✗ VIREL_BLAS_THREADS must be/);
+  assert.ok(text.includes(`✗ ${typo} is set but is not a VIREL switch`), text);
+  if (r.native.missingPrerequisite === null) {
+    assert.equal(r.native.loaded, false);
+    assert.match(r.native.fix ?? "", /set VIREL_BLAS_THREADS to 1–256, or unset it/);
+  }
 });
 
 test("doctor on the pure wasm path (VIREL_NATIVE=0) says so and how to undo it; BLAS threads follow VIREL_BLAS_THREADS", () => {

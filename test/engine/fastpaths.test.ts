@@ -1,5 +1,5 @@
 /**
- * Zero-copy Identity / same-dtype Cast on the wasm backend (src/engine/native-fastpaths.ts): clones share data
+ * Zero-copy Identity / same-dtype Cast on the wasm backend (src/engine/wasm-zero-copy.ts): clones share data
  * but stay valid and unchanged when the original is disposed or a variable is re-assigned; heap bytes are
  * released when the last sharer goes; other casts still convert; gradients through customGrad are unchanged.
  */
@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { installNativeKernels } from "../../src/engine/native";
-import { fastpathCounters } from "../../src/engine/native-fastpaths";
+import { fastpathCounters } from "../../src/engine/wasm-zero-copy";
 
 before(async () => {
   await tf.setBackend("wasm");

@@ -22,8 +22,8 @@ import {
   nativeStatus,
   uninstallNativeKernels,
 } from "../../src/engine/native";
-import { stockFusedBiasIsWrong } from "../../src/engine/native-fixes";
-import { MIN_SIDE, transposeCounters } from "../../src/engine/native-transpose";
+import { stockFusedBiasIsWrong } from "../../src/engine/wasm-fused-matmul-fix";
+import { MIN_SIDE, transposeCounters } from "../../src/engine/wasm-explicit-transpose";
 
 const RTOL = 1e-4;
 let nativeLoaded = false;

@@ -21,7 +21,8 @@
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { nativeStatus } from "../../engine/native";
-import { adamJs, biasReluJs, polyakJs, reluJs, reluMaskJs, simdLoops, wasmMemoryOf } from "./simd";
+import { heapOffset, wasmMemory } from "../../engine/tfjs-internals";
+import { adamJs, biasReluJs, polyakJs, reluJs, reluMaskJs, simdLoops } from "./simd";
 import type { AdamConstants } from "./simd";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -84,7 +85,7 @@ function jsLoops(f32: (t: TensorInfo) => Float32Array): Pick<Heap, "biasAct" | "
 
 function wasmHeap(backend: BackendWasm): Heap {
   const f32 = (t: TensorInfo): Float32Array => backend.typedArrayFromHeap(t) as Float32Array;
-  const memory = wasmMemoryOf(backend.wasm);
+  const memory = wasmMemory(backend);
   const simd = memory !== null ? simdLoops(memory) : null;
   const base = {
     backend: backend as unknown as tf.KernelBackend,
@@ -95,7 +96,7 @@ function wasmHeap(backend: BackendWasm): Heap {
     free: (t: TensorInfo) => void backend.disposeData(t.dataId),
   };
   if (simd === null) return { ...base, ...jsLoops(f32) };
-  const ptr = (t: TensorInfo): number => backend.dataIdMap.get(t.dataId).memoryOffset as number;
+  const ptr = (t: TensorInfo): number => heapOffset(backend, t);
   /** The SIMD part covers the first ⌊n/4⌋·4 elements; JavaScript does the rest (bit-identical arithmetic). */
   const bulk = (t: TensorInfo): number => size(t.shape) & ~3;
   return {

@@ -17,6 +17,7 @@
  *   polyak:    t′ = s·τ + t·(1 − τ)
  * so the JavaScript versions (Math.fround after each op) give bit-identical results.
  */
+import { setting } from "../../engine/settings";
 
 /** The parts of the WebAssembly JavaScript API used here (the project compiles without the DOM lib). */
 interface WasmMemory {
@@ -27,12 +28,6 @@ declare const WebAssembly: {
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
   Memory: abstract new (...args: never[]) => WasmMemory;
 };
-
-/** The `WebAssembly.Memory` behind a tfjs wasm backend's heap, or null when it cannot be found. */
-export function wasmMemoryOf(module: unknown): WasmMemory | null {
-  const memory = (module as { asm?: { memory?: unknown } } | null)?.asm?.memory;
-  return memory instanceof WebAssembly.Memory ? memory : null;
-}
 
 const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
 
@@ -223,7 +218,7 @@ const instances = new WeakMap<WasmMemory, SimdLoops | null>();
 export function simdLoops(memory: WasmMemory): SimdLoops | null {
   if (instances.has(memory)) return instances.get(memory) ?? null;
   let loops: SimdLoops | null = null;
-  if (process.env.VIREL_FAST_SIMD !== "0") {
+  if (setting("fastSimd")) {
     try {
       loops = instantiateSimdLoops(memory);
     } catch {

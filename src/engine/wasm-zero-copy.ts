@@ -10,7 +10,7 @@
  * backend's Identity already do.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { shareData } from "./tfjs-internals";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type KernelResult = ReturnType<tf.KernelFunc>;
@@ -24,12 +24,10 @@ export const fastpathCounters = { shared: 0 };
 function shareOr(stock: tf.KernelFunc, targetDtype: (args: KernelArgs) => unknown): tf.KernelFunc {
   return (args: KernelArgs): KernelResult => {
     const x = args.inputs["x"];
-    const backend = args.backend as Partial<BackendWasm>;
     if (!x || x.dtype === "string" || x.dtype === "complex64" || targetDtype(args) !== x.dtype ||
-      typeof backend.incRef !== "function") {
+      !shareData(args.backend, x.dataId)) {
       return stock(args);
     }
-    backend.incRef(x.dataId);
     fastpathCounters.shared++;
     return { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype };
   };
