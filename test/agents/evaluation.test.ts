@@ -49,8 +49,8 @@ function perturbPolicy(agent: Agent, seed: number, scale: number): void {
   agent.setState(agent.getScalarState(), arrays);
 }
 
-async function checkAgainstSequential(id: string, seed: number, episodes: number, copies: number, perturb: number): Promise<number[]> {
-  const agent = await agents.create({ algo: "sac-v1", env: id, seed, config: { hidden: [64, 64], evalEpisodes: episodes } });
+async function checkAgainstSequential(id: string, seed: number, episodes: number, copies: number, perturb: number, hidden = 64): Promise<number[]> {
+  const agent = await agents.create({ algo: "sac-v1", env: id, seed, config: { hidden: [hidden, hidden], evalEpisodes: episodes } });
   try {
     perturbPolicy(agent, seed + 100, perturb);
     const state = agent.rngs.eval.getState();
@@ -75,12 +75,13 @@ async function checkAgainstSequential(id: string, seed: number, episodes: number
   }
 }
 
-test("Pendulum-v1: batched evaluation = sequential evaluation, bit for bit (3 agent seeds, 5 episodes; 4 envs and 2 envs)", async () => {
+test("Pendulum-v1: batched evaluation = sequential evaluation, bit for bit (5 agent seeds; 5 and 6 episodes; 2×64 and 2×256; all envs and waves)", async () => {
   for (const seed of [0, 1, 7]) {
     const lengths = await checkAgainstSequential("Pendulum-v1", seed, 5, 4, 20);
     assert.deepEqual(lengths, [200, 200, 200, 200, 200]);
   }
   await checkAgainstSequential("Pendulum-v1", 3, 5, 1, 20); // waves of 2, 2, 1
+  await checkAgainstSequential("Pendulum-v1", 4, 6, 5, 5, 256); // the paper's width
 });
 
 test("Hopper-v5: episodes that terminate at different steps — batched = sequential, bit for bit (3 seeds; 5 and 3 envs)", async () => {
