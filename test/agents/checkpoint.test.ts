@@ -78,7 +78,7 @@ test("a corrupt checkpoint is a clear error and is left untouched", async () => 
   const bytes = fs.readFileSync(file);
   bytes[bytes.length - 10] ^= 0xff; // flip bits in the data
   fs.writeFileSync(file, bytes);
-  await assert.rejects(trainRun({ out: dir, steps: 500 }), /checkpoint .*corrupt \(sha256 of the data does not match the header\); it was left untouched/);
+  await assert.rejects(trainRun({ out: dir, steps: 500 }), /checkpoint .*corrupt \(sha256 of the header and data does not match the one stored\); it was left untouched/);
   assert.deepEqual(fs.readFileSync(file), bytes);
   fs.writeFileSync(file, bytes.subarray(0, bytes.length - 100)); // truncated
   await assert.rejects(trainRun({ out: dir, steps: 500 }), /corrupt .*truncated/);
