@@ -182,7 +182,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const withEvals = result.runs.filter((r) => fs.existsSync(path.join(r.dir, "metrics.jsonl")));
   if (withEvals.length > 0) {
     const { writeReport } = await import("../report/index.js");
-    result.report = writeReport([out], path.join(out, "report.html"), { title: o.title ?? `VIREL sweep: ${o.env}` }).file;
+    result.report = writeReport([out], path.join(out, "report.html"), { title: o.title ?? `VIREL sweep: ${o.env}`, warn: (m) => process.stderr.write(`virel sweep: report warning: ${m}\n`) }).file;
   }
   return result;
 }

@@ -111,7 +111,7 @@ export async function makeProgress(mode: ProgressMode, label: string, total: num
       update: (p) => {
         if (stdoutOpen()) process.stdout.write(JSON.stringify({ progress: { ...p } }) + "\n");
       },
-      log: () => undefined,
+      log: (line) => process.stderr.write(line + "\n"),
       stop: () => undefined,
     };
   }
