@@ -256,22 +256,27 @@ export function register(program: Command): void {
     .option("--json", "print the run summary as JSON")
     .option("--force", "start even if DIR holds files but no checkpoint (moved to DIR/.replaced-<time>/), or resume though metrics.jsonl lost its history")
     .action(async (o: TrainFlags) => {
-      const mode = resolveProgress(o.progress);
-      const { trainRun } = await import("../agents/run.js");
-      const label = `${o.algo ?? "resume"}${o.seed !== undefined ? ` s${o.seed}` : ""}`;
-      const progress = await makeProgress(mode, label, o.steps);
+      // take the stop signals first, so that a SIGTERM while modules load still ends in a checkpoint
+      let progress: ProgressSink | null = null;
+      const sig = stopController((s) => {
+        const line = s === "SIGINT" ? "virel: interrupt — saving a checkpoint and stopping (Ctrl-C again to exit now)" : `virel: ${s} — saving a checkpoint and stopping`;
+        if (progress) progress.log(line);
+        else process.stderr.write(line + "\n");
+      });
       keepTrainingOnClosedStdout((line) => process.stderr.write(line + "\n"));
-      const sig = stopController((s) =>
-        progress.log(s === "SIGINT" ? "virel: interrupt — saving a checkpoint and stopping (Ctrl-C again to exit now)" : `virel: ${s} — saving a checkpoint and stopping`),
-      );
+      const mode = resolveProgress(o.progress);
+      const label = `${o.algo ?? "resume"}${o.seed !== undefined ? ` s${o.seed}` : ""}`;
       try {
+        const { trainRun } = await import("../agents/run.js");
+        const sink = await makeProgress(mode, label, o.steps);
+        progress = sink;
         const summary = await trainRun({
           out: o.out, algo: o.algo, env: o.env, steps: o.steps, seed: o.seed, backend: o.backend, force: o.force,
           config: configFromFlags(o), ignoreOtherAlgoFields: true, signal: sig.controller.signal,
-          onProgress: (p) => progress.update(p),
-          log: (line) => progress.log(line),
+          onProgress: (p) => sink.update(p),
+          log: (line) => sink.log(line),
         });
-        progress.stop();
+        sink.stop();
         if (stdoutOpen()) {
           if (o.json || mode === "json") process.stdout.write(JSON.stringify({ summary }) + "\n");
           else {
@@ -281,7 +286,7 @@ export function register(program: Command): void {
         }
         if (summary.aborted) process.exitCode = signalExitCode(sig.signal() ?? "SIGINT");
       } finally {
-        progress.stop();
+        progress?.stop();
         sig.dispose();
       }
     });

@@ -7,10 +7,12 @@
  * What a task does on a signal (documented in docs/slurm.md):
  *   - `#SBATCH --signal=B:TERM@<s>` sends SIGTERM to the batch shell <s> seconds before the time limit; its trap
  *     forwards SIGTERM to `virel train`, which saves a checkpoint and exits 143; the script then requeues its own
- *     array task (`scontrol requeue`), which resumes from the checkpoint.
+ *     array task (`scontrol requeue`), which resumes from the checkpoint. The trap tells this signal apart by the
+ *     task's state when it arrives: RUNNING (measured on Slurm 22.05: scancel and scontrol requeue show
+ *     COMPLETING by then).
  *   - Preemption, `scontrol requeue` and `scancel` signal every process of the job (SIGTERM, then SIGKILL after
  *     KillWait): `virel train` checkpoints; Slurm itself requeues a preempted or requeued task (`--requeue`), and a
- *     cancelled one stays cancelled (the script requeues only near the time limit).
+ *     cancelled one stays cancelled.
  *   - A task killed before its first checkpoint (SIGKILL, node failure) leaves config.json and metrics but no
  *     checkpoint: on its next start the script passes `--force`, which moves those files aside (never deletes
  *     them) and starts the run afresh.
@@ -83,8 +85,9 @@ export function renderScript(o: SlurmJobOptions, tasks: readonly SlurmTask[]): s
   if (tasks.length === 0) throw new Error("a Slurm sweep needs at least one task");
   if (!Number.isInteger(o.cpusPerTask) || o.cpusPerTask < 1) throw new Error(`--cpus-per-task must be a positive integer, got ${o.cpusPerTask}`);
   const limit = timeToSeconds(o.time);
-  if (!Number.isInteger(o.signalBefore) || o.signalBefore < 1 || o.signalBefore >= limit) {
-    throw new Error(`--signal-before must be a whole number of seconds in [1, ${limit - 1}] (below --time ${o.time}), got ${o.signalBefore}`);
+  // Slurm may send the --signal up to 60 s before the time it was asked for; leave the task some time to train
+  if (!Number.isInteger(o.signalBefore) || o.signalBefore < 1 || o.signalBefore + 60 >= limit) {
+    throw new Error(`--signal-before must be a whole number of seconds in [1, ${limit - 61}] (under --time ${o.time}, less the 60 s Slurm may signal early), got ${o.signalBefore}`);
   }
   if (o.arrayParallel !== undefined && (!Number.isInteger(o.arrayParallel) || o.arrayParallel < 1)) {
     throw new Error(`--array-parallel must be a positive integer, got ${o.arrayParallel}`);
@@ -120,8 +123,6 @@ export function renderScript(o: SlurmJobOptions, tasks: readonly SlurmTask[]): s
     arr("STEPS", tasks.map((t) => t.steps)),
     arr("DIRS", tasks.map((t) => t.dir)),
     arr("CONFIGS", tasks.map((t) => t.config)),
-    `LIMIT=${limit}`,
-    `SIGNAL_BEFORE=${o.signalBefore}`,
     'i="${SLURM_ARRAY_TASK_ID:?not run as a Slurm array task}"',
     'DIR="${DIRS[$i]}"',
     'export OMP_NUM_THREADS="${SLURM_CPUS_PER_TASK:-1}"',
@@ -131,8 +132,15 @@ export function renderScript(o: SlurmJobOptions, tasks: readonly SlurmTask[]): s
     "# a previous start of this task killed before its first checkpoint: move its files aside and start afresh",
     'if [ -e "$DIR/config.json" ] && [ ! -e "$DIR/checkpoint.ckpt" ]; then echo "virel task $i: $DIR has no checkpoint yet; restarting it (--force keeps the old files in $DIR/.replaced-*)"; extra+=(--force); fi',
     'stopped_at=""',
+    'state_at_signal=""',
     'child=""',
-    'on_signal() { stopped_at=$SECONDS; echo "virel task $i: signal at ${SECONDS}s; asking train to checkpoint"; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null; }',
+    "# the task's state tells the time-limit warning (RUNNING) from scancel / requeue / preemption (COMPLETING)",
+    'on_signal() {',
+    '  stopped_at=$SECONDS',
+    '  [ -n "$child" ] && kill -TERM "$child" 2>/dev/null',
+    '  state_at_signal=$(squeue -h -j "${SLURM_JOB_ID:-}" -o %T 2>/dev/null | head -n 1)',
+    '  echo "virel task $i: signal at ${SECONDS}s (task ${state_at_signal:-state unknown}); asking train to checkpoint"',
+    '}',
     "trap on_signal TERM HUP INT",
     '"$NODE" "$VIREL" train --env "${ENVS[$i]}" --algo "${ALGOS[$i]}" --seed "${SEEDS[$i]}" --steps "${STEPS[$i]}" \\',
     '  --out "$DIR" --config "${CONFIGS[$i]}" --progress log "${extra[@]}" &',
@@ -140,9 +148,9 @@ export function renderScript(o: SlurmJobOptions, tasks: readonly SlurmTask[]): s
     "# wait returns early when a trapped signal arrives; keep waiting while train saves its checkpoint",
     'while :; do wait "$child"; rc=$?; kill -0 "$child" 2>/dev/null || break; done',
     'echo "virel task $i: train exited with $rc at $(date -u +%FT%TZ)"',
-    "# stopped near the time limit with a checkpoint: requeue this task so that it resumes (preemption and",
+    "# stopped by the time-limit warning with a checkpoint: requeue this task so that it resumes (preemption and",
     "# scontrol requeue are requeued by Slurm itself; scancel is not requeued)",
-    'if [ -n "$stopped_at" ] && [ "$rc" -ne 0 ] && [ -e "$DIR/checkpoint.ckpt" ] && [ ! -e "$DIR/summary.json" ] && [ "$stopped_at" -ge $((LIMIT - SIGNAL_BEFORE - 120)) ]; then',
+    'if [ -n "$stopped_at" ] && [ "$state_at_signal" = RUNNING ] && [ "$rc" -ne 0 ] && [ -e "$DIR/checkpoint.ckpt" ] && [ ! -e "$DIR/summary.json" ]; then',
     '  echo "virel task $i: time limit near; requeueing ${SLURM_ARRAY_JOB_ID}_${i}"',
     '  scontrol requeue "${SLURM_ARRAY_JOB_ID}_${i}"',
     "fi",

@@ -53,7 +53,7 @@ test("the script: directives, one task per env × algo × seed, bash that runs t
     "--out", "/shared/sweep it's/Hopper-v5/sac/seed-1", "--config", "/shared/sweep it's/config-sac.json", "--progress", "log",
   ]);
   assert.notEqual(r.status, 0); // /opt/node does not exist: the task fails, it does not pass silently
-  assert.throws(() => renderScript({ out, jobName: "x", cpusPerTask: 1, time: "10:00", signalBefore: 600, node: "n", virel: "v" }, tasks), /--signal-before must be a whole number of seconds in \[1, 599\] \(below --time 10:00\), got 600/);
+  assert.throws(() => renderScript({ out, jobName: "x", cpusPerTask: 1, time: "10:00", signalBefore: 600, node: "n", virel: "v" }, tasks), /--signal-before must be a whole number of seconds in \[1, 539\] \(under --time 10:00, less the 60 s Slurm may signal early\), got 600/);
   assert.throws(() => renderScript({ out, jobName: "x", cpusPerTask: 1, time: "10:00", signalBefore: 60, node: "n", virel: "v", sbatchArgs: ["mem=4G"] }, tasks), /--sbatch-arg must be one sbatch option such as --mem=4G, got "mem=4G"/);
 });
 

@@ -128,3 +128,40 @@ if (why !== null && process.env.CI === "true") {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 }
+
+if (why === null) {
+  test("the time-limit warning (--signal=B:TERM@s) checkpoints and requeues the task; scancel checkpoints and does not", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "virel-slurm-limit-"));
+    const cfg = path.join(tmp, "small.json");
+    fs.writeFileSync(cfg, JSON.stringify({ hidden: [16, 16], batchSize: 32, randomSteps: 100, evalEvery: 500, evalEpisodes: 1, logEvery: 100 }));
+    const out = path.join(tmp, "sweep");
+    // --time 3 --signal-before 100: the warning comes 80–140 s before the limit, i.e. 40–100 s into the task
+    const s = sh(process.execPath, [bin, "sweep", "--slurm", "--env", "Pendulum-v1", "--algos", "sac", "--seeds", "0", "--steps", "1000000",
+      "--config", cfg, "--out", out, "--time", "3", "--signal-before", "100"]);
+    assert.equal(s.status, 0, s.stderr);
+    const jobId = /submitted job (\d+)/.exec(s.stdout)![1]!;
+    const logFile = path.join(out, "slurm", "task-0.out");
+    const log = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "");
+    try {
+      await until("the time-limit warning and the self-requeue", 170_000, () => (/requeueing/.test(log()) ? true : null), 500);
+      assert.match(log(), /signal at \d+s \(task RUNNING\)/);
+      const stopped = Number(/stopped at step (\d+); checkpoint saved/.exec(log())?.[1]);
+      assert.ok(stopped > 0, log());
+      await until("the task to be pending again", 60_000, () => (queue(jobId).get(`${jobId}_0`) === "PENDING" ? true : null));
+      sh("scontrol", ["update", `jobid=${jobId}_0`, "StartTime=now"]);
+      await until("the resume", 60_000, () => (new RegExp(`resuming .* at step ${stopped}`).test(log()) ? true : null), 500);
+      assert.match(log(), /restart 1/);
+      const dir = path.join(out, "sac", "seed-0");
+      await until("a few more steps", 60_000, () => (lastStep(dir) > stopped + 200 ? true : null), 500);
+      sh("scancel", [jobId]);
+      await until(`job ${jobId} to leave the queue`, 90_000, () => (queue(jobId).size === 0 ? true : null), 500);
+      const after = log().slice(log().lastIndexOf("restart 1"));
+      assert.match(after, /signal at \d+s \(task (COMPLETING|CANCELLED)/);
+      assert.match(after, /stopped at step \d+; checkpoint saved/);
+      assert.doesNotMatch(after, /requeueing/);
+    } finally {
+      sh("scancel", [jobId]);
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+}
