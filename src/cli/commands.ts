@@ -6,6 +6,7 @@ import { register as envs } from "./envs";
 import { register as train } from "./train";
 import { register as evalCmd } from "./eval";
 import { register as sweep } from "./sweep";
+import { register as slurm } from "./slurm";
 import { register as report } from "./report";
 import { register as bench } from "./bench";
 import { register as start } from "./start";
@@ -22,6 +23,7 @@ export const commands: Register[] = [
   train,
   evalCmd,
   sweep,
+  slurm,
   report,
   bench,
   start,
