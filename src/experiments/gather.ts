@@ -150,3 +150,37 @@ export function finalTableMarkdown(rows: readonly FinalRow[]): string {
   }
   return lines.join("\n");
 }
+
+/** One algorithm against the baseline at the final step of a task. */
+export interface Comparison {
+  task: string;
+  algo: string;
+  baseline: string;
+  step: number;
+  /** mean(algo) − mean(baseline). */
+  diff: number;
+  /** The larger of the two seed standard deviations: the yardstick of "on par". */
+  scale: number;
+  n: number;
+  /**
+   * `on par`: |diff| ≤ scale (the difference is within one seed std); `ahead` / `behind` otherwise;
+   * `undetermined` with fewer than 2 seeds on either side or different final steps.
+   */
+  verdict: "on par" | "ahead" | "behind" | "undetermined";
+}
+
+/** Compare each algorithm's final return with the baseline's on the same task (the rule is {@link Comparison.verdict}). */
+export function compareWithBaseline(rows: readonly FinalRow[], baseline: string): Comparison[] {
+  const out: Comparison[] = [];
+  for (const r of rows) {
+    if (r.algo === baseline || r.mean === null || r.step === null) continue;
+    const b = rows.find((x) => x.task === r.task && x.algo === baseline);
+    if (!b || b.mean === null || b.step === null) continue;
+    const diff = r.mean - b.mean;
+    const scale = Math.max(r.std!, b.std!);
+    const n = Math.min(r.n, b.n);
+    const verdict = n < 2 || r.step !== b.step ? "undetermined" : Math.abs(diff) <= scale ? "on par" : diff > 0 ? "ahead" : "behind";
+    out.push({ task: r.task, algo: r.algo, baseline, step: r.step, diff, scale, n, verdict });
+  }
+  return out;
+}

@@ -27,8 +27,9 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-function fmtTick(v: number, span: number): string {
-  if (span >= 1000 && Math.abs(v) >= 1000 && v % 1000 === 0) return fmtSteps(Math.abs(v)).replace(/^/, v < 0 ? "−" : "");
+function fmtTick(v: number, span: number, steps = false): string {
+  if (steps && v > 0 && v % 1000 === 0) return fmtSteps(v);
+  if (Number.isInteger(v)) return v.toLocaleString("en-US").replace(/^-/, "−");
   const s = Number.isInteger(v) ? String(v) : v.toFixed(Math.max(0, 2 - Math.floor(Math.log10(Math.abs(span) || 1))));
   return s.replace(/^-/, "−");
 }
@@ -52,7 +53,13 @@ export function curvesSvg(curves: readonly AlgoCurve[], tasks: readonly string[]
   const rows = Math.ceil(shown.length / cols);
   const top = o.title ? 30 : 0;
   const legendH = 28;
-  const width = cols * W;
+  const present = algos.filter((a) => curves.some((c) => c.algo === a && c.steps.length > 0));
+  const legend = present.map((a) => {
+    const n = Math.max(...curves.filter((c) => c.algo === a).map((c) => c.seeds.length));
+    return { algo: a, label: `${ALGO_LABELS[a] ?? a} (mean ± std, ${n} seed${n === 1 ? "" : "s"})` };
+  });
+  const legendW = legend.reduce((s, l) => s + 40 + l.label.length * 6.2, 20);
+  const width = Math.ceil(Math.max(cols * W, legendW, (o.title?.length ?? 0) * 7.6 + 20));
   const height = top + rows * H + legendH;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
@@ -72,6 +79,9 @@ export function curvesSvg(curves: readonly AlgoCurve[], tasks: readonly string[]
       yLo -= 1;
       yHi += 1;
     }
+    const pad = 0.04 * (yHi - yLo);
+    yLo -= pad;
+    yHi += pad;
     const yt = niceTicks(yLo, yHi, 5);
     yLo = Math.min(yLo, yt[0]!);
     yHi = Math.max(yHi, yt[yt.length - 1]!);
@@ -85,7 +95,7 @@ export function curvesSvg(curves: readonly AlgoCurve[], tasks: readonly string[]
     parts.push(`<g>`);
     parts.push(`<text x="${f1((x0 + x1) / 2)}" y="${oy + 16}" text-anchor="middle" font-size="13">${esc(task)}</text>`);
     for (const t of yt) parts.push(`<line x1="${f1(x0)}" x2="${f1(x1)}" y1="${f1(sy(t))}" y2="${f1(sy(t))}" stroke="#e6e6e6"/><text x="${f1(x0 - 4)}" y="${f1(sy(t) + 4)}" text-anchor="end">${fmtTick(t, yHi - yLo)}</text>`);
-    for (const t of xt) parts.push(`<line x1="${f1(sx(t))}" x2="${f1(sx(t))}" y1="${f1(y0)}" y2="${f1(y0 + 4)}" stroke="#444"/><text x="${f1(sx(t))}" y="${f1(y0 + 16)}" text-anchor="middle">${fmtTick(t, xMax)}</text>`);
+    for (const t of xt) parts.push(`<line x1="${f1(sx(t))}" x2="${f1(sx(t))}" y1="${f1(y0)}" y2="${f1(y0 + 4)}" stroke="#444"/><text x="${f1(sx(t))}" y="${f1(y0 + 16)}" text-anchor="middle">${fmtTick(t, xMax, true)}</text>`);
     parts.push(`<rect x="${f1(x0)}" y="${f1(y1)}" width="${f1(x1 - x0)}" height="${f1(y0 - y1)}" fill="none" stroke="#444"/>`);
     parts.push(`<text x="${f1((x0 + x1) / 2)}" y="${f1(y0 + 32)}" text-anchor="middle">environment steps</text>`);
     parts.push(`<text transform="translate(${f1(ox + 14)},${f1((y0 + y1) / 2)}) rotate(-90)" text-anchor="middle">average return</text>`);
@@ -98,13 +108,10 @@ export function curvesSvg(curves: readonly AlgoCurve[], tasks: readonly string[]
     }
     parts.push(`</g>`);
   });
-  const present = algos.filter((a) => curves.some((c) => c.algo === a && c.steps.length > 0));
   const ly = top + rows * H + 16;
   let lx = 20;
-  for (const a of present) {
-    const n = Math.max(...curves.filter((c) => c.algo === a).map((c) => c.seeds.length));
-    const label = `${ALGO_LABELS[a] ?? a} (mean ± std, ${n} seed${n === 1 ? "" : "s"})`;
-    parts.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly - 4}" y2="${ly - 4}" stroke="${ALGO_COLORS[a] ?? "#333333"}" stroke-width="3"/><text x="${lx + 30}" y="${ly}">${esc(label)}</text>`);
+  for (const { algo: a, label } of legend) {
+    parts.push(`<line x1="${f1(lx)}" x2="${f1(lx + 24)}" y1="${ly - 4}" y2="${ly - 4}" stroke="${ALGO_COLORS[a] ?? "#333333"}" stroke-width="3"/><text x="${f1(lx + 30)}" y="${ly}">${esc(label)}</text>`);
     lx += 40 + label.length * 6.2;
   }
   parts.push(`</svg>`);
