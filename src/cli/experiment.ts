@@ -34,18 +34,21 @@ export function register(program: Command): void {
     .option("--parallel <p>", "processes at once (default: the spec's parallel)", intFlag("--parallel"))
     .option("--backend <name>", "tfjs backend for every run")
     .option("--restart-stale", "delete and re-run runs that have results but no checkpoint to continue from")
-    .action(async (file: string, o: SelectFlags & { parallel?: number; backend?: string; restartStale?: boolean }) => {
-      const { loadSpec, runExperiment } = await import("../experiments/index.js");
+    .option("--restart", "delete every selected run first and run it from step 0 (regenerate a results set)")
+    .option("--figure", "then write the figure, report and table (as `virel experiment figure`) if every run finished")
+    .action(async (file: string, o: SelectFlags & { parallel?: number; backend?: string; restartStale?: boolean; restart?: boolean; figure?: boolean }) => {
+      const { loadSpec, runExperiment, writeExperimentFigure } = await import("../experiments/index.js");
       const spec = loadSpec(file);
       const r = await runExperiment(spec, {
         reduced: o.reduced, tasks: list(o.tasks), algos: list(o.algos), seeds: o.seeds, steps: o.steps, results: o.results,
-        parallel: o.parallel, backend: o.backend, restartStale: o.restartStale,
+        parallel: o.parallel, backend: o.backend, restartStale: o.restartStale, restart: o.restart,
       });
       for (const run of r.runs) {
         process.stdout.write(`${run.task} ${run.algo} seed ${run.seed}: ${run.error ? `FAILED (${run.error})` : `${run.state.kind} at step ${run.state.step}/${r.steps}`}${run.final ? `, final eval ${run.final.mean.toFixed(1)} at step ${run.final.step}` : ""}\n`);
       }
       if (r.runs.some((x) => x.error !== null)) process.exitCode = 1;
       else if (r.stopped) process.exitCode = r.stopped === "SIGTERM" ? 143 : 130;
+      else if (o.figure) for (const f of writeExperimentFigure(spec, { results: o.results }).files) process.stdout.write(`wrote ${f}\n`);
     });
 
   addSelectFlags(exp.command("status").description("the state of every run of the spec (missing, resumable, stale, done) and its checks").argument("<spec>", "experiments/<name>.json"))

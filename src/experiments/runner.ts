@@ -174,6 +174,8 @@ export interface RunExperimentOptions extends SelectOptions {
   backend?: string;
   /** Delete and re-run `stale` runs (config.json but no checkpoint below the target). */
   restartStale?: boolean;
+  /** Delete every selected run first and run it from step 0 (regenerating a results set). */
+  restart?: boolean;
   /** Status lines (default: stderr). */
   log?: (line: string) => void;
   /** Seconds between progress lines per run (default 30). */
@@ -194,6 +196,12 @@ export async function runExperiment(spec: ExperimentSpec, o: RunExperimentOption
   if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`--parallel must be a positive integer, got ${parallel}`);
   if (spec.preset !== undefined) requireTrainFlag("preset", `the spec ${spec.name} sets preset ${JSON.stringify(spec.preset)}`);
   const results = o.results ?? resultsDir(spec);
+  if (o.restart) {
+    for (const r of plan(spec, { ...o, results }).runs) {
+      if (r.state.kind !== "missing") log(`${r.task} ${r.algo} seed ${r.seed}: --restart, deleting ${r.dir}`);
+      fs.rmSync(r.dir, { recursive: true, force: true });
+    }
+  }
   const { steps, runs } = plan(spec, { ...o, results });
   const stale = runs.filter((r) => r.state.kind === "stale");
   if (stale.length > 0 && !o.restartStale) {

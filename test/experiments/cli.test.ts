@@ -56,6 +56,15 @@ test("experiment run: SIGTERM is forwarded, a second run resumes; status and fig
   assert.equal(skip.status, 0, skip.stderr);
   assert.match(skip.stderr, /seed 0: done \(3000 steps\), skipped/);
 
+  // --restart deletes the selected run and runs it again from step 0: same spec, same seed, same backend → same metrics
+  const before = fs.readFileSync(path.join(d0, "metrics.jsonl"), "utf8");
+  const re = spawnSync(process.execPath, [bin, "experiment", "run", specFile, "--results", results, "--seeds", "0", "--restart"], { cwd: root, encoding: "utf8", timeout: 300_000 });
+  assert.equal(re.status, 0, re.stderr);
+  assert.match(re.stderr, /seed 0: --restart, deleting/);
+  const perfless = (t: string) => t.split("\n").filter(Boolean).map((l) => Object.entries(JSON.parse(l) as Record<string, number>).filter(([k]) => !k.startsWith("perf/")));
+  assert.deepEqual(perfless(fs.readFileSync(path.join(d0, "metrics.jsonl"), "utf8")), perfless(before));
+  assert.equal((JSON.parse(fs.readFileSync(path.join(d0, "run.json"), "utf8")) as { invocations: unknown[] }).invocations.length, 1);
+
   const status = spawnSync(process.execPath, [bin, "experiment", "status", specFile, "--results", results], { cwd: root, encoding: "utf8" });
   assert.match(status.stdout, /Pendulum-v1 virel1 seed 0: done \(step 3000\/3000\)/);
   const fig = spawnSync(process.execPath, [bin, "experiment", "figure", specFile, "--results", results, "--out", path.join(tmp, "docs")], { cwd: root, encoding: "utf8" });
