@@ -286,11 +286,11 @@ export async function runExperiment(spec: ExperimentSpec, o: RunExperimentOption
         const t1 = Date.now();
         if (code !== 0 && !(stopping !== null && code === 130)) r.error = `virel train exited with ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
         if (fs.existsSync(path.join(r.dir, EXPERIMENT_FILES.config))) {
-          let bp: BackendPath | null = null;
+          let bp: BackendPath | null;
           try {
             bp = backendPath(r.dir);
           } catch {
-            bp = null;
+            bp = null; // meta.json not written (the child failed before training)
           }
           appendRecord(r.dir, { experiment: spec.name, task: r.task, algo: r.algo, seed: r.seed, preset: spec.preset ?? null, targetSteps: steps }, {
             startedAt, endedAt: new Date(t1).toISOString(), wallSeconds: Math.round((t1 - t0) / 100) / 10, fromStep, toStep: runState(r.dir, steps).step,

@@ -142,7 +142,7 @@ export function loadSpec(file: string): ExperimentSpec {
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {
-    throw new Error(`cannot read experiment spec ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read experiment spec ${file}: ${(err as Error).message}`, { cause: err });
   }
   return { ...parseSpec(raw, file), file: path.resolve(file) };
 }
