@@ -13,6 +13,7 @@ import { register as start } from "./start";
 import { register as doctor } from "./doctor";
 import { register as kernel } from "./kernel";
 import { register as notebook } from "./notebook";
+import { register as experiment } from "./experiment";
 
 export type Register = (program: Command) => void;
 
@@ -30,4 +31,5 @@ export const commands: Register[] = [
   doctor,
   kernel,
   notebook,
+  experiment,
 ];
