@@ -37,9 +37,11 @@ start=$(date +%s)
 mkdir -p "$CACHE"
 cd "$CACHE"
 [ -f package.json ] || echo '{"name":"virel-code-server-cache","private":true}' > package.json
-export npm_config_unsafe_perm=true npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
+export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 log "npm install code-server@$VERSION --ignore-scripts"
 npm install --ignore-scripts --save-exact "code-server@$VERSION" >/dev/null
+log "npm rebuild argon2 (code-server's password hashing, native)"
+npm rebuild argon2 >/dev/null
 
 # code-server's postinstall.sh, step by step.
 cd "$CS/lib/vscode"
