@@ -9,7 +9,8 @@
  * tslab's CommonJS step). Both are recognised by tslab's own option values (outDir "outDir"; file "custom.js").
  * That module's exports are non-configurable getters, so the wrapping is a new object forwarding to it, put in
  * its place in `require.cache` before tslab's converter loads — this module must be imported before
- * `tslab/dist/converter` (kernel/executor.ts imports it first; `installSourceMapCapture` checks).
+ * `tslab/dist/converter` (kernel/executor.ts imports it first; when it comes too late it warns and errors keep
+ * the compiled positions).
  */
 import * as ts from "@tslab/typescript-for-tslab";
 
@@ -135,7 +136,9 @@ export function installSourceMapCapture(): void {
   installed = true;
   const converterId = require.resolve("tslab/dist/converter");
   if (require.cache[converterId] !== undefined) {
-    throw new Error("kernel/source-map must be loaded before tslab/dist/converter (import it first)");
+    // Too late in this process (something loaded tslab's converter first): errors keep compiled positions.
+    process.emitWarning("kernel/source-map loaded after tslab/dist/converter: run-time errors are not source-mapped");
+    return;
   }
   const tsId = require.resolve("@tslab/typescript-for-tslab");
   const cached = require.cache[tsId];
