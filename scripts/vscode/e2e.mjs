@@ -11,7 +11,7 @@
 //   1. tutorial 01: a plotly figure drawn by the extension's renderer (an SVG `.main-svg` in an output);
 //   2. scratch: a live display updated in place (one output showing "tick 5", never two);
 //   3. scratch: an error pointing at the cell's own line (`In[N]:3:` for a throw on line 3);
-//   4. scratch: a hover with the library's docs (on `Rng`: "Seeded PRNG (xoshiro128**)");
+//   4. scratch: a hover with the library's docs (on `Rng`: the constructor's "@param seed … a string label is hashed");
 //   5. scratch: a diagnostic (a red squiggle and its message: "not assignable to type 'number'").
 // Screenshots go to .virel-out/vscode-e2e/ (git-ignored); the path is printed. Exit code 0 = all passed.
 import { spawn, spawnSync } from "node:child_process";
@@ -280,10 +280,11 @@ try {
   const hover = await until(async () => {
     await rngToken.scrollIntoViewIfNeeded();
     await rngToken.hover();
-    const h = page.locator(".monaco-hover:not(.hidden)", { hasText: "xoshiro128" });
+    // The constructor's JSDoc from src/rng.ts: "@param seed — integer in [0, 2^32 − 1] (a string label is hashed)."
+    const h = page.locator(".monaco-hover:not(.hidden)", { hasText: "a string label is hashed" });
     return (await h.count()) > 0 ? (await h.first().innerText()).slice(0, 160) : undefined;
   }, 90_000, 2000);
-  check("hover with the library's docs", Boolean(hover), hover ? JSON.stringify(hover.replace(/\s+/g, " ")) : "no hover with the Rng docs", await shot("scratch-hover"));
+  check("hover with the library's docs", Boolean(hover), hover ? JSON.stringify(hover.replace(/\s+/g, " ")) : "no hover with the Rng constructor's docs", await shot("scratch-hover"));
   await page.mouse.move(5, 500);
 
   // Diagnostic: a red squiggle in the last cell, and its message in the hover.
