@@ -199,7 +199,7 @@ export function renderReport(groups: readonly CurveGroup[], opts: { title?: stri
     const [m, s] = g.finals.length > 0 ? meanStd(g.finals) : [NaN, NaN];
     const last = g.commonStep;
     return `<tr><td>${escapeHtml(g.env)}</td><td>${escapeHtml(LABELS[g.algo] ?? g.algo)}</td><td>${g.seeds.length}</td><td>${last}</td>` +
-      `<td>${Number.isFinite(m) ? `${m.toFixed(1)} ± ${s.toFixed(1)}` : "—"}</td><td>${g.finals.map((x) => x.toFixed(1)).join(", ")}</td></tr>`;
+      `<td>${!Number.isFinite(m) ? "—" : g.finals.length === 1 ? `${m.toFixed(1)} (n=1, no spread)` : `${m.toFixed(1)} ± ${s.toFixed(1)}`}</td><td>${g.finals.map((x) => x.toFixed(1)).join(", ")}</td></tr>`;
   });
   const dataJson = escapeScript(JSON.stringify({ figures: figs }));
   return `<!DOCTYPE html>
