@@ -20,6 +20,7 @@ export const MUTATIONS = [
   { name: "reference: VIREL2 soft bootstrap without the entropy term", file: REF, from: "tf.sub(S.q2Target.apply(sa2), tf.mul(next.logPi, temp))", to: "S.q2Target.apply(sa2)", tests: LOSSES },
   { name: "fused: VIREL2 soft bootstrap entropy sign", file: FUSED, from: '{ a: t2, logPi: next.logPi }, { temp }', to: '{ a: t2, logPi: next.logPi }, { temp: -temp }', tests: LOSSES },
   { name: "fused: VIREL2 soft bootstrap from V̄ (hard)", file: FUSED, from: "[y2] = run(\"VirelTdTarget\", { rd, next: soft }, { gamma: cfg.gamma, temp });", to: "y2 = y1;", tests: LOSSES },
+  { name: "fused: VIREL2 soft critic credits entropy one step (V̄ − T log π, the old target)", file: FUSED, from: "{ a: t2, logPi: next.logPi }", to: "{ a: vNext, logPi: next.logPi }", tests: ["test/agents/virel2-soft"] },
   { name: "reference: γ", file: REF, from: "tf.mul(tf.sub(1, d), cfg.gamma)", to: "tf.mul(tf.sub(1, d), 0.99)", tests: LOSSES },
   { name: "fused: γ of the hard target", file: FUSED, from: '[y1] = run("VirelTdTarget", { rd, next: vNext }, { gamma: cfg.gamma, temp });', to: '[y1] = run("VirelTdTarget", { rd, next: vNext }, { gamma: 0.99, temp });', tests: LOSSES },
   { name: "reference: (1 − d) dropped", file: REF, from: "tf.mul(tf.sub(1, d), cfg.gamma)", to: "tf.mul(tf.onesLike(d), cfg.gamma)", tests: LOSSES },
