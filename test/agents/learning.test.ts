@@ -58,7 +58,7 @@ test("the step-through API: collect, mStep, eStep, update, evaluate return plain
     assert.equal(agent.buffer.size, 250);
     const m = agent.mStep();
     for (const k of ["msbe", "lossQ1", "lossQ2", "lossV", "q1Mean", "q2Mean", "beta"] as const) assert.equal(typeof m[k], "number", k);
-    assert.ok(m.beta > 0 && m.beta !== 1, `β from the msbe rule once 64 transitions are stored: ${m.beta}`);
+    assert.ok(m.beta > 0 && m.beta !== 1, `β from the td-residual rule once 64 transitions are stored: ${m.beta}`);
     assert.ok(Math.abs(m.msbe - (m.lossQ1 + m.lossQ2) / 2) < 1e-12);
     const e = agent.eStep();
     for (const k of ["loss", "qHat", "entropy", "beta", "elbo"] as const) assert.ok(Number.isFinite(e[k]), k);
