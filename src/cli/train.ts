@@ -63,6 +63,15 @@ export function addConfigFlags(cmd: Command, configHelp: string): Command {
     .option("--checkpoint-every <k>", "checkpoint every k env steps (0 = end / SIGINT only)", intFlag("--checkpoint-every", 0));
 }
 
+/** `--preset NAME`: the preset's values for --algo and --env (both required with it). */
+export function presetFromFlags(o: CommonTrainFlags & { preset?: string; algo?: string; env?: string }): Partial<AgentConfigInput> {
+  if (o.preset === undefined) return {};
+  if (o.algo === undefined || o.env === undefined) throw new Error(`--preset ${o.preset} needs --algo and --env (its values depend on both)`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { presetConfig } = require("../agents/presets") as typeof import("../agents/presets");
+  return presetConfig(o.preset, o.algo, o.env);
+}
+
 export function configFromFlags(o: CommonTrainFlags): Partial<AgentConfigInput> {
   const cfg: Partial<AgentConfigInput> = o.config ? readConfigFile(o.config) : {};
   if (o.hidden !== undefined) cfg.hidden = o.hidden;
@@ -251,6 +260,7 @@ export function register(program: Command): void {
     .option("--seed <s>", "the run's one seed (default 0)", intFlag("--seed", 0))
     .requiredOption("--out <dir>", "run directory (config.json, meta.json, metrics.jsonl, checkpoint.ckpt)");
   addConfigFlags(cmd, "JSON file of config fields (see `virel explain-config`)")
+    .option("--preset <name>", "config preset under --config and the flags: paper (§5's setup; see `virel explain-config --preset paper`)")
     .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | webgpu | wasm | cpu (or VIREL_BACKEND)")
     .option("--progress <mode>", "bar | json | log | none | auto", progressModeFlag, PROGRESS_AUTO)
     .option("--json", "print the run summary as JSON")
@@ -272,7 +282,7 @@ export function register(program: Command): void {
         progress = sink;
         const summary = await trainRun({
           out: o.out, algo: o.algo, env: o.env, steps: o.steps, seed: o.seed, backend: o.backend, force: o.force,
-          config: configFromFlags(o), ignoreOtherAlgoFields: true, signal: sig.controller.signal,
+          config: { ...presetFromFlags(o), ...configFromFlags(o) }, ignoreOtherAlgoFields: true, signal: sig.controller.signal,
           onProgress: (p) => sink.update(p),
           log: (line) => sink.log(line),
         });
@@ -292,9 +302,18 @@ export function register(program: Command): void {
     });
   program
     .command("explain-config")
-    .description("print every config field of VIREL1 / VIREL2 / SAC-v1 / SAC with meaning, range, default and source")
-    .action(async () => {
+    .description("print every config field of VIREL1 / VIREL2 / SAC-v1 / SAC with meaning, range, default and source; with --preset, the preset's values and their sources")
+    .option("--preset <name>", "show a preset (paper) for --algo and --env")
+    .option("--algo <name>", "virel1 | virel2 | sac-v1 | sac (with --preset)")
+    .option("--env <id>", "environment id (with --preset; reward scale and exploration depend on it)", "Pendulum-v1")
+    .action(async (o: { preset?: string; algo?: string; env: string }) => {
       const { configTable } = await import("../agents/config.js");
-      process.stdout.write(configTable() + "\n");
+      if (o.preset === undefined) {
+        process.stdout.write(configTable() + "\n");
+        return;
+      }
+      const { presetTable } = await import("../agents/presets.js");
+      const algos = o.algo !== undefined ? [o.algo] : ["virel1", "virel2", "sac-v1", "sac"];
+      process.stdout.write(algos.map((a) => presetTable(o.preset!, a, o.env)).join("\n\n") + "\n");
     });
 }
