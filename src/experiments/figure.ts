@@ -53,6 +53,7 @@ export function experimentFigure(spec: ExperimentSpec, results = resultsDir(spec
   const groups: CurveGroup[] = curves.map((c) => ({
     env: c.task, algo: c.algo, seeds: c.seeds, steps: c.steps, mean: c.mean, std: c.std, n: c.steps.map(() => c.seeds.length),
     finals: rows.find((r) => r.task === c.task && r.algo === c.algo)?.perSeed ?? [],
+    commonStep: rows.find((r) => r.task === c.task && r.algo === c.algo)?.step ?? c.steps[c.steps.length - 1] ?? 0,
   }));
   const htmlTable = `<h2>Beside published numbers</h2>\n<table><tr><th>task</th><th>algorithm</th><th>seeds</th><th>step</th><th>final return</th><th>published, same step</th><th>published, other steps (context)</th></tr>\n` +
     rows.map((r) => `<tr><td>${escapeHtml(r.task)}</td><td>${escapeHtml(ALGO_LABELS[r.algo] ?? r.algo)}</td><td>${r.n}</td><td>${r.step ?? "—"}</td><td>${r.mean === null ? "—" : `${r.mean.toFixed(1)} ± ${r.std!.toFixed(1)}`}</td>` +

@@ -12,6 +12,7 @@ const group = (finals: number[]): CurveGroup => ({
   std: [0],
   n: [finals.length],
   finals,
+  commonStep: 1000,
 });
 
 it("one seed: the mean with (n=1, no spread), never ± 0.0; two seeds: mean ± std", () => {
