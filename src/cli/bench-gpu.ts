@@ -9,7 +9,7 @@
  *
  * On a software WebGPU device (lavapipe: Vulkan emulated on the CPU) the numbers measure the emulation, not a GPU.
  */
-import type { UpdateResult, UpdateSpec } from "./bench";
+import type { TimingOptions, UpdateResult, UpdateSpec } from "./bench-types";
 
 /** One cell of the crossover grid. */
 export interface CrossoverRow {
@@ -40,9 +40,10 @@ export const GPU_GRID = { hidden: [64, 256, 1024], batch: [256, 1024] } as const
  * Times the SAC-v1 update (obs 17, act 6, two hidden layers of each width) at every hidden × batch on the GPU and
  * on the CPU path. Throws when there is no WebGPU adapter.
  */
-export async function gpuCrossover(o: { hidden?: readonly number[]; batch?: readonly number[]; iters?: number; blocks?: number } = {}): Promise<CrossoverResult> {
+export async function gpuCrossover(
+  timeUpdatesInChild: (specs: UpdateSpec[], o: TimingOptions, env: Record<string, string>) => Promise<UpdateResult[]>,
+  o: { hidden?: readonly number[]; batch?: readonly number[]; iters?: number; blocks?: number } = {}): Promise<CrossoverResult> {
   const { probeWebGpu, describeAdapter } = await import("../engine/webgpu.js");
-  const { timeUpdatesInChild } = await import("./bench.js");
   const probe = await probeWebGpu();
   if (!probe.available || probe.adapter === undefined) throw new Error(`no WebGPU adapter: ${probe.reason ?? "?"} (${probe.fix ?? ""})`);
   const hidden = o.hidden ?? GPU_GRID.hidden, batch = o.batch ?? GPU_GRID.batch;

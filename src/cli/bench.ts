@@ -20,45 +20,8 @@ import { intFlag } from "./train";
 import { measureSgemmPeak, roofline, rooflineLine } from "./bench-roofline";
 import type { Roofline } from "./bench-roofline";
 
-/** What one update measurement runs. */
-export interface UpdateSpec {
-  /** Algorithm whose update is timed (`sac-v1` is the PyTorch peer's update). */
-  algo: string;
-  hidden: number;
-  batch: number;
-  obs: number;
-  act: number;
-  /** The fused fast path (fast.ts) or the reference update (learner.ts). */
-  update: "fast" | "reference";
-  /** VIREL: re-estimate β before every update (the official rule, on betaBatch = 4096 replay samples). */
-  beta: boolean;
-}
-
-/** Per-update wall-clock and CPU milliseconds of each timing block. */
-export interface BlockTimes {
-  wall: number[];
-  cpu: number[];
-}
-
-/** One measurement. */
-export interface UpdateResult extends UpdateSpec {
-  /** `native` (CBLAS kernels), `wasm` (pure wasm) or the backend's name when it is not wasm. */
-  path: string;
-  backend: string;
-  blocks: BlockTimes;
-  /** tfjs engine kernels per update (tf.profile; the fused kernels count one each). */
-  kernels: number;
-  /** Tensors left behind per update (must be 0). */
-  leaked: number;
-}
-
-/** Timing options. */
-export interface TimingOptions {
-  blocks: number;
-  perBlock: number;
-  warmup: number;
-  backend?: string;
-}
+import type { UpdateSpec, BlockTimes, UpdateResult, TimingOptions } from "./bench-types";
+export type { UpdateSpec, BlockTimes, UpdateResult, TimingOptions } from "./bench-types";
 
 export function minOf(xs: readonly number[]): number {
   return Math.min(...xs);
@@ -389,7 +352,7 @@ export function register(program: Command): void {
       const gpu = await import("./bench-gpu.js");
       // --hidden / --batch / --iters given on the command line narrow the grid (one width, one batch).
       const given = (k: string): boolean => cmd.getOptionValueSource(k) === "cli";
-      const r = await gpu.gpuCrossover({
+      const r = await gpu.gpuCrossover(timeUpdatesInChild, {
         ...(given("hidden") ? { hidden: [o.hidden] } : {}), ...(given("batch") ? { batch: [o.batch] } : {}),
         ...(given("iters") ? { iters: o.iters } : {}),
       });

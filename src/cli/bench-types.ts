@@ -1,0 +1,41 @@
+/** The types of `virel bench`'s update measurements (shared by bench.ts, bench-gpu.ts and bench/peer.ts). */
+
+/** What one update measurement runs. */
+export interface UpdateSpec {
+  /** Algorithm whose update is timed (`sac-v1` is the PyTorch peer's update). */
+  algo: string;
+  hidden: number;
+  batch: number;
+  obs: number;
+  act: number;
+  /** The fused update (agents/fused/update.ts) or the reference update (agents/reference-update.ts). */
+  update: "fast" | "reference";
+  /** VIREL: re-estimate β before every update (the official rule, on betaBatch = 4096 replay samples). */
+  beta: boolean;
+}
+
+/** Per-update wall-clock and CPU milliseconds of each timing block. */
+export interface BlockTimes {
+  wall: number[];
+  cpu: number[];
+}
+
+/** One measurement. */
+export interface UpdateResult extends UpdateSpec {
+  /** `native` (CBLAS kernels), `wasm` (pure wasm) or the backend's name when it is not wasm. */
+  path: string;
+  backend: string;
+  blocks: BlockTimes;
+  /** tfjs engine kernels per update (tf.profile; the fused kernels count one each). */
+  kernels: number;
+  /** Tensors left behind per update (must be 0). */
+  leaked: number;
+}
+
+/** Timing options. */
+export interface TimingOptions {
+  blocks: number;
+  perBlock: number;
+  warmup: number;
+  backend?: string;
+}
