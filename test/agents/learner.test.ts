@@ -260,5 +260,5 @@ test("a requested backend that is not installed is a clear error with how to ins
   const r = spawnSync(process.execPath, ["-e", code], { encoding: "utf8" });
   // (if tfjs-node-gpu is installed on this machine, it simply loads)
   if (!r.stdout.startsWith("loaded")) assert.match(r.stdout, /backend "tfjs-node-gpu" is not available .*npm install @tensorflow\/tfjs-node-gpu/);
-  assert.throws(() => engine.parseBackendName("webgpu"), /backend must be one of auto, tfjs-node-gpu, tfjs-node, wasm, cpu, got "webgpu"/);
+  assert.throws(() => engine.parseBackendName("metal"), /backend must be one of auto, tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu, got "metal"/);
 });
