@@ -42,6 +42,8 @@ export interface SweepOptions {
   /** Extra overrides per algorithm (applied after `config`). */
   perAlgo?: Record<string, Partial<AgentConfigInput>>;
   backend?: string;
+  /** A config preset (`paper`): each run's `virel train --preset`, under `config` and `perAlgo`. */
+  preset?: string;
   progress: ProgressMode;
   title?: string;
 }
@@ -126,6 +128,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       const args = [binPath(), "train", "--env", o.env, "--algo", job.algo, "--seed", String(job.seed), "--steps", String(o.steps),
         "--out", job.dir, "--config", cfgFiles[job.algo]!, "--progress", "json"];
       if (o.backend) args.push("--backend", o.backend);
+      if (o.preset) args.push("--preset", o.preset);
       const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
       children.add(child);
       const bar = multi?.create(o.steps, 0, { label, sps: "0", eval: "—" });
@@ -195,6 +198,7 @@ interface SweepFlags extends CommonTrainFlags {
   out: string;
   steps?: number;
   backend?: string;
+  preset?: string;
   progress: ProgressSetting;
   slurm?: boolean;
   dryRun?: boolean;
@@ -225,6 +229,7 @@ export function register(program: Command): void {
     .requiredOption("--out <dir>", "sweep directory (one run per <algo>/seed-<s>)")
     .option("--steps <n>", "environment steps per run (default: 20000 for classic control, 1000000 for MuJoCo)", intFlag("--steps"));
   addConfigFlags(cmd, "JSON file of config fields for every run")
+    .option("--preset <name>", "config preset for every run, under --config and the flags: paper (§5's setup; `virel explain-config --preset paper`)")
     .option("--backend <name>", "tfjs backend for every run")
     .option("--progress <mode>", "bar | log | none | auto", progressModeFlag, PROGRESS_AUTO)
     .option("--slurm", "write a Slurm job-array script (one task per env × algorithm × seed) and submit it with sbatch")
@@ -254,12 +259,21 @@ export function register(program: Command): void {
       }
       const r = await runSweep({
         env: o.env, algos: o.algos.split(",").map((s) => s.trim()).filter(Boolean), seeds: o.seeds, parallel: o.parallel,
-        out: o.out, steps, config: configFromFlags(o), backend: o.backend, progress: resolveProgress(o.progress) === "json" ? "log" : resolveProgress(o.progress),
+        out: o.out, steps, config: configFromFlags(o), backend: o.backend, preset: checkPreset(o.preset, o.algos, [o.env]), progress: resolveProgress(o.progress) === "json" ? "log" : resolveProgress(o.progress),
       });
       printSweep(r);
       if (r.runs.some((x) => x.error !== null)) process.exitCode = 1;
       else if (r.aborted) process.exitCode = signalExitCode(r.signal ?? "SIGINT");
     });
+}
+
+/** Checks a --preset name against every algorithm × env of the sweep before any run starts; returns it. */
+function checkPreset(preset: string | undefined, algos: string, envs: string[]): string | undefined {
+  if (preset === undefined) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { presetConfig } = require("../agents/presets") as typeof import("../agents/presets");
+  for (const algo of algos.split(",").map((s) => s.trim()).filter(Boolean)) for (const env of envs) presetConfig(preset, algo, env);
+  return preset;
 }
 
 /** `virel sweep --slurm`: write (and unless --dry-run submit) the job-array script. */
@@ -280,6 +294,7 @@ async function slurmSweep(o: SweepFlags): Promise<void> {
   const jobOpts = {
     out, jobName: o.jobName ?? `virel-${path.basename(out)}`, cpusPerTask: o.cpusPerTask, time: o.time, signalBefore: o.signalBefore,
     partition: o.partition, arrayParallel: o.arrayParallel, sbatchArgs: o.sbatchArg, node: o.node ?? process.execPath, virel: binPath(), backend: o.backend,
+    preset: checkPreset(o.preset, o.algos, envs),
   };
   const { record, text } = slurm.writeAndSubmit(jobOpts, tasks, o.dryRun ?? false);
   if (o.dryRun) {

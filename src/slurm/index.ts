@@ -54,6 +54,8 @@ export interface SlurmJobOptions {
   /** bin/virel.js on the compute nodes (default: this install's). */
   virel: string;
   backend?: string;
+  /** A config preset (`paper`) applied by every task's `virel train --preset` under its --config file. */
+  preset?: string;
 }
 
 /** Parse a Slurm time limit into seconds; the error names the flag and the value. */
@@ -129,6 +131,7 @@ export function renderScript(o: SlurmJobOptions, tasks: readonly SlurmTask[]): s
     'echo "virel task $i (${ALGOS[$i]} ${ENVS[$i]} seed ${SEEDS[$i]}): start $(date -u +%FT%TZ) on $(hostname), restart ${SLURM_RESTART_COUNT:-0}"',
     "extra=()",
     `${o.backend ? `extra+=(--backend ${shq(o.backend)})` : ":"}`,
+    `${o.preset ? `extra+=(--preset ${shq(o.preset)})` : ":"}`,
     "# a previous start of this task killed before its first checkpoint: move its files aside and start afresh",
     'if [ -e "$DIR/config.json" ] && [ ! -e "$DIR/checkpoint.ckpt" ]; then echo "virel task $i: $DIR has no checkpoint yet; restarting it (--force keeps the old files in $DIR/.replaced-*)"; extra+=(--force); fi',
     'stopped_at=""',
