@@ -1,6 +1,6 @@
 /**
  * `npm run bench:peer`: the PyTorch peer (../shared/bench/torch_sac_update.py, beside the repo) and our SAC-v1
- * update — the fast one (src/agents/fast.ts) and the reference one (learner.ts) — in the same run, on the same
+ * update — the fast one (src/agents/fused/update.ts) and the reference one (learner.ts) — in the same run, on the same
  * machine, at the paper's shapes (obs 17, act 6, 2×256, batch 256) and at 2×64 / batch 128, on the native BLAS
  * path (this process) and the pure wasm path (a child process with VIREL_NATIVE=0); prints ms/update and the
  * ratios to PyTorch with the issue's targets.

@@ -34,9 +34,19 @@ export function hashSeed(label: string): number {
   return h >>> 0;
 }
 
-function checkSeed(seed: number): number {
-  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new Error(`seed must be an integer in [0, 2^32 - 1], got ${String(seed)}`);
+/** Whether `seed` is a valid seed: an integer in [0, 2^32 − 1] (what {@link Rng} accepts). */
+export function isSeed(seed: unknown): seed is number {
+  return typeof seed === "number" && Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff;
+}
+
+/**
+ * The one seed check of the library: returns `seed` when it is an integer in [0, 2^32 − 1], else throws
+ * `FIELD must be an integer in [0, 2^32 - 1], got VALUE` (VALUE as written: 1.5, -1, Infinity, NaN, "7").
+ */
+export function checkSeed(seed: unknown, field = "seed"): number {
+  if (!isSeed(seed)) {
+    const shown = typeof seed === "number" || typeof seed === "bigint" || seed === undefined ? String(seed) : JSON.stringify(seed) ?? String(seed);
+    throw new Error(`${field} must be an integer in [0, 2^32 - 1], got ${shown}`);
   }
   return seed;
 }

@@ -8,7 +8,8 @@
  * often does not change the training trajectory.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { AgentConfig } from "./config";
+import type { AgentConfig, VirelConfig } from "./config";
+import { ALGORITHMS } from "./algorithms";
 import { Learner } from "./learner";
 import type { EStepResult, MStepResult, LearnerScalarState, LearnerApi } from "./learner-types";
 import { ReplayBuffer } from "./replay";
@@ -170,6 +171,7 @@ export class Agent {
    * Returns the returns of the episodes that finished.
    */
   collect(steps = 1): { steps: number; episodeReturns: number[]; episodeLengths: number[] } {
+    this.checkLive("collect");
     if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);
     const episodeReturns: number[] = [];
     const episodeLengths: number[] = [];
@@ -219,8 +221,9 @@ export class Agent {
    * The next {@link eStep} reuses this minibatch (as in Algorithm 1).
    */
   mStep(): MStepResult {
-    const cfg = this.config;
-    if ((cfg.algo === "virel1" || cfg.algo === "virel2") && this.learner.gradSteps % cfg.betaEvery === 0) {
+    this.checkLive("mStep");
+    // VIREL: β(ω) refreshed every betaEvery gradient steps (the table's temperature rule "beta")
+    if (ALGORITHMS[this.config.algo].temperature === "beta" && this.learner.gradSteps % (this.config as VirelConfig).betaEvery === 0) {
       this.learner.refreshBeta(this.buffer, this.rngs.replay);
     }
     const batch = this.sampleBatch();
@@ -231,6 +234,7 @@ export class Agent {
 
   /** Variational E-step (actor, Eq. 9) on the last M-step's minibatch (or a fresh one). */
   eStep(): EStepResult {
+    this.checkLive("eStep");
     const batch = this.pendingBatch ?? this.sampleBatch();
     this.pendingBatch = null;
     return this.learner.eStep(batch);
@@ -245,6 +249,7 @@ export class Agent {
 
   /** Deterministic evaluation: `episodes` episodes with a = tanh(μ_θ(s)) on the evaluation env. */
   evaluate(episodes = this.config.evalEpisodes): EvalResult {
+    this.checkLive("evaluate");
     if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`episodes must be a positive integer, got ${episodes}`);
     const returns: number[] = [];
     const lengths: number[] = [];
@@ -275,6 +280,7 @@ export class Agent {
    * as {@link collect} does. @param obs length obsDim → length actDim.
    */
   act(obs: ArrayLike<number>, opts: { deterministic?: boolean } = {}): Float64Array {
+    this.checkLive("act");
     if (obs === null || typeof obs !== "object" || obs.length !== this.obsDim) {
       throw new Error(`expected obs of length ${this.obsDim}, got ${obs === null || typeof obs !== "object" ? String(obs) : obs.length}`);
     }
@@ -283,6 +289,7 @@ export class Agent {
 
   /** {@link act} for a batch: one action row (env units) per observation row. @param obs rows, or flat [n·obsDim]. */
   actions(obs: Rows, opts: { deterministic?: boolean } = {}): Float64Array[] {
+    this.checkLive("actions");
     const deterministic = opts.deterministic ?? true;
     if (typeof deterministic !== "boolean") throw new Error(`deterministic must be a boolean, got ${String(deterministic)}`);
     const { flat, n } = flattenRows(obs, this.obsDim, "obs");
@@ -296,6 +303,7 @@ export class Agent {
    * (or flat); @param actions env actions in the action box, rows [n][actDim] (or flat) → length n.
    */
   qValues(obs: Rows, actions: Rows, opts: { critic?: Critic } = {}): Float64Array {
+    this.checkLive("qValues");
     const critic = opts.critic ?? "min";
     if (critic !== "min" && critic !== "q1" && critic !== "q2") throw new Error(`critic must be "min", "q1" or "q2", got ${JSON.stringify(critic)}`);
     const o = flattenRows(obs, this.obsDim, "obs");
@@ -306,6 +314,7 @@ export class Agent {
 
   /** The value network V(s) (φ; VIREL1, VIREL2, SAC-v1 — SAC-v2 has none). @param obs rows or flat → length n. */
   values(obs: Rows): Float64Array {
+    this.checkLive("values");
     const o = flattenRows(obs, this.obsDim, "obs");
     return valuesOf(this.core, o.flat, o.n);
   }
@@ -326,6 +335,7 @@ export class Agent {
    * evaluation every `evalEvery` steps; windowed losses every `logEvery` (counted in total env steps).
    */
   async train(steps: number, opts: TrainOptions = {}): Promise<TrainSummary> {
+    this.checkLive("train");
     if (!Number.isInteger(steps) || steps < 0) throw new Error(`steps must be a non-negative integer, got ${steps}`);
     const prev = this.currentRun;
     if (prev !== null && !prev.done && !prev.stop && !prev.signal?.aborted) {
@@ -419,6 +429,7 @@ export class Agent {
 
   /** Every array of the state: network weights, Adam moments, the replay buffer, the episode's actions. */
   getTensorState(): [string, Float32Array][] {
+    this.checkLive("getTensorState");
     const out: [string, Float32Array][] = this.core.named().map(([name, v]) => [name, Float32Array.from(v.dataSync() as Float32Array)]);
     const parts = this.buffer.filled();
     ["obs", "act", "rew", "nextObs", "done"].forEach((k, i) => out.push([`replay/${k}`, parts[i]!]));
@@ -431,6 +442,7 @@ export class Agent {
    * config) agent; the current training episode is restored by replaying its actions from its reset seed.
    */
   setState(s: AgentScalarState, arrays: ReadonlyMap<string, Float32Array>): void {
+    this.checkLive("setState");
     const get = (name: string): Float32Array => {
       const a = arrays.get(name);
       if (a === undefined) throw new Error(`checkpoint is missing array ${JSON.stringify(name)}`);
@@ -472,8 +484,17 @@ export class Agent {
     this.pendingBatch = null;
   }
 
-  /** Free the tensors and close the envs. */
+  private disposed = false;
+
+  /** Throws a clear error when the agent was disposed (instead of a TypeError from a freed tensor). */
+  private checkLive(method: string): void {
+    if (this.disposed) throw new Error(`agent was disposed: ${method}() cannot run after dispose() (create a new agent, or load a checkpoint into one)`);
+  }
+
+  /** Free the tensors and close the envs (idempotent); every method but dispose() then throws "agent was disposed". */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.learner.dispose();
     this.env.close();
     this.evalEnv.close();

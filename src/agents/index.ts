@@ -15,6 +15,7 @@
  */
 import * as engine from "../engine/backend";
 import { parseConfig } from "./config";
+import { checkSeed } from "../rng";
 import type { AgentConfigInput, Algo } from "./config";
 import type { Agent } from "./agent";
 import type { LearnerApi } from "./learner-types";
@@ -59,7 +60,7 @@ export async function create(opts: CreateOptions): Promise<Agent> {
   if (opts === null || typeof opts !== "object") throw new Error(`options must be an object, got ${JSON.stringify(opts)}`);
   const config = parseConfig({ ...opts.config, algo: opts.algo ?? opts.config?.algo });
   const seed = opts.seed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed must be an integer in [0, 2^32 - 1], got ${seed}`);
+  checkSeed(seed, "seed");
   await engine.ready(opts.backend);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { makeAgent } = require("./factory") as typeof import("./factory");

@@ -3,6 +3,7 @@
  * No tfjs here.
  */
 import type { AgentConfig } from "./config";
+import { ALGORITHMS } from "./algorithms";
 import type { EStepResult, MStepResult } from "./learner-types";
 
 /** One line of metrics.jsonl: always `step` (env steps), then grouped names. */
@@ -45,7 +46,8 @@ export function metricsFromUpdate(cfg: AgentConfig, m: MStepResult, e: EStepResu
     "policy/entropy": e.entropy,
   };
   if (m.lossV !== null) out["losses/v"] = m.lossV;
-  if (cfg.algo === "virel2") out["virel/q_gap"] = m.q2Mean - m.q1Mean;
+  // VIREL2 (a hard and a soft critic): the soft critic's mean minus the hard one's
+  if (ALGORITHMS[cfg.algo].qTargets[1] !== ALGORITHMS[cfg.algo].qTargets[0]) out["virel/q_gap"] = m.q2Mean - m.q1Mean;
   if (e.alpha !== undefined) out["policy/alpha"] = e.alpha;
   if (e.alphaLoss !== undefined) out["losses/alpha"] = e.alphaLoss;
   return out;

@@ -18,6 +18,7 @@ import { readCheckpoint, writeCheckpoint, writeFileAtomic, CheckpointError } fro
 import type { Agent, AgentScalarState, TrainProgress } from "./agent";
 import type { MetricRecord } from "./metrics";
 import { version } from "../version";
+import { checkSeed } from "../rng";
 import * as engine from "../engine/backend";
 import type { MakeOptions } from "../envs/types";
 
@@ -73,12 +74,6 @@ export interface RunSummary {
   backend: string;
 }
 
-function checkSeed(seed: unknown, field = "seed"): number {
-  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new Error(`${field} must be an integer in [0, 2^32 - 1], got ${JSON.stringify(seed)}`);
-  }
-  return seed;
-}
 
 function readJson(file: string): unknown {
   try {

@@ -74,7 +74,7 @@ export async function timeUpdate(spec: UpdateSpec, o: TimingOptions): Promise<Up
   const engine = await import("../engine/backend.js");
   const { Rng } = await import("../rng.js");
   const virel = spec.algo === "virel1" || spec.algo === "virel2";
-  const config = { algo: spec.algo, hidden: [spec.hidden, spec.hidden], batchSize: spec.batch, ...(virel ? { betaRule: "msbe" as const, betaEvery: 1 } : {}) };
+  const config = { algo: spec.algo, hidden: [spec.hidden, spec.hidden], batchSize: spec.batch, ...(virel ? { betaRule: "td-residual" as const, betaEvery: 1 } : {}) };
   const learner = await agents.createLearner({ config, obsDim: spec.obs, actDim: spec.act, backend: o.backend });
   learner.useFastPath = spec.update === "fast";
   const tf = engine.tf<typeof import("@tensorflow/tfjs")>();

@@ -16,7 +16,7 @@
  * NaN, ±Infinity), `setState` validation (number of parts, lengths, finiteness), seeding (`reset({ seed })`
  * re-seeds; `reset()` continues the stream, starting from `MakeOptions.seed`, default 0), and `close()`.
  */
-import { Rng } from "../rng";
+import { Rng, checkSeed as checkSeedOnce } from "../rng";
 import type { Box, Env, Frame, Info, MakeOptions, ResetOptions, ResetResult, StepResult } from "./types";
 import { boxSize, copyBox } from "./spaces";
 
@@ -49,10 +49,7 @@ export const COMMON_OPTION_KEYS = ["maxEpisodeSteps", "seed"] as const;
 
 /** Check a seed: an integer in [0, 2^32 − 1] (what {@link Rng} accepts). */
 export function checkSeed(where: string, seed: unknown): number {
-  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new Error(`${where}: seed must be an integer in [0, 2^32 - 1], got ${describe(seed)}`);
-  }
-  return seed;
+  return checkSeedOnce(seed, `${where}: seed`);
 }
 
 /** Check `maxEpisodeSteps`: a positive integer, or `Infinity` for no time limit. */

@@ -63,10 +63,20 @@ export function elbo(Q: Table, beta: number, policy: Table, p0: ArrayLike<number
   return out;
 }
 
-/** KL to the posterior (Eq. 3): `KL(q(h) ‖ p(h|O;ω)) = Σ_h q(h) [log q(h) − Q(h)/β − log p(h) + L(O;ω)]`. */
+/**
+ * KL to the posterior (Eq. 3), by its definition: `KL(q(h) ‖ p(h|O;ω)) = Σ_h q(h) [log q(h) − log p(h|O;ω)]`,
+ * with the posterior `p(h|O;ω) = exp(Q(h)/β) p(h) / Σ_h' exp(Q(h')/β) p(h')` normalised here (shifted by
+ * max Q, summed directly) — not through {@link logMarginalLikelihood}, so that Eq. 3 checks three independent
+ * computations. No clamp: a negative value (round-off, or a bug) is returned as it is.
+ */
 export function klPosterior(Q: Table, beta: number, policy: Table, p0: ArrayLike<number>, prior?: Table): number {
   const { nS, nA, prior: p } = checkAll(Q, beta, policy, p0, prior);
-  const lml = logMarginalLikelihood(Q, beta, p);
+  const inv = beta === Infinity ? 0 : 1 / beta;
+  let m = -Infinity;
+  for (let s = 0; s < nS; s++) for (let a = 0; a < nA; a++) if (p[s]![a]! > 0) m = Math.max(m, Q[s]![a]! * inv);
+  let z = 0; // Σ_h exp(Q(h)/β − m) p(h)
+  for (let s = 0; s < nS; s++) for (let a = 0; a < nA; a++) if (p[s]![a]! > 0) z += Math.exp(Q[s]![a]! * inv - m) * p[s]![a]!;
+  const logZ = m + Math.log(z);
   let out = 0;
   for (let s = 0; s < nS; s++) {
     for (let a = 0; a < nA; a++) {
@@ -74,11 +84,11 @@ export function klPosterior(Q: Table, beta: number, policy: Table, p0: ArrayLike
       if (qh <= 0) continue;
       const ph = p[s]![a]!;
       if (ph <= 0) return Infinity;
-      const logPost = (beta === Infinity ? 0 : Q[s]![a]! / beta) + Math.log(ph) - lml;
+      const logPost = Q[s]![a]! * inv + Math.log(ph) - logZ; // log p(h|O;ω)
       out += qh * (Math.log(qh) - logPost);
     }
   }
-  return Math.max(0, out);
+  return out;
 }
 
 /** The numbers of Eq. 3 at once. */
@@ -87,13 +97,17 @@ export interface LmlDecomposition {
   lml: number;
   /** ELBO(q, ω) (Eq. 4). */
   elbo: number;
-  /** KL(q ‖ p(h|O;ω)) ≥ 0. */
+  /** KL(q ‖ p(h|O;ω)) ≥ 0 (up to round-off; not clamped). */
   kl: number;
   /** lml − (elbo + kl): zero up to round-off (Eq. 3). */
   gap: number;
 }
 
-/** Eq. 3: `log p(O;ω) = ELBO(q, ω) + KL(q(h) ‖ p(h|O;ω))`, each term computed independently, plus the gap. */
+/**
+ * Eq. 3: `log p(O;ω) = ELBO(q, ω) + KL(q(h) ‖ p(h|O;ω))`, each term computed independently — the LML by
+ * log-sum-exp over h (Eq. 2), the ELBO by Eq. 4, the KL by its definition against the normalised posterior —
+ * plus the gap, which is zero only if all three are right.
+ */
 export function lmlDecomposition(Q: Table, beta: number, policy: Table, p0: ArrayLike<number>, prior?: Table): LmlDecomposition {
   const lml = logMarginalLikelihood(Q, beta, prior);
   const e = elbo(Q, beta, policy, p0, prior);

@@ -9,12 +9,22 @@
  * new state, so earlier ones can be kept for plotting.
  *
  * β rules (option `betaRule`):
- * - `"bellman-residual"` (default): β(ω) = E_{h∼d}[(T*Q̂(h) − Q̂(h))²], the mean squared Bellman-optimality
- *   residual of the critic — zero only at Q̂ = Q*, the squared-residual form of the later paper's ε_ω. With the
- *   exact M-step this loop converges to J* (Theorem 1; tested on random MDPs).
- * - `"posterior-msbe"`: the preprint's β(ω) = E_{h∼d}[(Q^{p_ω}(h) − Q̂(h;ω))²] (Table 1), with the E-step policy
- *   standing in for the action-posterior: β_k = E_d[(Q^{π_k} − Q̂_{k−1})²]. Under exact M-steps that is the mean
- *   squared change between successive critics, and it can cycle instead of converging (NOTES.md; end of §3.1).
+ * - `"posterior-msbe"`: Table 1's β(ω) = E_{h∼d}[(Q^{p_ω}(h) − Q̂(h;ω))²] with p_ω = softmax(Q̂/β(ω)),
+ *   solved as a scalar fixed-point equation after every M-step ({@link posteriorMsbeFixedPoint}: scan β upward,
+ *   bisect, take the smallest root). The E-step then uses that self-consistent β. With the exact M-step this
+ *   reaches J* (Theorem 1) on random MDPs when the rewards are on the scale it needs: β is in units of Q², the
+ *   temperature in units of Q, and Q ∼ 1/(1 − γ), so with rewards in (0, 1] it stalls at γ = 0.98–0.99;
+ *   rewards scaled by c ≤ 100(1 − γ)² reached J* everywhere measured (docs/tabular.md; tests).
+ * - `"bellman-residual"` (default, chosen from the measurements in docs/tabular.md: it reached J* on every
+ *   random MDP measured with rewards in (0, 3], γ up to 0.99, in ≤ 5 iterations): β(ω) =
+ *   E_{h∼d}[(T*Q̂(h) − Q̂(h))²], the mean squared Bellman-optimality residual of the critic — zero only at
+ *   Q̂ = Q*, close to the later paper's ε_ω. Not Table 1's β; §4.2 only asks for a β that vanishes at the fixed
+ *   point, which this one does.
+ * - `"lagged-msbe"`: a teaching option, NOT the paper's rule — the one-step-lag trap. β_k = E_d[(Q^{π_k} −
+ *   Q̂_{k−1})²] is computed from the previous critic and used one iteration late as the temperature of the new
+ *   one (under exact M-steps: the mean squared change between successive critics). It is not self-consistent
+ *   and cycles instead of converging (missed J* on 30 of 40 random 12×4, γ = 0.95 MDPs, docs/tabular.md; a
+ *   period-3 cycle on seed 0, test/tabular/em.test.ts).
  * - `"fixed"`: a constant β (option `beta`), as in the paper's experiments (§5, β(ω) = α).
  */
 import { z } from "zod";
@@ -24,7 +34,7 @@ import { p0UniformPrior, posterior, uniformPrior } from "../model/likelihood";
 import { logSoftmax, softmax } from "../model/math";
 import { msbe } from "../model/msbe";
 import { checkTable, type Table } from "../model/validate";
-import { Rng, type RngState } from "../rng";
+import { Rng, isSeed, type RngState } from "../rng";
 import {
   bellmanOptimalityUnchecked,
   evaluatePolicyUnchecked,
@@ -33,11 +43,12 @@ import {
   stateVisitationUnchecked,
   uniformPolicy,
 } from "./evaluation";
+import { posteriorMsbeFixedPoint, type BetaFixedPoint, type BetaRoot } from "./betaFixedPoint";
 import { checkPositiveRewards, validateMDP, type TabularMDP } from "./mdp";
 import { parseOptions } from "./options";
 
 /** How β is recomputed after each M-step (see the module doc). */
-export type BetaRule = "bellman-residual" | "posterior-msbe" | "fixed";
+export type BetaRule = "posterior-msbe" | "bellman-residual" | "lagged-msbe" | "fixed";
 /** E-step kind: closed form q ← p(a|s,O;ω), or gradient ascent on softmax logits (Eq. 9). */
 export type EStepKind = "closed-form" | "gradient";
 /** M-step kind: exact Q̂ ← Q^{π_q}, or steps towards ψ = TD(0) / Monte Carlo / Q-learning target (§4.1). */
@@ -49,8 +60,14 @@ export interface EMOptions {
   iterations?: number;
   /** Seed of the {@link Rng} used by sampled targets (mStepSamples > 0). Default 0. */
   seed?: number;
-  /** β rule: "bellman-residual" (default, converges), "posterior-msbe" (preprint, may cycle), "fixed". */
+  /**
+   * β rule: "bellman-residual" (default; mean squared Bellman-optimality residual), "posterior-msbe" (Table 1's
+   * fixed point, smallest root; needs rewards scaled to c ≲ 100(1−γ)², docs/tabular.md), "lagged-msbe"
+   * (teaching: the one-step-lag trap, cycles), "fixed".
+   */
   betaRule?: BetaRule;
+  /** "posterior-msbe": which root of β = g(β) to take — "smallest" (default, what Theorem 1 needs) or "largest" (teaching). */
+  betaRoot?: BetaRoot;
   /** β for betaRule "fixed" (≥ 0; 0 = greedy, Infinity = uniform). Default 1. */
   beta?: number;
   /** Weighting d(h) of the β rules: "uniform" over h (default) or "posterior" p(h|O;ω) of the E-step's model (Table 1). */
@@ -96,6 +113,7 @@ export const EM_DEFAULTS = Object.freeze({
   iterations: 100,
   seed: 0,
   betaRule: "bellman-residual",
+  betaRoot: "smallest",
   beta: 1,
   betaWeights: "uniform",
   eStep: "closed-form",
@@ -114,8 +132,9 @@ export const EM_DEFAULTS = Object.freeze({
 const nonNegNumber = z.custom<number>((v) => typeof v === "number" && v >= 0, { message: "must be a number >= 0 (Infinity allowed)" });
 const emSchema = z.strictObject({
   iterations: z.number().int().min(0).optional(),
-  seed: z.number().int().min(0).max(0xffffffff).optional(),
-  betaRule: z.enum(["bellman-residual", "posterior-msbe", "fixed"]).optional(),
+  seed: z.custom<number>(isSeed, { message: "must be an integer in [0, 2^32 - 1]" }).optional(),
+  betaRule: z.enum(["posterior-msbe", "bellman-residual", "lagged-msbe", "fixed"]).optional(),
+  betaRoot: z.enum(["smallest", "largest"]).optional(),
   beta: nonNegNumber.optional(),
   betaWeights: z.enum(["uniform", "posterior"]).optional(),
   eStep: z.enum(["closed-form", "gradient"]).optional(),
@@ -154,6 +173,8 @@ export interface EMTraceEntry {
   residual: number;
   /** Mean over states of KL(π_k(·|s) ‖ p(·|s,O;ω_{k−1})): 0 for the closed-form E-step. */
   eStepKL: number;
+  /** "posterior-msbe": the fixed-point solve that produced β_k (bracket, evaluations, g(0)); null otherwise. */
+  betaSolve: BetaFixedPoint | null;
   /** π_k (the E-step's policy), `[s][a]`. */
   policy: Float64Array[];
   /** Q̂_k (the M-step's critic), `[s][a]`. */
@@ -197,7 +218,10 @@ function betaWeightsFlat(mdp: TabularMDP, o: ResolvedEMOptions, q: Table, beta: 
   return flattenTable(posterior(q, beta, priorTable(mdp, o.prior)));
 }
 
-/** Initialise EM: Q̂_0 from `qInit`, π uniform, β_0 = fixed β or the Bellman-optimality residual of Q̂_0. */
+/**
+ * Initialise EM: Q̂_0 from `qInit`, π uniform, β_0 = the fixed β, Table 1's fixed point of Q̂_0 ("posterior-msbe"),
+ * or the Bellman-optimality residual of Q̂_0 ("bellman-residual", "lagged-msbe").
+ */
 export function emInit(mdp: TabularMDP, options: EMOptions = {}): EMState {
   validateMDP(mdp);
   const parsed = Object.fromEntries(Object.entries(parseOptions(emSchema, options, "variationalEM")).filter(([, v]) => v !== undefined));
@@ -207,8 +231,14 @@ export function emInit(mdp: TabularMDP, options: EMOptions = {}): EMState {
   if (o.qInit === "zeros") qHat = Array.from({ length: mdp.nS }, () => new Float64Array(mdp.nA));
   else if (o.qInit === "uniform-policy") qHat = evaluatePolicyUnchecked(mdp, uniformPolicy(mdp)).Q;
   else qHat = copyTable(checkTable(o.qInit, "qInit", mdp.nS, mdp.nA));
+  // β_0: the fixed point of Q̂_0 for "posterior-msbe"; the lagged rule has no previous critic, so it starts
+  // from the Bellman-optimality residual of Q̂_0 (as "bellman-residual" does).
   const beta =
-    o.betaRule === "fixed" ? o.beta : msbe(flattenTable(qHat), flattenTable(bellmanOptimalityUnchecked(mdp, qHat)));
+    o.betaRule === "fixed"
+      ? o.beta
+      : o.betaRule === "posterior-msbe"
+        ? fixedPoint(mdp, o, qHat).beta
+        : msbe(flattenTable(qHat), flattenTable(bellmanOptimalityUnchecked(mdp, qHat)));
   return {
     mdp,
     options: o,
@@ -224,6 +254,10 @@ export function emInit(mdp: TabularMDP, options: EMOptions = {}): EMState {
     trace: [],
     converged: false,
   };
+}
+
+function fixedPoint(mdp: TabularMDP, o: ResolvedEMOptions, qHat: Table): BetaFixedPoint {
+  return posteriorMsbeFixedPoint(mdp, qHat, { weights: o.betaWeights, prior: priorTable(mdp, o.prior), root: o.betaRoot });
 }
 
 function klRow(p: ArrayLike<number>, logQ: ArrayLike<number>): number {
@@ -367,9 +401,14 @@ export function mStep(state: EMState): EMState {
   const eBeta = state.eStepBeta ?? state.beta;
   const d = betaWeightsFlat(mdp, o, eQ, eBeta);
   let beta: number;
+  let betaSolve: BetaFixedPoint | null = null;
   if (o.betaRule === "fixed") beta = o.beta;
-  else if (o.betaRule === "bellman-residual") beta = msbe(flattenTable(qNew), flattenTable(bellmanOptimalityUnchecked(mdp, qNew)), d);
-  else beta = msbe(flattenTable(eQ), flattenTable(vfPi.Q), d); // preprint: E[(Q^{p_ω} − Q̂)²] with π_q for p(a|s,O;ω)
+  else if (o.betaRule === "posterior-msbe") {
+    // Table 1: β(ω) = E_d[(Q^{p_ω} − Q̂)²] with p_ω = softmax(Q̂/β(ω)) — solved for the new critic
+    betaSolve = fixedPoint(mdp, o, qNew);
+    beta = betaSolve.beta;
+  } else if (o.betaRule === "bellman-residual") beta = msbe(flattenTable(qNew), flattenTable(bellmanOptimalityUnchecked(mdp, qNew)), d);
+  else beta = msbe(flattenTable(eQ), flattenTable(vfPi.Q), d); // lagged (teaching): E[(Q^{π_k} − Q̂_{k−1})²], used one step late
   const prior = priorTable(mdp, o.prior);
   const dec = beta > 0 ? lmlDecomposition(qNew, beta, pi, mdp.p0, prior) : { lml: NaN, elbo: NaN, kl: NaN };
   const entry: EMTraceEntry = {
@@ -383,6 +422,7 @@ export function mStep(state: EMState): EMState {
     msbe: msbe(flattenTable(qNew), flattenTable(vfPi.Q)),
     residual: msbe(flattenTable(qNew), flattenTable(bellmanOptimalityUnchecked(mdp, qNew))),
     eStepKL: state.eStepKL,
+    betaSolve,
     policy: copyTable(pi),
     qHat: copyTable(qNew),
   };

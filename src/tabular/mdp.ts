@@ -118,6 +118,22 @@ export function shiftRewards(mdp: TabularMDP, shift?: number): TabularMDP {
   };
 }
 
+/**
+ * Reward scale: `r'(h) = c·r(h)` (c > 0). Every Q^π and J^π scale by c, the optimal policy is unchanged, but
+ * Table 1's β(ω) (units of Q²) scales by c² while the temperature it sets acts on Q (units of Q): the scale
+ * decides whether the "posterior-msbe" fixed point can shrink (docs/tabular.md). Equivalent to the official
+ * code's reward_scale.
+ */
+export function scaleRewards(mdp: TabularMDP, c: number): TabularMDP {
+  validateMDP(mdp);
+  if (typeof c !== "number" || !Number.isFinite(c) || !(c > 0)) throw new Error(`scale must be finite and > 0, got ${formatValue(c)}`);
+  return {
+    ...mdp,
+    R: mdp.R.map((row) => row.map((r) => r * c)),
+    ...(mdp.name !== undefined ? { name: `${mdp.name} (rewards × ${c})` } : {}),
+  };
+}
+
 /** Check that every reward is positive (§3.1), with a hint to {@link shiftRewards}. */
 export function checkPositiveRewards(mdp: TabularMDP, who: string): void {
   const m = minReward(mdp);

@@ -11,19 +11,19 @@ import type { AgentConfigInput } from "../../src/agents/config";
 import { ReplayBuffer } from "../../src/agents/replay";
 import { Rng } from "../../src/rng";
 import type { Learner as LearnerT } from "../../src/agents/learner";
-import { adamJs, biasReluJs, instantiateSimdLoops, polyakJs, reluJs, reluMaskJs, simdModuleBytes } from "../../src/agents/fast-simd";
+import { adamJs, biasReluJs, instantiateSimdLoops, polyakJs, reluJs, reluMaskJs, simdModuleBytes } from "../../src/agents/fused/simd";
 import { installNativeKernels, nativeStatus } from "../../src/engine/native";
 
 type Tf = typeof import("@tensorflow/tfjs");
 let tf: Tf;
 let Learner: typeof import("../../src/agents/learner").Learner;
-let fast: typeof import("../../src/agents/fast");
+let fast: typeof import("../../src/agents/fused/update");
 
 before(async () => {
   await engine.ready(process.env.VIREL_BACKEND ?? "auto");
   tf = engine.tf();
   Learner = (await import("../../src/agents/learner.js")).Learner;
-  fast = await import("../../src/agents/fast.js");
+  fast = await import("../../src/agents/fused/update.js");
 });
 
 const OBS = 5;
@@ -54,7 +54,7 @@ interface Trace {
 /** n full steps (β refresh, M-step, E-step, two act calls) from fixed seeds; every returned number recorded. */
 function run(fastUpdate: boolean, algo: string, extra: Partial<AgentConfigInput>, n: number): Trace {
   const L = makeLearner(fastUpdate, algo, extra);
-  assert.equal(L.fastPathActive, fastUpdate && fast.fastUpdateSupported());
+  assert.equal(L.fastPathActive, fastUpdate && fast.fusedUpdateSupported());
   const buf = filledBuffer(300);
   const rng = new Rng(5);
   const numbers: number[] = [];
@@ -125,10 +125,10 @@ function compare(algo: string, extra: Partial<AgentConfigInput>, n: number): num
 
 const CASES: Array<[string, Partial<AgentConfigInput>]> = [
   ["virel1", { betaBatch: 64 }],
-  ["virel1", { betaBatch: 64, betaRule: "twin-q" }],
+  ["virel1", { betaBatch: 64, betaRule: "twin-q-residual" }],
   ["virel1", { betaRule: "fixed", beta: 0.3 }],
   ["virel2", { betaBatch: 64 }],
-  ["virel2", { betaBatch: 64, betaRule: "twin-q", policyReg: 0 }],
+  ["virel2", { betaBatch: 64, betaRule: "twin-q-residual", policyReg: 0 }],
   ["sac-v1", {}],
   ["sac", {}],
   ["sac", { policyReg: 1e-2, logStdMax: 0.1 }],
@@ -136,7 +136,7 @@ const CASES: Array<[string, Partial<AgentConfigInput>]> = [
 
 for (const [algo, extra] of CASES) {
   test(`fast update = reference update: ${algo} ${JSON.stringify(extra)} (8 steps: parameters, Adam moments, β/α, losses, actions)`, () => {
-    assert.ok(fast.fastUpdateSupported(), `the fast path runs on the ${tf.getBackend()} backend`);
+    assert.ok(fast.fusedUpdateSupported(), `the fast path runs on the ${tf.getBackend()} backend`);
     const worst = compare(algo, extra, 8);
     if (process.env.VIREL_TEST_VERBOSE) process.stdout.write(`# ${algo} worst ${worst.toExponential(2)}\n`);
   });
@@ -159,8 +159,8 @@ test("fast update = reference update on the cpu backend (the fused kernels' Java
   const before = tf.getBackend();
   await tf.setBackend("cpu");
   try {
-    assert.ok(fast.fastUpdateSupported());
-    compare("virel2", { betaBatch: 64, betaRule: "twin-q" }, 4);
+    assert.ok(fast.fusedUpdateSupported());
+    compare("virel2", { betaBatch: 64, betaRule: "twin-q-residual" }, 4);
     compare("sac", {}, 4);
   } finally {
     await tf.setBackend(before);
@@ -169,7 +169,7 @@ test("fast update = reference update on the cpu backend (the fused kernels' Java
 
 for (const algo of ["virel1", "virel2", "sac-v1", "sac"]) {
   test(`${algo}: the fast path leaves tf.memory().numTensors unchanged (β refresh, M-step, E-step, act)`, () => {
-    const L = makeLearner(true, algo, algo.startsWith("virel") ? { betaBatch: 64, betaRule: algo === "virel2" ? "twin-q" : "msbe" } : {});
+    const L = makeLearner(true, algo, algo.startsWith("virel") ? { betaBatch: 64, betaRule: algo === "virel2" ? "twin-q-residual" : "td-residual" } : {});
     const buf = filledBuffer(200);
     const rng = new Rng(5);
     L.update(buf.sample(30, rng));

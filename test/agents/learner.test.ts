@@ -174,13 +174,14 @@ for (const algo of ["virel1", "virel2", "sac-v1", "sac"]) {
   });
 }
 
-test("β rules: fixed β; official msbe rule = betaScale·MSE(Q, r + γ(1−d)V(s′)) with β = beta until betaBatch transitions", () => {
+test("β rules: fixed β; td-residual (beta.py) = betaScale·MSE(Q, r + γ(1−d)V(s′)), β = betaScale·beta until betaBatch transitions", () => {
   const fixed = makeLearner("virel1", { betaRule: "fixed", beta: 0.37 });
   const buf = filledBuffer(300);
   assert.equal(fixed.refreshBeta(buf, new Rng(1)), 0.37);
   fixed.dispose();
-  const L = makeLearner("virel1", { betaRule: "msbe", beta: 1, betaScale: 0.5, betaBatch: 256 });
-  assert.equal(L.refreshBeta(filledBuffer(100), new Rng(1)), 1); // fewer than betaBatch transitions
+  const L = makeLearner("virel1", { betaRule: "td-residual", beta: 1, betaScale: 0.5, betaBatch: 256 });
+  assert.equal(L.beta, 0.5); // beta.py: β = 1 before 4096 transitions, the actor's weight β·beta_scale
+  assert.equal(L.refreshBeta(filledBuffer(100), new Rng(1)), 0.5); // fewer than betaBatch transitions
   // recompute by hand with the same replay sample
   const b = buf.sample(256, new Rng(42));
   const beta = L.refreshBeta(buf, new Rng(42));
@@ -195,7 +196,8 @@ test("β rules: fixed β; official msbe rule = betaScale·MSE(Q, r + γ(1−d)V(
   assert.ok(Math.abs(beta - want) < 1e-6 * Math.max(1, want), `${beta} vs ${want}`);
   assert.ok(beta > 0);
   L.dispose();
-  const T = makeLearner("virel1", { betaRule: "twin-q", betaScale: 1, betaBatch: 128 });
+  const T = makeLearner("virel1", { betaRule: "twin-q-residual", beta: 0.3, betaScale: 1, betaBatch: 128 });
+  assert.equal(T.refreshBeta(filledBuffer(100), new Rng(1)), 0.3); // softlearning: β = beta before betaBatch
   const bt = T.refreshBeta(buf, new Rng(3));
   assert.ok(Number.isFinite(bt) && bt > 0);
   T.dispose();
@@ -219,7 +221,7 @@ test("bad configs fail naming the field and the value", () => {
   assert.throws(() => parseConfig({ algo: "a2c" }), /algo must be one of .*"a2c"/);
   assert.throws(() => parseConfig({ algo: "virel1", gamma: 1.2 }), /config\.gamma.*1\.2/);
   assert.throws(() => parseConfig({ algo: "virel1", hidden: [64, 0] }), /config\.hidden\.1.*0/);
-  assert.throws(() => parseConfig({ algo: "sac", betaRule: "msbe" }), /config\.betaRule is not a field of the sac config/);
+  assert.throws(() => parseConfig({ algo: "sac", betaRule: "td-residual" }), /config\.betaRule is not a field of the sac config/);
   assert.throws(() => parseConfig({ algo: "virel2", betaRule: "magic" }), /config\.betaRule.*"magic"/);
   assert.throws(() => parseConfig({ algo: "sac-v1", logStdMin: 3 }), /config\.logStdMin.*3/);
   assert.equal(parseConfig({ algo: "sac-v2" }).algo, "sac");

@@ -1,11 +1,12 @@
 /**
  * Pendulum-v1 and MountainCarContinuous-v0 against Gymnasium 1.4.0's own traces (test/fixtures/classic,
- * copied from shared/reference/classic): reset, overwrite the state, apply the actions, compare every
+ * see test/fixtures/README.md): reset, overwrite the state, apply the actions, compare every
  * observation, reward and termination flag to 1e-5.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as envs from "../../src/envs";
+import { pyMod } from "../../src/envs/classic/pendulum";
 import pendulumTrace from "../fixtures/classic/Pendulum-v1.json";
 import mountainCarTrace from "../fixtures/classic/MountainCarContinuous-v0.json";
 
@@ -81,9 +82,9 @@ test("float64 arithmetic alone would NOT be exact on Pendulum (the float32 terms
 });
 
 test("Pendulum angle_normalize uses Python's modulo (sign of the divisor)", () => {
-  assert.equal(envs.pyMod(-1, 3), 2);
-  assert.equal(envs.pyMod(1, -3), -2);
-  assert.equal(envs.pyMod(5.5, 2), 1.5);
+  assert.equal(pyMod(-1, 3), 2);
+  assert.equal(pyMod(1, -3), -2);
+  assert.equal(pyMod(5.5, 2), 1.5);
   assert.ok(Math.abs(envs.angleNormalize(3 * Math.PI / 2) - -Math.PI / 2) < 1e-12);
   assert.ok(Math.abs(envs.angleNormalize(-3 * Math.PI / 2) - Math.PI / 2) < 1e-12);
   assert.ok(Math.abs(envs.angleNormalize(-7 * Math.PI + 0.25) - (Math.PI + 0.25 - 2 * Math.PI)) < 1e-12);

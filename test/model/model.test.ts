@@ -177,6 +177,55 @@ test("Eq. 3: LML = ELBO + KL to 1e-9 on 400 random problems (both priors), KL �
   close(d.elbo, d.lml, 1e-12);
 });
 
+test("Eq. 3 from three independent float64 hand computations: LML (plain sum over h), ELBO (Eq. 4), KL (definition)", () => {
+  // Each term is checked on its own against a direct formula written here (no log-sum-exp, no shared code), so a
+  // wrong LML, ELBO or KL fails this test even if the other two were changed to keep LML − ELBO − KL = 0.
+  const rng = new Rng(41);
+  let minKl = Infinity;
+  for (let c = 0; c < 300; c++) {
+    const nS = 1 + rng.int(5);
+    const nA = 1 + rng.int(4);
+    const Q = randTable(rng, nS, nA, 0, 10);
+    const beta = Math.exp(rng.uniformRange(Math.log(0.5), Math.log(50))); // Q/β ≤ 20: exp does not overflow
+    const pi = Array.from({ length: nS }, () => randDist(rng, nA));
+    const p0 = randDist(rng, nS);
+    const prior = c % 2 === 0 ? undefined : p0UniformPrior(p0, nA);
+    const pr = prior ?? uniformPrior(nS, nA);
+    let z = 0; // p(O;ω) = Σ_h exp(Q(h)/β) p(h)  (Eq. 2)
+    for (let s = 0; s < nS; s++) for (let a = 0; a < nA; a++) z += Math.exp(Q[s]![a]! / beta) * pr[s]![a]!;
+    let elboHand = 0;
+    let klHand = 0;
+    for (let s = 0; s < nS; s++) {
+      for (let a = 0; a < nA; a++) {
+        const qh = p0[s]! * pi[s]![a]!;
+        if (qh === 0) continue;
+        const post = (Math.exp(Q[s]![a]! / beta) * pr[s]![a]!) / z; // p(h|O;ω)
+        elboHand += qh * (Q[s]![a]! / beta + Math.log(pr[s]![a]!) - Math.log(qh));
+        klHand += qh * Math.log(qh / post);
+      }
+    }
+    const d = lmlDecomposition(Q, beta, pi, p0, prior);
+    const tol = 1e-10 * Math.max(1, Math.abs(Math.log(z)));
+    close(d.lml, Math.log(z), tol, `case ${c} LML`);
+    close(d.elbo, elboHand, tol, `case ${c} ELBO`);
+    close(d.kl, klHand, tol, `case ${c} KL`);
+    close(klPosterior(Q, beta, pi, p0, prior), klHand, tol, `case ${c} klPosterior`);
+    if (nS * nA > 1) minKl = Math.min(minKl, d.kl);
+  }
+  assert.ok(minKl > 0, `KL > 0 away from the posterior, min ${minKl}`);
+  // At the posterior the KL is round-off, returned as it is (no clamp): |KL| ≤ 1e-14, of either sign.
+  const Q = [Float64Array.of(1, 2, 3), Float64Array.of(0.5, 4, 2)];
+  const post = posterior(Q, 1.3);
+  const ps = Float64Array.from(post, (r) => r.reduce((x, y) => x + y, 0));
+  const pi = Q.map((r) => actionPosterior(r, 1.3));
+  const kl = klPosterior(Q, 1.3, pi, ps);
+  assert.ok(Math.abs(kl) <= 1e-14, `KL at the posterior ${kl}`);
+  // a 2-point example by hand: q = (0.5, 0.5), posterior ∝ (e^0, e^1) (one state, uniform prior)
+  const q2 = [Float64Array.of(0.5, 0.5)];
+  const pPost = [1 / (1 + Math.E), Math.E / (1 + Math.E)];
+  close(klPosterior([Float64Array.of(0, 1)], 1, q2, [1]), 0.5 * Math.log(0.5 / pPost[0]!) + 0.5 * Math.log(0.5 / pPost[1]!), 1e-15);
+});
+
 test("Eq. 9: the exact ELBO gradient w.r.t. softmax logits matches central finite differences", () => {
   const rng = new Rng(5);
   for (let c = 0; c < 60; c++) {

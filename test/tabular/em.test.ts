@@ -151,25 +151,144 @@ test("M-step towards ψ (§4.1): TD(0), Q-learning and Monte Carlo targets, expe
   assert.deepEqual(mc.trace.map((e) => e.J), ex.trace.map((e) => e.J));
 });
 
-test("β rules: fixed stays fixed; the preprint's posterior-MSBE can cycle where the Bellman residual converges (NOTES.md)", () => {
+/** Sign changes of f(β) = g(β) − β on a dense log grid (80 points per decade, 1e-8 … 1e4): the roots' locations. */
+function rootsByScan(mdp: tabular.TabularMDP, q: readonly Float64Array[]): number[] {
+  const roots: number[] = [];
+  let prev = NaN;
+  for (let i = -640; i <= 320; i++) {
+    const b = 10 ** (i / 80);
+    const f = tabular.posteriorMsbe(mdp, q, b) - b;
+    if (!Number.isNaN(prev) && Math.sign(prev) !== Math.sign(f)) roots.push(b);
+    prev = f;
+  }
+  return roots;
+}
+
+test("Table 1's β as its own fixed point: posterior-msbe reaches J* on 45 random MDPs of 5 sizes, γ ≤ 0.98", () => {
+  // γ 0.5 / 0.9 / 0.95 with rewards in (0, 1]; γ 0.98 with rewards × 0.1 (the scale the fixed point needs there:
+  // c ≲ 100(1 − γ)², docs/tabular.md and the γ = 0.99 test below)
+  const sizes: [number, number][] = [[3, 2], [5, 3], [8, 4], [12, 4], [20, 3]];
+  const cases: [number, number][] = [[0.5, 1], [0.9, 1], [0.95, 1], [0.98, 0.1]];
+  let n = 0;
+  let checkedRoots = 0;
+  for (let i = 0; i < 45; i++) {
+    const [states, actions] = sizes[i % sizes.length]!;
+    const [gamma, c] = cases[Math.floor(i / 5) % cases.length]!;
+    const mdp = tabular.scaleRewards(tabular.randomMDP({ states, actions, gamma, seed: 3000 + i }), c);
+    const J = tabular.valueIteration(mdp).J;
+    const em = tabular.variationalEM(mdp, { betaRule: "posterior-msbe", iterations: 100 });
+    assert.ok(Math.abs(em.J - J) <= 1e-6 * Math.abs(J), `${mdp.name}: J = ${em.J}, J* = ${J}`);
+    assert.ok(em.converged, `${mdp.name} converged after ${em.iterations}`);
+    // every β solves β = E[(Q^{softmax(Q̂/β)} − Q̂)²] for its critic (g evaluated independently of the solver)
+    for (const e of em.trace) {
+      const g = tabular.posteriorMsbe(mdp, e.qHat, e.beta);
+      assert.ok(Math.abs(g - e.beta) <= 1e-9 * (1e-12 + e.beta), `${mdp.name} it ${e.iteration}: g(β) = ${g}, β = ${e.beta}`);
+    }
+    // and it is the smallest root: f(β) > 0 on a grid below it (a few iterations of a few MDPs, for CPU time)
+    if (i % 9 === 0) {
+      for (const e of em.trace.slice(0, 4)) {
+        if (!(e.beta > 0)) continue;
+        for (let k = 1; k <= 60; k++) {
+          const b = e.beta * 0.99 * 10 ** (-(k - 1) / 10);
+          assert.ok(tabular.posteriorMsbe(mdp, e.qHat, b) > b, `${mdp.name} it ${e.iteration}: root below β = ${e.beta} near ${b}`);
+        }
+        checkedRoots++;
+      }
+    }
+    n++;
+  }
+  assert.equal(n, 45);
+  assert.ok(checkedRoots >= 10);
+});
+
+test("fixed-point solver: β = 0 at Q*, the bound, and the root choice — the largest root stalls below J*", () => {
+  const mdp = tabular.randomMDP({ states: 12, actions: 4, gamma: 0.95, seed: 0 });
+  const vi = tabular.valueIteration(mdp);
+  // at Q = Q* the greedy policy's Q is Q*: g(0) = 0 and β = 0
+  const atStar = tabular.posteriorMsbeFixedPoint(mdp, vi.Q);
+  assert.ok(atStar.g0 <= 1e-20 || atStar.beta <= 1e-18, `β at Q*: ${atStar.beta}`);
+  // iteration 6 of EM from Q̂ = 0 has three roots; the solver's smallest / largest match the scan
+  const em = tabular.variationalEM(mdp, { betaRule: "posterior-msbe", iterations: 100 });
+  close(em.J, vi.J, 1e-6 * vi.J);
+  const q6 = em.trace[5]!.qHat;
+  const roots = rootsByScan(mdp, q6);
+  assert.equal(roots.length, 3, `roots ${roots}`);
+  const small = tabular.posteriorMsbeFixedPoint(mdp, q6);
+  const large = tabular.posteriorMsbeFixedPoint(mdp, q6, { root: "largest" });
+  assert.ok(small.beta <= roots[0]! && small.beta >= roots[0]! / 10 ** (1 / 80), `smallest ${small.beta} vs scan ${roots}`);
+  assert.ok(large.beta <= roots[2]! && large.beta >= roots[2]! / 10 ** (1 / 80), `largest ${large.beta} vs scan ${roots}`);
+  assert.ok(large.beta > 10 * small.beta);
+  assert.ok(large.beta <= large.bound, "every root is below the bound");
+  close(small.beta, em.trace[5]!.beta, 0);
+  // EM with the largest root does not reach J*: it keeps jumping to high-temperature roots
+  const big = tabular.variationalEM(mdp, { betaRule: "posterior-msbe", betaRoot: "largest", iterations: 30 });
+  assert.equal(big.converged, false);
+  const bestJ = Math.max(...big.trace.map((e) => e.J));
+  assert.ok(bestJ < vi.J - 2, `largest root: best J ${bestJ} vs J* ${vi.J}`);
+  assert.ok(em.iterations <= 30, `smallest root converged in ${em.iterations}`);
+  assert.throws(() => tabular.variationalEM(mdp, { betaRoot: "middle" as never }), /betaRoot .*"smallest".*, got "middle"/);
+});
+
+test("γ = 0.99: posterior-msbe stalls with rewards in (0, 1] and reaches J* with rewards × 0.03 (c/(1−γ)² = 300)", () => {
+  for (const seed of [0, 1, 2]) {
+    const mdp = tabular.randomMDP({ states: 6, actions: 6, gamma: 0.99, seed });
+    const J = tabular.valueIteration(mdp).J;
+    const raw = tabular.variationalEM(mdp, { betaRule: "posterior-msbe", iterations: 150 });
+    assert.equal(raw.converged, false);
+    assert.ok(raw.J < 0.85 * J, `seed ${seed}: unscaled J ${raw.J} vs J* ${J}`);
+    assert.ok(raw.trace.slice(-50).every((e) => e.beta > 0.1), "β does not shrink");
+    const c = 0.03;
+    const scaled = tabular.variationalEM(tabular.scaleRewards(mdp, c), { betaRule: "posterior-msbe", iterations: 150 });
+    assert.ok(scaled.converged);
+    close(scaled.J, c * J, 1e-6 * c * J, `seed ${seed} scaled`);
+    // the optimal policy is scale-free: the scaled run's final policy is optimal for the unscaled MDP
+    close(tabular.policyReturn(mdp, scaled.policy), J, 1e-6 * J, `seed ${seed} policy`);
+  }
+  // the scale law behind it: with rewards × c, g_c(c·τ; c·Q̂) = c²·g_1(τ; Q̂) (β in units of Q², temperature in Q)
+  const m = tabular.randomMDP({ states: 5, actions: 3, gamma: 0.99, seed: 9 });
+  const q = tabular.evaluatePolicy(m, tabular.uniformPolicy(m)).Q;
+  for (const c of [0.03, 7]) {
+    const qc = q.map((row) => row.map((x) => c * x));
+    for (const tau of [0.01, 0.5, 20]) {
+      const g1 = tabular.posteriorMsbe(m, q, tau);
+      close(tabular.posteriorMsbe(tabular.scaleRewards(m, c), qc, c * tau), c * c * g1, 1e-9 * c * c * g1, `c ${c} τ ${tau}`);
+    }
+  }
+  // and the same stall already at γ = 0.98 with rewards in (0, 1] (12×4: c/(1 − γ)² = 2500), gone with × 0.1
+  const m98 = tabular.randomMDP({ states: 12, actions: 4, gamma: 0.98, seed: 0 });
+  const J98 = tabular.valueIteration(m98).J;
+  assert.ok(tabular.variationalEM(m98, { betaRule: "posterior-msbe", iterations: 60 }).J < 0.9 * J98);
+  close(tabular.policyReturn(m98, tabular.variationalEM(tabular.scaleRewards(m98, 0.1), { betaRule: "posterior-msbe" }).policy), J98, 1e-6 * J98);
+  // the Bellman-residual rule reaches J* there unscaled
+  const mdp = tabular.randomMDP({ states: 6, actions: 6, gamma: 0.99, seed: 0 });
+  close(tabular.variationalEM(mdp).J, tabular.valueIteration(mdp).J, 1e-6 * tabular.valueIteration(mdp).J);
+});
+
+test("β rules: fixed stays fixed; the lagged-msbe teaching rule cycles (the one-step-lag trap), the others converge", () => {
   const mdp = tabular.randomMDP({ states: 12, actions: 4, gamma: 0.95, seed: 0 });
   const J = tabular.valueIteration(mdp).J;
   const fixed = tabular.variationalEM(mdp, { betaRule: "fixed", beta: 0.05 });
-  assert.ok(fixed.trace.every((e) => e.beta === 0.05 && e.betaE === 0.05));
+  assert.ok(fixed.trace.every((e) => e.beta === 0.05 && e.betaE === 0.05 && e.betaSolve === null));
   assert.ok(fixed.J <= J + 1e-12);
   const res = tabular.variationalEM(mdp);
   close(res.J, J, 1e-6 * J);
-  const pm = tabular.variationalEM(mdp, { betaRule: "posterior-msbe", iterations: 60 });
-  assert.equal(pm.converged, false);
-  const tail = pm.trace.slice(-9).map((e) => e.J);
+  const lag = tabular.variationalEM(mdp, { betaRule: "lagged-msbe", iterations: 60 });
+  assert.equal(lag.converged, false);
+  const tail = lag.trace.slice(-9).map((e) => e.J);
   // a period-3 cycle: J repeats every 3 iterations and stays well below J*
   for (let k = 3; k < tail.length; k++) close(tail[k]!, tail[k - 3]!, 1e-6 * J);
   assert.ok(Math.max(...tail) < J - 0.1, `cycle stays suboptimal: ${tail} vs J* ${J}`);
-  // its β is the mean squared change of the critic: E[(Q^{π_k} − Q̂_{k−1})²]
-  const e = pm.trace[5]!;
-  close(e.beta, msbeTable(pm.trace[4]!.qHat, e.qHat), 1e-12 * (1 + e.beta));
-  // weighting by the posterior over h also runs and converges with the residual rule
+  // its β is the previous critic's error, used one step late: E[(Q^{π_k} − Q̂_{k−1})²]
+  const e = lag.trace[5]!;
+  close(e.beta, msbeTable(lag.trace[4]!.qHat, e.qHat), 1e-12 * (1 + e.beta));
+  // … which is not self-consistent: in the cycle, g(β_k) is far from β_k for the critic it is used with
+  const worst = Math.max(...lag.trace.slice(-3).map((t) => Math.abs(tabular.posteriorMsbe(mdp, t.qHat, t.beta) - t.beta) / t.beta));
+  assert.ok(worst > 1, `lagged β is not a fixed point: max |g(β) − β|/β = ${worst}`);
+  // Table 1's fixed point on the same MDP converges
+  close(tabular.variationalEM(mdp, { betaRule: "posterior-msbe" }).J, J, 1e-6 * J);
+  // weighting by the posterior over h also runs and converges (residual rule and fixed point)
   close(tabular.variationalEM(mdp, { betaWeights: "posterior" }).J, J, 1e-6 * J);
+  close(tabular.variationalEM(mdp, { betaRule: "posterior-msbe", betaWeights: "posterior" }).J, J, 1e-6 * J);
   close(tabular.variationalEM(mdp, { prior: "p0-uniform" }).J, J, 1e-6 * J);
 });
 
@@ -183,6 +302,11 @@ test("variationalEM validation: positive rewards (§3.1) and option errors name 
   assert.throws(() => tabular.variationalEM(mdp, { beta: -1 }), /beta must be a number >= 0.*, got -1/);
   assert.throws(() => tabular.variationalEM(mdp, { betaRule: "msbe" as never }), /betaRule .*"bellman-residual".*, got "msbe"/);
   assert.throws(() => tabular.variationalEM(mdp, { mStepAlpha: 2 }), /mStepAlpha .*<=1.*, got 2/);
+  assert.throws(() => tabular.scaleRewards(mdp, 0), /scale must be finite and > 0, got 0/);
+  assert.throws(() => tabular.scaleRewards(mdp, NaN), /scale must be finite and > 0, got NaN/);
+  assert.throws(() => tabular.posteriorMsbe(mdp, tabular.evaluatePolicy(mdp, tabular.uniformPolicy(mdp)).Q, -1), /beta must be a number >= 0, got -1/);
+  assert.throws(() => tabular.posteriorMsbeFixedPoint(mdp, [[0, 0]]), /expected qHat with 3 rows \(states\), got 1/);
+  assert.throws(() => tabular.posteriorMsbeFixedPoint(mdp, tabular.uniformPolicy(mdp), { root: "middle" as never }), /root must be "smallest" or "largest", got "middle"/);
   assert.throws(() => tabular.variationalEM(mdp, { iteration: 3 } as never), /unknown option "iteration"/);
   assert.throws(() => tabular.variationalEM(mdp, { qInit: [[0, 0]] }), /expected qInit with 3 rows \(states\), got 1/);
   assert.throws(() => tabular.variationalEM(mdp, { qInit: [[0, 0], [0, NaN], [0, 0]] }), /qInit\[1\]\[1\] must be finite, got NaN/);

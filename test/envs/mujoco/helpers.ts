@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-/** One reference case (see shared/reference/mujoco-models.md, "Reference trajectory files"). */
+/** One reference case: a Gymnasium v5 trajectory recorded with MuJoCo 3.14.0 (test/fixtures/README.md). */
 export interface ReferenceCase {
   case_id: string;
   description: string;

@@ -1,5 +1,5 @@
 /**
- * Fused tfjs kernels for the fast update (src/agents/fast.ts), registered for the `wasm` and `cpu` backends.
+ * Fused tfjs kernels for the fast update (src/agents/fused/update.ts), registered for the `wasm` and `cpu` backends.
  *
  * Each kernel does in ONE engine call what the reference update does with tens of tfjs ops (and an autodiff
  * tape): a whole MLP forward pass (every layer, twin networks together), the explicit backward pass of an MLP
@@ -8,7 +8,7 @@
  * products inside run through whatever BatchMatMul / _FusedMatMul kernels are registered for the backend (the
  * native CBLAS kernels of src/engine/native.ts, or the pure wasm ones), called directly; the elementwise work
  * runs on the backend's memory: Adam, Polyak, bias + ReLU and ReLU masks as WebAssembly SIMD on the wasm heap
- * (fast-simd.ts; float32, one rounding per op, bit-identical JavaScript versions for the cpu backend), the small
+ * (simd.ts; float32, one rounding per op, bit-identical JavaScript versions for the cpu backend), the small
  * per-row heads (tanh-Gaussian, losses, targets) as JavaScript loops in float64 rounded to float32 on store.
  *
  * Why: at the paper's shapes a reference update is ≈900 tfjs kernels of ≈3–5 µs of JavaScript bookkeeping
@@ -16,14 +16,14 @@
  * 20–30 engine calls and each elementwise pass does several ops.
  *
  * Kernel outputs are fresh tensors (tfjs semantics: inputs are never written). Shapes are checked by the
- * callers in fast.ts; the kernels assume float32 inputs of the documented shapes.
+ * callers in update.ts; the kernels assume float32 inputs of the documented shapes.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { nativeStatus } from "../engine/native";
-import { heapOffset, wasmMemory } from "../engine/tfjs-internals";
-import { adamJs, biasReluJs, polyakJs, reluJs, reluMaskJs, simdLoops } from "./fast-simd";
-import type { AdamConstants } from "./fast-simd";
+import { nativeStatus } from "../../engine/native";
+import { heapOffset, wasmMemory } from "../../engine/tfjs-internals";
+import { adamJs, biasReluJs, polyakJs, reluJs, reluMaskJs, simdLoops } from "./simd";
+import type { AdamConstants } from "./simd";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type TensorInfo = tf.TensorInfo;
@@ -58,7 +58,7 @@ interface Heap {
   biasAct(y: TensorInfo, bias: TensorInfo | undefined, relu: boolean): void;
   /** g ← g ⊙ 1[h > 0] in place (g a tensor this kernel allocated). */
   reluMask(g: TensorInfo, h: TensorInfo): void;
-  /** One Adam step into fresh outputs w2, m2, v2 (see fast-simd.ts). */
+  /** One Adam step into fresh outputs w2, m2, v2 (see simd.ts). */
   adam(w: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, w2: TensorInfo, m2: TensorInfo, v2: TensorInfo, k: AdamConstants): void;
   /** out = s·τ + t·(1 − τ). */
   polyak(s: TensorInfo, t: TensorInfo, out: TensorInfo, tau: number, omt: number): void;

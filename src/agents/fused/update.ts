@@ -1,7 +1,7 @@
 /**
- * The fused fast update: the same Algorithm 1 step as the reference code in learner.ts (`Learner.mStep`,
- * `eStep`, `refreshBeta`, `act`), on the same variables and Adam moments, with the same noise draws — computed
- * with a handful of fused kernels (src/agents/fast-kernels.ts) and gradients written out by hand instead of
+ * The fused update rule: the same Algorithm 1 step as the reference update (reference-update.ts: `criticStep`,
+ * `actorStep`, `betaResidual`, `act`), on the same LearnerState, with the same noise draws — computed
+ * with a handful of fused kernels (src/agents/fused/kernels.ts) and gradients written out by hand instead of
  * tfjs's autodiff tape:
  *
  *   - every MLP pass is one kernel (the twin Qs share one call: both read the same (s, a));
@@ -16,25 +16,25 @@
  * The numbers agree with the reference update to float32 rounding (test/agents/fast.test.ts checks parameters
  * after several updates, for every algorithm and β rule). Available where the fused kernels are registered: the
  * wasm backend (with or without the native BLAS kernels) and the cpu backend; elsewhere (tfjs-node) the Learner
- * runs its reference code.
+ * runs the reference update. What differs between the algorithms is read from the algorithm table (algorithms.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Learner, MStepResult, EStepResult } from "./learner";
-import type { Mlp } from "./nn";
-import type { Adam } from "./adam";
-import type { Batch, ReplayBuffer } from "./replay";
-import type { VirelConfig } from "./config";
-import type { Rng } from "../rng";
-import { HALF_LOG_2PI } from "./tanh-gaussian";
-import { installFastKernels, fastKernelsAvailable } from "./fast-kernels";
+import type { Mlp } from "../nn";
+import type { Adam } from "../adam";
+import type { Batch, ReplayBuffer } from "../replay";
+import type { Rng } from "../../rng";
+import { HALF_LOG_2PI } from "../tanh-gaussian";
+import { needsNextAction } from "../algorithms";
+import type { ActorStepResult, CriticStepResult, LearnerState, UpdateRule } from "../learner-state";
+import { installFastKernels, fastKernelsAvailable } from "./kernels";
 
-/** Whether learners use the fast path by default: yes, unless the environment sets `VIREL_FAST_UPDATE=0`. */
-export function fastUpdateDefault(): boolean {
+/** Whether learners use the fused update by default: yes, unless the environment sets `VIREL_FAST_UPDATE=0`. */
+export function fusedUpdateDefault(): boolean {
   return process.env.VIREL_FAST_UPDATE !== "0";
 }
 
-/** Whether the fast path can run on the active tfjs backend (wasm or cpu); installs its kernels on first call. */
-export function fastUpdateSupported(): boolean {
+/** Whether the fused update can run on the active tfjs backend (wasm or cpu); installs its kernels on first call. */
+export function fusedUpdateSupported(): boolean {
   installFastKernels();
   return fastKernelsAvailable();
 }
@@ -57,7 +57,7 @@ export function drawNoiseInto(rng: Rng, rows: number, actDim: number, out: Float
   return out;
 }
 
-type Kernel = (typeof import("./fast-kernels").FAST_KERNELS)[number];
+type Kernel = (typeof import("./kernels").FAST_KERNELS)[number];
 
 function run(name: Kernel, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}): tf.Tensor[] {
   return tf.engine().runKernel(name, inputs, attrs) as tf.Tensor[];
@@ -175,13 +175,14 @@ interface PolicyPass {
   theta: readonly object[];
 }
 
-export class FastUpdate {
+export class FusedUpdate implements UpdateRule {
+  readonly name = "fused";
   private readonly staging = new Staging();
   private piPass: PolicyPass | null = null;
   /** The cpu backend keeps the array a tensor is made from: copy staging buffers there. */
   private readonly copyUploads: boolean;
 
-  constructor(private readonly L: Learner) {
+  constructor(private readonly L: LearnerState) {
     installFastKernels();
     this.copyUploads = tf.getBackend() === "cpu";
   }
@@ -244,15 +245,15 @@ export class FastUpdate {
     return { action, logPi };
   }
 
-  /** The fast M-step: same algorithm, order and noise draws as `Learner.mStep` (see learner.ts). */
-  mStep(batch: Batch): MStepResult {
+  /** The fused M-step: same targets, order and noise draws as the reference `criticStep`. */
+  criticStep(batch: Batch, temp: number): CriticStepResult {
     const L = this.L;
-    const cfg = L.cfg;
+    const { cfg, spec } = L;
     const B = batch.size, O = L.obsDim;
-    const temp = L.temperature();
     const v = L.v, vTarget = L.vTarget;
-    const needNow = v !== null; // ε for ã ∼ π(·|s) is drawn first, then ε for a′ ∼ π(·|s′) — as the reference does
-    const needNext = cfg.algo === "sac" || cfg.algo === "virel2";
+    // ε for ã ∼ π(·|s) is drawn first, then ε for a′ ∼ π(·|s′) — as the reference does
+    const needNow = spec.vTarget !== null;
+    const needNext = needsNextAction(spec);
     this.dropPolicyPass();
     const stats = tf.tidy(() => {
       const eNow = needNow ? this.noise(B, "now") : null;
@@ -261,7 +262,7 @@ export class FastUpdate {
       const s2 = this.upload(batch.nextObs, [B, O]);
       const { sa, rd } = this.packBatch(batch, "m");
       const kept: tf.Tensor[] = [];
-      // φ ← φ − λ_V ∇J^V(φ),  J^V = E[(V(s) − V̂(s))²],  V̂(s) = min_i Q_i(s, ã) [− α log π(ã|s) for SAC-v1]
+      // φ ← φ − λ_V ∇J^V(φ),  J^V = E[(V(s) − V̂(s))²],  V̂(s) = min_i Q_i(s, ã)  [soft: − T log π(ã|s)]
       if (v !== null && eNow !== null) {
         // π(s), kept for the E-step on this minibatch
         const piActs = forward([L.pi.net], s, true)[0]!;
@@ -269,35 +270,41 @@ export class FastUpdate {
         const now = this.sample(s, eNow, true, out(piActs));
         const [q1n, q2n] = forward([L.q1, L.q2], now.action, false).map(out) as [tf.Tensor2D, tf.Tensor2D];
         const vHatInputs: tf.NamedTensorMap = { a: q1n, b: q2n };
-        if (cfg.algo === "sac-v1") vHatInputs["logPi"] = now.logPi;
+        if (spec.vTarget === "soft") vHatInputs["logPi"] = now.logPi;
         const [vHat] = run("VirelSoftMin", vHatInputs, { temp });
         const vActs = forward([v], s, true);
         const [dV, statsV] = run("VirelMseGrad", { pred: out(vActs[0]!), target: vHat! });
         adamStep(L.optV!, backward([v], s, vActs, [dV!], true));
         kept.push(statsV!);
       }
-      // ψ, the TD(0) targets of Q₁, Q₂ (§4.1)
+      // ψ_i, the TD(0) targets of Q₁ and Q₂ (§4.1), from the table's target kinds
+      const [k1, k2] = spec.qTargets;
       let y1: tf.Tensor;
       let y2: tf.Tensor;
-      if (cfg.algo === "sac") {
-        // SAC-v2: ψ = r + γ(1−d)(min_j Q̄_j(s′, a′) − α log π(a′|s′))
+      if (k1 === "soft-min-target") {
+        // ψ = r + γ(1−d)(min_j Q̄_j(s′, a′) − T log π(a′|s′))
+        if (k2 !== k1) throw new Error(`fused update: target pair ${k1}/${k2} is not implemented`);
         const next = this.sample(s2, eNext!, true);
         const [t1, t2] = forward([L.q1Target!, L.q2Target!], next.action, false).map(out) as [tf.Tensor2D, tf.Tensor2D];
         const [soft] = run("VirelSoftMin", { a: t1, b: t2, logPi: next.logPi }, { temp });
         [y1] = run("VirelTdTarget", { rd, next: soft! }, { gamma: cfg.gamma, temp });
         y2 = y1!;
       } else {
+        // ψ₁ = r + γ(1−d) V̄(s′)
+        if (k1 !== "hard-v" || (k2 !== "hard-v" && k2 !== "soft-own-target")) throw new Error(`fused update: target pair ${k1}/${k2} is not implemented`);
         const vNext = out(forward([vTarget!], s2, false)[0]!);
-        if (cfg.algo === "virel2") {
-          // the soft Q₂ also credits the next state's entropy: ψ₂ = r + γ(1−d)(V̄(s′) − β log π(a′|s′))
-          const next = this.sample(s2, eNext!, false);
-          [y1, y2] = run("VirelTdTarget", { rd, next: vNext, logPi: next.logPi }, { gamma: cfg.gamma, temp }) as [tf.Tensor, tf.Tensor];
+        [y1] = run("VirelTdTarget", { rd, next: vNext }, { gamma: cfg.gamma, temp });
+        if (k2 === "soft-own-target") {
+          // VIREL2's soft Q₂, its own soft bootstrap: ψ₂ = r + γ(1−d)(Q̄₂(s′, a′) − T log π(a′|s′))
+          const next = this.sample(s2, eNext!, true);
+          const t2 = out(forward([L.q2Target!], next.action, false)[0]!);
+          const [soft] = run("VirelSoftMin", { a: t2, logPi: next.logPi }, { temp });
+          [y2] = run("VirelTdTarget", { rd, next: soft! }, { gamma: cfg.gamma, temp }) as [tf.Tensor];
         } else {
-          [y1] = run("VirelTdTarget", { rd, next: vNext }, { gamma: cfg.gamma, temp });
           y2 = y1!;
         }
       }
-      // ω_i ← ω_i − λ_Q ∇J^Q(ω_i),  J^Q = E[(Q_i(s,a) − ψ)²]  (both Qs in one pass)
+      // ω_i ← ω_i − λ_Q ∇J^Q(ω_i),  J^Q = E[(Q_i(s,a) − ψ_i)²]  (both Qs in one pass)
       const qActs = forward([L.q1, L.q2], sa, true);
       const [dQ1, stats1] = run("VirelMseGrad", { pred: out(qActs[0]!), target: y1! });
       const [dQ2, stats2] = run("VirelMseGrad", { pred: out(qActs[1]!), target: y2 });
@@ -305,27 +312,28 @@ export class FastUpdate {
       kept.push(stats1!, stats2!);
       // φ̄ ← τφ + (1 − τ)φ̄ (SAC-v2: Q̄_i ← τQ_i + (1 − τ)Q̄_i)
       if (vTarget !== null && v !== null) polyakStep([[v, vTarget]], cfg.tau);
-      if (L.q1Target !== null && L.q2Target !== null) polyakStep([[L.q1, L.q1Target], [L.q2, L.q2Target]], cfg.tau);
+      const targetPairs: [Mlp, Mlp][] = [];
+      if (L.q1Target !== null) targetPairs.push([L.q1, L.q1Target]);
+      if (L.q2Target !== null) targetPairs.push([L.q2, L.q2Target]);
+      if (targetPairs.length > 0) polyakStep(targetPairs, cfg.tau);
       return kept.map((t) => Array.from(read(t)));
     });
-    L.gradSteps += 1;
     const off = v !== null ? 1 : 0;
     const lossV = v !== null ? stats[0]![0]! : null;
     const [lossQ1, q1Mean] = stats[off]! as [number, number];
     const [lossQ2, q2Mean] = stats[off + 1]! as [number, number];
-    return { msbe: (lossQ1 + lossQ2) / 2, lossQ1, lossQ2, lossV, q1Mean, q2Mean, beta: temp };
+    return { lossV, lossQ1, lossQ2, q1Mean, q2Mean };
   }
 
   /**
-   * The fast E-step, Eq. 9 (App. B.1): minimise J^π(θ) = E[β log π(ã|s) − min_i Q_i(s, ã)] (+ the regulariser),
+   * The fused E-step, Eq. 9 (App. B.1): minimise J^π(θ) = E[T log π(ã|s) − min_i Q_i(s, ã)] (+ the regulariser),
    * ã = tanh(μ + σε), with the gradient taken by hand: ∂/∂ã through both Qs' input layers, then through the
-   * tanh-Gaussian and the policy MLP. Same noise draw and numbers as `Learner.eStep`.
+   * tanh-Gaussian and the policy MLP. Same noise draw and numbers as the reference `actorStep`.
    */
-  eStep(batch: Batch): EStepResult {
+  actorStep(batch: Batch, temp: number): ActorStepResult {
     const L = this.L;
     const cfg = L.cfg;
     const B = batch.size, O = L.obsDim, A = L.actDim;
-    const temp = L.temperature();
     const kept = this.policyPassFor(batch);
     const [qHat, logPi, reg] = tf.tidy(() => {
       const noise = this.noise(B, "e");
@@ -335,10 +343,13 @@ export class FastUpdate {
       const lim = { logStdMin: L.pi.logStdMin, logStdMax: L.pi.logStdMax };
       const [sa, logPiT] = run("VirelTanhGaussian", { out: piOut, noise, obs: s }, lim);
       const qActs = forward([L.q1, L.q2], sa!, true);
-      // ∂J/∂Q_i = −(1/B)·1[Q_i is the minimum]  (Q̂ = min_i Q_i; ties go to Q₁ as in tfjs)
-      const [dQ1, dQ2, qStats] = run("VirelMinGrad", { q1: out(qActs[0]!), q2: out(qActs[1]!), logPi: logPiT! }, { scale: -1 / B });
+      // ∂J/∂Q_i = −(1/B)·1[Q_i is the minimum]  (Q̂ = min_i Q_i; ties go to Q₁ as in tfjs). Q̂ = Q₁: the same
+      // kernel with Q₁ in both slots (Q₁ ≤ Q₁ always: ∂J/∂Q₁ = −1/B, ∂J/∂Q₂ = 0, mean Q̂ = mean Q₁)
+      const q1Out = out(qActs[0]!);
+      const q2Out = L.actorCritic === "q1" ? q1Out : out(qActs[1]!);
+      const [dQ1, dQ2, qStats] = run("VirelMinGrad", { q1: q1Out, q2: q2Out, logPi: logPiT! }, { scale: -1 / B });
       const [dAction] = backward([L.q1, L.q2], sa!, qActs, [dQ1!, dQ2!], false, [O, O + A]);
-      // ∂J/∂(μ, log σ): through ã = tanh(μ + σε) and β·mean log π (∂/∂ log π = β/B), plus the regulariser
+      // ∂J/∂(μ, log σ): through ã = tanh(μ + σε) and T·mean log π (∂/∂ log π = T/B), plus the regulariser
       const [dOut, regValue] = run("VirelTanhGaussianGrad", { out: piOut, noise, dAction: dAction! },
         { ...lim, dLogPi: temp / B, reg: cfg.policyReg });
       adamStep(L.optPi, backward([L.pi.net], s, piActs, [dOut!], true));
@@ -346,27 +357,15 @@ export class FastUpdate {
       return [q[0]!, q[1]!, read(regValue!)[0]!];
     });
     this.dropPolicyPass();
-    let loss = logPi * temp - qHat;
-    if (cfg.policyReg > 0) loss += cfg.policyReg * reg;
-    const entropy = -logPi;
-    const res: EStepResult = { loss, qHat, entropy, beta: temp, elbo: qHat / temp + entropy };
-    if (cfg.algo === "sac" && L.alphaAdam !== null) {
-      const h = L.targetEntropy();
-      res.alphaLoss = -L.logAlpha * (logPi + h);
-      L.logAlpha = L.alphaAdam.step(L.logAlpha, -(logPi + h));
-      res.alpha = Math.exp(L.logAlpha);
-    }
-    return res;
+    return { qHat, logPi, reg: cfg.policyReg > 0 ? reg : 0 };
   }
 
   /**
-   * β(ω) as `Learner.refreshBeta` computes it (the same replay draws, noise and rule), with one forward kernel per
-   * network pass over the `betaBatch` samples and no gradient. Returns the new β.
+   * The β rule's Bellman residual as the reference `betaResidual` computes it (the same replay draws, noise and
+   * rule), with one forward kernel per network pass over the `n` samples and no gradient.
    */
-  refreshBeta(buffer: ReplayBuffer, sampleRng: Rng): number {
+  betaResidual(buffer: ReplayBuffer, sampleRng: Rng, n: number, kind: "td" | "twin-q"): number {
     const L = this.L;
-    const c = L.cfg as VirelConfig;
-    const n = c.betaBatch;
     const O = L.obsDim, A = L.actDim;
     // the same draws as buffer.sample(n, sampleRng), gathered straight into the upload layouts
     const sa = this.staging.get("sa/beta", n * (O + A));
@@ -380,10 +379,10 @@ export class FastUpdate {
       rd[2 * k] = buffer.rew[i]!;
       rd[2 * k + 1] = buffer.done[i]!;
     }
-    const twinQ = c.betaRule === "twin-q";
-    const onlyQ1 = c.algo === "virel2";
-    const qs = onlyQ1 ? [L.q1] : [L.q1, L.q2];
-    const m = tf.tidy(() => {
+    const twinQ = kind === "twin-q";
+    const qs = L.spec.betaCritics === 1 ? [L.q1] : [L.q1, L.q2];
+    const gamma = L.cfg.gamma;
+    return tf.tidy(() => {
       const noise = twinQ ? this.noise(n, "beta") : null;
       const saT = this.upload(sa, [n, O + A]);
       const s2T = this.upload(s2, [n, O]);
@@ -391,21 +390,18 @@ export class FastUpdate {
       let y: tf.Tensor;
       if (noise === null) {
         // official beta.py: ψ = r + γ(1−d) V(s′) with the online V
-        [y] = run("VirelTdTarget", { rd: rdT, next: out(forward([L.v!], s2T, false)[0]!) }, { gamma: c.gamma, temp: 0 }) as [tf.Tensor];
+        [y] = run("VirelTdTarget", { rd: rdT, next: out(forward([L.v!], s2T, false)[0]!) }, { gamma, temp: 0 }) as [tf.Tensor];
       } else {
         // softlearning: ψ = r + γ(1−d) min_j Q_j(s′, a′∼π)
         const next = this.sample(s2T, noise, true);
         const [n1, n2] = forward([L.q1, L.q2], next.action, false).map(out) as [tf.Tensor2D, tf.Tensor2D];
         const [qMin] = run("VirelSoftMin", { a: n1, b: n2 }, { temp: 0 });
-        [y] = run("VirelTdTarget", { rd: rdT, next: qMin! }, { gamma: c.gamma, temp: 0 }) as [tf.Tensor];
+        [y] = run("VirelTdTarget", { rd: rdT, next: qMin! }, { gamma, temp: 0 }) as [tf.Tensor];
       }
       const preds = forward(qs, saT, false).map(out);
       const losses = preds.map((p) => read(run("VirelMseGrad", { pred: p, target: y })[1]!)[0]! * (twinQ ? 0.5 : 1));
       return losses.length === 1 ? losses[0]! : (losses[0]! + losses[1]!) / 2;
     });
-    if (!Number.isFinite(m)) throw new Error(`non-finite MSBE estimate for β: ${m}`);
-    L.beta = c.betaScale * m;
-    return L.beta;
   }
 
   /** Frees what the fast path keeps between calls (the M-step's policy pass). */
@@ -413,7 +409,7 @@ export class FastUpdate {
     this.dropPolicyPass();
   }
 
-  /** Actions as `Learner.act`: tanh(μ) when deterministic, else tanh(μ + σε) with the same noise draw. */
+  /** Actions as the reference `act`: tanh(μ) when deterministic, else tanh(μ + σε) with the same noise draw. */
   act(obs: ArrayLike<number>, deterministic: boolean): Float32Array {
     const L = this.L;
     const n = obs.length / L.obsDim;

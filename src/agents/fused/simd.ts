@@ -1,5 +1,5 @@
 /**
- * The elementwise loops of the fast update (src/agents/fast-kernels.ts), as WebAssembly SIMD working in place on
+ * The elementwise loops of the fast update (src/agents/fused/kernels.ts), as WebAssembly SIMD working in place on
  * the tfjs wasm heap, with plain-JavaScript versions for other memory (the cpu backend) and for the last n mod 4
  * elements.
  *
