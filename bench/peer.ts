@@ -1,99 +1,44 @@
 /**
- * `npm run bench:peer`: the PyTorch peer (../shared/bench/torch_sac_update.py, beside the repo) and our SAC-v1
- * update — the fast one (src/agents/fused/update.ts) and the reference one (learner.ts) — in the same run, on the same
- * machine, at the paper's shapes (obs 17, act 6, 2×256, batch 256) and at 2×64 / batch 128, on the native BLAS
- * path (this process) and the pure wasm path (a child process with VIREL_NATIVE=0); prints ms/update and the
- * ratios to PyTorch with the issue's targets.
+ * `npm run bench:peer`: our side and the PyTorch peer (bench/peer/*.py, in this repository) in one run, on the same
+ * machine, with every target of issue 14 printed MET / NOT MET:
  *
- * The peer needs Debian's python3-torch and libopenblas0-pthread (`apt-get install python3-torch
- * libopenblas0-pthread`; CI does not install them): without them our numbers are printed alone, with a line
- * saying so.
+ *   1. one SAC-v1 update at the paper's shapes (obs 17, act 6, 2×256, batch 256): ours (fast update, native BLAS
+ *      path) / PyTorch as shipped ≤ 0.5; also PyTorch with one OpenBLAS thread, for the record
+ *   2. VIREL1 with its per-step β estimate (4096 samples) / our SAC-v1 ≤ 1.15 (both fast, native)
+ *   3. pure wasm path (VIREL_NATIVE=0, a child process) / PyTorch as shipped ≤ 2.0
+ *   4. the roofline: our SAC-v1 update's GFLOP/s against the single-core sgemm peak (src/cli/bench-roofline.ts)
+ *   5. end to end, Pendulum-v1, 2×256, lr 1e-3, 6000 env steps, 5-episode evaluations every 1000: wall-clock
+ *      ours / PyTorch ≤ 0.6, for SAC (v2) and for VIREL1 (bench/peer/pendulum_sac.py, same algorithm each)
+ *   6. HalfCheetah-v5 training env steps/s with evaluation included (no target: recorded), and what the second
+ *      core gives there (VIREL_BLAS_THREADS=2 in a child process) and what batched evaluation saves
  *
- * Threads: the script calls torch.set_num_threads(1), but Debian's PyTorch runs its matrix products in OpenBLAS,
- * whose own thread pool still uses both cores of this machine (measured: CPU time ≈ 1.5–2× wall-clock). So the
- * peer runs twice per shape: as shipped, and with OPENBLAS_NUM_THREADS=1 (one core, as ours by default);
- * and ours also runs once with VIREL_BLAS_THREADS=2 (the native kernels on both cores).
+ * The peer needs Debian's python3-torch, python3-numpy and libopenblas0-pthread
+ * (`apt-get install python3-torch libopenblas0-pthread`); without them our numbers are printed alone, with a
+ * line saying so, and the targets that need the peer read "not measured".
  *
- * How it times, the same way on both sides (the machine may be shared, so one long average is not enough):
- * PyTorch runs the unmodified script (its own warm-up and a short timed loop), then a small Python wrapper times
- * the script's own `update()` in blocks; ours times blocks of updates of one learner after a warm-up. The table
- * gives the minimum over blocks (the least-disturbed estimate) and the median, in wall-clock and CPU time (user +
- * system of the whole process: Python's process_time, Node's process.cpuUsage). PyTorch runs before and after
- * ours for each shape; its statistics are over both runs.
+ * Timing, the same way on both sides (the machine may be shared): blocks of updates after a warm-up, minimum and
+ * median over blocks, wall-clock and CPU; PyTorch runs before and after ours and its statistics pool both runs.
+ * The 1-minute load average is printed with every measurement. End to end: one run per side (they are long).
  *
- *   npm run bench:peer [-- --blocks 10] [--per-block 10] [--python /usr/bin/python3] [--script PATH]
+ *   npm run bench:peer [-- --blocks 10] [--per-block 10] [--steps 6000] [--cheetah-steps 2000] [--no-e2e]
+ *                      [--python /usr/bin/python3]
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import * as os from "node:os";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { ready } from "../src/engine/backend";
 import { benchHeader, medianOf, minOf, timeUpdate, timeUpdatesInChild } from "../src/cli/bench";
 import type { BlockTimes, UpdateResult, UpdateSpec } from "../src/cli/bench";
+import { measureSgemmPeak, roofline } from "../src/cli/bench-roofline";
 
-/** The issue's targets: ours / PyTorch at most this (fast update; native, pure wasm); null = no target. */
-const TARGETS: Record<string, { native: number | null; wasm: number | null }> = {
-  "2×256 / batch 256": { native: 2.0, wasm: 4.0 },
-  "2×64 / batch 128": { native: 1.5, wasm: null },
-};
+/** Issue 14's targets. */
+const TARGET = { sacVsTorch: 0.5, virelVsSac: 1.15, wasmVsTorch: 2.0, e2eVsTorch: 0.6 } as const;
 
-/**
- * Runs the peer script unmodified (runpy), then times its own `update()` in blocks and prints one
- * `block <wall ms> <cpu ms>` line per block (per update).
- */
-const TORCH_WRAPPER = `
-import sys, time, runpy
-script, blocks, per = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-sys.argv = [script] + sys.argv[4:]
-g = runpy.run_path(script, run_name='__main__')
-update = g['update']
-for _ in range(blocks):
-    w0, c0 = time.perf_counter(), time.process_time()
-    for _ in range(per):
-        update()
-    w1, c1 = time.perf_counter(), time.process_time()
-    print('block %.4f %.4f' % ((w1 - w0) / per * 1000, (c1 - c0) / per * 1000))
-`;
-
-interface Peer {
-  python: string;
-  script: string;
-  blocks: number;
-  perBlock: number;
-}
-
-/** Block timings of the PyTorch peer, or the reason it cannot run. */
-function runTorch(peer: Peer, hidden: number, batch: number, env: Record<string, string> = {}): (BlockTimes & { version: string }) | { error: string } {
-  const args = ["--hidden", String(hidden), "--batch", String(batch), "--obs", "17", "--act", "6", "--n", "20", "--threads", "1"];
-  const r = spawnSync(peer.python, ["-c", TORCH_WRAPPER, peer.script, String(peer.blocks), String(peer.perBlock), ...args], {
-    encoding: "utf8",
-    timeout: 600_000,
-    env: { ...process.env, ...env },
-  });
-  if (r.error) return { error: `${peer.python} did not run: ${r.error.message}` };
-  const blocks = [...(r.stdout ?? "").matchAll(/^block ([\d.]+) ([\d.]+)$/gm)];
-  const version = /^torch (\S+)/m.exec(r.stdout ?? "");
-  if (r.status !== 0 || blocks.length === 0) {
-    if (/No module named .?torch/.test(r.stderr ?? "")) {
-      return { error: `python3-torch is not installed for ${peer.python} (apt-get install python3-torch libopenblas0-pthread; CI does not have it)` };
-    }
-    const last = (r.stderr ?? "").trim().split("\n").pop() ?? "";
-    return { error: `the peer script failed (exit ${String(r.status)}): ${last}` };
-  }
-  return { wall: blocks.map((m) => Number(m[1])), cpu: blocks.map((m) => Number(m[2])), version: version?.[1] ?? "?" };
-}
-
-function fmt(x: number | undefined): string {
-  return x === undefined ? "—" : x.toFixed(2);
-}
-
-/** "ours/PyTorch × / ours/PyTorch(1 BLAS thread) ×", the first checked against the target. */
-function fmtRatio(ours: number | undefined, torch: number | undefined, torch1: number | undefined, target: number | null): string {
-  if (ours === undefined || torch === undefined) return "—";
-  const ratio = ours / torch;
-  const verdict = target === null ? "" : ratio <= target ? ` ✓ (≤${target}×)` : ` ✗ (target ≤${target}×)`;
-  return `**${ratio.toFixed(2)}×**${torch1 !== undefined ? ` / ${(ours / torch1).toFixed(2)}×` : ""}${verdict}`;
-}
+const load = (): string => `load ${os.loadavg()[0]!.toFixed(2)}`;
+const out = (s: string): void => void process.stdout.write(s + "\n");
+const f2 = (x: number): string => x.toFixed(2);
 
 function positiveInt(name: string, v: string): number {
   const n = Number(v);
@@ -101,92 +46,251 @@ function positiveInt(name: string, v: string): number {
   return n;
 }
 
+interface Peer {
+  python: string;
+  dir: string;
+  problem: string | null;
+}
+
+/** Why the Python peer cannot run here, or null. */
+function peerProblem(python: string, dir: string): string | null {
+  if (!existsSync(join(dir, "sac_update.py"))) return `the peer scripts are missing from ${dir}`;
+  const r = spawnSync(python, ["-c", "import numpy, torch"], { encoding: "utf8" });
+  if (r.error) return `${python} did not run: ${r.error.message}`;
+  if (r.status !== 0) {
+    return `${python} cannot import numpy and torch (apt-get install python3-torch libopenblas0-pthread): ` +
+      `${(r.stderr ?? "").trim().split("\n").pop() ?? ""}`;
+  }
+  return null;
+}
+
+/** The PyTorch update timing (bench/peer/sac_update.py), per-update block times. */
+function torchUpdate(peer: Peer, blocks: number, perBlock: number, env: Record<string, string>): (BlockTimes & { version: string }) | { error: string } {
+  const r = spawnSync(peer.python, [join(peer.dir, "sac_update.py"), "--blocks", String(blocks), "--per-block", String(perBlock)], {
+    encoding: "utf8", timeout: 600_000, env: { ...process.env, ...env },
+  });
+  const blocksSeen = [...(r.stdout ?? "").matchAll(/^block ([\d.]+) ([\d.]+)$/gm)];
+  if (r.status !== 0 || blocksSeen.length === 0) return { error: `sac_update.py failed (exit ${String(r.status)}): ${(r.stderr ?? "").trim().split("\n").pop() ?? ""}` };
+  return { wall: blocksSeen.map((m) => Number(m[1])), cpu: blocksSeen.map((m) => Number(m[2])), version: /^torch (\S+)/m.exec(r.stdout)?.[1] ?? "?" };
+}
+
+/** One end-to-end PyTorch run (bench/peer/pendulum_sac.py). */
+function torchPendulum(peer: Peer, algo: string, steps: number): Promise<{ wall_s: number; cpu_s: number; evals: [number, number][] }> {
+  return new Promise((res, rej) => {
+    const child = spawn(peer.python, [join(peer.dir, "pendulum_sac.py"), "--algo", algo, "--steps", String(steps)], { stdio: ["ignore", "pipe", "pipe"] });
+    let so = "", se = "";
+    child.stdout.on("data", (d: Buffer) => (so += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (se += d.toString()));
+    child.on("error", rej);
+    child.on("close", (code) => {
+      const m = /^result (.*)$/m.exec(so);
+      if (code !== 0 || !m) rej(new Error(`pendulum_sac.py --algo ${algo} failed (exit ${String(code)}): ${se.trim().split("\n").pop() ?? ""}`));
+      else res(JSON.parse(m[1]!) as { wall_s: number; cpu_s: number; evals: [number, number][] });
+    });
+  });
+}
+
+/** Our end-to-end run: agents.create with the given config, batched evaluation attached, train(steps) timed. */
+async function oursTraining(envId: string, algo: string, steps: number, config: Record<string, unknown>, untimed = 0): Promise<{ wall_s: number; cpu_s: number; eval_s: number; evals: [number, number][]; steps: number }> {
+  const agents = await import("../src/agents/index.js");
+  const { attachEvalEnvs } = await import("../src/agents/evaluation.js");
+  const agent = await agents.create({ algo, env: envId, seed: 0, config: { logEvery: 1_000_000, checkpointEvery: 0, ...config } });
+  await attachEvalEnvs(agent);
+  let evalMs = 0;
+  const evaluate = agent.evaluate.bind(agent);
+  agent.evaluate = (n?: number) => {
+    const t0 = performance.now();
+    try {
+      return evaluate(n);
+    } finally {
+      evalMs += performance.now() - t0;
+    }
+  };
+  if (untimed > 0) await agent.train(untimed);
+  evalMs = 0;
+  const evals: [number, number][] = [];
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await agent.train(steps, { onMetrics: (r) => void (r["eval/return_mean"] !== undefined && evals.push([r.step, r["eval/return_mean"] as number])) });
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  agent.dispose();
+  return { wall_s: wall, cpu_s: (c.user + c.system) / 1e6, eval_s: evalMs / 1000, evals, steps };
+}
+
+/** Batched against one-at-a-time evaluation on HalfCheetah-v5 (5 episodes × 1000 steps each), ms per evaluation. */
+async function evalCost(): Promise<{ batched: number; sequential: number; equal: boolean }> {
+  const agents = await import("../src/agents/index.js");
+  const { attachEvalEnvs, detachEvalEnvs } = await import("../src/agents/evaluation.js");
+  const agent = await agents.create({ algo: "sac", env: "HalfCheetah-v5", seed: 0 });
+  const state = agent.rngs.eval.getState();
+  let t0 = performance.now();
+  const seq = agent.evaluate(5);
+  const sequential = performance.now() - t0;
+  agent.rngs.eval.setState(state);
+  await attachEvalEnvs(agent, {}, 5);
+  t0 = performance.now();
+  const bat = agent.evaluate(5);
+  const batched = performance.now() - t0;
+  detachEvalEnvs(agent.evalEnv);
+  agent.dispose();
+  return { batched, sequential, equal: seq.returns.every((x, i) => x === bat.returns[i]) };
+}
+
+/** Child mode: one HalfCheetah training measurement, printed as JSON (run with other env variables). */
+async function childCheetah(steps: number): Promise<void> {
+  await ready("wasm");
+  const r = await oursTraining("HalfCheetah-v5", "sac", steps, { evalEvery: 1000, evalEpisodes: 5 }, 1000);
+  out("cheetah " + JSON.stringify(r));
+}
+
+function cheetahInChild(steps: number, env: Record<string, string>): Promise<{ wall_s: number; cpu_s: number; eval_s: number; steps: number }> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [__filename, "--child-cheetah", String(steps)], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let so = "", se = "";
+    child.stdout.on("data", (d: Buffer) => (so += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (se += d.toString()));
+    child.on("error", rej);
+    child.on("close", (code) => {
+      const m = /^cheetah (.*)$/m.exec(so);
+      if (code !== 0 || !m) rej(new Error(`child HalfCheetah run failed (exit ${String(code)}): ${se.trim().split("\n").pop() ?? ""}`));
+      else res(JSON.parse(m[1]!) as { wall_s: number; cpu_s: number; eval_s: number; steps: number });
+    });
+  });
+}
+
+function verdict(ratio: number | null, target: number): string {
+  if (ratio === null) return `not measured (target ≤ ${target})`;
+  return `${ratio.toFixed(2)}× — ${ratio <= target ? "MET" : "NOT MET"} (target ≤ ${target}×)`;
+}
+
+function stats(label: string, b: BlockTimes): string {
+  return `${label.padEnd(34)} min ${f2(minOf(b.wall))} median ${f2(medianOf(b.wall))} ms/update (CPU min ${f2(minOf(b.cpu))} median ${f2(medianOf(b.cpu))})`;
+}
+
 async function main(): Promise<void> {
-  const repo = resolve(__dirname, "..", "..");
   const program = new Command()
     .name("bench/peer")
-    .option("--blocks <n>", "timing blocks per side, shape and path", "10")
-    .option("--per-block <n>", "updates per block (fewer for the slow paths)", "10")
-    .option("--python <path>", "python with torch", existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3")
-    .option("--script <path>", "the peer script", join(repo, "..", "shared", "bench", "torch_sac_update.py"))
+    .option("--blocks <n>", "timing blocks per side and path", "10")
+    .option("--per-block <n>", "updates per block", "10")
+    .option("--steps <n>", "end-to-end Pendulum-v1 env steps", "6000")
+    .option("--cheetah-steps <n>", "timed HalfCheetah-v5 training steps (after 1000 untimed random steps)", "2000")
+    .option("--no-e2e", "skip the end-to-end runs (Pendulum-v1 and HalfCheetah-v5)")
+    .option("--child-cheetah <n>", "(internal) one HalfCheetah-v5 measurement, printed as JSON")
+    .option("--python <path>", "python with torch and numpy", existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3")
     .parse(process.argv);
-  const o = program.opts<{ blocks: string; perBlock: string; python: string; script: string }>();
+  const o = program.opts<{ blocks: string; perBlock: string; steps: string; cheetahSteps: string; e2e: boolean; childCheetah?: string; python: string }>();
+  if (o.childCheetah !== undefined) return childCheetah(positiveInt("--child-cheetah", o.childCheetah));
   const blocks = positiveInt("--blocks", o.blocks), perBlock = positiveInt("--per-block", o.perBlock);
-  const peer: Peer = { python: o.python, script: resolve(o.script), blocks, perBlock };
-  let peerProblem: string | null = null;
-  if (!existsSync(peer.script)) {
-    peerProblem = `the PyTorch peer script is missing: ${peer.script} (expected in ../shared/bench/ beside the repo; pass --script)`;
-  }
+  const steps = positiveInt("--steps", o.steps), cheetahSteps = positiveInt("--cheetah-steps", o.cheetahSteps);
+  const dir = resolve(__dirname, "..", "..", "bench", "peer");
+  const peer: Peer = { python: o.python, dir, problem: peerProblem(o.python, dir) };
   const info = await ready("wasm");
-  const nativeLoaded = info.native?.loaded === true;
-  process.stdout.write(`${await benchHeader()}\n`);
-  if (!nativeLoaded) process.stdout.write(`native kernels not available: ${info.native?.reason ?? "unknown"} — this process times the pure wasm path\n`);
-  const cases: Array<[string, number, number]> = [["2×256 / batch 256", 256, 256], ["2×64 / batch 128", 64, 128]];
-  const rows: string[] = [];
+  const native = info.native?.loaded === true;
+  out(`bench:peer — ${await benchHeader()}`);
+  if (peer.problem) out(`PyTorch peer not run: ${peer.problem}`);
+  if (!native) out(`native kernels not available (${info.native?.reason ?? "unknown"}): the "native" rows below are the pure wasm path`);
+
+  // 1–4: updates at the paper's shapes
+  out(`\n## One update, obs 17, act 6, 2×256, batch 256 (${blocks} blocks × ${perBlock})`);
+  const torch: BlockTimes = { wall: [], cpu: [] }, torch1: BlockTimes = { wall: [], cpu: [] };
   let torchVersion = "";
-  for (const [label, hidden, batch] of cases) {
-    const torch: BlockTimes = { wall: [], cpu: [] };
-    const torch1: BlockTimes = { wall: [], cpu: [] };
-    const runPeer = (): void => {
-      for (const [into, env, name] of [[torch, {}, "PyTorch"], [torch1, { OPENBLAS_NUM_THREADS: "1" }, "PyTorch 1 thread"]] as const) {
-        if (peerProblem) return;
-        const t = runTorch(peer, hidden, batch, env);
-        if ("error" in t) {
-          peerProblem = t.error;
-          return;
-        }
-        torchVersion = t.version;
-        into.wall.push(...t.wall);
-        into.cpu.push(...t.cpu);
-        process.stdout.write(`${label}: ${name.padEnd(17)} min ${minOf(t.wall).toFixed(2)} median ${medianOf(t.wall).toFixed(2)} ms/update (CPU min ${minOf(t.cpu).toFixed(2)})\n`);
+  const runTorch = (): void => {
+    for (const [into, env, name] of [[torch, {}, "PyTorch SAC-v1 (as shipped)"], [torch1, { OPENBLAS_NUM_THREADS: "1" }, "PyTorch SAC-v1 (1 BLAS thread)"]] as const) {
+      if (peer.problem) return;
+      const t = torchUpdate(peer, blocks, perBlock, env);
+      if ("error" in t) {
+        peer.problem = t.error;
+        out(`PyTorch peer failed: ${t.error}`);
+        return;
       }
-    };
-    runPeer();
-    const ours = new Map<string, UpdateResult>();
-    const per = (slow: number): number => Math.max(2, Math.round((perBlock * (hidden >= 256 ? 1 : 4)) / slow));
-    for (const update of ["fast", "reference"] as const) {
-      const spec: UpdateSpec = { algo: "sac-v1", hidden, batch, obs: 17, act: 6, update, beta: false };
-      const here = await timeUpdate(spec, { blocks, perBlock: per(update === "fast" ? 1 : 2), warmup: 20 });
-      ours.set(`${update}/${here.path}`, here);
-      if (nativeLoaded) {
-        const [w] = await timeUpdatesInChild([spec], { blocks, perBlock: per(update === "fast" ? 3 : 4), warmup: 10 }, { VIREL_NATIVE: "0" });
-        ours.set(`${update}/${w!.path}`, w!);
-        if (update === "fast") {
-          const [two] = await timeUpdatesInChild([spec], { blocks, perBlock: per(1), warmup: 20 }, { VIREL_BLAS_THREADS: "2" });
-          ours.set("fast/native2", { ...two!, path: "native2" });
+      torchVersion = t.version;
+      into.wall.push(...t.wall);
+      into.cpu.push(...t.cpu);
+      out(`${stats(name, t)}  [${load()}]`);
+    }
+  };
+  runTorch();
+  const spec = (algo: string, beta: boolean): UpdateSpec => ({ algo, hidden: 256, batch: 256, obs: 17, act: 6, update: "fast", beta });
+  const timing = { blocks, perBlock, warmup: 10 };
+  const sac = await timeUpdate(spec("sac-v1", false), timing);
+  out(`${stats(`ours SAC-v1 (fast, ${sac.path})`, sac.blocks)}  [${load()}]`);
+  const virel = await timeUpdate(spec("virel1", true), { ...timing, perBlock: Math.max(2, Math.round(perBlock / 2)) });
+  out(`${stats(`ours VIREL1 + β estimate (fast, ${virel.path})`, virel.blocks)}  [${load()}]`);
+  let wasm: UpdateResult | null = null, sac2: UpdateResult | null = null;
+  if (native) {
+    [wasm] = await timeUpdatesInChild([spec("sac-v1", false)], { ...timing, perBlock: Math.max(2, Math.round(perBlock / 3)) }, { VIREL_NATIVE: "0" });
+    out(`${stats("ours SAC-v1 (fast, pure wasm)", wasm!.blocks)}  [${load()}]`);
+    [sac2] = await timeUpdatesInChild([spec("sac-v1", false)], timing, { VIREL_BLAS_THREADS: "2" });
+    out(`${stats("ours SAC-v1 (fast, native, 2 BLAS threads)", sac2!.blocks)}  [${load()}]`);
+  }
+  runTorch();
+  const peak = measureSgemmPeak();
+  const peakG = "error" in peak ? null : peak.gflops;
+  const rf = roofline({ obs: 17, act: 6, hidden: [256, 256], batch: 256 }, minOf(sac.blocks.wall), peakG);
+
+  // 5–6: end to end
+  let e2e: { ours: Record<string, Awaited<ReturnType<typeof oursTraining>>>; torch: Record<string, { wall_s: number; cpu_s: number; evals: [number, number][] } | string> } | null = null;
+  let cheetah: Awaited<ReturnType<typeof oursTraining>> | null = null;
+  let cheetah2: { wall_s: number; cpu_s: number; eval_s: number; steps: number } | string | null = null;
+  let evalC: Awaited<ReturnType<typeof evalCost>> | null = null;
+  if (o.e2e) {
+    out(`\n## End to end, Pendulum-v1, 2×256, lr 1e-3, ${steps} env steps, 5-episode evaluations every 1000`);
+    e2e = { ours: {}, torch: {} };
+    for (const algo of ["sac", "virel1"]) {
+      const r = await oursTraining("Pendulum-v1", algo, steps, { lr: 1e-3, evalEvery: 1000, evalEpisodes: 5 });
+      e2e.ours[algo] = r;
+      out(`ours ${algo.padEnd(7)} ${f2(r.wall_s)} s wall (CPU ${f2(r.cpu_s)} s; evaluation ${f2(r.eval_s)} s); evaluations ${r.evals.map(([s, m]) => `${s}: ${m.toFixed(0)}`).join(", ")}  [${load()}]`);
+      if (!peer.problem) {
+        try {
+          const t = await torchPendulum(peer, algo, steps);
+          e2e.torch[algo] = t;
+          out(`PyTorch ${algo.padEnd(4)} ${f2(t.wall_s)} s wall (CPU ${f2(t.cpu_s)} s); evaluations ${t.evals.map(([s, m]) => `${s}: ${m.toFixed(0)}`).join(", ")}  [${load()}]`);
+        } catch (err) {
+          e2e.torch[algo] = (err as Error).message;
+          out(`PyTorch ${algo}: ${(err as Error).message}`);
         }
-      }
-      for (const p of nativeLoaded ? ["native", "native2", "wasm"] : ["wasm"]) {
-        const r = ours.get(`${update}/${p}`);
-        if (r) process.stdout.write(`${label}: ${`${update} ${p}`.padEnd(17)} min ${minOf(r.blocks.wall).toFixed(2)} median ${medianOf(r.blocks.wall).toFixed(2)} ms/update (CPU min ${minOf(r.blocks.cpu).toFixed(2)})\n`);
       }
     }
-    runPeer();
-    const target = TARGETS[label] ?? { native: null, wasm: null };
-    for (const [name, f, k] of [["min wall", minOf, "wall"], ["median wall", medianOf, "wall"], ["min CPU", minOf, "cpu"], ["median CPU", medianOf, "cpu"]] as const) {
-      const tt = torch[k].length > 0 ? f(torch[k]) : undefined;
-      const tt1 = torch1[k].length > 0 ? f(torch1[k]) : undefined;
-      const stat = (key: string): number | undefined => {
-        const r = ours.get(key);
-        return r ? f(r.blocks[k]) : undefined;
-      };
-      const cells = ["fast/native", "fast/wasm", "reference/native", "reference/wasm", "fast/native2"].map((key) => {
-        const v = stat(key);
-        const t = key === "fast/native" ? target.native : key === "fast/wasm" ? target.wasm : null;
-        return `${fmt(v)} | ${fmtRatio(v, tt, tt1, t)}`;
-      });
-      rows.push(`| ${label} | ${name} | ${fmt(tt)} | ${fmt(tt1)} | ${cells.join(" | ")} |`);
+    out(`\n## HalfCheetah-v5, SAC (v2) defaults (2×256, batch 256), ${cheetahSteps} training steps after 1000 random ones, 5×1000-step evaluations every 1000 included`);
+    cheetah = await oursTraining("HalfCheetah-v5", "sac", cheetahSteps, { evalEvery: 1000, evalEpisodes: 5 }, 1000);
+    out(`ours: ${(cheetah.steps / cheetah.wall_s).toFixed(1)} env steps/s (${f2(cheetah.wall_s)} s wall, CPU ${f2(cheetah.cpu_s)} s, of which evaluation ${f2(cheetah.eval_s)} s)  [${load()}]`);
+    if (native) {
+      try {
+        cheetah2 = await cheetahInChild(cheetahSteps, { VIREL_BLAS_THREADS: "2" });
+        out(`ours, 2 BLAS threads: ${(cheetah2.steps / cheetah2.wall_s).toFixed(1)} env steps/s (${f2(cheetah2.wall_s)} s wall, CPU ${f2(cheetah2.cpu_s)} s)  [${load()}]`);
+      } catch (err) {
+        cheetah2 = (err as Error).message;
+        out(`ours, 2 BLAS threads: ${cheetah2}`);
+      }
+    }
+    evalC = await evalCost();
+    out(`one evaluation (5 × 1000 steps, untrained SAC policy): batched ${f2(evalC.batched)} ms, one at a time ${f2(evalC.sequential)} ms; returns identical: ${evalC.equal}  [${load()}]`);
+  }
+
+  // the targets
+  const tMin = torch.wall.length > 0 ? minOf(torch.wall) : null;
+  const ratio = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a / b);
+  out(`\n## Issue 14 targets (min wall over blocks; PyTorch ${torchVersion || "not run"}; ${os.cpus().length}× ${os.cpus()[0]?.model ?? "?"}; ${load()})`);
+  out(`SAC-v1 update, ours native / PyTorch as shipped: ${f2(minOf(sac.blocks.wall))} / ${tMin === null ? "—" : f2(tMin)} ms = ${verdict(ratio(minOf(sac.blocks.wall), tMin), TARGET.sacVsTorch)}` +
+    (torch1.wall.length > 0 ? `; against PyTorch with 1 BLAS thread ${f2(minOf(sac.blocks.wall) / minOf(torch1.wall))}×` : ""));
+  out(`VIREL1 + β estimate / our SAC-v1: ${f2(minOf(virel.blocks.wall))} / ${f2(minOf(sac.blocks.wall))} ms = ${verdict(minOf(virel.blocks.wall) / minOf(sac.blocks.wall), TARGET.virelVsSac)}`);
+  out(`pure wasm SAC-v1 / PyTorch as shipped: ${wasm ? f2(minOf(wasm.blocks.wall)) : "—"} / ${tMin === null ? "—" : f2(tMin)} ms = ${verdict(ratio(wasm ? minOf(wasm.blocks.wall) : null, tMin), TARGET.wasmVsTorch)}`);
+  out(`roofline: ${rf.gflop_per_update.toFixed(3)} GFLOP/update, ${rf.achieved_gflops.toFixed(1)} GFLOP/s achieved` +
+    (rf.roofline_fraction === null ? ` (sgemm peak not measured: ${"error" in peak ? peak.error : ""})` :
+      ` = ${(100 * rf.roofline_fraction).toFixed(1)}% of the single-core sgemm peak ${peakG!.toFixed(1)} GFLOP/s (floor ${f2(rf.floor_ms!)} ms/update)`));
+  if (sac2) out(`2 BLAS threads, SAC-v1 update: ${f2(minOf(sac2.blocks.wall))} ms vs ${f2(minOf(sac.blocks.wall))} ms on 1 (${(minOf(sac.blocks.wall) / minOf(sac2.blocks.wall)).toFixed(2)}× speed-up)`);
+  if (e2e) {
+    for (const algo of ["sac", "virel1"]) {
+      const ours = e2e.ours[algo]!, t = e2e.torch[algo];
+      const tw = typeof t === "object" ? t.wall_s : null;
+      out(`end to end Pendulum-v1 ${algo === "sac" ? "SAC" : "VIREL1"}, ours / PyTorch: ${f2(ours.wall_s)} / ${tw === null ? "—" : f2(tw)} s = ${verdict(ratio(ours.wall_s, tw), TARGET.e2eVsTorch)}`);
     }
   }
-  if (peerProblem) process.stdout.write(`PyTorch peer not run: ${peerProblem}\n`);
-  process.stdout.write(
-    `\nSAC-v1 update (V, target V, twin Q, actor, Adam, Polyak), obs 17, act 6; ${blocks} timing blocks per side; ` +
-      `PyTorch ${torchVersion || "not run"} (torch.set_num_threads(1); as shipped its OpenBLAS still uses both cores, ` +
-      `\"1 BLAS thread\" = OPENBLAS_NUM_THREADS=1). ms per update; ratios ours / PyTorch and ours / PyTorch with 1 BLAS thread:\n` +
-      "| shapes | statistic | PyTorch | PyTorch, 1 BLAS thread | fast, native | ratio | fast, pure wasm | ratio | reference, native | ratio | " +
-      "reference, pure wasm | ratio | fast, native, 2 BLAS threads | ratio |\n" +
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n" + rows.join("\n") + "\n",
-  );
+  if (cheetah) {
+    out(`HalfCheetah-v5 training with evaluation: ${(cheetah.steps / cheetah.wall_s).toFixed(1)} env steps/s (recorded; no target)` +
+      (typeof cheetah2 === "object" && cheetah2 !== null ? `; 2 BLAS threads ${(cheetah2.steps / cheetah2.wall_s).toFixed(1)} env steps/s` : ""));
+  }
 }
 
 main().catch((err: unknown) => {

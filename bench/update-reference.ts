@@ -1,6 +1,6 @@
 /**
  * A straightforward SAC-v1 / VIREL-style update in TensorFlow.js, at the shapes of the PyTorch peer
- * (../shared/bench/torch_sac_update.py): V, target V, twin Q, tanh-Gaussian actor, three Adam optimisers,
+ * (a PyTorch SAC-v1 update script timed outside this repository): V, target V, twin Q, tanh-Gaussian actor, three Adam optimisers,
  * Polyak target update — raw variables and `tf.fused.matMul`, no other tricks. It is the yardstick for the
  * native kernels before (and beside) the agents' own update; it times ms/update on the native and the pure
  * wasm paths in one process.

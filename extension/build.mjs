@@ -5,8 +5,10 @@
 // Needs the library built first (`npm run build`: its .d.ts files are what `virel.` completes against).
 // Steps, all into extension/dist/ (git-ignored):
 //   1. type-check the client (extension/tsconfig.json);
-//   2. bundle the client (extension.js: vscode-languageclient inside, `vscode` external) and the language server
-//      (server.js: src/lsp/server.ts with vscode-languageserver, TypeScript 5.9.3 and zod inside) with esbuild;
+//   2. bundle the client (extension.js: vscode-languageclient inside, `vscode` external), the language server
+//      (server.js: src/lsp/server.ts with vscode-languageserver, TypeScript 5.9.3 and zod inside) and the plotly
+//      notebook renderer (renderer.js: an ES module for the output webview with plotly.js-dist-min inside) with
+//      esbuild;
 //   3. copy the TypeScript lib files the server uses (lib.es2022 and what it references) next to server.js, where
 //      the bundled TypeScript looks for them;
 //   4. copy the library's declarations and everything they reference (@types/node, …) into dist/types/, laid out
@@ -53,6 +55,17 @@ const esbuild = require("esbuild");
 const common = { bundle: true, platform: "node", format: "cjs", target: "node18", logLevel: "warning", legalComments: "none" };
 await esbuild.build({ ...common, entryPoints: [join(here, "src", "extension.ts")], outfile: join(dist, "extension.js"), external: ["vscode"] });
 await esbuild.build({ ...common, entryPoints: [join(root, "src", "lsp", "server.ts")], outfile: join(dist, "server.js") });
+// The plotly renderer runs in the output webview: an ES module with plotly.js (plotly.js-dist-min) inside.
+await esbuild.build({
+  bundle: true,
+  platform: "browser",
+  format: "esm",
+  target: "es2020",
+  logLevel: "warning",
+  legalComments: "none",
+  entryPoints: [join(here, "src", "renderer.ts")],
+  outfile: join(dist, "renderer.js"),
+});
 
 step("copy TypeScript lib files");
 const tsLibDir = dirname(require.resolve("typescript/lib/lib.es2022.d.ts"));
@@ -141,7 +154,7 @@ function sizeOf(dir) {
 const mb = (n) => `${(n / 1048576).toFixed(1)} MB`;
 process.stdout.write(
   `vsix: dist/ ${mb(sizeOf(dist))}: extension.js ${mb(statSync(join(dist, "extension.js")).size)}, ` +
-    `server.js ${mb(statSync(join(dist, "server.js")).size)}, ${libs.size} lib files, ${typeFiles} declaration files, ` +
+    `server.js ${mb(statSync(join(dist, "server.js")).size)}, renderer.js ${mb(statSync(join(dist, "renderer.js")).size)}, ${libs.size} lib files, ${typeFiles} declaration files, ` +
     `${notebooks} notebooks\n`,
 );
 

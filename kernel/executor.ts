@@ -8,8 +8,13 @@
  * errors to a console and races interrupts without stopping the cell:
  * - an interrupt aborts the cell's AbortSignal and cancels its timers (the async loop really stops);
  * - a cell that fails at run time keeps its declarations (what ran before the error stays usable);
- * - the preloaded names (src/notebook/prelude.ts) are declared before the first cell and load lazily.
+ * - the preloaded names (src/notebook/prelude.ts) are declared before the first cell and load lazily;
+ * - run-time errors point at the cell's own TypeScript: stack frames `In[N]:line:col` are mapped through the
+ *   source maps of tslab's compile steps (kernel/source-map.ts), and the source line echoed under the error is
+ *   the cell's line, not the compiled JavaScript.
  */
+// First: switches on tslab's source maps, which must happen before tslab/dist/converter loads.
+import { type CellPositions, installSourceMapCapture, resetCapturedMaps, stripMapComment, takeCellPositions } from "./source-map";
 import Module from "node:module";
 import { dirname, extname, join, resolve } from "node:path";
 import { inspect as utilInspect } from "node:util";
@@ -70,10 +75,13 @@ export class CellExecutor {
   private rejectRunning: ((e: Error) => void) | null = null;
   private readonly cwd: string;
   private readonly modules: Map<string, string>;
+  /** Position maps of the cells that ran (`In[N]` → map), for stack frames of any earlier cell. */
+  readonly positions = new Map<string, CellPositions>();
 
   constructor(opts: ExecutorOptions) {
     this.cwd = resolve(opts.cwd);
     this.modules = runtimeModules(opts.root);
+    installSourceMapCapture();
     this.converter = createConverter({ isJS: false, isBrowser: false });
     this.locals = createLocals(
       PRELOADED.map((p) => {
@@ -133,6 +141,7 @@ export class CellExecutor {
     if (meta.mode === "browser") {
       return errorOutcome(new Error("browser-mode cells (/** @browser */) are not supported by the VIREL kernel"), scope.executionCount);
     }
+    resetCapturedMaps();
     const converted = this.converter.convert(this.prevDecl, code);
     if (converted.sideOutputs) {
       for (const out of converted.sideOutputs) {
@@ -145,10 +154,10 @@ export class CellExecutor {
       this.prevDecl = converted.declOutput ?? this.prevDecl;
       return { status: "ok", hasValue: false, value: undefined };
     }
-    const wrapped =
-      (converted.hasToplevelAwait ? "(async function (exports, require) { " : "(function (exports, require) { ") +
-      converted.output +
-      `\n})(globalThis.${CELL_GLOBAL}.exports, globalThis.${CELL_GLOBAL}.require)`;
+    const head = converted.hasToplevelAwait ? "(async function (exports, require) { " : "(function (exports, require) { ";
+    const wrapped = head + stripMapComment(converted.output) + `\n})(globalThis.${CELL_GLOBAL}.exports, globalThis.${CELL_GLOBAL}.require)`;
+    const cellPositions = takeCellPositions(code, head.length);
+    if (cellPositions !== undefined) this.positions.set(`In[${scope.executionCount}]`, cellPositions);
     // A SIGINT that arrived while compiling is still pending in libuv: let the event loop deliver it to the
     // kernel's handler now (vm's breakOnSigint only catches signals that arrive while the script runs).
     // Two turns: the first ends this loop iteration, the second comes after the next poll phase, where libuv
@@ -200,7 +209,7 @@ export class CellExecutor {
           value = await Promise.race([value, interrupted]);
         } catch (e) {
           if (e instanceof InterruptError || scope.interrupted) return interruptOutcome(scope.executionCount);
-          return errorOutcome(e, scope.executionCount);
+          return errorOutcome(e, scope.executionCount, this.positions);
         }
       }
       return { status: "ok", hasValue: value !== undefined, value };
@@ -213,7 +222,7 @@ export class CellExecutor {
   /** A run-time failure keeps the cell's declarations: what ran before the throw is still there. */
   private failed(declOutput: string | undefined, e: unknown, count: number): CellOutcome {
     if (declOutput !== undefined) this.prevDecl = declOutput;
-    return errorOutcome(e, count);
+    return errorOutcome(e, count, this.positions);
   }
 
   /** Evaluate one expression against the cells' state without recording it (`user_expressions`). */
@@ -353,23 +362,50 @@ function interruptOutcome(count: number): CellOutcome {
   };
 }
 
-/** Structured error for a thrown value; the stack is cut where the kernel's own frames begin. */
-export function errorOutcome(e: unknown, count: number): CellOutcome {
+/** `In[N]:line:col` in a stack line → the cell's own TypeScript line and column, where a map is known. */
+export function mapStackLine(line: string, positions: ReadonlyMap<string, CellPositions>): string {
+  return line.replace(/In\[(\d+)\]:(\d+):(\d+)/g, (m, n: string, l: string, c: string) => {
+    const p = positions.get(`In[${n}]`)?.toCell(Number(l), Number(c));
+    return p !== undefined ? `In[${n}]:${p.line}:${p.col}` : m;
+  });
+}
+
+/**
+ * Structured error for a thrown value; the stack is cut where the kernel's own frames begin, its `In[N]` frames
+ * are mapped to the cells' TypeScript lines (`positions`), and under the message the cell's line of the first such
+ * frame is echoed with a caret (V8's own echo of the compiled JavaScript line is dropped).
+ */
+export function errorOutcome(e: unknown, count: number, positions: ReadonlyMap<string, CellPositions> = new Map()): CellOutcome {
   if (e instanceof Error || (typeof e === "object" && e !== null && "message" in e && "name" in e)) {
     const err = e as Error;
     const ename = typeof err.name === "string" && err.name ? err.name : "Error";
     const evalue = typeof err.message === "string" ? err.message : String(err.message);
-    const lines = typeof err.stack === "string" ? err.stack.split("\n") : [`${ename}: ${evalue}`];
+    let lines = typeof err.stack === "string" ? err.stack.split("\n") : [`${ename}: ${evalue}`];
+    // Node prepends "<compiled source line>\n<caret>\n\n" to errors thrown by vm scripts: drop it.
+    const headAt = lines.findIndex((l) => l.startsWith(`${ename}:`) || l === ename || l.startsWith(`${ename} [`));
+    if (headAt > 0) lines = lines.slice(headAt);
     const frames: string[] = [];
     for (const line of lines.slice(1)) {
       if (/kernel[\\/](executor|server|launcher)\.js|node:vm|node:internal|\(vm\.js/.test(line)) break;
-      frames.push(line);
+      // A frame of a mapped cell that maps nowhere is our wrapper's call (after the cell's last line): drop it.
+      const m = /In\[(\d+)\]:(\d+):(\d+)/.exec(line);
+      if (m !== null && positions.get(`In[${m[1]}]`) !== undefined && positions.get(`In[${m[1]}]`)!.toCell(Number(m[2]), Number(m[3])) === undefined) continue;
+      frames.push(mapStackLine(line, positions));
+    }
+    const echo: string[] = [];
+    for (const f of frames) {
+      const m = /In\[(\d+)\]:(\d+):(\d+)/.exec(f);
+      const pos = m !== null ? positions.get(`In[${m[1]}]`) : undefined;
+      if (m === null || pos === undefined) continue;
+      const src = pos.code.split("\n")[Number(m[2]) - 1];
+      if (src !== undefined) echo.push(`    ${src}`, `    ${" ".repeat(Math.max(0, Number(m[3]) - 1))}${RED}^${RESET}`);
+      break;
     }
     return {
       status: "error",
       ename,
       evalue,
-      traceback: [`${RED}${BOLD}${ename}${RESET}: ${evalue}`, ...frames],
+      traceback: [`${RED}${BOLD}${ename}${RESET}: ${evalue}`, ...echo, ...frames],
       interrupted: false,
     };
   }

@@ -11,9 +11,11 @@ import { version as virelVersion } from "../src/version";
 import {
   createMessage,
   decodeMessage,
+  DigestHistory,
   encodeMessage,
   endpoint,
   SendQueue,
+  signatureOf,
   type ConnectionInfo,
   type Json,
   type JsonObject,
@@ -76,6 +78,8 @@ export class KernelServer {
   private closed = false;
   private readonly realStderr: Write;
   private readonly warm: boolean;
+  /** Signatures of the shell/control messages accepted so far: a replayed message is dropped. */
+  private readonly digests = new DigestHistory();
 
   constructor(opts: KernelServerOptions) {
     this.conn = opts.connection;
@@ -98,6 +102,13 @@ export class KernelServer {
       this.stdin.bind(endpoint(this.conn, "stdin")),
       this.hb.bind(endpoint(this.conn, "hb")),
     ]);
+    if (this.conn.key === "") {
+      // Jupyter allows an empty key (signing off); say so loudly, it lets anyone who reaches the ports run code.
+      this.log(
+        "WARNING: the connection file's key is empty: message signing and the replay check are OFF. Any process " +
+          "that can reach the kernel's ports can run code as this user. Use a connection file with a random key.",
+      );
+    }
     this.installIo();
     process.on("SIGINT", () => this.interrupt());
     process.on("uncaughtException", (err) => this.backgroundError("Uncaught exception", err));
@@ -126,6 +137,12 @@ export class KernelServer {
           msg = decodeMessage(frames, this.conn.key);
         } catch (e) {
           this.log(`dropped a message: ${(e as Error).message}`);
+          continue;
+        }
+        // Like ipykernel: a signature seen before is a replayed message (signing is what makes this meaningful).
+        const sig = signatureOf(frames);
+        if (this.conn.key !== "" && sig !== undefined && !this.digests.accept(sig)) {
+          this.log(`dropped a replayed ${msg.header.msg_type} (duplicate signature, msg_id ${msg.header.msg_id})`);
           continue;
         }
         onMessage(msg);

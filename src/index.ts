@@ -14,3 +14,4 @@ export * as mujoco from "./envs/mujoco";
 export * as agents from "./agents";
 export * as engine from "./engine/backend";
 export * as report from "./report";
+export * as experiments from "./experiments";

@@ -1,5 +1,8 @@
 /**
  * VIREL notebooks — the VS Code side, kept thin:
+ * - the "VIREL (TypeScript)" notebook controller (controller.ts): runs Jupyter notebooks' cells on the virel-ts
+ *   kernel of the virel package, no Python or Jupyter extension needed; a plotly renderer (renderer.ts) draws
+ *   `application/vnd.plotly.v1+json` outputs offline;
  * - starts the bundled notebook language server (dist/server.js) once a Jupyter notebook with TypeScript cells is
  *   open, and connects it with a document selector for those cells;
  * - "VIREL: Install kernel" runs `node <virel>/bin/virel.js kernel install --user` (trusted workspaces only);
@@ -11,6 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from "vscode-languageclient/node";
+import { VirelController } from "./controller";
 
 const NOTEBOOK_TYPE = "jupyter-notebook";
 const CELL_LANGUAGE = "typescript";
@@ -171,9 +175,16 @@ async function openTutorials(context: vscode.ExtensionContext): Promise<void> {
 export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel("VIREL");
   context.subscriptions.push(output);
+  const controller = new VirelController(findPackage, () => (config().get<string>("nodePath") ?? "").trim() || "node", output);
+  const activeNotebook = (): vscode.NotebookDocument | undefined => vscode.window.activeNotebookEditor?.notebook;
   context.subscriptions.push(
+    controller,
     vscode.commands.registerCommand("virel.installKernel", () => installKernel(output)),
     vscode.commands.registerCommand("virel.openTutorials", () => openTutorials(context)),
+    vscode.commands.registerCommand("virel.restartKernel", () => {
+      const nb = activeNotebook();
+      if (nb !== undefined) controller.restart(nb);
+    }),
   );
   // Start the server only when there is something for it: a Jupyter notebook with TypeScript cells (cells turn
   // TypeScript when the kernel is picked, which reopens their documents).

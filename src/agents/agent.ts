@@ -19,6 +19,7 @@ import type { RngState } from "../rng";
 import type { Env } from "../envs/types";
 import { metricsFromUpdate, MetricWindow } from "./metrics";
 import type { MetricRecord } from "./metrics";
+import { evalEnvsOf, evaluateEpisodes } from "./evaluation";
 import { flattenRows, qValuesOf, toEnvAction, toSquashedAction, valuesOf } from "./inspect";
 import type { Critic, Rows } from "./learner-types";
 
@@ -251,23 +252,10 @@ export class Agent {
   evaluate(episodes = this.config.evalEpisodes): EvalResult {
     this.checkLive("evaluate");
     if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`episodes must be a positive integer, got ${episodes}`);
-    const returns: number[] = [];
-    const lengths: number[] = [];
-    for (let ep = 0; ep < episodes; ep++) {
-      let obs = this.evalEnv.reset({ seed: this.rngs.eval.seed() }).obs;
-      let ret = 0;
-      let len = 0;
-      for (;;) {
-        const a = this.learner.act(obs, true);
-        const r = this.evalEnv.step(mapAction(a, this.low, this.high));
-        ret += r.reward;
-        len += 1;
-        obs = r.obs;
-        if (r.terminated || r.truncated) break;
-      }
-      returns.push(ret);
-      lengths.push(len);
-    }
+    // all episodes' seeds first (the eval stream serves nothing else), then the episodes stepped together on the
+    // env copies attached by attachEvalEnvs (one env: one at a time) — src/agents/evaluation.ts
+    const seeds = Array.from({ length: episodes }, () => this.rngs.eval.seed());
+    const { returns, lengths } = evaluateEpisodes(evalEnvsOf(this.evalEnv), seeds, (flat) => this.learner.act(flat, true), this.low, this.high);
     const mean = returns.reduce((s, x) => s + x, 0) / returns.length;
     const std = Math.sqrt(returns.reduce((s, x) => s + (x - mean) ** 2, 0) / returns.length);
     return { mean, std, returns, lengths };

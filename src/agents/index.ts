@@ -21,7 +21,11 @@ import type { Agent } from "./agent";
 import type { LearnerApi } from "./learner-types";
 import type { Env, MakeOptions } from "../envs/types";
 
-export { ALGOS, BETA_RULES, CONFIG_DOCS, DEFAULTS, parseConfig, parseAlgo, configTable, hasValueNet } from "./config";
+export { ALGOS, BETA_RULES, BETA_RULE_ALIASES, CONFIG_DOCS, DEFAULTS, parseConfig, parseAlgo, configTable, hasValueNet } from "./config";
+export { ALGORITHMS } from "./algorithms";
+export type { AlgorithmSpec, TargetKind, TemperatureRule } from "./algorithms";
+export { PRESETS, presetConfig, presetValues, presetTable } from "./presets";
+export type { PresetName, PresetValue } from "./presets";
 export type { Algo, BetaRule, AgentConfig, AgentConfigInput, CommonConfig, VirelConfig, SacConfig, SacV1Config, FieldDoc } from "./config";
 export { ReplayBuffer } from "./replay";
 export type { Batch } from "./replay";

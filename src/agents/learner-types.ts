@@ -81,7 +81,7 @@ export interface LearnerApi {
   temperature(): number;
   /** SAC-v2's target entropy H̄ = −|A|. */
   targetEntropy(): number;
-  /** Re-estimate β(ω) from replay samples (VIREL's `msbe` rule); returns the new β. */
+  /** Re-estimate β(ω) from replay samples (VIREL's `td-residual` or `twin-q-residual` rule; `fixed` sets β = beta); returns the new β. */
   refreshBeta(buffer: ReplayBuffer, sampleRng: Rng): number;
   /** M-step (critics, Eq. 10). */
   mStep(batch: Batch): MStepResult;

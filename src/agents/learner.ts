@@ -116,8 +116,8 @@ export class Learner implements LearnerApi {
 
   /**
    * β(ω) from a Bellman residual on `betaBatch` replay samples, no gradients (VIREL only; otherwise returns T):
-   *   msbe rule   (official beta.py):  β = betaScale · mean_i MSE(Q_i(s,a), r + γ(1−d) V(s′))   [online V]
-   *   twin-q rule (softlearning):      β = betaScale · mean_i 0.5·MSE(Q_i(s,a), r + γ(1−d) min_j Q_j(s′, a′∼π))
+   *   td-residual rule (beta.py):       β = betaScale · mean_i MSE(Q_i(s,a), r + γ(1−d) V(s′))   [online V]
+   *   twin-q-residual (softlearning):    β = betaScale · mean_i 0.5·MSE(Q_i(s,a), r + γ(1−d) min_j Q_j(s′, a′∼π))
    *   fixed rule  (§5, β(ω) = α):      β = beta
    * Before the buffer holds betaBatch transitions: β = betaScale·beta for td-residual (official beta.py starts
    * its β at 1 and the actor uses β·beta_scale), β = beta for twin-q-residual (softlearning). VIREL2 averages over its hard Q₁ only (the table's

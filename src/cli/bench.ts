@@ -17,6 +17,8 @@ import type { Command } from "commander";
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { intFlag } from "./train";
+import { measureSgemmPeak, roofline, rooflineLine } from "./bench-roofline";
+import type { Roofline } from "./bench-roofline";
 
 /** What one update measurement runs. */
 export interface UpdateSpec {
@@ -281,6 +283,8 @@ async function runSuite(o: { backend?: string; quick: boolean; training: boolean
       }
     }
   }
+  const sac = results.find((r) => r.algo === "sac-v1" && r.update === "fast" && r.hidden === 256 && r.batch === 256);
+  if (sac) out(`\n${rooflineLine(`SAC-v1 fast update, ${sac.path}, 2×256 / batch 256 (min wall)`, roofline({ obs: 17, act: 6, hidden: [256, 256], batch: 256 }, minOf(sac.blocks.wall), peakGflops()), measuredPeak())}`);
   const leaks = results.filter((r) => r.leaked !== 0);
   if (leaks.length > 0) out(`\nWARNING: tensors leaked per update in ${leaks.map((r) => `${r.algo}/${r.update}/${r.path}`).join(", ")}`);
   if (!o.training) return;
@@ -327,7 +331,7 @@ interface BenchFlags {
 }
 
 /** One measurement (the pre-suite interface of `virel bench`, kept for scripts and notebooks). */
-export async function benchUpdate(o: BenchFlags): Promise<{ ms_per_update: number; cpu_ms_per_update: number; backend: string; algo: string; update: string; hidden: number; batch: number; obs: number; act: number; iters: number; native: boolean; kernels_per_update: number }> {
+export async function benchUpdate(o: BenchFlags): Promise<{ ms_per_update: number; cpu_ms_per_update: number; backend: string; algo: string; update: string; hidden: number; batch: number; obs: number; act: number; iters: number; native: boolean; kernels_per_update: number } & Partial<Roofline>> {
   if (o.update !== "fast" && o.update !== "reference") throw new Error(`--update must be fast or reference, got ${JSON.stringify(o.update)}`);
   const spec: UpdateSpec = { algo: o.algo, hidden: o.hidden, batch: o.batch, obs: o.obs, act: o.act, update: o.update, beta: o.beta === true };
   const r = await timeUpdate(spec, { blocks: 1, perBlock: o.iters, warmup: o.warmup, backend: o.backend });
@@ -337,7 +341,19 @@ export async function benchUpdate(o: BenchFlags): Promise<{ ms_per_update: numbe
     ms_per_update: Number(r.blocks.wall[0]!.toFixed(3)), cpu_ms_per_update: Number(r.blocks.cpu[0]!.toFixed(3)), backend: b.name,
     algo: o.algo, update: o.update, hidden: o.hidden, batch: o.batch, obs: o.obs, act: o.act, iters: o.iters, native: b.native?.loaded ?? false,
     kernels_per_update: r.kernels,
+    ...(o.algo === "sac-v1" ? roofline({ obs: o.obs, act: o.act, hidden: [o.hidden, o.hidden], batch: o.batch }, r.blocks.wall[0]!, peakGflops()) : {}),
   };
+}
+
+let peakCache: ReturnType<typeof measureSgemmPeak> | null = null;
+/** The single-core sgemm peak, measured once per process (bench-roofline.ts). */
+function measuredPeak(): ReturnType<typeof measureSgemmPeak> {
+  peakCache ??= measureSgemmPeak();
+  return peakCache;
+}
+function peakGflops(): number | null {
+  const p = measuredPeak();
+  return "error" in p ? null : p.gflops;
 }
 
 const SINGLE_FLAGS = ["hidden", "batch", "obs", "act", "algo", "update", "iters", "beta", "json"] as const;

@@ -10,11 +10,11 @@ export function register(program: Command): void {
     .option("--title <text>", "report title")
     .action(async (dirs: string[], o: { out: string; title?: string }) => {
       const { writeReport } = await import("../report/index.js");
-      const r = writeReport(dirs, o.out, { title: o.title });
+      const r = writeReport(dirs, o.out, { title: o.title, warn: (m) => process.stderr.write(`virel report: warning: ${m}\n`) });
       for (const g of r.groups) {
         const f = g.finals;
         const m = f.reduce((s, x) => s + x, 0) / Math.max(1, f.length);
-        process.stdout.write(`${g.env} ${g.algo}: ${g.seeds.length} seed(s), final eval ${f.length ? m.toFixed(1) : "—"}\n`);
+        process.stdout.write(`${g.env} ${g.algo}: ${g.seeds.length} seed(s), final eval ${f.length ? m.toFixed(1) : "—"} at step ${g.commonStep}\n`);
       }
       process.stdout.write(`report: ${r.file}\n`);
     });

@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import * as path from "node:path";
 import type { AgentConfigInput } from "../agents/config";
 import { runSweep, printSweep } from "./sweep";
-import { hiddenFlag, intFlag, progressModeFlag, PROGRESS_AUTO, resolveProgress } from "./train";
+import { hiddenFlag, intFlag, progressModeFlag, PROGRESS_AUTO, resolveProgress, signalExitCode } from "./train";
 import type { ProgressSetting } from "./train";
 
 /** The main job's config overrides (on top of each algorithm's defaults): 2×64 nets, lr 1e-3 (SB3 zoo's Pendulum lr). */
@@ -68,6 +68,6 @@ export function register(program: Command): void {
       process.stdout.write(`\nfinished in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
       printSweep(r);
       if (r.runs.some((x) => x.error !== null)) process.exitCode = 1;
-      else if (r.aborted) process.exitCode = 130;
+      else if (r.aborted) process.exitCode = signalExitCode(r.signal ?? "SIGINT");
     });
 }

@@ -1,6 +1,9 @@
 /**
  * `virel sweep`: algorithms × seeds as parallel `virel train` processes (each its own run directory
- * DIR/<algo>/seed-<s>), progress bars per run, then DIR/report.html.
+ * DIR/<algo>/seed-<s>), progress bars per run, then DIR/report.html. SIGINT, SIGTERM and SIGHUP are forwarded
+ * to every child (each saves a checkpoint); the sweep then exits 128 + the signal's number.
+ *
+ * `virel sweep --slurm`: the same runs as a Slurm job array (src/slurm/index.ts, docs/slurm.md).
  */
 import type { Command } from "commander";
 import { spawn } from "node:child_process";
@@ -9,8 +12,8 @@ import * as path from "node:path";
 import type { TrainProgress } from "../agents/agent";
 import type { AgentConfigInput } from "../agents/config";
 import type { RunSummary } from "../agents/run";
-import { addConfigFlags, configFromFlags, fmtEval, intFlag, progressModeFlag, PROGRESS_AUTO, resolveProgress } from "./train";
-import type { CommonTrainFlags, ProgressMode, ProgressSetting } from "./train";
+import { addConfigFlags, configFromFlags, fmtEval, intFlag, progressModeFlag, PROGRESS_AUTO, resolveProgress, signalExitCode, STOP_SIGNALS } from "./train";
+import type { CommonTrainFlags, ProgressMode, ProgressSetting, StopSignal } from "./train";
 
 /** Parse `0-4` or `0,2,5` (or mixed: `0-2,7`). */
 export function parseSeeds(v: string): number[] {
@@ -48,36 +51,53 @@ export interface SweepResult {
   runs: { algo: string; seed: number; dir: string; summary: RunSummary | null; error: string | null }[];
   report: string | null;
   aborted: boolean;
+  /** The signal that stopped the sweep (forwarded to every child), or null. */
+  signal: StopSignal | null;
 }
 
-function binPath(): string {
+export function binPath(): string {
   return path.join(__dirname, "..", "..", "..", "bin", "virel.js");
 }
 
-/** Run the sweep: at most `parallel` child processes; SIGINT is forwarded once to each (they checkpoint). */
-export async function runSweep(o: SweepOptions): Promise<SweepResult> {
-  if (!Number.isInteger(o.parallel) || o.parallel < 1) throw new Error(`--parallel must be a positive integer, got ${o.parallel}`);
+/**
+ * Check the algorithms, envs and config of a sweep and write one config file per algorithm (DIR/config-<algo>.json);
+ * with `write: false` only check. Errors name the flag and the value.
+ */
+export async function prepareSweep(
+  o: { out: string; algos: string[]; envs: string[]; config?: Partial<AgentConfigInput>; perAlgo?: Record<string, Partial<AgentConfigInput>> },
+  write = true,
+): Promise<{ out: string; algos: string[]; cfgFiles: Record<string, string> }> {
   if (o.algos.length === 0) throw new Error("--algos must name at least one algorithm");
-  const { parseAlgo, parseConfig } = await import("../agents/config.js");
+  if (o.envs.length === 0) throw new Error("--env must name at least one environment");
+  const { parseAlgo, parseConfig, fieldsForAlgo } = await import("../agents/config.js");
   const algos = o.algos.map((a) => parseAlgo(a, "--algos"));
-  try {
-    (await import("../envs/index.js")).spec(o.env);
-  } catch (err) {
-    throw new Error(`--env: ${(err as Error).message}`);
+  const envs = await import("../envs/index.js");
+  for (const env of o.envs) {
+    try {
+      envs.spec(env);
+    } catch (err) {
+      throw new Error(`--env: ${(err as Error).message}`);
+    }
   }
   const out = path.resolve(o.out);
-  fs.mkdirSync(out, { recursive: true });
+  if (write) fs.mkdirSync(out, { recursive: true });
   const cfgFiles: Record<string, string> = {};
-  const { fieldsForAlgo } = await import("../agents/config.js");
   for (const algo of algos) {
     const cfg = fieldsForAlgo({ ...o.config, ...o.perAlgo?.[algo] }, algo).kept;
     parseConfig({ ...cfg, algo }); // fail here, naming the field, rather than in every child
     const file = path.join(out, `config-${algo}.json`);
-    fs.writeFileSync(file, JSON.stringify(cfg, null, 2) + "\n");
+    if (write) fs.writeFileSync(file, JSON.stringify(cfg, null, 2) + "\n");
     cfgFiles[algo] = file;
   }
+  return { out, algos, cfgFiles };
+}
+
+/** Run the sweep: at most `parallel` child processes; SIGINT/SIGTERM/SIGHUP are forwarded once to each (they checkpoint). */
+export async function runSweep(o: SweepOptions): Promise<SweepResult> {
+  if (!Number.isInteger(o.parallel) || o.parallel < 1) throw new Error(`--parallel must be a positive integer, got ${o.parallel}`);
+  const { out, algos, cfgFiles } = await prepareSweep({ ...o, envs: [o.env] });
   const jobs = algos.flatMap((algo) => o.seeds.map((seed) => ({ algo, seed, dir: path.join(out, algo, `seed-${seed}`) })));
-  const result: SweepResult = { runs: jobs.map((j) => ({ ...j, summary: null, error: null })), report: null, aborted: false };
+  const result: SweepResult = { runs: jobs.map((j) => ({ ...j, summary: null, error: null })), report: null, aborted: false, signal: null };
 
   const cp = o.progress === "bar" ? await import("cli-progress") : null;
   const multi = cp
@@ -85,17 +105,20 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     : null;
   const children = new Set<import("node:child_process").ChildProcess>();
   let stopping = false;
-  const onSigint = () => {
+  const onSignal = (sig: StopSignal) => {
     if (stopping) {
+      if (sig !== "SIGINT") return; // a repeated SIGTERM/SIGHUP must not cut the children's checkpoints short
       for (const c of children) c.kill("SIGKILL");
       process.exit(130);
     }
     stopping = true;
     result.aborted = true;
-    process.stderr.write("\nvirel sweep: interrupt — each run saves a checkpoint and stops (Ctrl-C again to kill)\n");
-    for (const c of children) c.kill("SIGINT");
+    result.signal = sig;
+    process.stderr.write(`\nvirel sweep: ${sig === "SIGINT" ? "interrupt" : sig} — each run saves a checkpoint and stops${sig === "SIGINT" ? " (Ctrl-C again to kill)" : ""}\n`);
+    for (const c of children) c.kill(sig);
   };
-  process.on("SIGINT", onSigint);
+  const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
   const runJob = (idx: number) =>
     new Promise<void>((resolve) => {
       const job = jobs[idx]!;
@@ -140,7 +163,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       child.on("close", (code) => {
         children.delete(child);
         bar?.stop();
-        if (code !== 0 && !(stopping && code === 130)) {
+        if (code !== 0 && !(stopping && code === signalExitCode(result.signal ?? "SIGINT"))) {
           result.runs[idx]!.error = `exit code ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
         }
         resolve();
@@ -154,12 +177,12 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     await Promise.all(workers);
   } finally {
     multi?.stop();
-    process.removeListener("SIGINT", onSigint);
+    for (const [sig, h] of handlers) process.removeListener(sig, h);
   }
   const withEvals = result.runs.filter((r) => fs.existsSync(path.join(r.dir, "metrics.jsonl")));
   if (withEvals.length > 0) {
     const { writeReport } = await import("../report/index.js");
-    result.report = writeReport([out], path.join(out, "report.html"), { title: o.title ?? `VIREL sweep: ${o.env}` }).file;
+    result.report = writeReport([out], path.join(out, "report.html"), { title: o.title ?? `VIREL sweep: ${o.env}`, warn: (m) => process.stderr.write(`virel sweep: report warning: ${m}\n`) }).file;
   }
   return result;
 }
@@ -173,6 +196,16 @@ interface SweepFlags extends CommonTrainFlags {
   steps?: number;
   backend?: string;
   progress: ProgressSetting;
+  slurm?: boolean;
+  dryRun?: boolean;
+  cpusPerTask: number;
+  time: string;
+  signalBefore: number;
+  partition?: string;
+  arrayParallel?: number;
+  sbatchArg: string[];
+  jobName?: string;
+  node?: string;
 }
 
 /** Default steps per run: 20k for classic control (Pendulum's benchmark), 1M for MuJoCo (the paper's Fig. 3 scale). */
@@ -185,7 +218,7 @@ export function register(program: Command): void {
   const cmd = program
     .command("sweep")
     .description("train algorithms × seeds as parallel processes, then write DIR/report.html")
-    .requiredOption("--env <id>", "environment id (e.g. Pendulum-v1)")
+    .requiredOption("--env <id>", "environment id (e.g. Pendulum-v1); with --slurm a comma-separated list")
     .option("--algos <list>", "comma-separated: virel1,virel2,sac-v1,sac", "virel1,virel2,sac")
     .option("--seeds <range>", "seeds, e.g. 0-4 or 0,1,2", parseSeeds, [0, 1, 2])
     .option("--parallel <p>", "processes at once (default: 2)", intFlag("--parallel"), 2)
@@ -194,7 +227,22 @@ export function register(program: Command): void {
   addConfigFlags(cmd, "JSON file of config fields for every run")
     .option("--backend <name>", "tfjs backend for every run")
     .option("--progress <mode>", "bar | log | none | auto", progressModeFlag, PROGRESS_AUTO)
+    .option("--slurm", "write a Slurm job-array script (one task per env × algorithm × seed) and submit it with sbatch")
+    .option("--dry-run", "with --slurm: print the script, submit nothing")
+    .option("--cpus-per-task <n>", "with --slurm: CPUs per task", intFlag("--cpus-per-task"), 1)
+    .option("--time <limit>", "with --slurm: time limit per task (minutes, HH:MM:SS or D-HH:MM:SS)", "4:00:00")
+    .option("--signal-before <s>", "with --slurm: seconds before the time limit at which a task checkpoints and requeues itself", intFlag("--signal-before"), 120)
+    .option("--partition <name>", "with --slurm: partition")
+    .option("--array-parallel <k>", "with --slurm: at most k tasks at once", intFlag("--array-parallel"))
+    .option("--sbatch-arg <opt>", "with --slurm: an extra #SBATCH option, e.g. --mem=4G (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--job-name <name>", "with --slurm: job name (default virel-<dir name>)")
+    .option("--node <path>", "with --slurm: the node executable on the compute nodes (default: this one)")
     .action(async (o: SweepFlags) => {
+      if (o.slurm) return slurmSweep(o);
+      for (const f of ["dryRun", "partition", "arrayParallel", "jobName", "node"] as const) {
+        if (o[f] !== undefined) throw new Error(`--${f.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} needs --slurm`);
+      }
+      if (o.env.includes(",")) throw new Error(`--env takes one environment without --slurm, got ${JSON.stringify(o.env)}`);
       let steps = o.steps;
       if (steps === undefined) {
         try {
@@ -210,8 +258,36 @@ export function register(program: Command): void {
       });
       printSweep(r);
       if (r.runs.some((x) => x.error !== null)) process.exitCode = 1;
-      else if (r.aborted) process.exitCode = 130;
+      else if (r.aborted) process.exitCode = signalExitCode(r.signal ?? "SIGINT");
     });
+}
+
+/** `virel sweep --slurm`: write (and unless --dry-run submit) the job-array script. */
+async function slurmSweep(o: SweepFlags): Promise<void> {
+  const slurm = await import("../slurm/index.js");
+  const envs = o.env.split(",").map((s) => s.trim()).filter(Boolean);
+  const algoNames = o.algos.split(",").map((s) => s.trim()).filter(Boolean);
+  const { out, algos, cfgFiles } = await prepareSweep({ out: o.out, algos: algoNames, envs, config: configFromFlags(o) }, !o.dryRun);
+  const tasks: import("../slurm/index").SlurmTask[] = [];
+  for (const env of envs) {
+    const steps = o.steps ?? (await defaultSteps(env));
+    for (const algo of algos) {
+      for (const seed of o.seeds) {
+        tasks.push({ index: tasks.length, env, algo, seed, steps, dir: slurm.taskDir(out, envs, env, algo, seed), config: cfgFiles[algo]! });
+      }
+    }
+  }
+  const jobOpts = {
+    out, jobName: o.jobName ?? `virel-${path.basename(out)}`, cpusPerTask: o.cpusPerTask, time: o.time, signalBefore: o.signalBefore,
+    partition: o.partition, arrayParallel: o.arrayParallel, sbatchArgs: o.sbatchArg, node: o.node ?? process.execPath, virel: binPath(), backend: o.backend,
+  };
+  const { record, text } = slurm.writeAndSubmit(jobOpts, tasks, o.dryRun ?? false);
+  if (o.dryRun) {
+    process.stdout.write(text);
+    return;
+  }
+  process.stdout.write(`submitted job ${record.jobId}: ${tasks.length} array task(s) (${envs.join(", ")} × ${algos.join(", ")} × seeds ${o.seeds.join(",")})\n` +
+    `script: ${record.script}\nstatus: virel slurm status ${out}\nreport: virel report ${out} --out ${path.join(out, "report.html")}\n`);
 }
 
 /** Print each run's final evaluation and the report path. */

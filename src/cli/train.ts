@@ -7,11 +7,18 @@ import * as fs from "node:fs";
 import type { TrainProgress } from "../agents/agent";
 import type { AgentConfigInput } from "../agents/config";
 
-/** Parse a positive integer flag; the error names the flag and the value. */
+/**
+ * Parse an integer flag written in decimal (`5000`, `50_000`, `1e6`); the error names the flag and the value.
+ * Hex, octal and binary (`0x10`) are refused, and so is anything past 2^53 - 1 (`1e20`), where doubles stop
+ * counting every integer.
+ */
 export function intFlag(name: string, min = 1): (v: string) => number {
   return (v: string) => {
-    const n = Number(v.replace(/_/g, ""));
+    const t = v.trim();
+    if (!/^[+-]?\d[\d_]*(?:e\+?\d+)?$/i.test(t)) throw new Error(`${name} must be a decimal integer ≥ ${min} (e.g. 5000, 50_000 or 1e6), got ${JSON.stringify(v)}`);
+    const n = Number(t.replace(/_/g, ""));
     if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    if (!Number.isSafeInteger(n)) throw new Error(`${name} must be at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1), got ${JSON.stringify(v)}`);
     return n;
   };
 }
@@ -54,6 +61,15 @@ export function addConfigFlags(cmd: Command, configHelp: string): Command {
     .option("--eval-every <k>", "evaluate every k env steps", intFlag("--eval-every", 0))
     .option("--eval-episodes <n>", "deterministic episodes per evaluation", intFlag("--eval-episodes"))
     .option("--checkpoint-every <k>", "checkpoint every k env steps (0 = end / SIGINT only)", intFlag("--checkpoint-every", 0));
+}
+
+/** `--preset NAME`: the preset's values for --algo and --env (both required with it). */
+export function presetFromFlags(o: CommonTrainFlags & { preset?: string; algo?: string; env?: string }): Partial<AgentConfigInput> {
+  if (o.preset === undefined) return {};
+  if (o.algo === undefined || o.env === undefined) throw new Error(`--preset ${o.preset} needs --algo and --env (its values depend on both)`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { presetConfig } = require("../agents/presets") as typeof import("../agents/presets");
+  return presetConfig(o.preset, o.algo, o.env);
 }
 
 export function configFromFlags(o: CommonTrainFlags): Partial<AgentConfigInput> {
@@ -101,8 +117,10 @@ export function fmtEval(x: number | null): string {
 export async function makeProgress(mode: ProgressMode, label: string, total: number): Promise<ProgressSink> {
   if (mode === "json") {
     return {
-      update: (p) => process.stdout.write(JSON.stringify({ progress: { ...p } }) + "\n"),
-      log: () => undefined,
+      update: (p) => {
+        if (stdoutOpen()) process.stdout.write(JSON.stringify({ progress: { ...p } }) + "\n");
+      },
+      log: (line) => process.stderr.write(line + "\n"),
       stop: () => undefined,
     };
   }
@@ -149,19 +167,75 @@ export async function makeProgress(mode: ProgressMode, label: string, total: num
   };
 }
 
-/** An AbortController tied to SIGINT: the first Ctrl-C stops cleanly (checkpoint), the second exits. */
-export function sigintController(onFirst?: () => void): { controller: AbortController; dispose: () => void } {
+/** The signals a trainer stops on (checkpoint, then exit 128 + the signal's number). */
+export const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+const SIGNAL_NUMBER: Record<StopSignal, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+/** The exit code of a process stopped by `sig` the Unix way: 128 + its number (130, 143, 129). */
+export function signalExitCode(sig: StopSignal): number {
+  return 128 + SIGNAL_NUMBER[sig];
+}
+
+/**
+ * An AbortController tied to SIGINT, SIGTERM and SIGHUP (what Ctrl-C, `timeout`, `kill`, Slurm, `docker stop`
+ * and a closed terminal send): the first stops cleanly (checkpoint). A second SIGINT exits at once (a user
+ * pressing Ctrl-C twice); repeated SIGTERM/SIGHUP are ignored, since Slurm may deliver SIGTERM both directly and
+ * through the batch script, and the checkpoint must not be cut short.
+ */
+export function stopController(onFirst?: (sig: StopSignal) => void): { controller: AbortController; signal: () => StopSignal | null; dispose: () => void } {
   const controller = new AbortController();
-  const handler = () => {
-    if (controller.signal.aborted) {
-      process.stderr.write("\nvirel: second interrupt, exiting without waiting\n");
-      process.exit(130);
-    }
-    onFirst?.();
-    controller.abort();
+  let got: StopSignal | null = null;
+  const handlers = STOP_SIGNALS.map((sig) => {
+    const handler = () => {
+      if (controller.signal.aborted) {
+        if (sig === "SIGINT") {
+          process.stderr.write("\nvirel: second interrupt, exiting without waiting\n");
+          process.exit(130);
+        }
+        return;
+      }
+      got = sig;
+      onFirst?.(sig);
+      controller.abort();
+    };
+    process.on(sig, handler);
+    return [sig, handler] as const;
+  });
+  return {
+    controller,
+    signal: () => got,
+    dispose: () => {
+      for (const [sig, h] of handlers) process.removeListener(sig, h);
+    },
   };
-  process.on("SIGINT", handler);
-  return { controller, dispose: () => process.removeListener("SIGINT", handler) };
+}
+
+let stdoutClosed = false;
+
+/** Whether stdout can still be written (false after EPIPE while {@link keepTrainingOnClosedStdout} is active). */
+export function stdoutOpen(): boolean {
+  return !stdoutClosed;
+}
+
+/**
+ * While training, a closed stdout (`virel train --progress json | head -c 200`: EPIPE) must not end the run.
+ * main.ts exits 0 on EPIPE, which is right for `virel envs | head` but would stop a trainer silently; this takes
+ * over stdout's errors: output to stdout stops, one line goes to stderr, and training continues to the end
+ * (checkpoint, summary.json) and exits as it would have (0 when done, 128 + n when stopped by a signal). It stays
+ * in place until the process exits, so that an EPIPE reported after the last write cannot turn into exit 0.
+ */
+export function keepTrainingOnClosedStdout(note: (line: string) => void): void {
+  process.stdout.removeAllListeners("error");
+  const handler = (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") {
+      if (!stdoutClosed) note("virel: stdout was closed (EPIPE); training continues without printing to stdout — the result will be in the run directory (summary.json)");
+      stdoutClosed = true;
+      return;
+    }
+    throw err;
+  };
+  process.stdout.on("error", handler);
 }
 
 interface TrainFlags extends CommonTrainFlags {
@@ -173,6 +247,7 @@ interface TrainFlags extends CommonTrainFlags {
   backend?: string;
   progress: ProgressSetting;
   json?: boolean;
+  force?: boolean;
 }
 
 export function register(program: Command): void {
@@ -185,39 +260,60 @@ export function register(program: Command): void {
     .option("--seed <s>", "the run's one seed (default 0)", intFlag("--seed", 0))
     .requiredOption("--out <dir>", "run directory (config.json, meta.json, metrics.jsonl, checkpoint.ckpt)");
   addConfigFlags(cmd, "JSON file of config fields (see `virel explain-config`)")
+    .option("--preset <name>", "config preset under --config and the flags: paper (§5's setup; see `virel explain-config --preset paper`)")
     .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | webgpu | wasm | cpu (or VIREL_BACKEND)")
     .option("--progress <mode>", "bar | json | log | none | auto", progressModeFlag, PROGRESS_AUTO)
     .option("--json", "print the run summary as JSON")
+    .option("--force", "start even if DIR holds files but no checkpoint (moved to DIR/.replaced-<time>/), or resume though metrics.jsonl lost its history")
     .action(async (o: TrainFlags) => {
+      // take the stop signals first, so that a SIGTERM while modules load still ends in a checkpoint
+      let progress: ProgressSink | null = null;
+      const sig = stopController((s) => {
+        const line = s === "SIGINT" ? "virel: interrupt — saving a checkpoint and stopping (Ctrl-C again to exit now)" : `virel: ${s} — saving a checkpoint and stopping`;
+        if (progress) progress.log(line);
+        else process.stderr.write(line + "\n");
+      });
+      keepTrainingOnClosedStdout((line) => process.stderr.write(line + "\n"));
       const mode = resolveProgress(o.progress);
-      const { trainRun } = await import("../agents/run.js");
       const label = `${o.algo ?? "resume"}${o.seed !== undefined ? ` s${o.seed}` : ""}`;
-      const progress = await makeProgress(mode, label, o.steps);
-      const sig = sigintController(() => progress.log("virel: interrupt — saving a checkpoint and stopping (Ctrl-C again to exit now)"));
       try {
+        const { trainRun } = await import("../agents/run.js");
+        const sink = await makeProgress(mode, label, o.steps);
+        progress = sink;
         const summary = await trainRun({
-          out: o.out, algo: o.algo, env: o.env, steps: o.steps, seed: o.seed, backend: o.backend,
-          config: configFromFlags(o), ignoreOtherAlgoFields: true, signal: sig.controller.signal,
-          onProgress: (p) => progress.update(p),
-          log: (line) => progress.log(line),
+          out: o.out, algo: o.algo, env: o.env, steps: o.steps, seed: o.seed, backend: o.backend, force: o.force,
+          config: { ...presetFromFlags(o), ...configFromFlags(o) }, ignoreOtherAlgoFields: true, signal: sig.controller.signal,
+          onProgress: (p) => sink.update(p),
+          log: (line) => sink.log(line),
         });
-        progress.stop();
-        if (o.json || mode === "json") process.stdout.write(JSON.stringify({ summary }) + "\n");
-        else {
-          const e = summary.finalEval;
-          process.stdout.write(`${summary.algo} on ${summary.env} (seed ${summary.seed}): step ${summary.step}/${summary.steps}, last eval ${e ? `${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} at step ${e.step}` : "—"}\nrun: ${summary.dir}\n`);
+        sink.stop();
+        if (stdoutOpen()) {
+          if (o.json || mode === "json") process.stdout.write(JSON.stringify({ summary }) + "\n");
+          else {
+            const e = summary.finalEval;
+            process.stdout.write(`${summary.algo} on ${summary.env} (seed ${summary.seed}): step ${summary.step}/${summary.steps}, last eval ${e ? `${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} at step ${e.step}` : "—"}\nrun: ${summary.dir}\n`);
+          }
         }
-        if (summary.aborted) process.exitCode = 130;
+        if (summary.aborted) process.exitCode = signalExitCode(sig.signal() ?? "SIGINT");
       } finally {
-        progress.stop();
+        progress?.stop();
         sig.dispose();
       }
     });
   program
     .command("explain-config")
-    .description("print every config field of VIREL1 / VIREL2 / SAC-v1 / SAC with meaning, range, default and source")
-    .action(async () => {
+    .description("print every config field of VIREL1 / VIREL2 / SAC-v1 / SAC with meaning, range, default and source; with --preset, the preset's values and their sources")
+    .option("--preset <name>", "show a preset (paper) for --algo and --env")
+    .option("--algo <name>", "virel1 | virel2 | sac-v1 | sac (with --preset)")
+    .option("--env <id>", "environment id (with --preset; reward scale and exploration depend on it)", "Pendulum-v1")
+    .action(async (o: { preset?: string; algo?: string; env: string }) => {
       const { configTable } = await import("../agents/config.js");
-      process.stdout.write(configTable() + "\n");
+      if (o.preset === undefined) {
+        process.stdout.write(configTable() + "\n");
+        return;
+      }
+      const { presetTable } = await import("../agents/presets.js");
+      const algos = o.algo !== undefined ? [o.algo] : ["virel1", "virel2", "sac-v1", "sac"];
+      process.stdout.write(algos.map((a) => presetTable(o.preset!, a, o.env)).join("\n\n") + "\n");
     });
 }

@@ -64,7 +64,17 @@ export function plotlyLoaderScript(): string {
   );
 }
 
-/** The HTML of one plot: a div, and a script that draws it as soon as `window.Plotly` exists. */
+/**
+ * Shown in the plot's div until the script draws (the draw clears it): where scripts do not run — a notebook that
+ * Jupyter does not trust, a viewer without JavaScript — the reader sees why the plot is missing instead of a blank.
+ */
+export const TRUST_PLACEHOLDER =
+  '<div class="virel-plot-placeholder" style="padding:1em;border:1px dashed #999;color:#555;font:14px sans-serif">' +
+  "Plot not drawn: scripts did not run here. In Jupyter, trust this notebook to draw the plot " +
+  "(Notebook: File → Trust Notebook; JupyterLab: Command Palette → Trust Notebook), or run the cell again." +
+  "</div>";
+
+/** The HTML of one plot: a div (with the trust placeholder), and a script that draws it once `window.Plotly` exists. */
 export function plotHtml(fig: Figure, divId: string, opts: { includeLibrary: boolean; height?: number }): string {
   const height = opts.height ?? (typeof fig.layout?.height === "number" ? fig.layout.height : 420);
   const draw =
@@ -72,10 +82,10 @@ export function plotHtml(fig: Figure, divId: string, opts: { includeLibrary: boo
     scriptJson({ data: fig.data, layout: fig.layout ?? {}, config: { responsive: true, ...(fig.config ?? {}) } }) +
     ";var id=" +
     scriptJson(divId) +
-    ";function draw(){var el=document.getElementById(id);if(el&&window.Plotly){window.Plotly.newPlot(el,fig.data,fig.layout,fig.config);}}" +
+    ";function draw(){var el=document.getElementById(id);if(el&&window.Plotly){el.innerHTML='';el.style.display='';window.Plotly.newPlot(el,fig.data,fig.layout,fig.config);}}" +
     "if(window.Plotly){draw();}else{(window.__virelPlotlyQueue=window.__virelPlotlyQueue||[]).push(draw);}})();";
   return (
-    `<div id="${divId}" class="virel-plot" style="width:100%;height:${height}px;"></div>\n` +
+    `<div id="${divId}" class="virel-plot" style="width:100%;height:${height}px;">${TRUST_PLACEHOLDER}</div>\n` +
     `<script type="text/javascript">${draw}</script>` +
     (opts.includeLibrary ? `\n<script type="text/javascript">${plotlyLoaderScript()}</script>` : "")
   );

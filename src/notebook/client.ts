@@ -32,6 +32,11 @@ export interface KernelStartOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for kernel_info and iopub (default 60 s). */
   startupTimeoutMs?: number;
+  /**
+   * The connection file's HMAC key (default: 16 random bytes as hex). `""` turns signing off, as Jupyter allows;
+   * the kernel then warns on its stderr. Only for tests of that path.
+   */
+  key?: string;
 }
 
 /** Everything one execute request produced. */
@@ -153,7 +158,7 @@ export class KernelClient {
       stdin_port: ports[2]!,
       control_port: ports[3]!,
       hb_port: ports[4]!,
-      key: randomBytes(16).toString("hex"),
+      key: opts.key ?? randomBytes(16).toString("hex"),
       signature_scheme: "hmac-sha256",
       kernel_name: "virel-ts",
     };

@@ -149,7 +149,13 @@ export function renderMarkdown(md: string): string {
       continue;
     }
     if (/^\s*\|.*\|\s*$/.test(line) && i + 1 < lines.length && /^\s*\|?\s*:?-{2,}/.test(lines[i + 1]!)) {
-      const cells = (l: string) => l.trim().replace(/^\||\|$/g, "").split("|").map((c) => c.trim());
+      // GFM: `\|` is a literal pipe inside a cell (notebook 01's table writes p(h\|𝒪)); split on the others.
+      const cells = (l: string) =>
+        l
+          .trim()
+          .replace(/^\||(?<!\\)\|$/g, "")
+          .split(/(?<!\\)\|/)
+          .map((c) => c.trim().replace(/\\\|/g, "|"));
       const head = cells(line);
       i += 2;
       const rows: string[][] = [];

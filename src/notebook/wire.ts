@@ -186,6 +186,41 @@ export function decodeMessage(frames: readonly Buffer[], key: string): JupyterMe
   };
 }
 
+/** The signature frame of a message (the frame after `<IDS|MSG>`), or undefined when there is none. */
+export function signatureOf(frames: readonly Buffer[]): Buffer | undefined {
+  const at = frames.findIndex((f) => f.equals(DELIMITER));
+  return at >= 0 ? frames[at + 1] : undefined;
+}
+
+/**
+ * The signatures of messages already accepted, so a validly signed message sent again (a replay) is refused —
+ * as ipykernel's Session does (`digest_history`, "Duplicate Signature"). Bounded like ipykernel's: at
+ * `maxSize` entries the oldest tenth is dropped.
+ */
+export class DigestHistory {
+  private readonly seen = new Set<string>();
+  constructor(readonly maxSize = 65536) {
+    if (!Number.isInteger(maxSize) || maxSize < 10) throw new Error(`DigestHistory maxSize must be an integer >= 10, got ${maxSize}`);
+  }
+  /** Record `signature`; false when it was seen before (the message must be dropped). */
+  accept(signature: Buffer | string): boolean {
+    const key = typeof signature === "string" ? signature : signature.toString("latin1");
+    if (this.seen.has(key)) return false;
+    if (this.seen.size >= this.maxSize) {
+      let drop = Math.ceil(this.maxSize / 10);
+      for (const k of this.seen) {
+        if (drop-- <= 0) break;
+        this.seen.delete(k);
+      }
+    }
+    this.seen.add(key);
+    return true;
+  }
+  get size(): number {
+    return this.seen.size;
+  }
+}
+
 /** The `msg_id` of the request a message answers ("" when it has no parent). */
 export function parentId(msg: JupyterMessage): string {
   return (msg.parent_header as Partial<MessageHeader>).msg_id ?? "";

@@ -3,19 +3,28 @@
  * evaluation return (mean ± std over seeds) against env steps, one panel per environment, one curve per
  * algorithm — with a table of final returns. plotly.js is inlined (no network); every `</` inside the inlined
  * scripts and data is escaped. No tfjs here.
+ *
+ * Nothing is dropped silently: skipped (torn or corrupt) metrics lines, duplicate evaluation steps (the last one
+ * is kept), runs shorter than others of their group and runs that cannot be read (named by path, then skipped)
+ * are reported as warnings. Final returns are compared at a common step: the last evaluation step every seed of
+ * the group reached.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RUN_FILES, readMetrics, readSpec } from "../agents/run";
+import { RUN_FILES, readMetricsChecked, readSpec } from "../agents/run";
+import { TMP_PATTERN } from "../agents/checkpoint";
 import type { RunSpec } from "../agents/run";
 
 /** One run found on disk. */
 export interface RunData {
   dir: string;
   spec: RunSpec;
-  /** (step, eval/return_mean) pairs in step order. */
+  /** (step, eval/return_mean) pairs in step order, one per step. */
   evals: { step: number; mean: number }[];
 }
+
+/** Where the report's warnings go (default: collected into the result of {@link writeReport}). */
+export type Warn = (message: string) => void;
 
 /** Mean ± std over seeds per evaluation step for one (env, algo). */
 export interface CurveGroup {
@@ -27,12 +36,14 @@ export interface CurveGroup {
   std: number[];
   /** Number of seeds contributing at each step. */
   n: number[];
-  /** The final evaluation of each seed (its last eval). */
+  /** The final evaluation of each seed: its evaluation at {@link CurveGroup.commonStep}. */
   finals: number[];
+  /** The last evaluation step every seed of the group reached (0 when a seed has no evaluation). */
+  commonStep: number;
 }
 
-/** Find every run directory (config.json + metrics.jsonl) under the given paths (recursively). */
-export function findRuns(paths: readonly string[]): RunData[] {
+/** Find every run directory (config.json + metrics.jsonl) under the given paths (recursively); unreadable runs are skipped with a warning naming them. */
+export function findRuns(paths: readonly string[], warn: Warn = () => undefined): RunData[] {
   const out: RunData[] = [];
   const seen = new Set<string>();
   const visit = (dir: string, depth: number) => {
@@ -40,11 +51,32 @@ export function findRuns(paths: readonly string[]): RunData[] {
     if (seen.has(real) || depth > 6) return;
     seen.add(real);
     if (fs.existsSync(path.join(real, RUN_FILES.config)) && fs.existsSync(path.join(real, RUN_FILES.metrics))) {
-      const spec = readSpec(real);
-      const evals = readMetrics(real)
-        .filter((m) => typeof m["eval/return_mean"] === "number")
-        .map((m) => ({ step: m.step, mean: m["eval/return_mean"]! }))
-        .sort((a, b) => a.step - b.step);
+      let spec: RunSpec;
+      let metrics: ReturnType<typeof readMetricsChecked>;
+      try {
+        spec = readSpec(real);
+        metrics = readMetricsChecked(real);
+      } catch (err) {
+        warn(`skipped run ${real}: ${(err as Error).message}`);
+        return;
+      }
+      const { records, skipped } = metrics;
+      if (skipped.length > 0) {
+        warn(`${real}/${RUN_FILES.metrics}: skipped ${skipped.length} line(s) that are not metrics records (torn or corrupt): line ${skipped.slice(0, 5).join(", ")}${skipped.length > 5 ? ", …" : ""}`);
+      }
+      const byStep = new Map<number, number>();
+      const dups = new Set<number>();
+      for (const m of records) {
+        const v = m["eval/return_mean"];
+        if (typeof v !== "number") continue;
+        if (byStep.has(m.step)) dups.add(m.step);
+        byStep.set(m.step, v);
+      }
+      if (dups.size > 0) {
+        const d = [...dups].sort((a, b) => a - b);
+        warn(`${real}/${RUN_FILES.metrics}: evaluation step${d.length === 1 ? "" : "s"} ${d.slice(0, 5).join(", ")}${d.length > 5 ? ", …" : ""} logged more than once (two writers, or an edited file); the last value is used`);
+      }
+      const evals = [...byStep.entries()].map(([step, mean]) => ({ step, mean })).sort((a, b) => a.step - b.step);
       out.push({ dir: real, spec, evals });
       return;
     }
@@ -65,8 +97,8 @@ function meanStd(xs: readonly number[]): [number, number] {
   return [m, Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / xs.length)];
 }
 
-/** Group runs by (env, algo) and aggregate eval/return_mean over seeds at each step: mean ± std. */
-export function aggregate(runs: readonly RunData[]): CurveGroup[] {
+/** Group runs by (env, algo) and aggregate eval/return_mean over seeds at each step: mean ± std; finals at the common step. */
+export function aggregate(runs: readonly RunData[], warn: Warn = () => undefined): CurveGroup[] {
   const groups = new Map<string, RunData[]>();
   for (const r of runs) {
     const key = `${r.spec.env}\u0000${r.spec.algo}`;
@@ -78,6 +110,20 @@ export function aggregate(runs: readonly RunData[]): CurveGroup[] {
     for (const r of rs) for (const e of r.evals) byStep.set(e.step, [...(byStep.get(e.step) ?? []), e.mean]);
     const steps = [...byStep.keys()].sort((a, b) => a - b);
     const stats = steps.map((s) => meanStd(byStep.get(s)!));
+    const lastOf = (r: RunData) => (r.evals.length > 0 ? r.evals[r.evals.length - 1]!.step : 0);
+    const commonStep = Math.min(...rs.map(lastOf));
+    const longest = Math.max(...rs.map(lastOf));
+    for (const r of rs) {
+      if (lastOf(r) < longest) {
+        warn(`${rs[0]!.spec.algo} on ${rs[0]!.spec.env}: run ${r.dir} (seed ${r.spec.seed}) stops at step ${lastOf(r)}, others reach ${longest}; ` +
+          `final returns are compared at step ${commonStep}, and the curve after it averages fewer seeds`);
+      }
+    }
+    const atCommon = (r: RunData) => {
+      let v: number | undefined;
+      for (const e of r.evals) if (e.step <= commonStep) v = e.mean;
+      return v;
+    };
     out.push({
       env: rs[0]!.spec.env,
       algo: rs[0]!.spec.algo,
@@ -86,7 +132,8 @@ export function aggregate(runs: readonly RunData[]): CurveGroup[] {
       mean: stats.map((x) => x[0]),
       std: stats.map((x) => x[1]),
       n: steps.map((s) => byStep.get(s)!.length),
-      finals: rs.filter((r) => r.evals.length > 0).map((r) => r.evals[r.evals.length - 1]!.mean),
+      finals: rs.map(atCommon).filter((v): v is number => v !== undefined),
+      commonStep,
     });
   }
   const order = ["virel1", "virel2", "sac-v1", "sac"];
@@ -150,9 +197,9 @@ export function renderReport(groups: readonly CurveGroup[], opts: { title?: stri
   const figs = figures(groups);
   const rows = groups.map((g) => {
     const [m, s] = g.finals.length > 0 ? meanStd(g.finals) : [NaN, NaN];
-    const last = g.steps.length > 0 ? g.steps[g.steps.length - 1]! : 0;
+    const last = g.commonStep;
     return `<tr><td>${escapeHtml(g.env)}</td><td>${escapeHtml(LABELS[g.algo] ?? g.algo)}</td><td>${g.seeds.length}</td><td>${last}</td>` +
-      `<td>${Number.isFinite(m) ? `${m.toFixed(1)} ± ${s.toFixed(1)}` : "—"}</td><td>${g.finals.map((x) => x.toFixed(1)).join(", ")}</td></tr>`;
+      `<td>${!Number.isFinite(m) ? "—" : g.finals.length === 1 ? `${m.toFixed(1)} (n=1, no spread)` : `${m.toFixed(1)} ± ${s.toFixed(1)}`}</td><td>${g.finals.map((x) => x.toFixed(1)).join(", ")}</td></tr>`;
   });
   const dataJson = escapeScript(JSON.stringify({ figures: figs }));
   return `<!DOCTYPE html>
@@ -164,7 +211,7 @@ td:first-child,td:nth-child(2){text-align:left}.plot{width:100%;height:480px}</s
 <p>Evaluation return of the deterministic policy tanh(μ<sub>θ</sub>(s)) against environment steps: the mean over seeds with a ±1 std band, as in Fig. 3 of the VIREL paper. ${opts.runs ?? groups.reduce((s, g) => s + g.seeds.length, 0)} runs.</p>
 ${figs.map((_, i) => `<div class="plot" id="virel-plot-${i}"></div>`).join("\n")}
 <h2>Final evaluation</h2>
-<table><tr><th>env</th><th>algorithm</th><th>seeds</th><th>last step</th><th>final return (mean ± std over seeds)</th><th>per seed</th></tr>
+<table><tr><th>env</th><th>algorithm</th><th>seeds</th><th>at step (reached by every seed)</th><th>final return (mean ± std over seeds)</th><th>per seed</th></tr>
 ${rows.join("\n")}
 </table>
 <script type="application/json" id="virel-plot-data">${dataJson}</script>
@@ -176,15 +223,41 @@ d.figures.forEach(function(f,i){Plotly.newPlot("virel-plot-"+i,f.data,f.layout,{
 }
 
 /** Find the runs under `dirs`, aggregate them and write the HTML report to `out` (atomically). */
-export function writeReport(dirs: readonly string[], out: string, opts: { title?: string } = {}): { file: string; groups: CurveGroup[]; runs: number } {
-  const runs = findRuns(dirs);
+export function writeReport(
+  dirs: readonly string[], out: string, opts: { title?: string; warn?: Warn } = {},
+): { file: string; groups: CurveGroup[]; runs: number; warnings: string[] } {
+  const warnings: string[] = [];
+  const warn: Warn = (m) => {
+    warnings.push(m);
+    opts.warn?.(m);
+  };
+  const runs = findRuns(dirs, warn);
   if (runs.length === 0) throw new Error(`no runs (directories with ${RUN_FILES.config} and ${RUN_FILES.metrics}) under ${dirs.join(", ")}`);
-  const groups = aggregate(runs);
-  const html = renderReport(groups, { ...opts, runs: runs.length });
+  const groups = aggregate(runs, warn);
+  const html = renderReport(groups, { title: opts.title, runs: runs.length });
   const file = path.resolve(out);
   fs.mkdirSync(path.dirname(file), { recursive: true });
+  // temp files of earlier report writes that died (their pid is gone)
+  for (const f of fs.readdirSync(path.dirname(file))) {
+    const m = TMP_PATTERN.exec(f);
+    if (m && f.startsWith(path.basename(file) + ".tmp-") && !pidAlive(Number(m[1]))) fs.rmSync(path.join(path.dirname(file), f), { force: true });
+  }
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, html);
-  fs.renameSync(tmp, file);
-  return { file, groups, runs: runs.length };
+  try {
+    fs.writeFileSync(tmp, html);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw new Error(`cannot write the report ${file}: ${(err as Error).message}`);
+  }
+  return { file, groups, runs: runs.length, warnings };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

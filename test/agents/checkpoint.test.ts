@@ -3,6 +3,7 @@
 // run and keeps the last good checkpoint.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -78,13 +79,38 @@ test("a corrupt checkpoint is a clear error and is left untouched", async () => 
   const bytes = fs.readFileSync(file);
   bytes[bytes.length - 10] ^= 0xff; // flip bits in the data
   fs.writeFileSync(file, bytes);
-  await assert.rejects(trainRun({ out: dir, steps: 500 }), /checkpoint .*corrupt \(sha256 of the data does not match the header\); it was left untouched/);
+  await assert.rejects(trainRun({ out: dir, steps: 500 }), /checkpoint .*corrupt \(sha256 of the header and data does not match the one stored\); it was left untouched/);
   assert.deepEqual(fs.readFileSync(file), bytes);
   fs.writeFileSync(file, bytes.subarray(0, bytes.length - 100)); // truncated
   await assert.rejects(trainRun({ out: dir, steps: 500 }), /corrupt .*truncated/);
   fs.writeFileSync(file, "not a checkpoint");
   await assert.rejects(trainRun({ out: dir, steps: 500 }), /corrupt \(bad magic bytes/);
   assert.equal(fs.readFileSync(file, "utf8"), "not a checkpoint");
+});
+
+test("format 2 hashes the header: an edited header is corrupt; format 1 files (hash of the data only) are still read", () => {
+  const file = path.join(tmp, "fmt.ckpt");
+  const a = new Float32Array([1.5, -2, 3.25]);
+  writeCheckpoint(file, { state: { envSteps: 300 } }, [["a", a]]);
+  const bytes = fs.readFileSync(file);
+  assert.equal(bytes.toString("latin1", 0, 12), "VIRELCKPT02\n");
+  const at = bytes.indexOf('"envSteps":300');
+  const edited = Buffer.from(bytes);
+  edited.write('"envSteps":200', at, "latin1");
+  fs.writeFileSync(file, edited);
+  assert.throws(() => readCheckpoint(file), /corrupt \(sha256 of the header and data does not match the one stored\)/);
+  // a format-1 file built by hand: magic, header length, JSON header with the sha256 of the data, the data
+  const data = Buffer.from(a.buffer);
+  let header = JSON.stringify({ format: 1, meta: { state: { envSteps: 300 } }, arrays: [{ name: "a", offset: 0, length: 3 }], dataBytes: 12,
+    sha256: createHash("sha256").update(data).digest("hex") });
+  while (header.length % 4 !== 0) header += " ";
+  const prefix = Buffer.alloc(16);
+  prefix.write("VIRELCKPT01\n", 0, "latin1");
+  prefix.writeUInt32LE(header.length, 12);
+  fs.writeFileSync(file, Buffer.concat([prefix, Buffer.from(header), data]));
+  const r = readCheckpoint(file);
+  assert.deepEqual(r.meta, { state: { envSteps: 300 } });
+  assert.deepEqual(r.arrays.get("a"), a);
 });
 
 test("a mismatched checkpoint or spec is a clear error and is left untouched", async () => {

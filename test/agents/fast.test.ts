@@ -1,4 +1,4 @@
-// The fused fast update (src/agents/fast.ts) against the reference update (learner.ts): the same parameters, Adam
+// The fused fast update (src/agents/fused/update.ts) against the reference update (src/agents/reference-update.ts): the same parameters, Adam
 // moments, β, α and returned numbers after several updates from the same seed, batches and noise — for every
 // algorithm and β rule, with batch sizes and widths that are not multiples of 4 (the SIMD loops' tails), three
 // layers, on the active backend and on the cpu backend; no tensor leaks; the SIMD loops bit-identical to their

@@ -1,12 +1,13 @@
-// A tiny VIREL1 run on Pendulum-v1 (2×64 nets, 5000 steps) must clearly beat a random policy (≈ −1200).
+// Tiny runs of VIREL1, VIREL2, SAC-v1 and SAC-v2 on Pendulum-v1 (2×64 nets, 5000 steps) must clearly beat a random
+// policy (≈ −1200).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as agents from "../../src/agents";
 import * as envs from "../../src/envs";
 import { Rng } from "../../src/rng";
 
-test("VIREL1 on Pendulum-v1: 5000 steps with 2×64 nets clearly beat a random policy", async (t) => {
-  // the random policy on the same evaluation protocol (5 episodes)
+/** The random policy's mean return on the evaluation protocol (5 episodes). */
+async function randomPolicyMean(): Promise<number> {
   const env = await envs.make("Pendulum-v1");
   const rng = new Rng(123);
   let randomTotal = 0;
@@ -18,25 +19,33 @@ test("VIREL1 on Pendulum-v1: 5000 steps with 2×64 nets clearly beat a random po
       if (r.terminated || r.truncated) break;
     }
   }
-  const randomMean = randomTotal / 5;
-  assert.ok(randomMean < -800, `random policy ${randomMean}`);
+  return randomTotal / 5;
+}
 
-  const agent = await agents.create({
-    algo: "virel1", env: "Pendulum-v1", seed: 0,
-    config: { hidden: [64, 64], lr: 1e-3, evalEvery: 0, logEvery: 1000 },
+// issue 13 item 7: a learning check for every algorithm, not only VIREL1 (each ≈ 20–60 s of CPU here)
+for (const algo of ["virel1", "virel2", "sac-v1", "sac"] as const) {
+  test(`${algo} on Pendulum-v1: 5000 steps with 2×64 nets clearly beat a random policy`, async (t) => {
+    const randomMean = await randomPolicyMean();
+    assert.ok(randomMean < -800, `random policy ${randomMean}`);
+    const agent = await agents.create({
+      algo, env: "Pendulum-v1", seed: 0,
+      config: { hidden: [64, 64], lr: 1e-3, evalEvery: 0, logEvery: 1000 },
+    });
+    try {
+      const summary = await agent.train(5000);
+      assert.equal(summary.step, 5000);
+      if (algo === "virel1" || algo === "virel2") {
+        assert.ok(agent.history.some((r) => r["virel/beta"] !== undefined && r["virel/beta"] !== 0.01), "β left its initial value betaScale·beta (td-residual rule)");
+      }
+      const ev = agent.evaluate(5);
+      t.diagnostic(`${algo} after 5000 steps: ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}; random policy ${randomMean.toFixed(1)}`);
+      assert.ok(ev.mean > -600, `${algo} after 5000 steps: ${ev.mean.toFixed(1)} (random ${randomMean.toFixed(1)})`);
+      assert.ok(ev.mean > randomMean + 500, `${algo} ${ev.mean.toFixed(1)} vs random ${randomMean.toFixed(1)}`);
+    } finally {
+      agent.dispose();
+    }
   });
-  try {
-    const summary = await agent.train(5000);
-    assert.equal(summary.step, 5000);
-    assert.ok(agent.history.some((r) => r["virel/beta"] !== undefined && r["virel/beta"] !== 1), "β left its initial value (msbe rule)");
-    const ev = agent.evaluate(5);
-    t.diagnostic(`VIREL1 after 5000 steps: ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}; random policy ${randomMean.toFixed(1)}`);
-    assert.ok(ev.mean > -600, `VIREL1 after 5000 steps: ${ev.mean.toFixed(1)} (random ${randomMean.toFixed(1)})`);
-    assert.ok(ev.mean > randomMean + 500, `VIREL1 ${ev.mean.toFixed(1)} vs random ${randomMean.toFixed(1)}`);
-  } finally {
-    agent.dispose();
-  }
-});
+}
 
 test("the step-through API: collect, mStep, eStep, update, evaluate return plain numbers", async () => {
   const agent = await agents.create({ algo: "virel2", env: "Pendulum-v1", seed: 5, config: { hidden: [16, 16], batchSize: 32, betaBatch: 64, randomSteps: 100 } });
@@ -49,7 +58,7 @@ test("the step-through API: collect, mStep, eStep, update, evaluate return plain
     assert.equal(agent.buffer.size, 250);
     const m = agent.mStep();
     for (const k of ["msbe", "lossQ1", "lossQ2", "lossV", "q1Mean", "q2Mean", "beta"] as const) assert.equal(typeof m[k], "number", k);
-    assert.ok(m.beta > 0 && m.beta !== 1, `β from the msbe rule once 64 transitions are stored: ${m.beta}`);
+    assert.ok(m.beta > 0 && m.beta !== 1, `β from the td-residual rule once 64 transitions are stored: ${m.beta}`);
     assert.ok(Math.abs(m.msbe - (m.lossQ1 + m.lossQ2) / 2) < 1e-12);
     const e = agent.eStep();
     for (const k of ["loss", "qHat", "entropy", "beta", "elbo"] as const) assert.ok(Number.isFinite(e[k]), k);

@@ -5,6 +5,7 @@ import * as display from "../../src/display";
 import * as tabular from "../../src/tabular";
 import { installBridge, type KernelBridge, type MimeBundle, type DisplayOptions } from "../../src/display/bridge";
 import type { Frame } from "../../src/envs/types";
+import { animationHtml, PAUSE_ICON, PLAY_ICON } from "../../src/display/animation";
 
 interface Sent {
   bundle: MimeBundle;
@@ -281,5 +282,16 @@ describe("graphical models", () => {
     const base = { width: 100, height: 100, nodes: [{ id: "a", label: "a", x: 1, y: 1 }] };
     assert.throws(() => display.graphicalModelSvg({ ...base, edges: [{ from: "a", to: "zz" }] }), /edges\[0\].to refers to unknown node "zz"/);
     assert.throws(() => display.graphicalModelSvg({ ...base, nodes: [...base.nodes, ...base.nodes], edges: [] }), /duplicate node id "a"/);
+  });
+});
+
+describe("animation player icons", () => {
+  it("draws play/pause as inline SVG, never the U+23F8 glyph that renders as a box", () => {
+    const frame: Frame = { mime: "image/svg+xml", width: 10, height: 10, data: '<svg width="10" height="10"></svg>' };
+    const html = animationHtml([frame, frame], "anim-test");
+    assert.ok(!html.includes("\u23F8") && !html.includes("\\u23F8"), "no U+23F8 pause glyph");
+    assert.ok(html.includes(`<button type="button" title="play" style="width:2.5em;line-height:0">${PLAY_ICON}</button>`));
+    assert.ok(html.includes(JSON.stringify(PAUSE_ICON).replace(/</g, "\\u003c")), "the pause icon travels in the script");
+    assert.equal((PAUSE_ICON.match(/<rect /g) ?? []).length, 2, "pause = two bars");
   });
 });

@@ -34,3 +34,12 @@ test("CommonMark emphasis cases: flanking, punctuation, intraword, nesting, acro
   ];
   for (const [md, html] of cases) assert.equal(renderInline(md), html, JSON.stringify(md));
 });
+
+test("tables: escaped pipes stay inside their cell (GFM), columns line up", () => {
+  const md = "| quantity | value |\n|---|---|\n| β = E_{p(h\\|𝒪)}[x] | 0.5 |\n| plain | 1 |";
+  assert.equal(
+    renderMarkdown(md),
+    "<table><thead><tr><th>quantity</th><th>value</th></tr></thead><tbody>" +
+      "<tr><td>β = E_{p(h|𝒪)}[x]</td><td>0.5</td></tr><tr><td>plain</td><td>1</td></tr></tbody></table>",
+  );
+});

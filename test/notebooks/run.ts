@@ -21,6 +21,7 @@ export const TUTORIALS = [
   "05-actor-critic-training",
   "06-virel-merlin-pseudo-likelihood",
   "07-backends-and-gpu",
+  "08-fig3",
 ] as const;
 
 /** The exercise sets (each has a stub notebook and a worked solution). */

@@ -17,6 +17,7 @@
  *   polyak:    t′ = s·τ + t·(1 − τ)
  * so the JavaScript versions (Math.fround after each op) give bit-identical results.
  */
+import { setting } from "../../engine/settings";
 
 /** The parts of the WebAssembly JavaScript API used here (the project compiles without the DOM lib). */
 interface WasmMemory {
@@ -217,7 +218,7 @@ const instances = new WeakMap<WasmMemory, SimdLoops | null>();
 export function simdLoops(memory: WasmMemory): SimdLoops | null {
   if (instances.has(memory)) return instances.get(memory) ?? null;
   let loops: SimdLoops | null = null;
-  if (process.env.VIREL_FAST_SIMD !== "0") {
+  if (setting("fastSimd")) {
     try {
       loops = instantiateSimdLoops(memory);
     } catch {

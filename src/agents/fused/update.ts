@@ -27,10 +27,11 @@ import { HALF_LOG_2PI } from "../tanh-gaussian";
 import { needsNextAction } from "../algorithms";
 import type { ActorStepResult, CriticStepResult, LearnerState, UpdateRule } from "../learner-state";
 import { installFastKernels, fastKernelsAvailable } from "./kernels";
+import { setting } from "../../engine/settings";
 
 /** Whether learners use the fused update by default: yes, unless the environment sets `VIREL_FAST_UPDATE=0`. */
 export function fusedUpdateDefault(): boolean {
-  return process.env.VIREL_FAST_UPDATE !== "0";
+  return setting("fastUpdate");
 }
 
 /** Whether the fused update can run on the active tfjs backend (wasm or cpu); installs its kernels on first call. */

@@ -11,6 +11,9 @@ import { compileModel, loadMujoco } from "./loader";
 import type { RenderOptions } from "./render";
 
 /** Options every MuJoCo task takes besides its Gymnasium kwargs. */
+/** The largest `frame_skip` accepted (physics steps per env step). */
+export const MAX_FRAME_SKIP = 1000;
+
 export const MODEL_OPTION_KEYS = ["frame_skip", "model", "xml"] as const;
 
 /** The resolved, validated settings a task constructor receives. */
@@ -101,8 +104,9 @@ export function resolveTaskOptions<K extends object>(
   let frameSkip = task.frameSkip;
   if (options.frame_skip !== undefined) {
     const fs = options.frame_skip;
-    if (typeof fs !== "number" || !Number.isInteger(fs) || fs < 1) {
-      throw new Error(`${task.id}: option frame_skip must be a positive integer, got ${describe(fs)}`);
+    // Gymnasium's tasks use 2–5; a huge value (1e9) would make one env step run for hours, so cap it.
+    if (typeof fs !== "number" || !Number.isInteger(fs) || fs < 1 || fs > MAX_FRAME_SKIP) {
+      throw new Error(`${task.id}: option frame_skip must be an integer in [1, ${MAX_FRAME_SKIP}], got ${describe(fs)}`);
     }
     frameSkip = fs;
   }

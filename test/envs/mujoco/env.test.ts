@@ -278,7 +278,8 @@ test("bad input: actions, setState, options, model parameters and MJCF give erro
   await assert.rejects(makeMujoco("HalfCheetah-v5", { ctrl_cost: 1 }), /unknown option 'ctrl_cost'/);
   await assert.rejects(makeMujoco("Hopper-v5", { healthy_z_range: [2, 1] }), /option healthy_z_range is invalid \(must be \[low, high\] with low < high\), got \[2,1\]/);
   await assert.rejects(makeMujoco("Hopper-v5", { terminate_when_unhealthy: "yes" }), /terminate_when_unhealthy/);
-  await assert.rejects(makeMujoco("Swimmer-v5", { frame_skip: 0 }), /frame_skip must be a positive integer, got 0/);
+  await assert.rejects(makeMujoco("Swimmer-v5", { frame_skip: 0 }), /frame_skip must be an integer in \[1, 1000\], got 0/);
+  await assert.rejects(makeMujoco("Swimmer-v5", { frame_skip: 1e9 }), /frame_skip must be an integer in \[1, 1000\], got 1000000000/);
   await assert.rejects(makeMujoco("Ant-v5", { main_body: "tail" }), /main_body must name a body/);
   await assert.rejects(makeMujoco("HalfCheetah-v5", { model: { bthighLength: -0.3 } }), /halfCheetahModel: bthighLength must be a positive finite number, got -0.3/);
   await assert.rejects(makeMujoco("HalfCheetah-v5", { model: { thigh: 0.3 } }), /halfCheetahModel: unknown parameter thigh/);
