@@ -291,8 +291,10 @@ try {
   const diag = await until(async () => {
     const sq = page.locator(".notebook-editor .squiggly-error").first();
     if ((await sq.count()) === 0) return undefined;
-    await sq.scrollIntoViewIfNeeded();
-    await sq.hover();
+    // Hover the squiggled word itself (the squiggle overlay sits under the text layer).
+    const word = page.locator(".notebook-editor .view-line span", { hasText: /^wrong$/ }).first();
+    await word.scrollIntoViewIfNeeded();
+    await word.hover();
     const h = page.locator(".monaco-hover:not(.hidden)", { hasText: "not assignable to type 'number'" });
     return (await h.count()) > 0 ? (await h.first().innerText()).slice(0, 160) : undefined;
   }, 90_000, 2000);
