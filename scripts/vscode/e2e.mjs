@@ -246,7 +246,13 @@ try {
     return undefined;
   }, 240_000, 1000);
   if (plot) {
-    await plot.frame.locator(".virel-plotly").first().scrollIntoViewIfNeeded().catch(() => {});
+    // Bring the figure on screen for the screenshot: the output webview scrolls with the notebook's list.
+    for (let k = 0; k < 30; k++) {
+      const b = await plot.frame.locator(".virel-plotly").first().boundingBox().catch(() => null);
+      if (b === null || (b.y > 100 && b.y + Math.min(b.height, 400) < 980)) break;
+      await page.mouse.wheel(0, b.y <= 100 ? -250 : 250);
+      await page.waitForTimeout(400);
+    }
     await page.waitForTimeout(1500);
   }
   check("plotly figure drawn in an output (tutorial 01)", Boolean(plot), plot ? `${plot.n} plotly SVG layer(s) in the output webview` : "no .virel-plotly .main-svg", await shot("tutorial01-plot"));
