@@ -184,12 +184,15 @@ export class VirelController implements vscode.Disposable {
   private readonly running = new Map<string, vscode.NotebookCellExecution>();
   /** display_id → the output showing it (and the cell it is in). */
   private readonly displays = new Map<string, { cell: vscode.NotebookCell; output: vscode.NotebookCellOutput }>();
-  private readonly disposables: vscode.Disposable[] = [];
-
+  /**
+   * @param subscriptions where the controller and its listeners go (the extension's `context.subscriptions`, so
+   *   every disposable is owned there); `dispose()` stops the kernels.
+   */
   constructor(
     private readonly findPackage: PackageFinder,
     private readonly nodePath: () => string,
     private readonly output: vscode.OutputChannel,
+    subscriptions: vscode.Disposable[],
   ) {
     this.controller = vscode.notebooks.createNotebookController(CONTROLLER_ID, NOTEBOOK_TYPE, CONTROLLER_LABEL);
     this.controller.supportedLanguages = ["typescript"];
@@ -205,7 +208,7 @@ export class VirelController implements vscode.Disposable {
       if (ks === "virel-ts" || ks === "tslab") this.controller.updateNotebookAffinity(nb, vscode.NotebookControllerAffinity.Preferred);
     };
     vscode.workspace.notebookDocuments.forEach(prefer);
-    this.disposables.push(
+    subscriptions.push(
       this.controller,
       vscode.workspace.onDidOpenNotebookDocument(prefer),
       vscode.workspace.onDidCloseNotebookDocument((nb) => {
@@ -374,6 +377,5 @@ export class VirelController implements vscode.Disposable {
   dispose(): void {
     for (const s of this.sessions.values()) s.dispose();
     this.sessions.clear();
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -175,7 +175,7 @@ async function openTutorials(context: vscode.ExtensionContext): Promise<void> {
 export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel("VIREL");
   context.subscriptions.push(output);
-  const controller = new VirelController(findPackage, () => (config().get<string>("nodePath") ?? "").trim() || "node", output);
+  const controller = new VirelController(findPackage, () => (config().get<string>("nodePath") ?? "").trim() || "node", output, context.subscriptions);
   const activeNotebook = (): vscode.NotebookDocument | undefined => vscode.window.activeNotebookEditor?.notebook;
   context.subscriptions.push(
     controller,

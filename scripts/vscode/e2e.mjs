@@ -246,7 +246,13 @@ try {
     return undefined;
   }, 240_000, 1000);
   if (plot) {
-    await plot.frame.locator(".virel-plotly").first().scrollIntoViewIfNeeded().catch(() => {});
+    // Bring the figure on screen for the screenshot: the output webview scrolls with the notebook's list.
+    for (let k = 0; k < 30; k++) {
+      const b = await plot.frame.locator(".virel-plotly").first().boundingBox().catch(() => null);
+      if (b === null || (b.y > 100 && b.y + Math.min(b.height, 400) < 980)) break;
+      await page.mouse.wheel(0, b.y <= 100 ? -250 : 250);
+      await page.waitForTimeout(400);
+    }
     await page.waitForTimeout(1500);
   }
   check("plotly figure drawn in an output (tutorial 01)", Boolean(plot), plot ? `${plot.n} plotly SVG layer(s) in the output webview` : "no .virel-plotly .main-svg", await shot("tutorial01-plot"));
@@ -291,8 +297,10 @@ try {
   const diag = await until(async () => {
     const sq = page.locator(".notebook-editor .squiggly-error").first();
     if ((await sq.count()) === 0) return undefined;
-    await sq.scrollIntoViewIfNeeded();
-    await sq.hover();
+    // Hover the squiggled word itself (the squiggle overlay sits under the text layer).
+    const word = page.locator(".notebook-editor .view-line span", { hasText: /^wrong$/ }).first();
+    await word.scrollIntoViewIfNeeded();
+    await word.hover();
     const h = page.locator(".monaco-hover:not(.hidden)", { hasText: "not assignable to type 'number'" });
     return (await h.count()) > 0 ? (await h.first().innerText()).slice(0, 160) : undefined;
   }, 90_000, 2000);

@@ -6,6 +6,7 @@ import * as tabular from "../../src/tabular";
 import { installBridge, type KernelBridge, type MimeBundle, type DisplayOptions } from "../../src/display/bridge";
 import type { Frame } from "../../src/envs/types";
 import { animationHtml, PAUSE_ICON, PLAY_ICON } from "../../src/display/animation";
+import { plotHtml, TRUST_PLACEHOLDER } from "../../src/display/plotly";
 
 interface Sent {
   bundle: MimeBundle;
@@ -293,5 +294,14 @@ describe("animation player icons", () => {
     assert.ok(html.includes(`<button type="button" title="play" style="width:2.5em;line-height:0">${PLAY_ICON}</button>`));
     assert.ok(html.includes(JSON.stringify(PAUSE_ICON).replace(/</g, "\\u003c")), "the pause icon travels in the script");
     assert.equal((PAUSE_ICON.match(/<rect /g) ?? []).length, 2, "pause = two bars");
+  });
+});
+
+describe("plot HTML where scripts do not run", () => {
+  it("shows a visible 'trust this notebook' placeholder that the draw replaces", () => {
+    const html = plotHtml({ data: [{ type: "scatter", y: [1, 2] }] }, "plot-trust", { includeLibrary: false });
+    assert.ok(html.startsWith(`<div id="plot-trust" class="virel-plot" style="width:100%;height:420px;">${TRUST_PLACEHOLDER}</div>`));
+    assert.match(TRUST_PLACEHOLDER, /trust this notebook to draw the plot/);
+    assert.match(html, /el\.innerHTML='';el\.style\.display='';window\.Plotly\.newPlot\(el,/, "the draw clears the placeholder first");
   });
 });

@@ -50,6 +50,7 @@ describe("the .vsix", { timeout: 90_000 }, () => {
       "extension/LICENSE.txt",
       "extension/dist/extension.js",
       "extension/dist/server.js",
+      "extension/dist/renderer.js",
       "extension/dist/lib.es2022.d.ts",
       "extension/dist/lib.es5.d.ts",
       "extension/dist/types/package.json",
@@ -71,7 +72,7 @@ describe("the .vsix", { timeout: 90_000 }, () => {
     }
   });
 
-  it("has a manifest for notebook cells with the two commands and limited untrusted support", () => {
+  it("has a manifest for notebook cells with the commands, the plotly renderer and limited untrusted support", () => {
     const manifest = JSON.parse(readFileSync(join(ext, "package.json"), "utf8"));
     assert.equal(manifest.main, "./dist/extension.js");
     assert.equal(manifest.engines.vscode, "^1.82.0");
@@ -84,7 +85,18 @@ describe("the .vsix", { timeout: 90_000 }, () => {
     assert.deepEqual(titles, [
       ["virel.installKernel", "VIREL: Install kernel"],
       ["virel.openTutorials", "VIREL: Open tutorial notebooks"],
+      ["virel.restartKernel", "VIREL: Restart kernel"],
     ]);
+    assert.deepEqual(manifest.contributes.notebookRenderer, [
+      {
+        id: "virel-plotly",
+        displayName: "VIREL plotly (offline)",
+        entrypoint: "./dist/renderer.js",
+        mimeTypes: ["application/vnd.plotly.v1+json"],
+        requiresMessaging: "never",
+      },
+    ]);
+    assert.deepEqual(Object.keys(manifest.contributes.configurationDefaults["[typescript]"]["editor.unicodeHighlight.allowedCharacters"]), ["−", "𝒪", "𝒯", "𝒰", "𝓛"]);
     assert.equal(manifest.capabilities.untrustedWorkspaces.supported, "limited");
     assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ["virel.packagePath", "virel.nodePath"]);
     const xml = zipRead(vsix, entries.find((e) => e.name === "extension.vsixmanifest")!).toString("utf8");
@@ -160,6 +172,7 @@ describe("the .vsix", { timeout: 90_000 }, () => {
     const warnings: string[] = [];
     let progressRuns = 0;
     const offered: string[] = [];
+    const controllers: { id: string; type: string; label: string }[] = [];
     const fake = stub({
       window: stub({
         createOutputChannel: () => Object.assign(disposable(), { append() {}, appendLine() {}, show() {} }),
@@ -170,6 +183,12 @@ describe("the .vsix", { timeout: 90_000 }, () => {
           return undefined; // the user closes the picker
         },
         showErrorMessage: async (m: string) => assert.fail(`unexpected error message: ${m}`),
+      }),
+      notebooks: stub({
+        createNotebookController: (id: string, type: string, label: string) => {
+          controllers.push({ id, type, label });
+          return Object.assign(disposable(), { updateNotebookAffinity() {} });
+        },
       }),
       commands: stub({
         registerCommand: (id: string, fn: () => Promise<void>) => {
@@ -182,6 +201,7 @@ describe("the .vsix", { timeout: 90_000 }, () => {
         workspaceFolders: [],
         notebookDocuments: [],
         onDidOpenNotebookDocument: () => disposable(),
+        onDidCloseNotebookDocument: () => disposable(),
         onDidOpenTextDocument: () => disposable(),
         onDidChangeConfiguration: () => disposable(),
         getConfiguration: () => ({ get: () => undefined }),
@@ -199,8 +219,9 @@ describe("the .vsix", { timeout: 90_000 }, () => {
       };
       const context = { subscriptions: [] as unknown[], asAbsolutePath: (p: string) => join(ext, p), globalStorageUri: { fsPath: join(tmp, "storage") } };
       extension.activate(context);
-      assert.deepEqual([...commands.keys()].sort(), ["virel.installKernel", "virel.openTutorials"]);
-      assert.equal(created.length, 6, "output channel, 2 commands, 3 listeners");
+      assert.deepEqual([...commands.keys()].sort(), ["virel.installKernel", "virel.openTutorials", "virel.restartKernel"]);
+      assert.deepEqual(controllers, [{ id: "virel-ts", type: "jupyter-notebook", label: "VIREL (TypeScript)" }]);
+      assert.equal(created.length, 10, "output channel, the notebook controller and its 2 listeners, 3 commands, 3 listeners");
       for (const d of created) assert.ok(context.subscriptions.includes(d), "every disposable is in context.subscriptions");
       await commands.get("virel.installKernel")!();
       assert.equal(progressRuns, 0, "no install in an untrusted workspace");
