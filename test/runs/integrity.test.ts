@@ -227,6 +227,13 @@ test("6. stale .tmp-<pid> files are cleaned; a failed report write leaves none",
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /removed stale temp file of an interrupted write: checkpoint\.ckpt\.tmp-\d+/);
   assert.ok(!fs.existsSync(stale));
+  // a report write killed earlier left its temp file next to the report: removed (its pid is gone)
+  const html = path.join(tmp, "tmpfiles-report.html");
+  const staleReport = `${html}.tmp-${deadPid()}`;
+  fs.writeFileSync(staleReport, "<html>half");
+  const ok = virel(["report", dir, "--out", html]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.ok(!fs.existsSync(staleReport) && fs.existsSync(html));
   const target = path.join(tmp, "report-is-a-dir");
   fs.mkdirSync(path.join(target, "x"), { recursive: true }); // renaming a file over a non-empty directory fails
   const rep = virel(["report", dir, "--out", target]);
