@@ -99,8 +99,7 @@ export function installTimerTracking(): void {
     if (typeof cb !== "function") return realSetTimeout(cb as never, ms, ...args);
     const scope = cellStorage.getStore();
     if (scope?.interrupted) return realSetTimeout(() => {}, 2 ** 31 - 1).unref();
-    let t: NodeJS.Timeout | undefined;
-    t = realSetTimeout(guard(scope, cb, true, () => t), ms, ...args);
+    const t: NodeJS.Timeout = realSetTimeout(guard(scope, cb, true, () => t), ms, ...args);
     if (scope) scope.timers.add(t);
     return t;
   };
@@ -108,8 +107,7 @@ export function installTimerTracking(): void {
     if (typeof cb !== "function") return realSetInterval(cb as never, ms, ...args);
     const scope = cellStorage.getStore();
     if (scope?.interrupted) return realSetTimeout(() => {}, 2 ** 31 - 1).unref();
-    let t: NodeJS.Timeout | undefined;
-    t = realSetInterval(guard(scope, cb, false, () => t), ms, ...args);
+    const t: NodeJS.Timeout = realSetInterval(guard(scope, cb, false, () => t), ms, ...args);
     if (scope) scope.timers.add(t);
     return t;
   };
@@ -120,8 +118,7 @@ export function installTimerTracking(): void {
       const i = realSetImmediate(() => {});
       return i;
     }
-    let t: NodeJS.Immediate | undefined;
-    t = realSetImmediate(guard(scope, cb, true, () => t), ...args);
+    const t: NodeJS.Immediate = realSetImmediate(guard(scope, cb, true, () => t), ...args);
     if (scope) scope.timers.add(t);
     return t;
   };

@@ -273,15 +273,14 @@ export class CellExecutor {
 
   /** `require` for cells: `virel…` → this package, `tslab` → tslab, local .ts modules from tslab's side outputs. */
   private wrapRequire(base: NodeJS.Require, dir: string): NodeJS.Require {
-    const self = this;
-    const fn = function cellRequire(id: string): unknown {
-      const mapped = self.modules.get(id);
+    const fn = ((id: string): unknown => {
+      const mapped = this.modules.get(id);
       if (mapped) return require(mapped);
       if (id === "tslab") return require("tslab");
-      const side = self.requireSideOutput(id, dir);
+      const side = this.requireSideOutput(id, dir);
       if (side !== undefined) return side;
       return base(id);
-    } as NodeJS.Require;
+    }) as NodeJS.Require;
     fn.resolve = base.resolve;
     fn.cache = base.cache;
     fn.main = base.main;

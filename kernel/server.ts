@@ -250,7 +250,6 @@ export class KernelServer {
     installBridge(bridge);
     // `import { display } from "tslab"` keeps working: tslab's display writes through this function.
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const tj = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
       tj.lastWriteDisplayData = (d: { data: MimeBundle; metadata?: Record<string, unknown>; transient?: { display_id?: string } }, update: boolean) =>
         bridge.display(d.data, { displayId: d.transient?.display_id, update, metadata: d.metadata });

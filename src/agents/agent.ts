@@ -19,7 +19,7 @@ import type { RngState } from "../rng";
 import type { Env } from "../envs/types";
 import { metricsFromUpdate, MetricWindow } from "./metrics";
 import type { MetricRecord } from "./metrics";
-import { evalEnvsOf, evaluateEpisodes } from "./evaluation";
+import { detachEvalEnvs, evalEnvsOf, evaluateEpisodes } from "./evaluation";
 import { flattenRows, qValuesOf, toEnvAction, toSquashedAction, valuesOf } from "./inspect";
 import type { Critic, Rows } from "./learner-types";
 
@@ -485,6 +485,7 @@ export class Agent {
     this.disposed = true;
     this.learner.dispose();
     this.env.close();
+    detachEvalEnvs(this.evalEnv);
     this.evalEnv.close();
   }
 }

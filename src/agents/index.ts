@@ -66,7 +66,6 @@ export async function create(opts: CreateOptions): Promise<Agent> {
   const seed = opts.seed ?? 0;
   checkSeed(seed, "seed");
   await engine.ready(opts.backend);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { makeAgent } = require("./factory") as typeof import("./factory");
   return makeAgent(config, opts.env, seed, opts.envOptions ?? {}, opts.evalEnv);
 }
@@ -78,9 +77,7 @@ export async function create(opts: CreateOptions): Promise<Agent> {
 export async function createLearner(opts: { config: Omit<Partial<AgentConfigInput>, "algo"> & { algo: Algo | string }; obsDim: number; actDim: number; seed?: number; backend?: string }): Promise<LearnerApi> {
   const config = parseConfig(opts.config);
   await engine.ready(opts.backend);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Learner: L } = require("./learner") as typeof import("./learner");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Rng } = require("../rng") as typeof import("../rng");
   const root = new Rng(opts.seed ?? 0);
   return new L(config, opts.obsDim, opts.actDim, root.fork("init"), root.fork("noise"));

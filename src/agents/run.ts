@@ -95,7 +95,7 @@ function readJson(file: string): unknown {
   try {
     return JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
   } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -177,7 +177,6 @@ function sameJson(a: unknown, b: unknown): boolean {
 /** Build an agent for a spec (loads tfjs and the env lazily). */
 async function agentFor(spec: RunSpec, backend: string | undefined): Promise<Agent> {
   await engine.ready(backend);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { makeAgent } = require("./factory") as typeof import("./factory");
   return makeAgent(spec.config, spec.env, spec.seed, spec.envOptions);
 }

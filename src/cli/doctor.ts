@@ -65,7 +65,6 @@ function firstLine(err: unknown): string {
 
 function packageVersion(name: string): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require(`${name}/package.json`) as { version: string }).version;
   } catch {
     return "not installed";
@@ -82,7 +81,6 @@ export async function doctorReport(): Promise<DoctorReport> {
   const backends: BackendCheck[] = [];
   for (const pkg of ["tfjs-node-gpu", "tfjs-node"] as const) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       require(`@tensorflow/${pkg}`);
       backends.push({ name: pkg, loads: true, detail: `@tensorflow/${pkg} ${packageVersion(`@tensorflow/${pkg}`)}` });
     } catch (err) {
@@ -118,7 +116,6 @@ export async function doctorReport(): Promise<DoctorReport> {
   }
   let wasmOk = false;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const wasm = require("@tensorflow/tfjs-backend-wasm") as typeof import("@tensorflow/tfjs-backend-wasm");
     wasmOk = await tf.setBackend("wasm");
     await tf.ready();

@@ -78,7 +78,7 @@ export async function prepareSweep(
     try {
       envs.spec(env);
     } catch (err) {
-      throw new Error(`--env: ${(err as Error).message}`);
+      throw new Error(`--env: ${(err as Error).message}`, { cause: err });
     }
   }
   const out = path.resolve(o.out);
@@ -253,7 +253,7 @@ export function register(program: Command): void {
         try {
           steps = await defaultSteps(o.env);
         } catch (err) {
-          throw new Error(`--env: ${(err as Error).message}`);
+          throw new Error(`--env: ${(err as Error).message}`, { cause: err });
         }
         process.stderr.write(`virel sweep: ${steps} steps per run (--steps to change)\n`);
       }
@@ -270,7 +270,6 @@ export function register(program: Command): void {
 /** Checks a --preset name against every algorithm × env of the sweep before any run starts; returns it. */
 function checkPreset(preset: string | undefined, algos: string, envs: string[]): string | undefined {
   if (preset === undefined) return undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { presetConfig } = require("../agents/presets") as typeof import("../agents/presets");
   for (const algo of algos.split(",").map((s) => s.trim()).filter(Boolean)) for (const env of envs) presetConfig(preset, algo, env);
   return preset;

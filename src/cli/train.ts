@@ -38,7 +38,7 @@ export function readConfigFile(file: string): Partial<AgentConfigInput> {
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {
-    throw new Error(`--config ${file}: ${(err as Error).message}`);
+    throw new Error(`--config ${file}: ${(err as Error).message}`, { cause: err });
   }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new Error(`--config ${file} must hold a JSON object, got ${JSON.stringify(raw)}`);
   return raw as Partial<AgentConfigInput>;
@@ -67,7 +67,6 @@ export function addConfigFlags(cmd: Command, configHelp: string): Command {
 export function presetFromFlags(o: CommonTrainFlags & { preset?: string; algo?: string; env?: string }): Partial<AgentConfigInput> {
   if (o.preset === undefined) return {};
   if (o.algo === undefined || o.env === undefined) throw new Error(`--preset ${o.preset} needs --algo and --env (its values depend on both)`);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { presetConfig } = require("../agents/presets") as typeof import("../agents/presets");
   return presetConfig(o.preset, o.algo, o.env);
 }

@@ -58,7 +58,6 @@ type TslabWriter = (data: { data: MimeBundle; metadata: Record<string, unknown>;
 function tslabBridge(): KernelBridge | null {
   let jupyter: { lastWriteDisplayData: TslabWriter | null } | undefined;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: TslabWriter | null };
   } catch {
     return null;

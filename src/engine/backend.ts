@@ -80,7 +80,6 @@ let pending: Promise<BackendInfo> | null = null;
  */
 export function tf<T extends object = TfLite>(): T {
   if (tfModule === null) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     tfModule = require("@tensorflow/tfjs") as Tf;
   }
   return tfModule as unknown as T;
@@ -103,19 +102,16 @@ export function parseBackendName(value: string, field = "backend"): BackendName 
 
 async function tryNode(pkg: "@tensorflow/tfjs-node-gpu" | "@tensorflow/tfjs-node"): Promise<void> {
   // tfjs-node registers the `tensorflow` backend on the shared tfjs-core engine when it is required.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(pkg);
   const t = tf<Tf>();
   if (!(await t.setBackend("tensorflow"))) throw new Error(`${pkg} loaded but the tensorflow backend did not start`);
 }
 
 async function tryWasm(): Promise<NativeStatus> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require("@tensorflow/tfjs-backend-wasm");
   const t = tf<Tf>();
   if (!(await t.setBackend("wasm"))) throw new Error("the wasm backend did not initialise");
   await t.ready();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const native = require("./native") as typeof import("./native");
   try {
     return native.installNativeKernels();
@@ -131,7 +127,6 @@ async function tryCpu(): Promise<void> {
 
 /** Starts webgpu; in auto-selection (`hardwareOnly`) a software adapter is refused with the reason. */
 async function tryWebGpu(hardwareOnly: boolean): Promise<WebGpuAdapter> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const webgpu = require("./webgpu") as typeof import("./webgpu");
   const probe = await webgpu.probeWebGpu();
   if (!probe.available || probe.adapter === undefined) throw new Error(probe.reason ?? "no WebGPU adapter");
@@ -189,7 +184,7 @@ async function select(requested: BackendName | undefined): Promise<BackendInfo> 
     try {
       return info(want, await start(want), []);
     } catch (err) {
-      throw new Error(`backend ${JSON.stringify(want)} is not available (${firstLine(err)}); ${INSTALL[want]}`);
+      throw new Error(`backend ${JSON.stringify(want)} is not available (${firstLine(err)}); ${INSTALL[want]}`, { cause: err });
     }
   }
   const skipped: string[] = [];

@@ -120,7 +120,6 @@ export function loadAddon(): { addon: BlasAddon } | { reason: string } {
   const path = addonPath();
   if (!existsSync(path)) return { reason: `the native addon is not built (${path} is missing)` };
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(path) as BlasAddon;
     if (typeof addon.sgemm !== "function" || typeof addon.info !== "function") {
       return { reason: `${path} is not the virel_blas addon` };

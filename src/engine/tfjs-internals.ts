@@ -24,7 +24,6 @@ export const TFJS_INTERNALS_VERSION = "4.22.0";
 
 function installedVersion(pkg: string): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require(`${pkg}/package.json`) as { version: string }).version;
   } catch {
     return "not installed";

@@ -55,7 +55,6 @@ interface AdapterLike {
 
 function version(pkg: string): string {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require(`${pkg}/package.json`) as { version: string }).version;
   } catch {
     return "not installed";
@@ -74,7 +73,6 @@ let dawn: DawnModule | null = null;
 function installGlobals(): DawnModule {
   if (dawn !== null) return dawn;
   if (process.platform === "linux" && (process.env.XDG_RUNTIME_DIR ?? "") === "") process.env.XDG_RUNTIME_DIR = tmpdir();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require("webgpu") as DawnModule;
   const g = globalThis as unknown as Record<string, unknown> & { navigator?: Record<string, unknown> };
   for (const [k, v] of Object.entries(mod.globals)) if (!(k in g)) g[k] = v;
@@ -137,13 +135,10 @@ export function describeAdapter(a: WebGpuAdapter): string {
 export async function startWebGpu(tf: { setBackend(name: string): Promise<boolean>; ready(): Promise<void>; backend(): object }): Promise<WebGpuAdapter> {
   const probe = await probeWebGpu();
   if (!probe.available || probe.adapter === undefined) throw new Error(probe.reason ?? "no WebGPU adapter");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require("@tensorflow/tfjs-backend-webgpu");
   if (!(await tf.setBackend("webgpu"))) throw new Error("setBackend('webgpu') returned false");
   await tf.ready();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const internals = require("./tfjs-internals") as typeof import("./tfjs-internals");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const native = require("./native") as typeof import("./native");
   const loaded = native.loadAddon();
   const pump = "addon" in loaded && typeof loaded.addon.pumpEvents === "function" ? loaded.addon.pumpEvents.bind(loaded.addon) : null;

@@ -11,9 +11,9 @@ import * as ts from "typescript";
 /** Escape the characters of plain (non-code) JSDoc text that Markdown would misread. */
 export function escapeProse(text: string): string {
   return text
-    .replace(/(?<=[\w)\]}'^²³])\*(?=[\w(\[{])/g, "\\*")
+    .replace(/(?<=[\w)\]}'^²³])\*(?=[\w([{])/g, "\\*")
     .replace(/(?<=\S)\*\*(?=\S)/g, "\\*\\*")
-    .replace(/(?<=[\w)\]}])_(?=[\w(\[{])/g, "\\_")
+    .replace(/(?<=[\w)\]}])_(?=[\w([{])/g, "\\_")
     .replace(/<(?=[A-Za-z/!?])/g, "&lt;");
 }
 

@@ -22,7 +22,6 @@ pre.input{border-left:3px solid #307fc1}pre.stderr{background:#fff4f4}pre.error{
 
 /** Strip ANSI escape sequences (tracebacks). */
 export function stripAnsi(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 }
 

@@ -71,7 +71,7 @@ export function parseNotebook(text: string, where = "notebook"): Notebook {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${where} is not JSON: ${(e as Error).message}`);
+    throw new Error(`${where} is not JSON: ${(e as Error).message}`, { cause: e });
   }
   const r = notebookSchema.safeParse(raw);
   if (!r.success) {

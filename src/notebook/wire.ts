@@ -68,7 +68,7 @@ export function readConnectionFile(path: string): ConnectionInfo {
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    throw new Error(`cannot read connection file ${path}: ${(e as Error).message}`);
+    throw new Error(`cannot read connection file ${path}: ${(e as Error).message}`, { cause: e });
   }
   return parseConnectionInfo(raw, path);
 }

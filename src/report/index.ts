@@ -186,7 +186,6 @@ export function escapeScript(js: string): string {
 
 /** The plotly.js bundle (from node_modules/plotly.js-dist-min). */
 export function plotlySource(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const file = require.resolve("plotly.js-dist-min/plotly.min.js");
   return fs.readFileSync(file, "utf8");
 }
@@ -248,7 +247,7 @@ export function writeReport(
     fs.renameSync(tmp, file);
   } catch (err) {
     fs.rmSync(tmp, { force: true });
-    throw new Error(`cannot write the report ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot write the report ${file}: ${(err as Error).message}`, { cause: err });
   }
   return { file, groups, runs: runs.length, warnings };
 }

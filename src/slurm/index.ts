@@ -215,7 +215,7 @@ export function readJob(out: string): SlurmJobRecord {
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {
-    throw new Error(`cannot read ${file} (written by \`virel sweep --slurm\`): ${(err as Error).message}`);
+    throw new Error(`cannot read ${file} (written by \`virel sweep --slurm\`): ${(err as Error).message}`, { cause: err });
   }
   const r = raw as Partial<SlurmJobRecord>;
   if (!Array.isArray(r.tasks)) throw new Error(`${file} has no tasks`);

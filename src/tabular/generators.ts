@@ -208,8 +208,14 @@ export function gridworldMDP(options: GridworldOptions = {}): GridworldMDP {
         continue;
       }
       index[y * width + x] = cells.length;
-      if (c === "S") (start = cells.length), nStart++;
-      if (c === "G") (goal = cells.length), nGoal++;
+      if (c === "S") {
+        start = cells.length;
+        nStart++;
+      }
+      if (c === "G") {
+        goal = cells.length;
+        nGoal++;
+      }
       cells.push({ x, y });
     }
   }
