@@ -22,15 +22,25 @@ export default tseslint.config(
     files: ["**/*.mjs", "**/*.js", "**/*.cjs"],
     languageOptions: {
       globals: {
-        process: "readonly", console: "readonly", require: "readonly", module: "writable", __dirname: "readonly",
-        Buffer: "readonly", setTimeout: "readonly", clearTimeout: "readonly", URL: "readonly",
+        process: "readonly",
+        console: "readonly",
+        require: "readonly",
+        module: "writable",
+        __dirname: "readonly",
+        Buffer: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        URL: "readonly",
       },
     },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
       // Deliberate: tfjs, its backends and optional packages are loaded lazily with require() so that importing
       // "virel" (and a kernel's first cell) does not load them; see docs/kernel.md "Startup".
       "@typescript-eslint/no-require-imports": "off",

@@ -20,7 +20,11 @@ async function main(): Promise<void> {
   const steps = Number(opts.steps);
   const vec = Number(opts.vec);
   const seed = Number(opts.seed);
-  for (const [k, v] of [["steps", steps], ["vec", vec], ["seed", seed]] as const) {
+  for (const [k, v] of [
+    ["steps", steps],
+    ["vec", vec],
+    ["seed", seed],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`--${k} must be a non-negative integer, got ${String(v)}`);
   }
   process.stdout.write(`node ${process.version}, ${steps} steps per id, random actions\n`);

@@ -38,18 +38,29 @@ function timeProduct(m: number, k: number, n: number, ta: boolean, tb: boolean, 
 }
 
 async function main(): Promise<void> {
-  const program = new Command().name("bench/matmul").option("--reps <n>", "products per timing block (5 blocks)", "20").parse(process.argv);
+  const program = new Command()
+    .name("bench/matmul")
+    .option("--reps <n>", "products per timing block (5 blocks)", "20")
+    .parse(process.argv);
   const reps = Number(program.opts<{ reps: string }>().reps);
   if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a positive integer, got ${String(reps)}`);
   await ready("wasm");
   const status = usePath("native");
   process.stdout.write(`${benchHeader()}\n`);
-  if (!status.loaded) process.stdout.write(`native kernels not available (${status.reason ?? "unknown"}): stock only\n`);
+  if (!status.loaded)
+    process.stdout.write(`native kernels not available (${status.reason ?? "unknown"}): stock only\n`);
   const paths: KernelPath[] = status.loaded ? ["native", "wasm", "stock"] : ["wasm", "stock"];
-  process.stdout.write(`shape                                 mode   ${paths.map((p) => `${p.padStart(9)} ms`).join(" ")}   GFLOP/s (${paths.join("/")})\n`);
+  process.stdout.write(
+    `shape                                 mode   ${paths.map((p) => `${p.padStart(9)} ms`).join(" ")}   GFLOP/s (${paths.join("/")})\n`,
+  );
   const rng = new Rng("bench-matmul");
   for (const [m, k, n, label] of SHAPES) {
-    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
       const ms = paths.map((p) => {
         usePath(p);
         return timeProduct(m, k, n, ta, tb, reps, rng);

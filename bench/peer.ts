@@ -58,43 +58,86 @@ function peerProblem(python: string, dir: string): string | null {
   const r = spawnSync(python, ["-c", "import numpy, torch"], { encoding: "utf8" });
   if (r.error) return `${python} did not run: ${r.error.message}`;
   if (r.status !== 0) {
-    return `${python} cannot import numpy and torch (apt-get install python3-torch libopenblas0-pthread): ` +
-      `${(r.stderr ?? "").trim().split("\n").pop() ?? ""}`;
+    return (
+      `${python} cannot import numpy and torch (apt-get install python3-torch libopenblas0-pthread): ` +
+      `${(r.stderr ?? "").trim().split("\n").pop() ?? ""}`
+    );
   }
   return null;
 }
 
 /** The PyTorch update timing (bench/peer/sac_update.py), per-update block times. */
-function torchUpdate(peer: Peer, blocks: number, perBlock: number, env: Record<string, string>): (BlockTimes & { version: string }) | { error: string } {
-  const r = spawnSync(peer.python, [join(peer.dir, "sac_update.py"), "--blocks", String(blocks), "--per-block", String(perBlock)], {
-    encoding: "utf8", timeout: 600_000, env: { ...process.env, ...env },
-  });
+function torchUpdate(
+  peer: Peer,
+  blocks: number,
+  perBlock: number,
+  env: Record<string, string>,
+): (BlockTimes & { version: string }) | { error: string } {
+  const r = spawnSync(
+    peer.python,
+    [join(peer.dir, "sac_update.py"), "--blocks", String(blocks), "--per-block", String(perBlock)],
+    {
+      encoding: "utf8",
+      timeout: 600_000,
+      env: { ...process.env, ...env },
+    },
+  );
   const blocksSeen = [...(r.stdout ?? "").matchAll(/^block ([\d.]+) ([\d.]+)$/gm)];
-  if (r.status !== 0 || blocksSeen.length === 0) return { error: `sac_update.py failed (exit ${String(r.status)}): ${(r.stderr ?? "").trim().split("\n").pop() ?? ""}` };
-  return { wall: blocksSeen.map((m) => Number(m[1])), cpu: blocksSeen.map((m) => Number(m[2])), version: /^torch (\S+)/m.exec(r.stdout)?.[1] ?? "?" };
+  if (r.status !== 0 || blocksSeen.length === 0)
+    return {
+      error: `sac_update.py failed (exit ${String(r.status)}): ${(r.stderr ?? "").trim().split("\n").pop() ?? ""}`,
+    };
+  return {
+    wall: blocksSeen.map((m) => Number(m[1])),
+    cpu: blocksSeen.map((m) => Number(m[2])),
+    version: /^torch (\S+)/m.exec(r.stdout)?.[1] ?? "?",
+  };
 }
 
 /** One end-to-end PyTorch run (bench/peer/pendulum_sac.py). */
-function torchPendulum(peer: Peer, algo: string, steps: number): Promise<{ wall_s: number; cpu_s: number; evals: [number, number][] }> {
+function torchPendulum(
+  peer: Peer,
+  algo: string,
+  steps: number,
+): Promise<{ wall_s: number; cpu_s: number; evals: [number, number][] }> {
   return new Promise((res, rej) => {
-    const child = spawn(peer.python, [join(peer.dir, "pendulum_sac.py"), "--algo", algo, "--steps", String(steps)], { stdio: ["ignore", "pipe", "pipe"] });
-    let so = "", se = "";
+    const child = spawn(peer.python, [join(peer.dir, "pendulum_sac.py"), "--algo", algo, "--steps", String(steps)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let so = "",
+      se = "";
     child.stdout.on("data", (d: Buffer) => (so += d.toString()));
     child.stderr.on("data", (d: Buffer) => (se += d.toString()));
     child.on("error", rej);
     child.on("close", (code) => {
       const m = /^result (.*)$/m.exec(so);
-      if (code !== 0 || !m) rej(new Error(`pendulum_sac.py --algo ${algo} failed (exit ${String(code)}): ${se.trim().split("\n").pop() ?? ""}`));
+      if (code !== 0 || !m)
+        rej(
+          new Error(
+            `pendulum_sac.py --algo ${algo} failed (exit ${String(code)}): ${se.trim().split("\n").pop() ?? ""}`,
+          ),
+        );
       else res(JSON.parse(m[1]!) as { wall_s: number; cpu_s: number; evals: [number, number][] });
     });
   });
 }
 
 /** Our end-to-end run: agents.create with the given config, batched evaluation attached, train(steps) timed. */
-async function oursTraining(envId: string, algo: string, steps: number, config: Record<string, unknown>, untimed = 0): Promise<{ wall_s: number; cpu_s: number; eval_s: number; evals: [number, number][]; steps: number }> {
+async function oursTraining(
+  envId: string,
+  algo: string,
+  steps: number,
+  config: Record<string, unknown>,
+  untimed = 0,
+): Promise<{ wall_s: number; cpu_s: number; eval_s: number; evals: [number, number][]; steps: number }> {
   const agents = await import("../src/agents/index.js");
   const { attachEvalEnvs } = await import("../src/agents/evaluation.js");
-  const agent = await agents.create({ algo, env: envId, seed: 0, config: { logEvery: 1_000_000, checkpointEvery: 0, ...config } });
+  const agent = await agents.create({
+    algo,
+    env: envId,
+    seed: 0,
+    config: { logEvery: 1_000_000, checkpointEvery: 0, ...config },
+  });
   await attachEvalEnvs(agent);
   let evalMs = 0;
   const evaluate = agent.evaluate.bind(agent);
@@ -111,7 +154,10 @@ async function oursTraining(envId: string, algo: string, steps: number, config: 
   const evals: [number, number][] = [];
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  await agent.train(steps, { onMetrics: (r) => void (r["eval/return_mean"] !== undefined && evals.push([r.step, r["eval/return_mean"] as number])) });
+  await agent.train(steps, {
+    onMetrics: (r) =>
+      void (r["eval/return_mean"] !== undefined && evals.push([r.step, r["eval/return_mean"] as number])),
+  });
   const wall = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
   agent.dispose();
@@ -144,16 +190,24 @@ async function childCheetah(steps: number): Promise<void> {
   out("cheetah " + JSON.stringify(r));
 }
 
-function cheetahInChild(steps: number, env: Record<string, string>): Promise<{ wall_s: number; cpu_s: number; eval_s: number; steps: number }> {
+function cheetahInChild(
+  steps: number,
+  env: Record<string, string>,
+): Promise<{ wall_s: number; cpu_s: number; eval_s: number; steps: number }> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [__filename, "--child-cheetah", String(steps)], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let so = "", se = "";
+    const child = spawn(process.execPath, [__filename, "--child-cheetah", String(steps)], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let so = "",
+      se = "";
     child.stdout.on("data", (d: Buffer) => (so += d.toString()));
     child.stderr.on("data", (d: Buffer) => (se += d.toString()));
     child.on("error", rej);
     child.on("close", (code) => {
       const m = /^cheetah (.*)$/m.exec(so);
-      if (code !== 0 || !m) rej(new Error(`child HalfCheetah run failed (exit ${String(code)}): ${se.trim().split("\n").pop() ?? ""}`));
+      if (code !== 0 || !m)
+        rej(new Error(`child HalfCheetah run failed (exit ${String(code)}): ${se.trim().split("\n").pop() ?? ""}`));
       else res(JSON.parse(m[1]!) as { wall_s: number; cpu_s: number; eval_s: number; steps: number });
     });
   });
@@ -177,26 +231,47 @@ async function main(): Promise<void> {
     .option("--cheetah-steps <n>", "timed HalfCheetah-v5 training steps (after 1000 untimed random steps)", "2000")
     .option("--no-e2e", "skip the end-to-end runs (Pendulum-v1 and HalfCheetah-v5)")
     .option("--child-cheetah <n>", "(internal) one HalfCheetah-v5 measurement, printed as JSON")
-    .option("--python <path>", "python with torch and numpy", existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3")
+    .option(
+      "--python <path>",
+      "python with torch and numpy",
+      existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3",
+    )
     .parse(process.argv);
-  const o = program.opts<{ blocks: string; perBlock: string; steps: string; cheetahSteps: string; e2e: boolean; childCheetah?: string; python: string }>();
+  const o = program.opts<{
+    blocks: string;
+    perBlock: string;
+    steps: string;
+    cheetahSteps: string;
+    e2e: boolean;
+    childCheetah?: string;
+    python: string;
+  }>();
   if (o.childCheetah !== undefined) return childCheetah(positiveInt("--child-cheetah", o.childCheetah));
-  const blocks = positiveInt("--blocks", o.blocks), perBlock = positiveInt("--per-block", o.perBlock);
-  const steps = positiveInt("--steps", o.steps), cheetahSteps = positiveInt("--cheetah-steps", o.cheetahSteps);
+  const blocks = positiveInt("--blocks", o.blocks),
+    perBlock = positiveInt("--per-block", o.perBlock);
+  const steps = positiveInt("--steps", o.steps),
+    cheetahSteps = positiveInt("--cheetah-steps", o.cheetahSteps);
   const dir = resolve(__dirname, "..", "..", "bench", "peer");
   const peer: Peer = { python: o.python, dir, problem: peerProblem(o.python, dir) };
   const info = await ready("wasm");
   const native = info.native?.loaded === true;
   out(`bench:peer — ${await benchHeader()}`);
   if (peer.problem) out(`PyTorch peer not run: ${peer.problem}`);
-  if (!native) out(`native kernels not available (${info.native?.reason ?? "unknown"}): the "native" rows below are the pure wasm path`);
+  if (!native)
+    out(
+      `native kernels not available (${info.native?.reason ?? "unknown"}): the "native" rows below are the pure wasm path`,
+    );
 
   // 1–4: updates at the paper's shapes
   out(`\n## One update, obs 17, act 6, 2×256, batch 256 (${blocks} blocks × ${perBlock})`);
-  const torch: BlockTimes = { wall: [], cpu: [] }, torch1: BlockTimes = { wall: [], cpu: [] };
+  const torch: BlockTimes = { wall: [], cpu: [] },
+    torch1: BlockTimes = { wall: [], cpu: [] };
   let torchVersion = "";
   const runTorch = (): void => {
-    for (const [into, env, name] of [[torch, {}, "PyTorch SAC-v1 (as shipped)"], [torch1, { OPENBLAS_NUM_THREADS: "1" }, "PyTorch SAC-v1 (1 BLAS thread)"]] as const) {
+    for (const [into, env, name] of [
+      [torch, {}, "PyTorch SAC-v1 (as shipped)"],
+      [torch1, { OPENBLAS_NUM_THREADS: "1" }, "PyTorch SAC-v1 (1 BLAS thread)"],
+    ] as const) {
       if (peer.problem) return;
       const t = torchUpdate(peer, blocks, perBlock, env);
       if ("error" in t) {
@@ -211,15 +286,28 @@ async function main(): Promise<void> {
     }
   };
   runTorch();
-  const spec = (algo: string, beta: boolean): UpdateSpec => ({ algo, hidden: 256, batch: 256, obs: 17, act: 6, update: "fast", beta });
+  const spec = (algo: string, beta: boolean): UpdateSpec => ({
+    algo,
+    hidden: 256,
+    batch: 256,
+    obs: 17,
+    act: 6,
+    update: "fast",
+    beta,
+  });
   const timing = { blocks, perBlock, warmup: 10 };
   const sac = await timeUpdate(spec("sac-v1", false), timing);
   out(`${stats(`ours SAC-v1 (fast, ${sac.path})`, sac.blocks)}  [${load()}]`);
   const virel = await timeUpdate(spec("virel1", true), { ...timing, perBlock: Math.max(2, Math.round(perBlock / 2)) });
   out(`${stats(`ours VIREL1 + β estimate (fast, ${virel.path})`, virel.blocks)}  [${load()}]`);
-  let wasm: UpdateResult | null = null, sac2: UpdateResult | null = null;
+  let wasm: UpdateResult | null = null,
+    sac2: UpdateResult | null = null;
   if (native) {
-    [wasm] = await timeUpdatesInChild([spec("sac-v1", false)], { ...timing, perBlock: Math.max(2, Math.round(perBlock / 3)) }, { VIREL_NATIVE: "0" });
+    [wasm] = await timeUpdatesInChild(
+      [spec("sac-v1", false)],
+      { ...timing, perBlock: Math.max(2, Math.round(perBlock / 3)) },
+      { VIREL_NATIVE: "0" },
+    );
     out(`${stats("ours SAC-v1 (fast, pure wasm)", wasm!.blocks)}  [${load()}]`);
     [sac2] = await timeUpdatesInChild([spec("sac-v1", false)], timing, { VIREL_BLAS_THREADS: "2" });
     out(`${stats("ours SAC-v1 (fast, native, 2 BLAS threads)", sac2!.blocks)}  [${load()}]`);
@@ -230,7 +318,10 @@ async function main(): Promise<void> {
   const rf = roofline({ obs: 17, act: 6, hidden: [256, 256], batch: 256 }, minOf(sac.blocks.wall), peakG);
 
   // 5–6: end to end
-  let e2e: { ours: Record<string, Awaited<ReturnType<typeof oursTraining>>>; torch: Record<string, { wall_s: number; cpu_s: number; evals: [number, number][] } | string> } | null = null;
+  let e2e: {
+    ours: Record<string, Awaited<ReturnType<typeof oursTraining>>>;
+    torch: Record<string, { wall_s: number; cpu_s: number; evals: [number, number][] } | string>;
+  } | null = null;
   let cheetah: Awaited<ReturnType<typeof oursTraining>> | null = null;
   let cheetah2: { wall_s: number; cpu_s: number; eval_s: number; steps: number } | string | null = null;
   let evalC: Awaited<ReturnType<typeof evalCost>> | null = null;
@@ -240,56 +331,91 @@ async function main(): Promise<void> {
     for (const algo of ["sac", "virel1"]) {
       const r = await oursTraining("Pendulum-v1", algo, steps, { lr: 1e-3, evalEvery: 1000, evalEpisodes: 5 });
       e2e.ours[algo] = r;
-      out(`ours ${algo.padEnd(7)} ${f2(r.wall_s)} s wall (CPU ${f2(r.cpu_s)} s; evaluation ${f2(r.eval_s)} s); evaluations ${r.evals.map(([s, m]) => `${s}: ${m.toFixed(0)}`).join(", ")}  [${load()}]`);
+      out(
+        `ours ${algo.padEnd(7)} ${f2(r.wall_s)} s wall (CPU ${f2(r.cpu_s)} s; evaluation ${f2(r.eval_s)} s); evaluations ${r.evals.map(([s, m]) => `${s}: ${m.toFixed(0)}`).join(", ")}  [${load()}]`,
+      );
       if (!peer.problem) {
         try {
           const t = await torchPendulum(peer, algo, steps);
           e2e.torch[algo] = t;
-          out(`PyTorch ${algo.padEnd(4)} ${f2(t.wall_s)} s wall (CPU ${f2(t.cpu_s)} s); evaluations ${t.evals.map(([s, m]) => `${s}: ${m.toFixed(0)}`).join(", ")}  [${load()}]`);
+          out(
+            `PyTorch ${algo.padEnd(4)} ${f2(t.wall_s)} s wall (CPU ${f2(t.cpu_s)} s); evaluations ${t.evals.map(([s, m]) => `${s}: ${m.toFixed(0)}`).join(", ")}  [${load()}]`,
+          );
         } catch (err) {
           e2e.torch[algo] = (err as Error).message;
           out(`PyTorch ${algo}: ${(err as Error).message}`);
         }
       }
     }
-    out(`\n## HalfCheetah-v5, SAC (v2) defaults (2×256, batch 256), ${cheetahSteps} training steps after 1000 random ones, 5×1000-step evaluations every 1000 included`);
+    out(
+      `\n## HalfCheetah-v5, SAC (v2) defaults (2×256, batch 256), ${cheetahSteps} training steps after 1000 random ones, 5×1000-step evaluations every 1000 included`,
+    );
     cheetah = await oursTraining("HalfCheetah-v5", "sac", cheetahSteps, { evalEvery: 1000, evalEpisodes: 5 }, 1000);
-    out(`ours: ${(cheetah.steps / cheetah.wall_s).toFixed(1)} env steps/s (${f2(cheetah.wall_s)} s wall, CPU ${f2(cheetah.cpu_s)} s, of which evaluation ${f2(cheetah.eval_s)} s)  [${load()}]`);
+    out(
+      `ours: ${(cheetah.steps / cheetah.wall_s).toFixed(1)} env steps/s (${f2(cheetah.wall_s)} s wall, CPU ${f2(cheetah.cpu_s)} s, of which evaluation ${f2(cheetah.eval_s)} s)  [${load()}]`,
+    );
     if (native) {
       try {
         cheetah2 = await cheetahInChild(cheetahSteps, { VIREL_BLAS_THREADS: "2" });
-        out(`ours, 2 BLAS threads: ${(cheetah2.steps / cheetah2.wall_s).toFixed(1)} env steps/s (${f2(cheetah2.wall_s)} s wall, CPU ${f2(cheetah2.cpu_s)} s)  [${load()}]`);
+        out(
+          `ours, 2 BLAS threads: ${(cheetah2.steps / cheetah2.wall_s).toFixed(1)} env steps/s (${f2(cheetah2.wall_s)} s wall, CPU ${f2(cheetah2.cpu_s)} s)  [${load()}]`,
+        );
       } catch (err) {
         cheetah2 = (err as Error).message;
         out(`ours, 2 BLAS threads: ${cheetah2}`);
       }
     }
     evalC = await evalCost();
-    out(`one evaluation (5 × 1000 steps, untrained SAC policy): batched ${f2(evalC.batched)} ms, one at a time ${f2(evalC.sequential)} ms; returns identical: ${evalC.equal}  [${load()}]`);
+    out(
+      `one evaluation (5 × 1000 steps, untrained SAC policy): batched ${f2(evalC.batched)} ms, one at a time ${f2(evalC.sequential)} ms; returns identical: ${evalC.equal}  [${load()}]`,
+    );
   }
 
   // the targets
   const tMin = torch.wall.length > 0 ? minOf(torch.wall) : null;
   const ratio = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a / b);
-  out(`\n## Issue 14 targets (min wall over blocks; PyTorch ${torchVersion || "not run"}; ${os.cpus().length}× ${os.cpus()[0]?.model ?? "?"}; ${load()})`);
-  out(`SAC-v1 update, ours native / PyTorch as shipped: ${f2(minOf(sac.blocks.wall))} / ${tMin === null ? "—" : f2(tMin)} ms = ${verdict(ratio(minOf(sac.blocks.wall), tMin), TARGET.sacVsTorch)}` +
-    (torch1.wall.length > 0 ? `; against PyTorch with 1 BLAS thread ${f2(minOf(sac.blocks.wall) / minOf(torch1.wall))}×` : ""));
-  out(`VIREL1 + β estimate / our SAC-v1: ${f2(minOf(virel.blocks.wall))} / ${f2(minOf(sac.blocks.wall))} ms = ${verdict(minOf(virel.blocks.wall) / minOf(sac.blocks.wall), TARGET.virelVsSac)}`);
-  out(`pure wasm SAC-v1 / PyTorch as shipped: ${wasm ? f2(minOf(wasm.blocks.wall)) : "—"} / ${tMin === null ? "—" : f2(tMin)} ms = ${verdict(ratio(wasm ? minOf(wasm.blocks.wall) : null, tMin), TARGET.wasmVsTorch)}`);
-  out(`roofline: ${rf.gflop_per_update.toFixed(3)} GFLOP/update, ${rf.achieved_gflops.toFixed(1)} GFLOP/s achieved` +
-    (rf.roofline_fraction === null ? ` (sgemm peak not measured: ${"error" in peak ? peak.error : ""})` :
-      ` = ${(100 * rf.roofline_fraction).toFixed(1)}% of the single-core sgemm peak ${peakG!.toFixed(1)} GFLOP/s (floor ${f2(rf.floor_ms!)} ms/update)`));
-  if (sac2) out(`2 BLAS threads, SAC-v1 update: ${f2(minOf(sac2.blocks.wall))} ms vs ${f2(minOf(sac.blocks.wall))} ms on 1 (${(minOf(sac.blocks.wall) / minOf(sac2.blocks.wall)).toFixed(2)}× speed-up)`);
+  out(
+    `\n## Issue 14 targets (min wall over blocks; PyTorch ${torchVersion || "not run"}; ${os.cpus().length}× ${os.cpus()[0]?.model ?? "?"}; ${load()})`,
+  );
+  out(
+    `SAC-v1 update, ours native / PyTorch as shipped: ${f2(minOf(sac.blocks.wall))} / ${tMin === null ? "—" : f2(tMin)} ms = ${verdict(ratio(minOf(sac.blocks.wall), tMin), TARGET.sacVsTorch)}` +
+      (torch1.wall.length > 0
+        ? `; against PyTorch with 1 BLAS thread ${f2(minOf(sac.blocks.wall) / minOf(torch1.wall))}×`
+        : ""),
+  );
+  out(
+    `VIREL1 + β estimate / our SAC-v1: ${f2(minOf(virel.blocks.wall))} / ${f2(minOf(sac.blocks.wall))} ms = ${verdict(minOf(virel.blocks.wall) / minOf(sac.blocks.wall), TARGET.virelVsSac)}`,
+  );
+  out(
+    `pure wasm SAC-v1 / PyTorch as shipped: ${wasm ? f2(minOf(wasm.blocks.wall)) : "—"} / ${tMin === null ? "—" : f2(tMin)} ms = ${verdict(ratio(wasm ? minOf(wasm.blocks.wall) : null, tMin), TARGET.wasmVsTorch)}`,
+  );
+  out(
+    `roofline: ${rf.gflop_per_update.toFixed(3)} GFLOP/update, ${rf.achieved_gflops.toFixed(1)} GFLOP/s achieved` +
+      (rf.roofline_fraction === null
+        ? ` (sgemm peak not measured: ${"error" in peak ? peak.error : ""})`
+        : ` = ${(100 * rf.roofline_fraction).toFixed(1)}% of the single-core sgemm peak ${peakG!.toFixed(1)} GFLOP/s (floor ${f2(rf.floor_ms!)} ms/update)`),
+  );
+  if (sac2)
+    out(
+      `2 BLAS threads, SAC-v1 update: ${f2(minOf(sac2.blocks.wall))} ms vs ${f2(minOf(sac.blocks.wall))} ms on 1 (${(minOf(sac.blocks.wall) / minOf(sac2.blocks.wall)).toFixed(2)}× speed-up)`,
+    );
   if (e2e) {
     for (const algo of ["sac", "virel1"]) {
-      const ours = e2e.ours[algo]!, t = e2e.torch[algo];
+      const ours = e2e.ours[algo]!,
+        t = e2e.torch[algo];
       const tw = typeof t === "object" ? t.wall_s : null;
-      out(`end to end Pendulum-v1 ${algo === "sac" ? "SAC" : "VIREL1"}, ours / PyTorch: ${f2(ours.wall_s)} / ${tw === null ? "—" : f2(tw)} s = ${verdict(ratio(ours.wall_s, tw), TARGET.e2eVsTorch)}`);
+      out(
+        `end to end Pendulum-v1 ${algo === "sac" ? "SAC" : "VIREL1"}, ours / PyTorch: ${f2(ours.wall_s)} / ${tw === null ? "—" : f2(tw)} s = ${verdict(ratio(ours.wall_s, tw), TARGET.e2eVsTorch)}`,
+      );
     }
   }
   if (cheetah) {
-    out(`HalfCheetah-v5 training with evaluation: ${(cheetah.steps / cheetah.wall_s).toFixed(1)} env steps/s (recorded; no target)` +
-      (typeof cheetah2 === "object" && cheetah2 !== null ? `; 2 BLAS threads ${(cheetah2.steps / cheetah2.wall_s).toFixed(1)} env steps/s` : ""));
+    out(
+      `HalfCheetah-v5 training with evaluation: ${(cheetah.steps / cheetah.wall_s).toFixed(1)} env steps/s (recorded; no target)` +
+        (typeof cheetah2 === "object" && cheetah2 !== null
+          ? `; 2 BLAS threads ${(cheetah2.steps / cheetah2.wall_s).toFixed(1)} env steps/s`
+          : ""),
+    );
   }
 }
 

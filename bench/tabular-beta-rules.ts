@@ -28,15 +28,28 @@ function runSet(name: string, list: tabular.TabularMDP[]): void {
     its.sort((a, b) => a - b);
     const med = its.length > 0 ? String(its[its.length >> 1]) : "–";
     const max = its.length > 0 ? String(its[its.length - 1]) : "–";
-    console.log(`| ${name} | ${betaRule} | ${ok}/${list.length} | ${med} | ${max} | ${worst > 0 ? (worst * 100).toFixed(1) + "%" : "–"} | ${ms.toFixed(0)} |`);
+    console.log(
+      `| ${name} | ${betaRule} | ${ok}/${list.length} | ${med} | ${max} | ${worst > 0 ? (worst * 100).toFixed(1) + "%" : "–"} | ${ms.toFixed(0)} |`,
+    );
   }
 }
 
-const SIZES: [number, number][] = [[3, 2], [5, 3], [8, 4], [12, 4], [20, 3]];
+const SIZES: [number, number][] = [
+  [3, 2],
+  [5, 3],
+  [8, 4],
+  [12, 4],
+  [20, 3],
+];
 
 function main(): void {
   const A = Array.from({ length: 40 }, (_, i) => tabular.randomMDP({ states: 12, actions: 4, gamma: 0.95, seed: i }));
-  const cases: [number, number][] = [[0.5, 1], [0.9, 1], [0.95, 1], [0.98, 0.1]];
+  const cases: [number, number][] = [
+    [0.5, 1],
+    [0.9, 1],
+    [0.95, 1],
+    [0.98, 0.1],
+  ];
   const B = Array.from({ length: 45 }, (_, i) => {
     const [states, actions] = SIZES[i % 5]!;
     const [gamma, c] = cases[Math.floor(i / 5) % 4]!;
@@ -47,7 +60,9 @@ function main(): void {
     return tabular.randomMDP({ states, actions, gamma: 0.98, seed: 4000 + i });
   });
   const D = Array.from({ length: 6 }, (_, i) => tabular.randomMDP({ states: 6, actions: 6, gamma: 0.99, seed: i }));
-  console.log("| set | rule | reached J* | median its | max its | worst shortfall | ms/MDP |\n|---|---|---|---|---|---|---|");
+  console.log(
+    "| set | rule | reached J* | median its | max its | worst shortfall | ms/MDP |\n|---|---|---|---|---|---|---|",
+  );
   runSet("A: 12×4, γ 0.95, seeds 0–39", A);
   runSet("B: the test's 45 MDPs", B);
   runSet("C: 5 sizes, γ 0.98, rewards (0,1] (20)", C);
@@ -55,14 +70,19 @@ function main(): void {
   if (!process.argv.includes("--sweep")) return;
   const cs = [3, 1, 0.3, 0.1, 0.03, 0.01];
   console.log(`\n| size | γ | ${cs.map((c) => `c = ${c}`).join(" | ")} |\n|---|---|${cs.map(() => "---|").join("")}`);
-  for (const [states, actions] of [[6, 6], [12, 4], [20, 3]] as const) {
+  for (const [states, actions] of [
+    [6, 6],
+    [12, 4],
+    [20, 3],
+  ] as const) {
     for (const gamma of [0.9, 0.95, 0.98, 0.99]) {
       const row = cs.map((c) => {
         let ok = 0;
         for (const seed of [0, 1, 2, 3]) {
           const mdp = tabular.scaleRewards(tabular.randomMDP({ states, actions, gamma, seed }), c);
           const J = tabular.valueIteration(mdp).J;
-          if (Math.abs(tabular.variationalEM(mdp, { betaRule: "posterior-msbe", iterations: 150 }).J - J) <= 1e-6 * J) ok++;
+          if (Math.abs(tabular.variationalEM(mdp, { betaRule: "posterior-msbe", iterations: 150 }).J - J) <= 1e-6 * J)
+            ok++;
         }
         return `${ok}/4`;
       });

@@ -25,7 +25,10 @@ export interface ReferenceShapes {
 export const PAPER_SHAPES: Readonly<ReferenceShapes> = Object.freeze({ obs: 17, act: 6, hidden: 256, batch: 256 });
 
 /** SAC-v1 constants of the peer script. */
-const ALPHA = 0.2, GAMMA = 0.99, TAU = 0.005, LR = 3e-4;
+const ALPHA = 0.2,
+  GAMMA = 0.99,
+  TAU = 0.005,
+  LR = 3e-4;
 
 interface Mlp {
   params: tf.Variable[];
@@ -37,8 +40,12 @@ function mlp(rng: Rng, inDim: number, hidden: number, outDim: number): Mlp {
   const dims = [inDim, hidden, hidden, outDim];
   const params: tf.Variable[] = [];
   for (let l = 0; l < 3; l++) {
-    const fanIn = dims[l] as number, fanOut = dims[l + 1] as number, bound = 1 / Math.sqrt(fanIn);
-    params.push(tf.variable(tf.tensor2d(rng.fillUniform(new Float32Array(fanIn * fanOut), -bound, bound), [fanIn, fanOut])));
+    const fanIn = dims[l] as number,
+      fanOut = dims[l + 1] as number,
+      bound = 1 / Math.sqrt(fanIn);
+    params.push(
+      tf.variable(tf.tensor2d(rng.fillUniform(new Float32Array(fanIn * fanOut), -bound, bound), [fanIn, fanOut])),
+    );
     params.push(tf.variable(tf.tensor1d(rng.fillUniform(new Float32Array(fanOut), -bound, bound))));
   }
   return {
@@ -47,7 +54,10 @@ function mlp(rng: Rng, inDim: number, hidden: number, outDim: number): Mlp {
       let h = x;
       for (let l = 0; l < 3; l++) {
         h = tf.fused.matMul({
-          a: h, b: params[2 * l] as tf.Tensor2D, bias: params[2 * l + 1], activation: l < 2 ? "relu" : "linear",
+          a: h,
+          b: params[2 * l] as tf.Tensor2D,
+          bias: params[2 * l + 1],
+          activation: l < 2 ? "relu" : "linear",
         }) as tf.Tensor2D;
       }
       return h;
@@ -74,10 +84,15 @@ export function makeReferenceUpdate(shapes: ReferenceShapes = PAPER_SHAPES, seed
     if (!Number.isInteger(v) || v < 1) throw new Error(`${k} must be a positive integer, got ${String(v)}`);
   }
   const rng = new Rng(seed);
-  const V = mlp(rng, O, H, 1), Vt = mlp(rng, O, H, 1), Q1 = mlp(rng, O + A, H, 1), Q2 = mlp(rng, O + A, H, 1);
+  const V = mlp(rng, O, H, 1),
+    Vt = mlp(rng, O, H, 1),
+    Q1 = mlp(rng, O + A, H, 1),
+    Q2 = mlp(rng, O + A, H, 1);
   const Pi = mlp(rng, O, H, 2 * A);
   Vt.params.forEach((p, i) => p.assign(V.params[i] as tf.Variable));
-  const optV = tf.train.adam(LR), optQ = tf.train.adam(LR), optPi = tf.train.adam(LR);
+  const optV = tf.train.adam(LR),
+    optQ = tf.train.adam(LR),
+    optPi = tf.train.adam(LR);
   const s = tf.tensor2d(rng.fillNormal(new Float32Array(B * O)), [B, O]);
   const act = tf.tensor2d(rng.fillUniform(new Float32Array(B * A), -1, 1), [B, A]);
   const r = tf.tensor2d(rng.fillNormal(new Float32Array(B)), [B, 1]);
@@ -110,16 +125,24 @@ export function makeReferenceUpdate(shapes: ReferenceShapes = PAPER_SHAPES, seed
     });
     optV.minimize(() => mse(V.forward(s), vTarget), false, V.params);
     const y = tf.tidy(() => tf.add(r, tf.mul(tf.mul(GAMMA, tf.sub(1, d)), Vt.forward(s2))) as tf.Tensor2D);
-    optQ.minimize(() => {
-      const sa = tf.concat([s, act], 1);
-      return tf.add(mse(Q1.forward(sa), y), mse(Q2.forward(sa), y));
-    }, false, [...Q1.params, ...Q2.params]);
+    optQ.minimize(
+      () => {
+        const sa = tf.concat([s, act], 1);
+        return tf.add(mse(Q1.forward(sa), y), mse(Q2.forward(sa), y));
+      },
+      false,
+      [...Q1.params, ...Q2.params],
+    );
     const eps2 = noise();
-    optPi.minimize(() => {
-      const { a, logp } = sample(s, eps2);
-      const sa = tf.concat([s, a], 1);
-      return tf.mean(tf.sub(tf.mul(ALPHA, logp), tf.minimum(Q1.forward(sa), Q2.forward(sa))));
-    }, false, Pi.params);
+    optPi.minimize(
+      () => {
+        const { a, logp } = sample(s, eps2);
+        const sa = tf.concat([s, a], 1);
+        return tf.mean(tf.sub(tf.mul(ALPHA, logp), tf.minimum(Q1.forward(sa), Q2.forward(sa))));
+      },
+      false,
+      Pi.params,
+    );
     tf.tidy(() => {
       Vt.params.forEach((p, i) => p.assign(tf.add(tf.mul(1 - TAU, p), tf.mul(TAU, V.params[i] as tf.Variable))));
     });
@@ -170,7 +193,12 @@ export interface BlockTimings {
 }
 
 /** Times `blocks` blocks of `perBlock` updates on one learner (after `warmup` untimed updates). */
-export function timeReferenceBlocks(shapes: ReferenceShapes, blocks: number, perBlock: number, warmup = 5): BlockTimings {
+export function timeReferenceBlocks(
+  shapes: ReferenceShapes,
+  blocks: number,
+  perBlock: number,
+  warmup = 5,
+): BlockTimings {
   const learner = makeReferenceUpdate(shapes);
   for (let i = 0; i < warmup; i++) learner.update();
   const out: BlockTimings = { wall: [], cpu: [] };
@@ -206,8 +234,10 @@ export function benchHeader(): string {
   const os = require("node:os") as typeof import("node:os");
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   const blas = nativeBlasInfo();
-  return `node ${process.version}, tfjs ${tf.version.tfjs} (backend ${tf.getBackend()}), ${os.cpus().length}× ${cpu}` +
-    (blas ? `, BLAS: ${blas.library} (${blas.threads} thread${blas.threads === 1 ? "" : "s"})` : "");
+  return (
+    `node ${process.version}, tfjs ${tf.version.tfjs} (backend ${tf.getBackend()}), ${os.cpus().length}× ${cpu}` +
+    (blas ? `, BLAS: ${blas.library} (${blas.threads} thread${blas.threads === 1 ? "" : "s"})` : "")
+  );
 }
 
 async function main(): Promise<void> {
@@ -221,15 +251,17 @@ async function main(): Promise<void> {
     .parse(process.argv);
   const o = program.opts<{ hidden: string; batch: string; n: string; warmup: string; path: string }>();
   const shapes = { ...PAPER_SHAPES, hidden: Number(o.hidden), batch: Number(o.batch) };
-  const n = Number(o.n), warmup = Number(o.warmup);
+  const n = Number(o.n),
+    warmup = Number(o.warmup);
   if (!Number.isInteger(n) || n < 1) throw new Error(`--n must be a positive integer, got ${o.n}`);
-  if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup must be a non-negative integer, got ${o.warmup}`);
+  if (!Number.isInteger(warmup) || warmup < 0)
+    throw new Error(`--warmup must be a non-negative integer, got ${o.warmup}`);
   if (!["native", "wasm", "stock", "both", "all"].includes(o.path)) {
     throw new Error(`--path must be native, wasm, stock, both or all, got ${o.path}`);
   }
   await ready("wasm");
-  const paths: KernelPath[] = o.path === "both" ? ["native", "wasm"] : o.path === "all" ? ["native", "wasm", "stock"]
-    : [o.path as KernelPath];
+  const paths: KernelPath[] =
+    o.path === "both" ? ["native", "wasm"] : o.path === "all" ? ["native", "wasm", "stock"] : [o.path as KernelPath];
   for (const path of paths) {
     const status = usePath(path);
     if (path === "native" && !status.loaded) {

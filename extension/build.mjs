@@ -17,7 +17,17 @@
 //      worked solutions in notebooks/exercises/solutions/), keeping the folders (the notebooks link to each other);
 //   6. `vsce package --no-dependencies` (everything is already bundled).
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -30,7 +40,8 @@ const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
 const outIndex = args.indexOf("--out");
 const manifest = JSON.parse(readFileSync(join(here, "package.json"), "utf8"));
-const out = outIndex >= 0 && args[outIndex + 1] ? args[outIndex + 1] : join(here, `${manifest.name}-${manifest.version}.vsix`);
+const out =
+  outIndex >= 0 && args[outIndex + 1] ? args[outIndex + 1] : join(here, `${manifest.name}-${manifest.version}.vsix`);
 const doPackage = !args.includes("--no-package");
 
 function step(name) {
@@ -41,10 +52,13 @@ function fail(message) {
   process.exit(1);
 }
 
-if (!existsSync(join(root, "dist", "src", "index.d.ts"))) fail("dist/src/index.d.ts is missing; run `npm run build` first");
+if (!existsSync(join(root, "dist", "src", "index.d.ts")))
+  fail("dist/src/index.d.ts is missing; run `npm run build` first");
 
 step("type-check the client");
-const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(here, "tsconfig.json")], { stdio: "inherit" });
+const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(here, "tsconfig.json")], {
+  stdio: "inherit",
+});
 if (tsc.status !== 0) fail("the client has type errors");
 
 rmSync(dist, { recursive: true, force: true });
@@ -52,9 +66,25 @@ mkdirSync(dist, { recursive: true });
 
 step("bundle client and server (esbuild)");
 const esbuild = require("esbuild");
-const common = { bundle: true, platform: "node", format: "cjs", target: "node18", logLevel: "warning", legalComments: "none" };
-await esbuild.build({ ...common, entryPoints: [join(here, "src", "extension.ts")], outfile: join(dist, "extension.js"), external: ["vscode"] });
-await esbuild.build({ ...common, entryPoints: [join(root, "src", "lsp", "server.ts")], outfile: join(dist, "server.js") });
+const common = {
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node18",
+  logLevel: "warning",
+  legalComments: "none",
+};
+await esbuild.build({
+  ...common,
+  entryPoints: [join(here, "src", "extension.ts")],
+  outfile: join(dist, "extension.js"),
+  external: ["vscode"],
+});
+await esbuild.build({
+  ...common,
+  entryPoints: [join(root, "src", "lsp", "server.ts")],
+  outfile: join(dist, "server.js"),
+});
 // The plotly renderer runs in the output webview: an ES module with plotly.js (plotly.js-dist-min) inside.
 await esbuild.build({
   bundle: true,
@@ -89,7 +119,9 @@ const project = new NotebookProject(pathToFileURL(join(root, "__vsix_build__.ipy
   bundledLibraries: [],
   fallbackDir: root,
 });
-project.setCells([{ uri: "cell:1", text: 'import * as virel from "virel";\nimport * as display from "virel/display";\n' }]);
+project.setCells([
+  { uri: "cell:1", text: 'import * as virel from "virel";\nimport * as display from "virel/display";\n' },
+]);
 const program = project.service.getProgram();
 const typesDir = join(dist, "types");
 const packageRoots = new Set();
@@ -123,7 +155,11 @@ function typesOnly(exportsMap) {
 }
 writeFileSync(
   join(typesDir, "package.json"),
-  JSON.stringify({ name: "virel", version: rootPkg.version, types: rootPkg.types, exports: typesOnly(rootPkg.exports) }, null, 2) + "\n",
+  JSON.stringify(
+    { name: "virel", version: rootPkg.version, types: rootPkg.types, exports: typesOnly(rootPkg.exports) },
+    null,
+    2,
+  ) + "\n",
 );
 
 step("copy tutorial notebooks and exercises");
@@ -163,10 +199,14 @@ if (doPackage) {
   const vsce = join(dirname(require.resolve("@vscode/vsce/package.json")), "vsce");
   mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.tmp.vsix`;
-  const r = spawnSync(process.execPath, [vsce, "package", "--no-dependencies", "--allow-missing-repository", "--out", tmp], {
-    cwd: here,
-    stdio: "inherit",
-  });
+  const r = spawnSync(
+    process.execPath,
+    [vsce, "package", "--no-dependencies", "--allow-missing-repository", "--out", tmp],
+    {
+      cwd: here,
+      stdio: "inherit",
+    },
+  );
   if (r.status !== 0) fail("vsce package failed");
   renameSync(tmp, out);
   process.stdout.write(`vsix: wrote ${out} (${mb(statSync(out).size)})\n`);

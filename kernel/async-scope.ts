@@ -85,7 +85,12 @@ export function installTimerTracking(): void {
   installed = true;
   type Cb = (...args: unknown[]) => void;
 
-  function guard(scope: CellScope | undefined, cb: Cb, once: boolean, handle: () => NodeJS.Timeout | NodeJS.Immediate | undefined): Cb {
+  function guard(
+    scope: CellScope | undefined,
+    cb: Cb,
+    once: boolean,
+    handle: () => NodeJS.Timeout | NodeJS.Immediate | undefined,
+  ): Cb {
     if (!scope) return cb;
     return function (this: unknown, ...args: unknown[]) {
       const h = handle();
@@ -99,7 +104,11 @@ export function installTimerTracking(): void {
     if (typeof cb !== "function") return realSetTimeout(cb as never, ms, ...args);
     const scope = cellStorage.getStore();
     if (scope?.interrupted) return realSetTimeout(() => {}, 2 ** 31 - 1).unref();
-    const t: NodeJS.Timeout = realSetTimeout(guard(scope, cb, true, () => t), ms, ...args);
+    const t: NodeJS.Timeout = realSetTimeout(
+      guard(scope, cb, true, () => t),
+      ms,
+      ...args,
+    );
     if (scope) scope.timers.add(t);
     return t;
   };
@@ -107,7 +116,11 @@ export function installTimerTracking(): void {
     if (typeof cb !== "function") return realSetInterval(cb as never, ms, ...args);
     const scope = cellStorage.getStore();
     if (scope?.interrupted) return realSetTimeout(() => {}, 2 ** 31 - 1).unref();
-    const t: NodeJS.Timeout = realSetInterval(guard(scope, cb, false, () => t), ms, ...args);
+    const t: NodeJS.Timeout = realSetInterval(
+      guard(scope, cb, false, () => t),
+      ms,
+      ...args,
+    );
     if (scope) scope.timers.add(t);
     return t;
   };
@@ -118,7 +131,10 @@ export function installTimerTracking(): void {
       const i = realSetImmediate(() => {});
       return i;
     }
-    const t: NodeJS.Immediate = realSetImmediate(guard(scope, cb, true, () => t), ...args);
+    const t: NodeJS.Immediate = realSetImmediate(
+      guard(scope, cb, true, () => t),
+      ...args,
+    );
     if (scope) scope.timers.add(t);
     return t;
   };

@@ -14,7 +14,13 @@
  *   the cell's line, not the compiled JavaScript.
  */
 // First: switches on tslab's source maps, which must happen before tslab/dist/converter loads.
-import { type CellPositions, installSourceMapCapture, resetCapturedMaps, stripMapComment, takeCellPositions } from "./source-map";
+import {
+  type CellPositions,
+  installSourceMapCapture,
+  resetCapturedMaps,
+  stripMapComment,
+  takeCellPositions,
+} from "./source-map";
 import Module from "node:module";
 import { dirname, extname, join, resolve } from "node:path";
 import { inspect as utilInspect } from "node:util";
@@ -136,10 +142,15 @@ export class CellExecutor {
     const meta = getCodeMetadata(code);
     if (meta.module) {
       const diags = this.converter.addModule(meta.module, code, meta);
-      return diags.length > 0 ? typeErrorOutcome(diags, code, scope.executionCount) : { status: "ok", hasValue: false, value: undefined };
+      return diags.length > 0
+        ? typeErrorOutcome(diags, code, scope.executionCount)
+        : { status: "ok", hasValue: false, value: undefined };
     }
     if (meta.mode === "browser") {
-      return errorOutcome(new Error("browser-mode cells (/** @browser */) are not supported by the VIREL kernel"), scope.executionCount);
+      return errorOutcome(
+        new Error("browser-mode cells (/** @browser */) are not supported by the VIREL kernel"),
+        scope.executionCount,
+      );
     }
     resetCapturedMaps();
     const converted = this.converter.convert(this.prevDecl, code);
@@ -154,8 +165,13 @@ export class CellExecutor {
       this.prevDecl = converted.declOutput ?? this.prevDecl;
       return { status: "ok", hasValue: false, value: undefined };
     }
-    const head = converted.hasToplevelAwait ? "(async function (exports, require) { " : "(function (exports, require) { ";
-    const wrapped = head + stripMapComment(converted.output) + `\n})(globalThis.${CELL_GLOBAL}.exports, globalThis.${CELL_GLOBAL}.require)`;
+    const head = converted.hasToplevelAwait
+      ? "(async function (exports, require) { "
+      : "(function (exports, require) { ";
+    const wrapped =
+      head +
+      stripMapComment(converted.output) +
+      `\n})(globalThis.${CELL_GLOBAL}.exports, globalThis.${CELL_GLOBAL}.require)`;
     const cellPositions = takeCellPositions(code, head.length);
     if (cellPositions !== undefined) this.positions.set(`In[${scope.executionCount}]`, cellPositions);
     // A SIGINT that arrived while compiling is still pending in libuv: let the event loop deliver it to the
@@ -226,7 +242,9 @@ export class CellExecutor {
   }
 
   /** Evaluate one expression against the cells' state without recording it (`user_expressions`). */
-  evaluate(expr: string): { status: "ok"; value: unknown } | { status: "error"; ename: string; evalue: string; traceback: string[] } {
+  evaluate(
+    expr: string,
+  ): { status: "ok"; value: unknown } | { status: "error"; ename: string; evalue: string; traceback: string[] } {
     const converted = this.converter.convert(this.prevDecl, `(${expr});`);
     if (converted.diagnostics.length > 0) {
       const o = typeErrorOutcome(converted.diagnostics, expr, this.running?.executionCount ?? 0);
@@ -235,10 +253,15 @@ export class CellExecutor {
     if (!converted.output || !converted.lastExpressionVar || converted.hasToplevelAwait) {
       return { status: "error", ename: "ValueError", evalue: `not a synchronous expression: ${expr}`, traceback: [] };
     }
-    (globalThis as Record<string, unknown>)[CELL_GLOBAL] = { exports: this.locals, require: this.cellRequire } satisfies CellGlobal;
+    (globalThis as Record<string, unknown>)[CELL_GLOBAL] = {
+      exports: this.locals,
+      require: this.cellRequire,
+    } satisfies CellGlobal;
     try {
       vm.runInThisContext(
-        "(function (exports, require) { " + converted.output + `\n})(globalThis.${CELL_GLOBAL}.exports, globalThis.${CELL_GLOBAL}.require)`,
+        "(function (exports, require) { " +
+          converted.output +
+          `\n})(globalThis.${CELL_GLOBAL}.exports, globalThis.${CELL_GLOBAL}.require)`,
         { filename: "user_expression" },
       );
       const value = this.locals[converted.lastExpressionVar];
@@ -296,14 +319,20 @@ export class CellExecutor {
     if (cached) return cached.exports;
     const src = this.sideOutputs.get(filename);
     if (src === undefined) return undefined;
-    const ModuleCtor = Module as unknown as new (id: string, parent?: NodeJS.Module) => NodeJS.Module & {
+    const ModuleCtor = Module as unknown as new (
+      id: string,
+      parent?: NodeJS.Module,
+    ) => NodeJS.Module & {
       _compile(src: string, filename: string): void;
       paths: string[];
     };
     const mod = new ModuleCtor(filename, module);
     mod.filename = filename;
     mod.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(dirname(filename));
-    (mod as unknown as { require: NodeJS.Require }).require = this.wrapRequire(Module.createRequire(filename), dirname(filename));
+    (mod as unknown as { require: NodeJS.Require }).require = this.wrapRequire(
+      Module.createRequire(filename),
+      dirname(filename),
+    );
     this.sideModules.set(filename, mod);
     mod._compile(src, filename);
     return mod.exports;
@@ -343,7 +372,11 @@ function createLocals(lazy: ReadonlyArray<readonly [string, () => unknown]>): Re
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (typeof v === "object" || typeof v === "function") && v !== null && typeof (v as { then?: unknown }).then === "function";
+  return (
+    (typeof v === "object" || typeof v === "function") &&
+    v !== null &&
+    typeof (v as { then?: unknown }).then === "function"
+  );
 }
 
 function isSigintBreak(e: unknown): boolean {
@@ -374,7 +407,11 @@ export function mapStackLine(line: string, positions: ReadonlyMap<string, CellPo
  * are mapped to the cells' TypeScript lines (`positions`), and under the message the cell's line of the first such
  * frame is echoed with a caret (V8's own echo of the compiled JavaScript line is dropped).
  */
-export function errorOutcome(e: unknown, count: number, positions: ReadonlyMap<string, CellPositions> = new Map()): CellOutcome {
+export function errorOutcome(
+  e: unknown,
+  count: number,
+  positions: ReadonlyMap<string, CellPositions> = new Map(),
+): CellOutcome {
   if (e instanceof Error || (typeof e === "object" && e !== null && "message" in e && "name" in e)) {
     const err = e as Error;
     const ename = typeof err.name === "string" && err.name ? err.name : "Error";
@@ -388,7 +425,12 @@ export function errorOutcome(e: unknown, count: number, positions: ReadonlyMap<s
       if (/kernel[\\/](executor|server|launcher)\.js|node:vm|node:internal|\(vm\.js/.test(line)) break;
       // A frame of a mapped cell that maps nowhere is our wrapper's call (after the cell's last line): drop it.
       const m = /In\[(\d+)\]:(\d+):(\d+)/.exec(line);
-      if (m !== null && positions.get(`In[${m[1]}]`) !== undefined && positions.get(`In[${m[1]}]`)!.toCell(Number(m[2]), Number(m[3])) === undefined) continue;
+      if (
+        m !== null &&
+        positions.get(`In[${m[1]}]`) !== undefined &&
+        positions.get(`In[${m[1]}]`)!.toCell(Number(m[2]), Number(m[3])) === undefined
+      )
+        continue;
       frames.push(mapStackLine(line, positions));
     }
     const echo: string[] = [];
@@ -429,7 +471,10 @@ export function typeErrorOutcome(diags: readonly Diagnostic[], code: string, cou
     if (!d.fileName) {
       const src = lines[d.start.line];
       if (src !== undefined) {
-        const width = d.end.line === d.start.line ? Math.max(1, d.end.character - d.start.character) : Math.max(1, src.length - d.start.character);
+        const width =
+          d.end.line === d.start.line
+            ? Math.max(1, d.end.character - d.start.character)
+            : Math.max(1, src.length - d.start.character);
         tb.push(`    ${src}`);
         tb.push(`    ${" ".repeat(d.start.character)}${RED}${"~".repeat(width)}${RESET}`);
       }

@@ -18,7 +18,8 @@ function parseArgs(argv: string[]): { connectionFile: string; warmUp: boolean } 
     if (a === "--connection-file" || a === "-f") connectionFile = argv[++i] ?? "";
     else if (a.startsWith("--connection-file=")) connectionFile = a.slice("--connection-file=".length);
     else if (a === "--no-warm-up") warmUp = false;
-    else throw new Error(`unknown argument ${JSON.stringify(a)} (usage: launcher --connection-file FILE [--no-warm-up])`);
+    else
+      throw new Error(`unknown argument ${JSON.stringify(a)} (usage: launcher --connection-file FILE [--no-warm-up])`);
   }
   if (!connectionFile) throw new Error("missing --connection-file FILE");
   return { connectionFile, warmUp };

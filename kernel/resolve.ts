@@ -120,7 +120,8 @@ export function installTypeOverlay(sys: SysLike, cwd: string, root: string): voi
     }
     return [...new Set([...real, ...extra])];
   };
-  const typesNodeIn = (dir: string): boolean => virtualDirs.has(`${dir}/node`) || directoryExists.call(sys, `${dir}/node`);
+  const typesNodeIn = (dir: string): boolean =>
+    virtualDirs.has(`${dir}/node`) || directoryExists.call(sys, `${dir}/node`);
   if (realpath) {
     sys.realpath = (p) => {
       const m = mapPath(p);

@@ -21,7 +21,15 @@ import {
   type JsonObject,
   type JupyterMessage,
 } from "../src/notebook/wire";
-import { CellScope, cellStorage, installTimerTracking, interruptBackground, outsideCells, pruneScopes, realTimers } from "./async-scope";
+import {
+  CellScope,
+  cellStorage,
+  installTimerTracking,
+  interruptBackground,
+  outsideCells,
+  pruneScopes,
+  realTimers,
+} from "./async-scope";
 import { CellExecutor, type CellOutcome } from "./executor";
 import { isComplete } from "./is-complete";
 
@@ -251,8 +259,10 @@ export class KernelServer {
     // `import { display } from "tslab"` keeps working: tslab's display writes through this function.
     try {
       const tj = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
-      tj.lastWriteDisplayData = (d: { data: MimeBundle; metadata?: Record<string, unknown>; transient?: { display_id?: string } }, update: boolean) =>
-        bridge.display(d.data, { displayId: d.transient?.display_id, update, metadata: d.metadata });
+      tj.lastWriteDisplayData = (
+        d: { data: MimeBundle; metadata?: Record<string, unknown>; transient?: { display_id?: string } },
+        update: boolean,
+      ) => bridge.display(d.data, { displayId: d.transient?.display_id, update, metadata: d.metadata });
     } catch {
       /* tslab's display is optional */
     }
@@ -358,7 +368,8 @@ export class KernelServer {
       implementation: "virel-ts",
       implementation_version: virelVersion,
       language_info: LANGUAGE_INFO as unknown as JsonObject,
-      banner: `VIREL (TypeScript) ${virelVersion} — tslab 1.0.22 compiler (TypeScript 5.0.4), Node ${process.version}. ` +
+      banner:
+        `VIREL (TypeScript) ${virelVersion} — tslab 1.0.22 compiler (TypeScript 5.0.4), Node ${process.version}. ` +
         "`virel` and `display` are preloaded.",
       debugger: false,
       help_links: [{ text: "VIREL lab README", url: "https://www.npmjs.com/package/virel" }],
@@ -396,7 +407,12 @@ export class KernelServer {
       }
       const userExpressions = this.userExpressions(c.user_expressions);
       if (storeHistory) this.history.push({ line: count, input: code, output });
-      this.reply(q, msg, "execute_reply", { status: "ok", execution_count: count, payload: [], user_expressions: userExpressions });
+      this.reply(q, msg, "execute_reply", {
+        status: "ok",
+        execution_count: count,
+        payload: [],
+        user_expressions: userExpressions,
+      });
       return;
     }
     if (storeHistory) this.history.push({ line: count, input: code, output: null });
@@ -489,7 +505,10 @@ export class KernelServer {
         let hits = this.history.filter((h) => re.test(h.input));
         if (c.unique === true) {
           const seen = new Set<string>();
-          hits = hits.reverse().filter((h) => (seen.has(h.input) ? false : (seen.add(h.input), true))).reverse();
+          hits = hits
+            .reverse()
+            .filter((h) => (seen.has(h.input) ? false : (seen.add(h.input), true)))
+            .reverse();
         }
         if (typeof c.n === "number") hits = hits.slice(Math.max(0, hits.length - c.n));
         return hits.map(entry);
@@ -546,7 +565,10 @@ export function utf16ToCp(s: string, u: number): number {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${body}$`, "s");
 }
 

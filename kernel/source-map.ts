@@ -41,7 +41,8 @@ export function decodeMappings(mappings: string): Segment[][] {
         let shift = 0;
         for (const ch of segText) {
           const digit = B64_INDEX.get(ch);
-          if (digit === undefined) throw new Error(`source map mappings: invalid base64 character ${JSON.stringify(ch)}`);
+          if (digit === undefined)
+            throw new Error(`source map mappings: invalid base64 character ${JSON.stringify(ch)}`);
           value += (digit & 31) << shift;
           if (digit & 32) {
             shift += 5;
@@ -75,7 +76,8 @@ export class SourceMap {
   constructor(json: string) {
     const raw = JSON.parse(json) as { version?: unknown; mappings?: unknown };
     if (raw.version !== 3) throw new Error(`source map version must be 3, got ${JSON.stringify(raw.version)}`);
-    if (typeof raw.mappings !== "string") throw new Error(`source map mappings must be a string, got ${typeof raw.mappings}`);
+    if (typeof raw.mappings !== "string")
+      throw new Error(`source map mappings must be a string, got ${typeof raw.mappings}`);
     this.lines = decodeMappings(raw.mappings);
   }
   /** The segment at or before `col` on `line` (like mozilla source-map's GREATEST_LOWER_BOUND); else the line's first. */
@@ -147,16 +149,23 @@ export function installSourceMapCapture(): void {
   const tsm = {} as Mutable<TsModule>;
   for (const key of Object.getOwnPropertyNames(ts)) {
     if (key === "createWatchCompilerHost" || key === "transpileModule") continue;
-    Object.defineProperty(tsm, key, { get: () => (ts as unknown as Record<string, unknown>)[key], enumerable: true, configurable: false });
+    Object.defineProperty(tsm, key, {
+      get: () => (ts as unknown as Record<string, unknown>)[key],
+      enumerable: true,
+      configurable: false,
+    });
   }
   cached.exports = tsm;
-  const origHost = ts.createWatchCompilerHost as (...args: unknown[]) => ts.WatchCompilerHostOfFilesAndCompilerOptions<ts.EmitAndSemanticDiagnosticsBuilderProgram>;
+  const origHost = ts.createWatchCompilerHost as (
+    ...args: unknown[]
+  ) => ts.WatchCompilerHostOfFilesAndCompilerOptions<ts.EmitAndSemanticDiagnosticsBuilderProgram>;
   const define = (name: "createWatchCompilerHost" | "transpileModule", value: unknown): void => {
     Object.defineProperty(tsm, name, { value, enumerable: true, writable: false, configurable: false });
   };
   define("createWatchCompilerHost", function (this: unknown, ...args: unknown[]) {
     const options = args[1] as ts.CompilerOptions | undefined;
-    const isTslab = Array.isArray(args[0]) && options !== undefined && options.outDir === "outDir" && options.declaration === true;
+    const isTslab =
+      Array.isArray(args[0]) && options !== undefined && options.outDir === "outDir" && options.declaration === true;
     if (isTslab) args[1] = { ...options, sourceMap: true };
     const host = origHost.apply(this, args);
     if (!isTslab) return host;

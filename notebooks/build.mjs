@@ -110,19 +110,26 @@ export function toNotebook(cells, name) {
 export function buildAll(root = here) {
   const result = [];
   const srcDir = join(root, "src");
-  for (const f of readdirSync(srcDir).filter((f) => f.endsWith(".md")).sort()) {
+  for (const f of readdirSync(srcDir)
+    .filter((f) => f.endsWith(".md"))
+    .sort()) {
     const name = f.replace(/\.md$/, "");
     const cells = parseSource(readFileSync(join(srcDir, f), "utf8"), f);
     result.push({ out: join(root, `${name}.ipynb`), notebook: toNotebook(cells, name) });
   }
   const exDir = join(srcDir, "exercises");
   if (existsSync(exDir)) {
-    for (const f of readdirSync(exDir).filter((f) => f.endsWith(".md")).sort()) {
+    for (const f of readdirSync(exDir)
+      .filter((f) => f.endsWith(".md"))
+      .sort()) {
       const name = f.replace(/\.md$/, "");
       const cells = parseSource(readFileSync(join(exDir, f), "utf8"), f);
       for (const variant of ["stub", "solution"]) {
         const vc = cells.map((c) => (c.type === "code" ? { ...c, text: selectVariant(c.text, variant, f) } : c));
-        const out = variant === "stub" ? join(root, "exercises", `${name}.ipynb`) : join(root, "exercises", "solutions", `${name}.ipynb`);
+        const out =
+          variant === "stub"
+            ? join(root, "exercises", `${name}.ipynb`)
+            : join(root, "exercises", "solutions", `${name}.ipynb`);
         result.push({ out, notebook: toNotebook(vc, variant === "stub" ? name : `${name}-solution`) });
       }
     }

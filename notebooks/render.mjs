@@ -35,10 +35,19 @@ if (!existsSync(join(root, "dist", "kernel", "launcher.js"))) {
 }
 
 const list = [
-  ...readdirSync(here).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort().map((f) => ({ file: join(here, f), name: f.replace(/\.ipynb$/, ""), group: "Tutorials" })),
+  ...readdirSync(here)
+    .filter((f) => /^\d\d-.*\.ipynb$/.test(f))
+    .sort()
+    .map((f) => ({ file: join(here, f), name: f.replace(/\.ipynb$/, ""), group: "Tutorials" })),
   ...(existsSync(join(here, "exercises", "solutions"))
-    ? readdirSync(join(here, "exercises", "solutions")).filter((f) => f.endsWith(".ipynb")).sort()
-        .map((f) => ({ file: join(here, "exercises", "solutions", f), name: `solutions-${f.replace(/\.ipynb$/, "")}`, group: "Exercises (worked solutions)" }))
+    ? readdirSync(join(here, "exercises", "solutions"))
+        .filter((f) => f.endsWith(".ipynb"))
+        .sort()
+        .map((f) => ({
+          file: join(here, "exercises", "solutions", f),
+          name: `solutions-${f.replace(/\.ipynb$/, "")}`,
+          group: "Exercises (worked solutions)",
+        }))
     : []),
 ].filter((n) => filters.length === 0 || filters.some((f) => n.name.includes(f)));
 if (list.length === 0) {
@@ -57,13 +66,26 @@ for (const nb of list) {
   const t0 = Date.now();
   process.stdout.write(`${relative(root, nb.file)} … `);
   try {
-    execFileSync(process.execPath, [bin, "notebook", "run", nb.file, "--out", executed], { cwd: root, env, stdio: ["ignore", "ignore", "pipe"] });
+    execFileSync(process.execPath, [bin, "notebook", "run", nb.file, "--out", executed], {
+      cwd: root,
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
   } catch (e) {
     failed++;
-    process.stdout.write(`FAILED (${((Date.now() - t0) / 1000).toFixed(0)} s)\n${String(e.stderr ?? e.message).trim().split("\n").slice(-3).join("\n")}\n`);
+    process.stdout.write(
+      `FAILED (${((Date.now() - t0) / 1000).toFixed(0)} s)\n${String(e.stderr ?? e.message)
+        .trim()
+        .split("\n")
+        .slice(-3)
+        .join("\n")}\n`,
+    );
     if (!existsSync(executed)) continue; // still render what ran, with its error
   }
-  execFileSync(process.execPath, [bin, "notebook", "html", executed, "--out", html], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(process.execPath, [bin, "notebook", "html", executed, "--out", html], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   const seconds = (Date.now() - t0) / 1000;
   done.push({ ...nb, html, seconds });
   process.stdout.write(`${seconds.toFixed(0)} s → ${relative(process.cwd(), html)}\n`);
@@ -76,7 +98,18 @@ const page = `<!doctype html>
 <style>body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;max-width:800px;margin:2em auto;padding:0 1em;line-height:1.5}li{margin:.3em 0}.t{color:#777;font-size:90%}</style>
 </head><body><h1>VIREL lab notebooks</h1>
 <p>Executed ${new Date().toISOString().slice(0, 16).replace("T", " ")}${testMode ? " with the test budgets (VIREL_TEST=1)" : ""}. Every page is self-contained and draws its plots offline.</p>
-${groups.map((g) => `<h2>${esc(g)}</h2><ul>${done.filter((d) => d.group === g).map((d) => `<li><a href="${encodeURIComponent(d.name)}.html">${esc(d.name)}</a> <span class="t">(${d.seconds.toFixed(0)} s)</span></li>`).join("")}</ul>`).join("\n")}
+${groups
+  .map(
+    (g) =>
+      `<h2>${esc(g)}</h2><ul>${done
+        .filter((d) => d.group === g)
+        .map(
+          (d) =>
+            `<li><a href="${encodeURIComponent(d.name)}.html">${esc(d.name)}</a> <span class="t">(${d.seconds.toFixed(0)} s)</span></li>`,
+        )
+        .join("")}</ul>`,
+  )
+  .join("\n")}
 </body></html>
 `;
 const indexFile = join(out, "index.html");

@@ -12,13 +12,15 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const nativeDir = join(root, "native");
 const logPath = join(nativeDir, "build.log");
-const FIX = "install a CBLAS (Debian/Ubuntu: apt-get install libopenblas-dev; macOS: Xcode command line tools) and run `node scripts/build-native.mjs`";
+const FIX =
+  "install a CBLAS (Debian/Ubuntu: apt-get install libopenblas-dev; macOS: Xcode command line tools) and run `node scripts/build-native.mjs`";
 
 function say(line) {
   process.stdout.write(`virel: ${line}\n`);
 }
 
-const TOOLS_FIX = "install a C toolchain and Python for node-gyp (Debian/Ubuntu: apt-get install build-essential python3) and run `node scripts/build-native.mjs`";
+const TOOLS_FIX =
+  "install a C toolchain and Python for node-gyp (Debian/Ubuntu: apt-get install build-essential python3) and run `node scripts/build-native.mjs`";
 
 function skip(why, fix = FIX) {
   say(`native BLAS kernels not built (${why}); the pure wasm path will be used — to enable them, ${fix}`);
@@ -39,10 +41,14 @@ function blasFlags() {
   if (pc.status === 0) {
     const cf = run("pkg-config", ["--cflags", "openblas"]).stdout.trim();
     const lf = run("pkg-config", ["--libs", "openblas"]).stdout.trim();
-    const incs = cf.split(/\s+/).filter((f) => f.startsWith("-I")).map((f) => f.slice(2));
-    const hasHeader = incs.length === 0
-      ? ["/usr/include", "/usr/local/include"].some((d) => existsSync(join(d, "cblas.h")))
-      : incs.some((d) => existsSync(join(d, "cblas.h")));
+    const incs = cf
+      .split(/\s+/)
+      .filter((f) => f.startsWith("-I"))
+      .map((f) => f.slice(2));
+    const hasHeader =
+      incs.length === 0
+        ? ["/usr/include", "/usr/local/include"].some((d) => existsSync(join(d, "cblas.h")))
+        : incs.some((d) => existsSync(join(d, "cblas.h")));
     if (hasHeader) return { cflags: cf, libs: lf, via: "pkg-config openblas" };
   }
   // No pkg-config: look for cblas.h in the usual places (multiarch included) and link -lopenblas.
@@ -98,15 +104,22 @@ function main() {
   const flags = blasFlags();
   if (!flags) skip("no cblas.h found");
   const gyp = nodeGyp();
-  if (!gyp) skip("node-gyp not found; it ships with npm", "run the install through npm, or `npm install -g node-gyp`, then `node scripts/build-native.mjs`");
+  if (!gyp)
+    skip(
+      "node-gyp not found; it ships with npm",
+      "run the install through npm, or `npm install -g node-gyp`, then `node scripts/build-native.mjs`",
+    );
   const args = [gyp, "rebuild", `--directory=${nativeDir}`, "--release"];
   const nd = nodeDir();
   if (nd) args.push(`--nodedir=${nd}`);
   const build = run(process.execPath, args, { VIREL_BLAS_CFLAGS: flags.cflags, VIREL_BLAS_LIBS: flags.libs });
-  writeLog(`$ node ${args.join(" ")}\n# VIREL_BLAS_CFLAGS=${flags.cflags} VIREL_BLAS_LIBS=${flags.libs}\n${build.stdout ?? ""}\n${build.stderr ?? ""}\n${build.error ?? ""}`);
+  writeLog(
+    `$ node ${args.join(" ")}\n# VIREL_BLAS_CFLAGS=${flags.cflags} VIREL_BLAS_LIBS=${flags.libs}\n${build.stdout ?? ""}\n${build.stderr ?? ""}\n${build.error ?? ""}`,
+  );
   if (build.status !== 0) {
     const log = `${build.stdout ?? ""}\n${build.stderr ?? ""}`;
-    const toolsMissing = /find Python|Error 127|not found|No such file or directory.*(cc|make|g\+\+)|ENOENT/.test(log) &&
+    const toolsMissing =
+      /find Python|Error 127|not found|No such file or directory.*(cc|make|g\+\+)|ENOENT/.test(log) &&
       !/cblas\.h/.test(log);
     skip(`the native build failed, see ${logPath}`, toolsMissing ? TOOLS_FIX : FIX);
   }
@@ -114,7 +127,10 @@ function main() {
   const addon = existsSync(out) ? readdirSync(out).find((f) => f === "virel_blas.node") : undefined;
   if (!addon) skip(`the build produced no native/build/Release/virel_blas.node, see ${logPath}`);
   // Load it once in a child process: a missing runtime library shows up here, not in the user's first matmul.
-  const probe = run(process.execPath, ["-e", `console.log(require(${JSON.stringify(join(out, addon))}).info().library)`]);
+  const probe = run(process.execPath, [
+    "-e",
+    `console.log(require(${JSON.stringify(join(out, addon))}).info().library)`,
+  ]);
   if (probe.status !== 0) {
     const why = (probe.stderr || "").split("\n").find((l) => l.trim().length > 0) ?? "unknown error";
     skip(`the built addon does not load: ${why.trim()}`);

@@ -42,7 +42,9 @@ export async function runExtraTests(root) {
       console.error(msg + "  NOT RUN: skipped because VIREL_SKIP_PYTHON_KERNEL_TESTS=1 is set.\n");
       return 0;
     }
-    console.error(msg + "  FAILED: these suites did not run (set VIREL_SKIP_PYTHON_KERNEL_TESTS=1 to skip them on purpose).\n");
+    console.error(
+      msg + "  FAILED: these suites did not run (set VIREL_SKIP_PYTHON_KERNEL_TESTS=1 to skip them on purpose).\n",
+    );
     return 1;
   }
   console.log(`\n${title}`);

@@ -45,7 +45,10 @@ export function isSeed(seed: unknown): seed is number {
  */
 export function checkSeed(seed: unknown, field = "seed"): number {
   if (!isSeed(seed)) {
-    const shown = typeof seed === "number" || typeof seed === "bigint" || seed === undefined ? String(seed) : JSON.stringify(seed) ?? String(seed);
+    const shown =
+      typeof seed === "number" || typeof seed === "bigint" || seed === undefined
+        ? String(seed)
+        : (JSON.stringify(seed) ?? String(seed));
     throw new Error(`${field} must be an integer in [0, 2^32 - 1], got ${shown}`);
   }
   return seed;

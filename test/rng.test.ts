@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { Rng } from "../src/rng";
 
 test("same seed gives the same sequence; different seeds differ", () => {
-  const a = new Rng(42), b = new Rng(42), c = new Rng(43);
+  const a = new Rng(42),
+    b = new Rng(42),
+    c = new Rng(43);
   const xa = Array.from({ length: 10 }, () => a.uniform());
   const xb = Array.from({ length: 10 }, () => b.uniform());
   const xc = Array.from({ length: 10 }, () => c.uniform());
@@ -14,13 +16,18 @@ test("same seed gives the same sequence; different seeds differ", () => {
 test("uniform and normal moments match over 200k draws", () => {
   const r = new Rng(7);
   const n = 200_000;
-  let s = 0, s2 = 0, m = 0, m2 = 0;
+  let s = 0,
+    s2 = 0,
+    m = 0,
+    m2 = 0;
   for (let i = 0; i < n; i++) {
     const u = r.uniform();
     assert.ok(u >= 0 && u < 1);
-    s += u; s2 += u * u;
+    s += u;
+    s2 += u * u;
     const z = r.normal();
-    m += z; m2 += z * z;
+    m += z;
+    m2 += z * z;
   }
   assert.ok(Math.abs(s / n - 0.5) < 0.005);
   assert.ok(Math.abs(s2 / n - 1 / 3) < 0.005);

@@ -42,7 +42,16 @@ interface BridgeEvent {
 }
 
 /** Order of the items of one output: VS Code shows the first one it has a renderer for. */
-const MIME_ORDER = [PLOTLY_MIME, "text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown", "application/json", "text/plain"];
+const MIME_ORDER = [
+  PLOTLY_MIME,
+  "text/html",
+  "image/svg+xml",
+  "image/png",
+  "image/jpeg",
+  "text/markdown",
+  "application/json",
+  "text/plain",
+];
 
 /** The output items of a Jupyter mime bundle. */
 export function bundleItems(data: JsonObject): vscode.NotebookCellOutputItem[] {
@@ -53,10 +62,12 @@ export function bundleItems(data: JsonObject): vscode.NotebookCellOutputItem[] {
   return mimes.map((mime) => {
     const v = data[mime];
     if (typeof v === "string") {
-      if (mime.startsWith("image/") && mime !== "image/svg+xml") return new vscode.NotebookCellOutputItem(Buffer.from(v, "base64"), mime);
+      if (mime.startsWith("image/") && mime !== "image/svg+xml")
+        return new vscode.NotebookCellOutputItem(Buffer.from(v, "base64"), mime);
       return vscode.NotebookCellOutputItem.text(v, mime);
     }
-    if (Array.isArray(v) && v.every((x) => typeof x === "string")) return vscode.NotebookCellOutputItem.text(v.join(""), mime);
+    if (Array.isArray(v) && v.every((x) => typeof x === "string"))
+      return vscode.NotebookCellOutputItem.text(v.join(""), mime);
     return vscode.NotebookCellOutputItem.json(v, mime);
   });
 }
@@ -198,14 +209,16 @@ export class VirelController implements vscode.Disposable {
     this.controller.supportedLanguages = ["typescript"];
     this.controller.supportsExecutionOrder = true;
     this.controller.description = "virel-ts kernel, no Python needed";
-    this.controller.detail = "Runs TypeScript cells on the VIREL lab's kernel (tslab compiler) started by this extension.";
+    this.controller.detail =
+      "Runs TypeScript cells on the VIREL lab's kernel (tslab compiler) started by this extension.";
     this.controller.executeHandler = (cells, nb) => this.run(cells, nb);
     this.controller.interruptHandler = (nb) => this.session(nb, false)?.interrupt();
     // Offer ourselves first for notebooks written for our kernel.
     const prefer = (nb: vscode.NotebookDocument): void => {
       if (nb.notebookType !== NOTEBOOK_TYPE) return;
       const ks = (nb.metadata as { metadata?: { kernelspec?: { name?: string } } }).metadata?.kernelspec?.name;
-      if (ks === "virel-ts" || ks === "tslab") this.controller.updateNotebookAffinity(nb, vscode.NotebookControllerAffinity.Preferred);
+      if (ks === "virel-ts" || ks === "tslab")
+        this.controller.updateNotebookAffinity(nb, vscode.NotebookControllerAffinity.Preferred);
     };
     vscode.workspace.notebookDocuments.forEach(prefer);
     subscriptions.push(
@@ -225,11 +238,17 @@ export class VirelController implements vscode.Disposable {
     if (s === undefined && create) {
       const pkg = this.findPackage();
       if (pkg === undefined) {
-        throw new Error("no virel package found: open the VIREL lab folder, install it (npm install virel) or set virel.packagePath");
+        throw new Error(
+          "no virel package found: open the VIREL lab folder, install it (npm install virel) or set virel.packagePath",
+        );
       }
       const bridge = path.join(pkg, "dist", "src", "notebook", "stdio-bridge.js");
-      if (!fs.existsSync(bridge)) throw new Error(`the virel package at ${pkg} is not built: ${bridge} is missing (run npm run build there)`);
-      const cwd = nb.uri.scheme === "file" ? path.dirname(nb.uri.fsPath) : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? pkg);
+      if (!fs.existsSync(bridge))
+        throw new Error(`the virel package at ${pkg} is not built: ${bridge} is missing (run npm run build there)`);
+      const cwd =
+        nb.uri.scheme === "file"
+          ? path.dirname(nb.uri.fsPath)
+          : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? pkg);
       s = new KernelSession(this.nodePath(), bridge, cwd, this.output, (text) => {
         void vscode.window.showErrorMessage(`VIREL: ${text.split("\n")[0]}`);
         for (const [cellKey, exec] of this.running) {
@@ -265,7 +284,8 @@ export class VirelController implements vscode.Disposable {
     await exec.clearOutput();
     let session: KernelSession;
     try {
-      if (!vscode.workspace.isTrusted) throw new Error("VIREL: cells run code; trust this workspace first (Manage Workspace Trust)");
+      if (!vscode.workspace.isTrusted)
+        throw new Error("VIREL: cells run code; trust this workspace first (Manage Workspace Trust)");
       session = this.session(nb, true)!;
     } catch (e) {
       await exec.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(e as Error)]));
@@ -294,7 +314,8 @@ export class VirelController implements vscode.Disposable {
             await beforeOutput();
             const name = content.name === "stderr" ? "stderr" : "stdout";
             const text = typeof content.text === "string" ? content.text : "";
-            const item = (t: string) => (name === "stderr" ? vscode.NotebookCellOutputItem.stderr(t) : vscode.NotebookCellOutputItem.stdout(t));
+            const item = (t: string) =>
+              name === "stderr" ? vscode.NotebookCellOutputItem.stderr(t) : vscode.NotebookCellOutputItem.stdout(t);
             if (lastStream !== null && lastStream.name === name) {
               lastStream.text += text;
               await exec.replaceOutputItems(item(lastStream.text), lastStream.output);
@@ -329,7 +350,9 @@ export class VirelController implements vscode.Disposable {
               await exec.replaceOutputItems(items, target.output);
             } else {
               // A display shown by an earlier cell: replace it through that cell's own execution when one runs.
-              const other = [...this.running.entries()].find(([k]) => k.endsWith(`#${target.cell.index}`) && k.startsWith(nb.uri.toString()))?.[1];
+              const other = [...this.running.entries()].find(
+                ([k]) => k.endsWith(`#${target.cell.index}`) && k.startsWith(nb.uri.toString()),
+              )?.[1];
               if (other !== undefined) await other.replaceOutputItems(items, target.output);
             }
             return;
@@ -339,9 +362,13 @@ export class VirelController implements vscode.Disposable {
             lastStream = null;
             const ename = typeof content.ename === "string" ? content.ename : "Error";
             const evalue = typeof content.evalue === "string" ? content.evalue : "";
-            const tb = Array.isArray(content.traceback) ? content.traceback.filter((l): l is string => typeof l === "string") : [];
+            const tb = Array.isArray(content.traceback)
+              ? content.traceback.filter((l): l is string => typeof l === "string")
+              : [];
             await exec.appendOutput(
-              new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error({ name: ename, message: evalue, stack: tb.join("\n") })]),
+              new vscode.NotebookCellOutput([
+                vscode.NotebookCellOutputItem.error({ name: ename, message: evalue, stack: tb.join("\n") }),
+              ]),
             );
             return;
           }
@@ -363,7 +390,9 @@ export class VirelController implements vscode.Disposable {
       await chain;
       if (typeof done.executionCount === "number") exec.executionOrder = done.executionCount;
       if (done.message !== undefined && done.status === "error") {
-        await exec.appendOutput(new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.stderr(`${done.message}\n`)]));
+        await exec.appendOutput(
+          new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.stderr(`${done.message}\n`)]),
+        );
       }
       const ok = done.status === "ok";
       exec.end(ok, Date.now());

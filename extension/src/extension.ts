@@ -13,7 +13,12 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import { LanguageClient, type LanguageClientOptions, type ServerOptions, TransportKind } from "vscode-languageclient/node";
+import {
+  LanguageClient,
+  type LanguageClientOptions,
+  type ServerOptions,
+  TransportKind,
+} from "vscode-languageclient/node";
 import { VirelController } from "./controller";
 
 const NOTEBOOK_TYPE = "jupyter-notebook";
@@ -64,7 +69,11 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
   const serverModule = context.asAbsolutePath(path.join("dist", "server.js"));
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ["--nolazy", "--inspect=6019"] } },
+    debug: {
+      module: serverModule,
+      transport: TransportKind.ipc,
+      options: { execArgv: ["--nolazy", "--inspect=6019"] },
+    },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ notebook: NOTEBOOK_TYPE, language: CELL_LANGUAGE }],
@@ -104,7 +113,8 @@ async function installKernel(output: vscode.OutputChannel): Promise<void> {
       "VIREL: no virel package found. Open the VIREL lab folder, install it (npm install virel), or set virel.packagePath.",
       "Open Settings",
     );
-    if (pick === "Open Settings") await vscode.commands.executeCommand("workbench.action.openSettings", "virel.packagePath");
+    if (pick === "Open Settings")
+      await vscode.commands.executeCommand("workbench.action.openSettings", "virel.packagePath");
     return;
   }
   const node = (config().get<string>("nodePath") ?? "").trim() || "node";
@@ -127,7 +137,11 @@ function listNotebooks(dir: string): string[] {
   const out: string[] = [];
   for (const sub of ["", "exercises", path.join("exercises", "solutions")]) {
     try {
-      for (const f of fs.readdirSync(path.join(dir, sub)).filter((n) => n.endsWith(".ipynb")).sort()) out.push(path.join(sub, f));
+      for (const f of fs
+        .readdirSync(path.join(dir, sub))
+        .filter((n) => n.endsWith(".ipynb"))
+        .sort())
+        out.push(path.join(sub, f));
     } catch {
       /* no such folder */
     }
@@ -159,7 +173,9 @@ function tutorialFolder(context: vscode.ExtensionContext): string | undefined {
 async function openTutorials(context: vscode.ExtensionContext): Promise<void> {
   const folder = tutorialFolder(context);
   if (folder === undefined) {
-    void vscode.window.showErrorMessage("VIREL: no tutorial notebooks found (set virel.packagePath to the virel package).");
+    void vscode.window.showErrorMessage(
+      "VIREL: no tutorial notebooks found (set virel.packagePath to the virel package).",
+    );
     return;
   }
   const picks = await vscode.window.showQuickPick(
@@ -175,7 +191,12 @@ async function openTutorials(context: vscode.ExtensionContext): Promise<void> {
 export function activate(context: vscode.ExtensionContext): void {
   const output = vscode.window.createOutputChannel("VIREL");
   context.subscriptions.push(output);
-  const controller = new VirelController(findPackage, () => (config().get<string>("nodePath") ?? "").trim() || "node", output, context.subscriptions);
+  const controller = new VirelController(
+    findPackage,
+    () => (config().get<string>("nodePath") ?? "").trim() || "node",
+    output,
+    context.subscriptions,
+  );
   const activeNotebook = (): vscode.NotebookDocument | undefined => vscode.window.activeNotebookEditor?.notebook;
   context.subscriptions.push(
     controller,
@@ -190,7 +211,9 @@ export function activate(context: vscode.ExtensionContext): void {
   // TypeScript when the kernel is picked, which reopens their documents).
   const consider = (nb: vscode.NotebookDocument | undefined): void => {
     if (nb !== undefined && client === undefined && hasTypeScriptCells(nb)) {
-      startClient(context).catch((err: unknown) => output.appendLine(`language server failed to start: ${String(err)}`));
+      startClient(context).catch((err: unknown) =>
+        output.appendLine(`language server failed to start: ${String(err)}`),
+      );
     }
   };
   vscode.workspace.notebookDocuments.forEach(consider);

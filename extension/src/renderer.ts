@@ -18,14 +18,22 @@ interface Figure {
   config?: Record<string, unknown>;
 }
 interface PlotlyApi {
-  newPlot(el: HTMLElement, data: unknown[], layout: Record<string, unknown>, config: Record<string, unknown>): Promise<unknown>;
+  newPlot(
+    el: HTMLElement,
+    data: unknown[],
+    layout: Record<string, unknown>,
+    config: Record<string, unknown>,
+  ): Promise<unknown>;
   purge(el: HTMLElement): void;
   Plots: { resize(el: HTMLElement): void };
 }
 const plotly = Plotly as PlotlyApi;
 const drawn = new Map<string, HTMLElement>();
 
-export function activate(): { renderOutputItem(item: OutputItem, element: HTMLElement): void; disposeOutputItem(id?: string): void } {
+export function activate(): {
+  renderOutputItem(item: OutputItem, element: HTMLElement): void;
+  disposeOutputItem(id?: string): void;
+} {
   return {
     renderOutputItem(item, element) {
       const fig = item.json() as Figure;
@@ -39,7 +47,12 @@ export function activate(): { renderOutputItem(item: OutputItem, element: HTMLEl
       const old = drawn.get(item.id);
       if (old !== undefined) plotly.purge(old);
       drawn.set(item.id, div);
-      void plotly.newPlot(div, fig.data ?? [], { autosize: true, ...(fig.layout ?? {}) }, { responsive: true, displaylogo: false, ...(fig.config ?? {}) });
+      void plotly.newPlot(
+        div,
+        fig.data ?? [],
+        { autosize: true, ...(fig.layout ?? {}) },
+        { responsive: true, displaylogo: false, ...(fig.config ?? {}) },
+      );
     },
     disposeOutputItem(id) {
       for (const [key, el] of drawn) {

@@ -14,8 +14,15 @@ export class Adam {
   /** Number of updates applied (t). */
   t = 0;
 
-  constructor(readonly name: string, readonly vars: readonly tf.Variable[], readonly lr: number,
-              readonly scope = "", readonly beta1 = 0.9, readonly beta2 = 0.999, readonly eps = 1e-8) {
+  constructor(
+    readonly name: string,
+    readonly vars: readonly tf.Variable[],
+    readonly lr: number,
+    readonly scope = "",
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly eps = 1e-8,
+  ) {
     if (!(lr > 0)) throw new Error(`${name}: lr must be > 0, got ${lr}`);
     this.m = vars.map((w, i) => tf.tidy(() => tf.variable(tf.zerosLike(w), false, `${scope}adam/${name}/m/${i}`)));
     this.v = vars.map((w, i) => tf.tidy(() => tf.variable(tf.zerosLike(w), false, `${scope}adam/${name}/v/${i}`)));
@@ -70,7 +77,12 @@ export class ScalarAdam {
   m = 0;
   v = 0;
   t = 0;
-  constructor(readonly lr: number, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly eps = 1e-8) {}
+  constructor(
+    readonly lr: number,
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly eps = 1e-8,
+  ) {}
 
   /** Return the parameter after one Adam step with gradient g. */
   step(param: number, g: number): number {

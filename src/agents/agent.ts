@@ -74,8 +74,14 @@ export interface EvalResult {
 
 /** Thrown when a loss becomes NaN or ±Infinity. */
 export class NonFiniteLossError extends Error {
-  constructor(readonly step: number, readonly metric: string, readonly value: number) {
-    super(`non-finite ${metric} = ${value} at env step ${step}; training stopped (a run on disk keeps its last good checkpoint)`);
+  constructor(
+    readonly step: number,
+    readonly metric: string,
+    readonly value: number,
+  ) {
+    super(
+      `non-finite ${metric} = ${value} at env step ${step}; training stopped (a run on disk keeps its last good checkpoint)`,
+    );
     this.name = "NonFiniteLossError";
   }
 }
@@ -136,9 +142,16 @@ export class Agent {
    * @param env the training env; @param evalEnv a separate env for evaluation (same id).
    * @param seed the one seed of the run (integer in [0, 2^32 − 1]).
    */
-  constructor(readonly config: AgentConfig, readonly env: Env, readonly evalEnv: Env, readonly seed: number) {
+  constructor(
+    readonly config: AgentConfig,
+    readonly env: Env,
+    readonly evalEnv: Env,
+    readonly seed: number,
+  ) {
     if (env.observationSpace.shape.length !== 1 || env.actionSpace.shape.length !== 1) {
-      throw new Error(`env ${env.id}: expected flat Box spaces, got shapes ${JSON.stringify(env.observationSpace.shape)} and ${JSON.stringify(env.actionSpace.shape)}`);
+      throw new Error(
+        `env ${env.id}: expected flat Box spaces, got shapes ${JSON.stringify(env.observationSpace.shape)} and ${JSON.stringify(env.actionSpace.shape)}`,
+      );
     }
     this.obsDim = env.observationSpace.shape[0]!;
     this.actDim = env.actionSpace.shape[0]!;
@@ -149,11 +162,19 @@ export class Agent {
     this.high = env.actionSpace.high;
     for (let i = 0; i < this.actDim; i++) {
       if (!Number.isFinite(this.low[i]!) || !Number.isFinite(this.high[i]!)) {
-        throw new Error(`env ${env.id}: action bounds must be finite, got [${this.low[i]}, ${this.high[i]}] at index ${i}`);
+        throw new Error(
+          `env ${env.id}: action bounds must be finite, got [${this.low[i]}, ${this.high[i]}] at index ${i}`,
+        );
       }
     }
     const root = new Rng(seed);
-    this.rngs = { init: root.fork("init"), env: root.fork("env"), replay: root.fork("replay"), noise: root.fork("noise"), eval: root.fork("eval") };
+    this.rngs = {
+      init: root.fork("init"),
+      env: root.fork("env"),
+      replay: root.fork("replay"),
+      noise: root.fork("noise"),
+      eval: root.fork("eval"),
+    };
     this.core = new Learner(config, this.obsDim, this.actDim, this.rngs.init, this.rngs.noise);
     this.learner = this.core;
     this.buffer = new ReplayBuffer(config.bufferSize, this.obsDim, this.actDim);
@@ -187,9 +208,10 @@ export class Agent {
   }
 
   private envStep(): { ret: number; len: number } | null {
-    const a = this.envSteps < this.config.randomSteps
-      ? this.rngs.noise.fillUniform(new Float32Array(this.actDim), -1, 1)
-      : this.learner.act(this.obs, false);
+    const a =
+      this.envSteps < this.config.randomSteps
+        ? this.rngs.noise.fillUniform(new Float32Array(this.actDim), -1, 1)
+        : this.learner.act(this.obs, false);
     const res = this.env.step(mapAction(a, this.low, this.high));
     this.buffer.add(this.obs, a, res.reward * this.config.rewardScale, res.obs, res.terminated);
     for (let i = 0; i < a.length; i++) this.episodeActions.push(a[i]!);
@@ -211,7 +233,9 @@ export class Agent {
 
   private sampleBatch(): Batch {
     if (this.buffer.size < this.config.batchSize) {
-      throw new Error(`the replay buffer holds ${this.buffer.size} transitions, fewer than batchSize ${this.config.batchSize}; call collect() first`);
+      throw new Error(
+        `the replay buffer holds ${this.buffer.size} transitions, fewer than batchSize ${this.config.batchSize}; call collect() first`,
+      );
     }
     return this.buffer.sample(this.config.batchSize, this.rngs.replay);
   }
@@ -224,7 +248,10 @@ export class Agent {
   mStep(): MStepResult {
     this.checkLive("mStep");
     // VIREL: β(ω) refreshed every betaEvery gradient steps (the table's temperature rule "beta")
-    if (ALGORITHMS[this.config.algo].temperature === "beta" && this.learner.gradSteps % (this.config as VirelConfig).betaEvery === 0) {
+    if (
+      ALGORITHMS[this.config.algo].temperature === "beta" &&
+      this.learner.gradSteps % (this.config as VirelConfig).betaEvery === 0
+    ) {
       this.learner.refreshBeta(this.buffer, this.rngs.replay);
     }
     const batch = this.sampleBatch();
@@ -251,11 +278,18 @@ export class Agent {
   /** Deterministic evaluation: `episodes` episodes with a = tanh(μ_θ(s)) on the evaluation env. */
   evaluate(episodes = this.config.evalEpisodes): EvalResult {
     this.checkLive("evaluate");
-    if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`episodes must be a positive integer, got ${episodes}`);
+    if (!Number.isInteger(episodes) || episodes < 1)
+      throw new Error(`episodes must be a positive integer, got ${episodes}`);
     // all episodes' seeds first (the eval stream serves nothing else), then the episodes stepped together on the
     // env copies attached by attachEvalEnvs (one env: one at a time) — src/agents/evaluation.ts
     const seeds = Array.from({ length: episodes }, () => this.rngs.eval.seed());
-    const { returns, lengths } = evaluateEpisodes(evalEnvsOf(this.evalEnv), seeds, (flat) => this.learner.act(flat, true), this.low, this.high);
+    const { returns, lengths } = evaluateEpisodes(
+      evalEnvsOf(this.evalEnv),
+      seeds,
+      (flat) => this.learner.act(flat, true),
+      this.low,
+      this.high,
+    );
     const mean = returns.reduce((s, x) => s + x, 0) / returns.length;
     const std = Math.sqrt(returns.reduce((s, x) => s + (x - mean) ** 2, 0) / returns.length);
     return { mean, std, returns, lengths };
@@ -270,7 +304,9 @@ export class Agent {
   act(obs: ArrayLike<number>, opts: { deterministic?: boolean } = {}): Float64Array {
     this.checkLive("act");
     if (obs === null || typeof obs !== "object" || obs.length !== this.obsDim) {
-      throw new Error(`expected obs of length ${this.obsDim}, got ${obs === null || typeof obs !== "object" ? String(obs) : obs.length}`);
+      throw new Error(
+        `expected obs of length ${this.obsDim}, got ${obs === null || typeof obs !== "object" ? String(obs) : obs.length}`,
+      );
     }
     return this.actions(obs, opts)[0]!;
   }
@@ -279,7 +315,8 @@ export class Agent {
   actions(obs: Rows, opts: { deterministic?: boolean } = {}): Float64Array[] {
     this.checkLive("actions");
     const deterministic = opts.deterministic ?? true;
-    if (typeof deterministic !== "boolean") throw new Error(`deterministic must be a boolean, got ${String(deterministic)}`);
+    if (typeof deterministic !== "boolean")
+      throw new Error(`deterministic must be a boolean, got ${String(deterministic)}`);
     const { flat, n } = flattenRows(obs, this.obsDim, "obs");
     const u = toEnvAction(this.learner.act(flat, deterministic), this.low, this.high);
     return Array.from({ length: n }, (_, i) => u.slice(i * this.actDim, (i + 1) * this.actDim));
@@ -293,7 +330,8 @@ export class Agent {
   qValues(obs: Rows, actions: Rows, opts: { critic?: Critic } = {}): Float64Array {
     this.checkLive("qValues");
     const critic = opts.critic ?? "min";
-    if (critic !== "min" && critic !== "q1" && critic !== "q2") throw new Error(`critic must be "min", "q1" or "q2", got ${JSON.stringify(critic)}`);
+    if (critic !== "min" && critic !== "q1" && critic !== "q2")
+      throw new Error(`critic must be "min", "q1" or "q2", got ${JSON.stringify(critic)}`);
     const o = flattenRows(obs, this.obsDim, "obs");
     const a = flattenRows(actions, this.actDim, "actions");
     if (a.n !== o.n) throw new Error(`expected ${o.n} action rows (one per observation), got ${a.n}`);
@@ -344,8 +382,12 @@ export class Agent {
     const progress = () => {
       const dt = (performance.now() - t0) / 1000;
       opts.onProgress?.({
-        step: this.envSteps, target, stepsPerSec: dt > 0 ? (this.envSteps - startStep) / dt : 0,
-        lastEval: this.lastEval?.mean ?? null, lastEpisodeReturn: this.lastEpisodeReturn, episodes: this.episodes,
+        step: this.envSteps,
+        target,
+        stepsPerSec: dt > 0 ? (this.envSteps - startStep) / dt : 0,
+        lastEval: this.lastEval?.mean ?? null,
+        lastEpisodeReturn: this.lastEpisodeReturn,
+        episodes: this.episodes,
       });
     };
     let aborted = false;
@@ -374,7 +416,10 @@ export class Agent {
         if (cfg.evalEvery > 0 && step % cfg.evalEvery === 0) {
           const ev = this.evaluate(cfg.evalEpisodes);
           this.lastEval = { step, mean: ev.mean, std: ev.std };
-          this.emit({ step, "eval/return_mean": ev.mean, "eval/return_std": ev.std, "eval/episodes": ev.returns.length }, opts);
+          this.emit(
+            { step, "eval/return_mean": ev.mean, "eval/return_std": ev.std, "eval/episodes": ev.returns.length },
+            opts,
+          );
         }
         if (step % cfg.logEvery === 0) {
           const rec = this.window.flush(step);
@@ -408,7 +453,12 @@ export class Agent {
       rng: Object.fromEntries(STREAMS.map((k) => [k, this.rngs[k].getState()])) as Record<RngStreamName, RngState>,
       learner: this.learner.scalarState(),
       replay: { size: this.buffer.size, ptr: this.buffer.ptr, capacity: this.buffer.capacity },
-      episode: { seed: this.episodeSeed, steps: this.episodeActions.length / this.actDim, return: this.episodeReturn, obs: Array.from(this.obs) },
+      episode: {
+        seed: this.episodeSeed,
+        steps: this.episodeActions.length / this.actDim,
+        return: this.episodeReturn,
+        obs: Array.from(this.obs),
+      },
       window: this.window.getState(),
       lastEval: this.lastEval,
       lastEpisodeReturn: this.lastEpisodeReturn,
@@ -418,7 +468,9 @@ export class Agent {
   /** Every array of the state: network weights, Adam moments, the replay buffer, the episode's actions. */
   getTensorState(): [string, Float32Array][] {
     this.checkLive("getTensorState");
-    const out: [string, Float32Array][] = this.core.named().map(([name, v]) => [name, Float32Array.from(v.dataSync() as Float32Array)]);
+    const out: [string, Float32Array][] = this.core
+      .named()
+      .map(([name, v]) => [name, Float32Array.from(v.dataSync() as Float32Array)]);
     const parts = this.buffer.filled();
     ["obs", "act", "rew", "nextObs", "done"].forEach((k, i) => out.push([`replay/${k}`, parts[i]!]));
     out.push(["episode/actions", Float32Array.from(this.episodeActions)]);
@@ -437,15 +489,24 @@ export class Agent {
       return a;
     };
     if (s.replay.capacity !== this.buffer.capacity) {
-      throw new Error(`checkpoint replay capacity ${s.replay.capacity} does not match config.bufferSize ${this.buffer.capacity}`);
+      throw new Error(
+        `checkpoint replay capacity ${s.replay.capacity} does not match config.bufferSize ${this.buffer.capacity}`,
+      );
     }
     for (const [name, v] of this.core.named()) {
       const a = get(name);
-      if (a.length !== v.size) throw new Error(`checkpoint array ${name} has ${a.length} values, expected ${v.size} (shape ${v.shape.join("×")})`);
+      if (a.length !== v.size)
+        throw new Error(
+          `checkpoint array ${name} has ${a.length} values, expected ${v.size} (shape ${v.shape.join("×")})`,
+        );
       tf.tidy(() => v.assign(tf.tensor(a, v.shape)));
     }
     this.learner.setScalarState(s.learner);
-    this.buffer.restore(s.replay.size, s.replay.ptr, ["obs", "act", "rew", "nextObs", "done"].map((k) => get(`replay/${k}`)));
+    this.buffer.restore(
+      s.replay.size,
+      s.replay.ptr,
+      ["obs", "act", "rew", "nextObs", "done"].map((k) => get(`replay/${k}`)),
+    );
     for (const k of STREAMS) this.rngs[k].setState(s.rng[k]);
     this.envSteps = s.envSteps;
     this.episodes = s.episodes;
@@ -455,7 +516,9 @@ export class Agent {
     // Restore the env: reset with the episode's seed and replay its actions (envs are deterministic).
     const actions = get("episode/actions");
     if (actions.length !== s.episode.steps * this.actDim) {
-      throw new Error(`checkpoint episode/actions has ${actions.length} values, expected ${s.episode.steps * this.actDim}`);
+      throw new Error(
+        `checkpoint episode/actions has ${actions.length} values, expected ${s.episode.steps * this.actDim}`,
+      );
     }
     this.episodeSeed = s.episode.seed;
     let obs = this.env.reset({ seed: s.episode.seed }).obs;
@@ -464,7 +527,9 @@ export class Agent {
       obs = this.env.step(mapAction(a, this.low, this.high)).obs;
     }
     if (obs.length !== s.episode.obs.length || obs.some((x, i) => x !== s.episode.obs[i])) {
-      throw new Error(`checkpoint: replaying the current episode of ${this.env.id} did not reproduce the saved observation (the env is not deterministic or differs)`);
+      throw new Error(
+        `checkpoint: replaying the current episode of ${this.env.id} did not reproduce the saved observation (the env is not deterministic or differs)`,
+      );
     }
     this.obs = obs;
     this.episodeActions = Array.from(actions);
@@ -476,7 +541,10 @@ export class Agent {
 
   /** Throws a clear error when the agent was disposed (instead of a TypeError from a freed tensor). */
   private checkLive(method: string): void {
-    if (this.disposed) throw new Error(`agent was disposed: ${method}() cannot run after dispose() (create a new agent, or load a checkpoint into one)`);
+    if (this.disposed)
+      throw new Error(
+        `agent was disposed: ${method}() cannot run after dispose() (create a new agent, or load a checkpoint into one)`,
+      );
   }
 
   /** Free the tensors and close the envs (idempotent); every method but dispose() then throws "agent was disposed". */
@@ -489,4 +557,3 @@ export class Agent {
     this.evalEnv.close();
   }
 }
-

@@ -63,10 +63,42 @@ export interface AlgorithmSpec {
 
 /** The algorithm table (see the module comment for the equations). */
 export const ALGORITHMS: Readonly<Record<Algo, AlgorithmSpec>> = Object.freeze({
-  virel1: { critics: "v", targetQs: "none", vTarget: "hard", qTargets: ["hard-v", "hard-v"], temperature: "beta", betaCritics: 2, actorCritic: "min" },
-  virel2: { critics: "v", targetQs: "q2", vTarget: "hard", qTargets: ["hard-v", "soft-own-target"], temperature: "beta", betaCritics: 1, actorCritic: "min" },
-  "sac-v1": { critics: "v", targetQs: "none", vTarget: "soft", qTargets: ["hard-v", "hard-v"], temperature: "fixed-alpha", betaCritics: 2, actorCritic: "q1" },
-  sac: { critics: "target-q", targetQs: "both", vTarget: null, qTargets: ["soft-min-target", "soft-min-target"], temperature: "learned-alpha", betaCritics: 2, actorCritic: "min" },
+  virel1: {
+    critics: "v",
+    targetQs: "none",
+    vTarget: "hard",
+    qTargets: ["hard-v", "hard-v"],
+    temperature: "beta",
+    betaCritics: 2,
+    actorCritic: "min",
+  },
+  virel2: {
+    critics: "v",
+    targetQs: "q2",
+    vTarget: "hard",
+    qTargets: ["hard-v", "soft-own-target"],
+    temperature: "beta",
+    betaCritics: 1,
+    actorCritic: "min",
+  },
+  "sac-v1": {
+    critics: "v",
+    targetQs: "none",
+    vTarget: "soft",
+    qTargets: ["hard-v", "hard-v"],
+    temperature: "fixed-alpha",
+    betaCritics: 2,
+    actorCritic: "q1",
+  },
+  sac: {
+    critics: "target-q",
+    targetQs: "both",
+    vTarget: null,
+    qTargets: ["soft-min-target", "soft-min-target"],
+    temperature: "learned-alpha",
+    betaCritics: 2,
+    actorCritic: "min",
+  },
 } satisfies Record<Algo, AlgorithmSpec>);
 
 /** Whether the critics' targets need a′ ∼ π(·|s′) (any soft target). */

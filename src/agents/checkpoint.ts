@@ -40,7 +40,11 @@ interface ArrayEntry {
 }
 
 /** Write `meta` (JSON) and the named float32 arrays to `file` atomically. */
-export function writeCheckpoint(file: string, meta: unknown, arrays: readonly (readonly [string, Float32Array])[]): void {
+export function writeCheckpoint(
+  file: string,
+  meta: unknown,
+  arrays: readonly (readonly [string, Float32Array])[],
+): void {
   const entries: ArrayEntry[] = [];
   let offset = 0;
   const names = new Set<string>();
@@ -88,21 +92,27 @@ export function readCheckpoint(file: string): { meta: unknown; arrays: Map<strin
   } catch (err) {
     throw new CheckpointError(`cannot read checkpoint ${file}: ${(err as Error).message}`);
   }
-  const bad = (why: string) => new CheckpointError(`checkpoint ${file} is corrupt (${why}); it was left untouched — move it away to start a fresh run`);
+  const bad = (why: string) =>
+    new CheckpointError(
+      `checkpoint ${file} is corrupt (${why}); it was left untouched — move it away to start a fresh run`,
+    );
   const magic = buf.length >= 16 ? buf.toString("latin1", 0, 12) : "";
   if (magic !== MAGIC && magic !== MAGIC_V1) throw bad("bad magic bytes: not a VIREL checkpoint");
   const v1 = magic === MAGIC_V1;
   const prefixLen = v1 ? 16 : PREFIX;
-  if (buf.length < prefixLen) throw bad(`file of ${buf.length} bytes is shorter than the ${prefixLen}-byte prefix (truncated?)`);
+  if (buf.length < prefixLen)
+    throw bad(`file of ${buf.length} bytes is shorter than the ${prefixLen}-byte prefix (truncated?)`);
   const h = buf.readUInt32LE(12);
-  if (prefixLen + h > buf.length) throw bad(`header of ${h} bytes runs past the end of the file (${buf.length} bytes; truncated?)`);
+  if (prefixLen + h > buf.length)
+    throw bad(`header of ${h} bytes runs past the end of the file (${buf.length} bytes; truncated?)`);
   let header: { format?: unknown; meta?: unknown; arrays?: unknown; dataBytes?: unknown; sha256?: unknown };
   try {
     header = JSON.parse(buf.toString("utf8", prefixLen, prefixLen + h)) as typeof header;
   } catch (err) {
     throw bad(`header is not JSON: ${(err as Error).message}`);
   }
-  if (header.format !== (v1 ? 1 : FORMAT)) throw bad(`format must be ${v1 ? 1 : FORMAT}, got ${JSON.stringify(header.format)}`);
+  if (header.format !== (v1 ? 1 : FORMAT))
+    throw bad(`format must be ${v1 ? 1 : FORMAT}, got ${JSON.stringify(header.format)}`);
   const start = prefixLen + h;
   const data = buf.subarray(start);
   if (typeof header.dataBytes !== "number" || data.length !== header.dataBytes) {
@@ -113,12 +123,18 @@ export function readCheckpoint(file: string): { meta: unknown; arrays: Map<strin
     if (digest !== header.sha256) throw bad("sha256 of the data does not match the header");
   } else {
     const digest = createHash("sha256").update(buf.subarray(PREFIX)).digest();
-    if (!digest.equals(buf.subarray(16, PREFIX))) throw bad("sha256 of the header and data does not match the one stored");
+    if (!digest.equals(buf.subarray(16, PREFIX)))
+      throw bad("sha256 of the header and data does not match the one stored");
   }
   if (!Array.isArray(header.arrays)) throw bad("header has no array table");
   const arrays = new Map<string, Float32Array>();
   for (const e of header.arrays as ArrayEntry[]) {
-    if (typeof e?.name !== "string" || !Number.isInteger(e.offset) || !Number.isInteger(e.length) || e.offset + e.length * 4 > data.length) {
+    if (
+      typeof e?.name !== "string" ||
+      !Number.isInteger(e.offset) ||
+      !Number.isInteger(e.length) ||
+      e.offset + e.length * 4 > data.length
+    ) {
       throw bad(`bad array entry ${JSON.stringify(e)}`);
     }
     const copy = new Float32Array(e.length);

@@ -55,42 +55,249 @@ const num = () => z.number();
 export const BETA_RULES = ["td-residual", "fixed", "twin-q-residual"] as const;
 export type BetaRule = (typeof BETA_RULES)[number];
 /** Input aliases of the β rules (the names before issue 13; configs and checkpoints written with them load). */
-export const BETA_RULE_ALIASES: Readonly<Record<string, BetaRule>> = Object.freeze({ msbe: "td-residual", "twin-q": "twin-q-residual" });
+export const BETA_RULE_ALIASES: Readonly<Record<string, BetaRule>> = Object.freeze({
+  msbe: "td-residual",
+  "twin-q": "twin-q-residual",
+});
 
 /** Every config field, declared once. */
 export const FIELDS = {
-  hidden: field({ schema: z.array(int().min(1).max(4096)).min(1).max(8), meaning: "hidden layer widths of π, V and every Q (ReLU MLPs)", range: "1–8 integers in [1, 4096]", default: [256, 256], source: "SAC paper / haarnoja/sac 2×256 (official VIREL code: 2×300)", algos: ALL }),
-  lr: field({ schema: num().gt(0).lte(1), meaning: "Adam learning rate of every network (λ_V, λ_Q, λ_π of Algorithm 1)", range: "(0, 1]", default: 3e-4, source: "3e-4: official VIREL code, haarnoja/sac", algos: ALL }),
-  gamma: field({ schema: num().gte(0).lt(1), meaning: "discount factor γ", range: "[0, 1)", default: 0.99, source: "0.99: official code, haarnoja/sac", algos: ALL }),
-  tau: field({ schema: num().gt(0).lte(1), meaning: "Polyak rate τ of the target networks, φ̄ ← τφ + (1 − τ)φ̄ (Algorithm 1)", range: "(0, 1]", default: 0.005, source: "0.005: haarnoja/sac (official VIREL code: 0.001)", algos: ALL }),
-  batchSize: field({ schema: int().min(1), meaning: "minibatch size of each gradient step", range: "[1, bufferSize]", default: 256, source: "256: haarnoja/sac (official VIREL code: 128)", algos: ALL }),
-  bufferSize: field({ schema: int().min(1).max(1e8), meaning: "replay buffer capacity (a Float32Array ring buffer)", range: "[1, 1e8]", default: 1_000_000, source: "1e6: haarnoja/sac, official code", algos: ALL }),
-  randomSteps: field({ schema: int().min(0), meaning: "initial exploration: uniform random actions for this many env steps, then gradient steps start", range: "[0, ∞)", default: 1000, source: "1000: haarnoja/sac, rlkit", algos: ALL }),
-  updatesPerStep: field({ schema: int().min(1).max(100), meaning: "gradient steps per environment step", range: "[1, 100]", default: 1, source: "1: haarnoja/sac", algos: ALL }),
-  rewardScale: field({ schema: num().gt(0), meaning: "rewards are multiplied by this when stored, so β, α and Q are in scaled-reward units", range: "(0, ∞)", default: perAlgo({ virel1: 1, virel2: 1, "sac-v1": 5, sac: 1 }), source: "VIREL: 1 (official example uses 3 with betaScale 0.004); SAC-v1: 5 (haarnoja/sac); SAC-v2: 1", algos: ALL }),
-  policyReg: field({ schema: num().gte(0), meaning: "policy mean / log-std L2 regulariser weight, reg·(mean μ² + mean log σ²)", range: "[0, ∞)", default: perAlgo({ virel1: 1e-3, virel2: 1e-3, "sac-v1": 1e-3, sac: 0 }), source: "1e-3: official VIREL code and rlkit; 0 for SAC-v2 (CleanRL)", algos: ALL }),
-  logStdMin: field({ schema: num(), meaning: "lower clip of the policy's log σ", range: "< logStdMax", default: -20, source: "-20: rlkit / haarnoja/sac", algos: ALL }),
-  logStdMax: field({ schema: num(), meaning: "upper clip of the policy's log σ", range: "> logStdMin", default: 2, source: "2: rlkit / haarnoja/sac", algos: ALL }),
-  evalEvery: field({ schema: int().min(0), meaning: "evaluate every this many env steps (0 = never)", range: "[0, ∞)", default: 1000, source: "1000: paper §5 (\"every 1000 steps\")", algos: ALL }),
-  evalEpisodes: field({ schema: int().min(1).max(1000), meaning: "deterministic (mean-action) episodes per evaluation, on a separate env", range: "[1, 1000]", default: 5, source: "5 (ours; haarnoja/sac uses 1)", algos: ALL }),
-  logEvery: field({ schema: int().min(1), meaning: "write the losses, averaged, to metrics.jsonl every this many env steps", range: "[1, ∞)", default: 1000, source: "1000 (ours)", algos: ALL }),
-  checkpointEvery: field({ schema: int().min(0), meaning: "checkpoint every this many env steps in `virel train` (0 = only at the end and on SIGINT, SIGTERM or SIGHUP)", range: "[0, ∞)", default: 10000, source: "10000 (ours)", algos: ALL }),
-  betaRule: field({ schema: z.enum(BETA_RULES), meaning: "how β(ω) is set: `td-residual` = official beta.py, β = betaScale·MSE(Q(s,a), r + γ(1−d)V(s′)) with the online V, no gradient; `fixed` = §5's simplification β(ω) = α (β = beta); `twin-q-residual` = softlearning's MSBE, betaScale·mean_i 0.5·MSE(Q_i(s,a), r + γ(1−d)·min_j Q_j(s′, a′∼π)). Not tabular EM's `posterior-msbe` (Table 1's fixed point). Aliases: `msbe` = td-residual, `twin-q` = twin-q-residual", range: "td-residual | fixed | twin-q-residual", default: "td-residual", source: "td-residual: official code (beta.py); fixed: paper §5; twin-q-residual: hartikainen/softlearning virel branch", algos: VIREL }),
-  beta: field({ schema: num().gt(0), meaning: "β for the `fixed` rule; before the buffer holds betaBatch transitions β = betaScale·beta (td-residual, as beta.py) or beta (twin-q-residual)", range: "(0, ∞)", default: 1, source: "1: official beta.py", algos: VIREL }),
-  betaScale: field({ schema: num().gt(0), meaning: "β = betaScale × the residual estimate (rules td-residual and twin-q-residual)", range: "(0, ∞)", default: 0.01, source: "0.01 (ours, for Pendulum; official example 0.004 with rewardScale 3; softlearning 4e-4)", algos: VIREL }),
-  betaBatch: field({ schema: int().min(1).max(1_000_000), meaning: "replay samples used to estimate the residual for β; β = beta until the buffer holds this many", range: "[1, 1e6]", default: 4096, source: "4096: official beta.py, softlearning", algos: VIREL }),
-  betaEvery: field({ schema: int().min(1), meaning: "re-estimate β every this many gradient steps", range: "[1, ∞)", default: 1, source: "1: official code (every training step)", algos: VIREL }),
-  actorCritic: field({ schema: z.enum(["q1", "min"]), meaning: "the critic the actor maximises in J^π = E[α log π − Q̂]: `q1` = Q₁ (haarnoja/sac), `min` = min(Q₁, Q₂) (as the V target uses)", range: "q1 | min", default: "q1", source: "q1: haarnoja/sac (sac/algos/sac.py: the policy loss uses Q₁ only)", algos: ["sac-v1"] }),
-  alpha: field({ schema: num().gt(0), meaning: "fixed entropy temperature α (the soft value V = E[min Q − α log π])", range: "(0, ∞)", default: 1, source: "1 with rewardScale 5: haarnoja/sac", algos: ["sac-v1"] }),
-  alphaInit: field({ schema: num().gt(0), meaning: "initial temperature α; log α is learned so that the entropy tracks targetEntropy", range: "(0, ∞)", default: 1, source: "1: CleanRL, SB3 (ent_coef auto)", algos: ["sac"] }),
-  targetEntropy: field({ schema: z.union([z.literal("auto"), num()]), meaning: "target entropy H̄ of the α update, loss = −log α·mean(log π + H̄); \"auto\" = −|A|", range: "number or \"auto\"", default: "auto" as number | "auto", source: "−|A|: SAC-v2 (Haarnoja et al. 2018b), CleanRL, SB3", algos: ["sac"] }),
-  alphaLr: field({ schema: num().gt(0).lte(1), meaning: "Adam learning rate of log α", range: "(0, 1]", default: 3e-4, source: "3e-4: SB3 (same as lr)", algos: ["sac"] }),
+  hidden: field({
+    schema: z.array(int().min(1).max(4096)).min(1).max(8),
+    meaning: "hidden layer widths of π, V and every Q (ReLU MLPs)",
+    range: "1–8 integers in [1, 4096]",
+    default: [256, 256],
+    source: "SAC paper / haarnoja/sac 2×256 (official VIREL code: 2×300)",
+    algos: ALL,
+  }),
+  lr: field({
+    schema: num().gt(0).lte(1),
+    meaning: "Adam learning rate of every network (λ_V, λ_Q, λ_π of Algorithm 1)",
+    range: "(0, 1]",
+    default: 3e-4,
+    source: "3e-4: official VIREL code, haarnoja/sac",
+    algos: ALL,
+  }),
+  gamma: field({
+    schema: num().gte(0).lt(1),
+    meaning: "discount factor γ",
+    range: "[0, 1)",
+    default: 0.99,
+    source: "0.99: official code, haarnoja/sac",
+    algos: ALL,
+  }),
+  tau: field({
+    schema: num().gt(0).lte(1),
+    meaning: "Polyak rate τ of the target networks, φ̄ ← τφ + (1 − τ)φ̄ (Algorithm 1)",
+    range: "(0, 1]",
+    default: 0.005,
+    source: "0.005: haarnoja/sac (official VIREL code: 0.001)",
+    algos: ALL,
+  }),
+  batchSize: field({
+    schema: int().min(1),
+    meaning: "minibatch size of each gradient step",
+    range: "[1, bufferSize]",
+    default: 256,
+    source: "256: haarnoja/sac (official VIREL code: 128)",
+    algos: ALL,
+  }),
+  bufferSize: field({
+    schema: int().min(1).max(1e8),
+    meaning: "replay buffer capacity (a Float32Array ring buffer)",
+    range: "[1, 1e8]",
+    default: 1_000_000,
+    source: "1e6: haarnoja/sac, official code",
+    algos: ALL,
+  }),
+  randomSteps: field({
+    schema: int().min(0),
+    meaning: "initial exploration: uniform random actions for this many env steps, then gradient steps start",
+    range: "[0, ∞)",
+    default: 1000,
+    source: "1000: haarnoja/sac, rlkit",
+    algos: ALL,
+  }),
+  updatesPerStep: field({
+    schema: int().min(1).max(100),
+    meaning: "gradient steps per environment step",
+    range: "[1, 100]",
+    default: 1,
+    source: "1: haarnoja/sac",
+    algos: ALL,
+  }),
+  rewardScale: field({
+    schema: num().gt(0),
+    meaning: "rewards are multiplied by this when stored, so β, α and Q are in scaled-reward units",
+    range: "(0, ∞)",
+    default: perAlgo({ virel1: 1, virel2: 1, "sac-v1": 5, sac: 1 }),
+    source: "VIREL: 1 (official example uses 3 with betaScale 0.004); SAC-v1: 5 (haarnoja/sac); SAC-v2: 1",
+    algos: ALL,
+  }),
+  policyReg: field({
+    schema: num().gte(0),
+    meaning: "policy mean / log-std L2 regulariser weight, reg·(mean μ² + mean log σ²)",
+    range: "[0, ∞)",
+    default: perAlgo({ virel1: 1e-3, virel2: 1e-3, "sac-v1": 1e-3, sac: 0 }),
+    source: "1e-3: official VIREL code and rlkit; 0 for SAC-v2 (CleanRL)",
+    algos: ALL,
+  }),
+  logStdMin: field({
+    schema: num(),
+    meaning: "lower clip of the policy's log σ",
+    range: "< logStdMax",
+    default: -20,
+    source: "-20: rlkit / haarnoja/sac",
+    algos: ALL,
+  }),
+  logStdMax: field({
+    schema: num(),
+    meaning: "upper clip of the policy's log σ",
+    range: "> logStdMin",
+    default: 2,
+    source: "2: rlkit / haarnoja/sac",
+    algos: ALL,
+  }),
+  evalEvery: field({
+    schema: int().min(0),
+    meaning: "evaluate every this many env steps (0 = never)",
+    range: "[0, ∞)",
+    default: 1000,
+    source: '1000: paper §5 ("every 1000 steps")',
+    algos: ALL,
+  }),
+  evalEpisodes: field({
+    schema: int().min(1).max(1000),
+    meaning: "deterministic (mean-action) episodes per evaluation, on a separate env",
+    range: "[1, 1000]",
+    default: 5,
+    source: "5 (ours; haarnoja/sac uses 1)",
+    algos: ALL,
+  }),
+  logEvery: field({
+    schema: int().min(1),
+    meaning: "write the losses, averaged, to metrics.jsonl every this many env steps",
+    range: "[1, ∞)",
+    default: 1000,
+    source: "1000 (ours)",
+    algos: ALL,
+  }),
+  checkpointEvery: field({
+    schema: int().min(0),
+    meaning:
+      "checkpoint every this many env steps in `virel train` (0 = only at the end and on SIGINT, SIGTERM or SIGHUP)",
+    range: "[0, ∞)",
+    default: 10000,
+    source: "10000 (ours)",
+    algos: ALL,
+  }),
+  betaRule: field({
+    schema: z.enum(BETA_RULES),
+    meaning:
+      "how β(ω) is set: `td-residual` = official beta.py, β = betaScale·MSE(Q(s,a), r + γ(1−d)V(s′)) with the online V, no gradient; `fixed` = §5's simplification β(ω) = α (β = beta); `twin-q-residual` = softlearning's MSBE, betaScale·mean_i 0.5·MSE(Q_i(s,a), r + γ(1−d)·min_j Q_j(s′, a′∼π)). Not tabular EM's `posterior-msbe` (Table 1's fixed point). Aliases: `msbe` = td-residual, `twin-q` = twin-q-residual",
+    range: "td-residual | fixed | twin-q-residual",
+    default: "td-residual",
+    source:
+      "td-residual: official code (beta.py); fixed: paper §5; twin-q-residual: hartikainen/softlearning virel branch",
+    algos: VIREL,
+  }),
+  beta: field({
+    schema: num().gt(0),
+    meaning:
+      "β for the `fixed` rule; before the buffer holds betaBatch transitions β = betaScale·beta (td-residual, as beta.py) or beta (twin-q-residual)",
+    range: "(0, ∞)",
+    default: 1,
+    source: "1: official beta.py",
+    algos: VIREL,
+  }),
+  betaScale: field({
+    schema: num().gt(0),
+    meaning: "β = betaScale × the residual estimate (rules td-residual and twin-q-residual)",
+    range: "(0, ∞)",
+    default: 0.01,
+    source: "0.01 (ours, for Pendulum; official example 0.004 with rewardScale 3; softlearning 4e-4)",
+    algos: VIREL,
+  }),
+  betaBatch: field({
+    schema: int().min(1).max(1_000_000),
+    meaning: "replay samples used to estimate the residual for β; β = beta until the buffer holds this many",
+    range: "[1, 1e6]",
+    default: 4096,
+    source: "4096: official beta.py, softlearning",
+    algos: VIREL,
+  }),
+  betaEvery: field({
+    schema: int().min(1),
+    meaning: "re-estimate β every this many gradient steps",
+    range: "[1, ∞)",
+    default: 1,
+    source: "1: official code (every training step)",
+    algos: VIREL,
+  }),
+  actorCritic: field({
+    schema: z.enum(["q1", "min"]),
+    meaning:
+      "the critic the actor maximises in J^π = E[α log π − Q̂]: `q1` = Q₁ (haarnoja/sac), `min` = min(Q₁, Q₂) (as the V target uses)",
+    range: "q1 | min",
+    default: "q1",
+    source: "q1: haarnoja/sac (sac/algos/sac.py: the policy loss uses Q₁ only)",
+    algos: ["sac-v1"],
+  }),
+  alpha: field({
+    schema: num().gt(0),
+    meaning: "fixed entropy temperature α (the soft value V = E[min Q − α log π])",
+    range: "(0, ∞)",
+    default: 1,
+    source: "1 with rewardScale 5: haarnoja/sac",
+    algos: ["sac-v1"],
+  }),
+  alphaInit: field({
+    schema: num().gt(0),
+    meaning: "initial temperature α; log α is learned so that the entropy tracks targetEntropy",
+    range: "(0, ∞)",
+    default: 1,
+    source: "1: CleanRL, SB3 (ent_coef auto)",
+    algos: ["sac"],
+  }),
+  targetEntropy: field({
+    schema: z.union([z.literal("auto"), num()]),
+    meaning: 'target entropy H̄ of the α update, loss = −log α·mean(log π + H̄); "auto" = −|A|',
+    range: 'number or "auto"',
+    default: "auto" as number | "auto",
+    source: "−|A|: SAC-v2 (Haarnoja et al. 2018b), CleanRL, SB3",
+    algos: ["sac"],
+  }),
+  alphaLr: field({
+    schema: num().gt(0).lte(1),
+    meaning: "Adam learning rate of log α",
+    range: "(0, 1]",
+    default: 3e-4,
+    source: "3e-4: SB3 (same as lr)",
+    algos: ["sac"],
+  }),
 } as const;
 
 type Fields = typeof FIELDS;
 type FieldName = keyof Fields;
 type ShapeOf<K extends FieldName> = { [P in K]: Fields[P]["schema"] };
-const COMMON_KEYS = ["hidden", "lr", "gamma", "tau", "batchSize", "bufferSize", "randomSteps", "updatesPerStep", "rewardScale", "policyReg", "logStdMin", "logStdMax", "evalEvery", "evalEpisodes", "logEvery", "checkpointEvery"] as const;
+const COMMON_KEYS = [
+  "hidden",
+  "lr",
+  "gamma",
+  "tau",
+  "batchSize",
+  "bufferSize",
+  "randomSteps",
+  "updatesPerStep",
+  "rewardScale",
+  "policyReg",
+  "logStdMin",
+  "logStdMax",
+  "evalEvery",
+  "evalEpisodes",
+  "logEvery",
+  "checkpointEvery",
+] as const;
 const VIREL_KEYS = ["betaRule", "beta", "betaScale", "betaBatch", "betaEvery"] as const;
 
 function shape<K extends FieldName>(keys: readonly K[]): ShapeOf<K> {
@@ -101,8 +308,16 @@ function shape<K extends FieldName>(keys: readonly K[]): ShapeOf<K> {
 export const SCHEMAS = {
   virel1: z.strictObject({ algo: z.literal("virel1"), ...shape(COMMON_KEYS), ...shape(VIREL_KEYS) }),
   virel2: z.strictObject({ algo: z.literal("virel2"), ...shape(COMMON_KEYS), ...shape(VIREL_KEYS) }),
-  "sac-v1": z.strictObject({ algo: z.literal("sac-v1"), ...shape(COMMON_KEYS), ...shape(["alpha", "actorCritic"] as const) }),
-  sac: z.strictObject({ algo: z.literal("sac"), ...shape(COMMON_KEYS), ...shape(["alphaInit", "targetEntropy", "alphaLr"] as const) }),
+  "sac-v1": z.strictObject({
+    algo: z.literal("sac-v1"),
+    ...shape(COMMON_KEYS),
+    ...shape(["alpha", "actorCritic"] as const),
+  }),
+  sac: z.strictObject({
+    algo: z.literal("sac"),
+    ...shape(COMMON_KEYS),
+    ...shape(["alphaInit", "targetEntropy", "alphaLr"] as const),
+  }),
 } as const;
 
 /** Fields shared by every algorithm (see {@link FIELDS} for each one's meaning, range, default and source). */
@@ -116,7 +331,8 @@ export type SacConfig = z.output<(typeof SCHEMAS)["sac"]>;
 export type AgentConfig = VirelConfig | SacV1Config | SacConfig;
 /** Partial config as a user writes it (algo required). */
 export type AgentConfigInput = { algo: Algo } & Partial<Omit<VirelConfig, "algo">> &
-  Partial<Omit<SacV1Config, "algo">> & Partial<Omit<SacConfig, "algo">>;
+  Partial<Omit<SacV1Config, "algo">> &
+  Partial<Omit<SacConfig, "algo">>;
 
 /** One field's documentation: meaning, range, default per algorithm and where it comes from. */
 export interface FieldDoc {
@@ -127,9 +343,14 @@ export interface FieldDoc {
 }
 
 /** The documentation of every config field (derived from {@link FIELDS}). */
-export const CONFIG_DOCS: Readonly<Record<string, FieldDoc>> = Object.freeze(Object.fromEntries(
-  Object.entries(FIELDS).map(([k, f]) => [k, Object.freeze({ meaning: f.meaning, range: f.range, source: f.source, algos: f.algos })]),
-));
+export const CONFIG_DOCS: Readonly<Record<string, FieldDoc>> = Object.freeze(
+  Object.fromEntries(
+    Object.entries(FIELDS).map(([k, f]) => [
+      k,
+      Object.freeze({ meaning: f.meaning, range: f.range, source: f.source, algos: f.algos }),
+    ]),
+  ),
+);
 
 function defaultFor(f: Field, algo: Algo): unknown {
   const d = f.default as unknown;
@@ -147,7 +368,12 @@ function defaultsFor<A extends Algo>(algo: A): Readonly<Extract<AgentConfig, { a
 }
 
 /** Frozen defaults per algorithm (derived from {@link FIELDS}). */
-export const DEFAULTS: Readonly<{ virel1: Readonly<VirelConfig>; virel2: Readonly<VirelConfig>; "sac-v1": Readonly<SacV1Config>; sac: Readonly<SacConfig> }> = Object.freeze({
+export const DEFAULTS: Readonly<{
+  virel1: Readonly<VirelConfig>;
+  virel2: Readonly<VirelConfig>;
+  "sac-v1": Readonly<SacV1Config>;
+  sac: Readonly<SacConfig>;
+}> = Object.freeze({
   virel1: defaultsFor("virel1"),
   virel2: defaultsFor("virel2"),
   "sac-v1": defaultsFor("sac-v1"),
@@ -196,18 +422,24 @@ export function parseConfig(input: unknown): AgentConfig {
   const merged: Record<string, unknown> = { ...DEFAULTS[algo] };
   for (const [k, v] of Object.entries(raw)) if (v !== undefined) merged[k] = v;
   merged.algo = algo;
-  if (typeof merged.betaRule === "string" && merged.betaRule in BETA_RULE_ALIASES) merged.betaRule = BETA_RULE_ALIASES[merged.betaRule];
+  if (typeof merged.betaRule === "string" && merged.betaRule in BETA_RULE_ALIASES)
+    merged.betaRule = BETA_RULE_ALIASES[merged.betaRule];
   const r = SCHEMAS[algo].safeParse(merged);
   if (!r.success) {
     const issue = r.error.issues[0]!;
     if (issue.code === "unrecognized_keys") {
       const keys = (issue as { keys?: string[] }).keys ?? [];
-      throw new Error(`config.${keys[0] ?? "?"} is not a field of the ${algo} config (fields: ${Object.keys(SCHEMAS[algo].shape).join(", ")})`);
+      throw new Error(
+        `config.${keys[0] ?? "?"} is not a field of the ${algo} config (fields: ${Object.keys(SCHEMAS[algo].shape).join(", ")})`,
+      );
     }
     const path = issue.path.map(String).join(".");
     const bad = valueAt(merged, issue.path);
-    if (typeof bad === "number" && !Number.isFinite(bad)) throw new Error(`config.${path} must be a finite number, got ${showValue(bad)}`);
-    throw new Error(`config.${path} ${issue.message.replace(/^Too (small|big): /, "").replace(/^Invalid input: /, "")}, got ${showValue(valueAt(merged, issue.path))}`);
+    if (typeof bad === "number" && !Number.isFinite(bad))
+      throw new Error(`config.${path} must be a finite number, got ${showValue(bad)}`);
+    throw new Error(
+      `config.${path} ${issue.message.replace(/^Too (small|big): /, "").replace(/^Invalid input: /, "")}, got ${showValue(valueAt(merged, issue.path))}`,
+    );
   }
   const cfg = r.data as AgentConfig;
   if (cfg.batchSize > cfg.bufferSize) {
@@ -227,7 +459,10 @@ export function parseConfig(input: unknown): AgentConfig {
  * Drop the fields that belong only to other algorithms (so one config file can serve a sweep over
  * algorithms); unknown fields are kept, so that parseConfig still reports them.
  */
-export function fieldsForAlgo(cfg: Readonly<Record<string, unknown>>, algo: Algo): { kept: Record<string, unknown>; dropped: string[] } {
+export function fieldsForAlgo(
+  cfg: Readonly<Record<string, unknown>>,
+  algo: Algo,
+): { kept: Record<string, unknown>; dropped: string[] } {
   const kept: Record<string, unknown> = {};
   const dropped: string[] = [];
   for (const [k, v] of Object.entries(cfg)) {
@@ -245,13 +480,18 @@ export function hasValueNet(cfg: AgentConfig): boolean {
 
 /** The config documentation as a Markdown table (README, `virel explain-config`). */
 export function configTable(): string {
-  const rows = ["| field | meaning | range | default (virel1 / virel2 / sac-v1 / sac) | source |", "|---|---|---|---|---|"];
+  const rows = [
+    "| field | meaning | range | default (virel1 / virel2 / sac-v1 / sac) | source |",
+    "|---|---|---|---|---|",
+  ];
   for (const [field, doc] of Object.entries(CONFIG_DOCS)) {
     const defs = ALGOS.map((a) => {
       const v = (DEFAULTS[a] as unknown as Record<string, unknown>)[field];
       return v === undefined ? "—" : JSON.stringify(v);
     }).join(" / ");
-    rows.push(`| \`${field}\` | ${doc.meaning.replace(/\|/g, "\\|")} | ${doc.range.replace(/\|/g, "\\|")} | ${defs} | ${doc.source} |`);
+    rows.push(
+      `| \`${field}\` | ${doc.meaning.replace(/\|/g, "\\|")} | ${doc.range.replace(/\|/g, "\\|")} | ${defs} | ${doc.source} |`,
+    );
   }
   return rows.join("\n");
 }
@@ -271,7 +511,11 @@ export function configMarkdown(): string {
     "The same table is printed by `virel explain-config`. Validation (`agents.parseConfig`, `virel train --config`)",
     "uses the same declarations: an out-of-range value is an error naming the field and the value.",
     "",
-    `β rules (\`betaRule\`): ${BETA_RULES.map((r) => `\`${r}\``).join(", ")}; the old names ${Object.entries(BETA_RULE_ALIASES).map(([a, r]) => `\`${a}\` (= \`${r}\`)`).join(", ")} are accepted as aliases.`,
+    `β rules (\`betaRule\`): ${BETA_RULES.map((r) => `\`${r}\``).join(", ")}; the old names ${Object.entries(
+      BETA_RULE_ALIASES,
+    )
+      .map(([a, r]) => `\`${a}\` (= \`${r}\`)`)
+      .join(", ")} are accepted as aliases.`,
     "These are the deep agents' rules; tabular EM's rules (`posterior-msbe`, `bellman-residual`, `fixed`) are",
     "options of `tabular.variationalEM` and are described with it.",
     "",

@@ -45,13 +45,21 @@ export function evalEnvsOf(evalEnv: Env): Env[] {
  */
 export function setEvalCopies(evalEnv: Env, copies: readonly Env[]): number {
   for (const [i, e] of copies.entries()) {
-    if (e === evalEnv || copies.indexOf(e) !== i) throw new Error(`copies[${i}]: each copy must be a distinct env instance (not the evaluation env itself)`);
+    if (e === evalEnv || copies.indexOf(e) !== i)
+      throw new Error(`copies[${i}]: each copy must be a distinct env instance (not the evaluation env itself)`);
     if (e.id !== evalEnv.id) throw new Error(`copies[${i}]: expected an env with id ${evalEnv.id}, got ${e.id}`);
     if (e.maxEpisodeSteps !== evalEnv.maxEpisodeSteps) {
-      throw new Error(`copies[${i}]: expected maxEpisodeSteps ${evalEnv.maxEpisodeSteps} (the evaluation env's), got ${e.maxEpisodeSteps}`);
+      throw new Error(
+        `copies[${i}]: expected maxEpisodeSteps ${evalEnv.maxEpisodeSteps} (the evaluation env's), got ${e.maxEpisodeSteps}`,
+      );
     }
-    const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.from(a).every((x, j) => x === b[j]);
-    if (!same(e.observationSpace.shape, evalEnv.observationSpace.shape) || !same(e.actionSpace.low, evalEnv.actionSpace.low) || !same(e.actionSpace.high, evalEnv.actionSpace.high)) {
+    const same = (a: ArrayLike<number>, b: ArrayLike<number>): boolean =>
+      a.length === b.length && Array.from(a).every((x, j) => x === b[j]);
+    if (
+      !same(e.observationSpace.shape, evalEnv.observationSpace.shape) ||
+      !same(e.actionSpace.low, evalEnv.actionSpace.low) ||
+      !same(e.actionSpace.high, evalEnv.actionSpace.high)
+    ) {
       throw new Error(`copies[${i}]: the spaces of ${e.id} copy differ from the evaluation env's`);
     }
   }
@@ -70,7 +78,8 @@ export async function attachEvalEnvs(
   options: MakeOptions = {},
   episodes = agent.config.evalEpisodes,
 ): Promise<number> {
-  if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`episodes must be a positive integer, got ${String(episodes)}`);
+  if (!Number.isInteger(episodes) || episodes < 1)
+    throw new Error(`episodes must be a positive integer, got ${String(episodes)}`);
   const copies: Env[] = [];
   try {
     for (let i = 1; i < episodes; i++) copies.push(await make(agent.evalEnv.id, options));
@@ -92,7 +101,13 @@ export function detachEvalEnvs(evalEnv: Env): void {
  * step; env action u = low + (a + 1)/2 · (high − low) (float64, as the sequential path maps it).
  * @param seeds reset seed of each episode, in order; @returns returns and lengths in the order of `seeds`.
  */
-export function evaluateEpisodes(envs: readonly Env[], seeds: readonly number[], policy: BatchPolicy, low: Float64Array, high: Float64Array): EpisodeStats {
+export function evaluateEpisodes(
+  envs: readonly Env[],
+  seeds: readonly number[],
+  policy: BatchPolicy,
+  low: Float64Array,
+  high: Float64Array,
+): EpisodeStats {
   if (envs.length === 0) throw new Error("envs: need at least one evaluation env, got 0");
   const obsDim = envs[0]!.observationSpace.shape[0]!;
   const actDim = low.length;
@@ -108,7 +123,8 @@ export function evaluateEpisodes(envs: readonly Env[], seeds: readonly number[],
       live.forEach((j, r) => flat.set(obs[j]!, r * obsDim));
       const n = live.length;
       const a = withRowInvariantProducts(() => policy(flat, n));
-      if (a.length !== live.length * actDim) throw new Error(`policy returned ${a.length} numbers for ${live.length} rows of ${actDim} actions`);
+      if (a.length !== live.length * actDim)
+        throw new Error(`policy returned ${a.length} numbers for ${live.length} rows of ${actDim} actions`);
       const next: number[] = [];
       live.forEach((j, r) => {
         const u = new Float64Array(actDim);

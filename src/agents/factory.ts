@@ -6,7 +6,13 @@ import * as envs from "../envs";
 import { attachEvalEnvs } from "./evaluation";
 
 /** Make the training env and a separate evaluation env, then the agent. Errors name the `env` field. */
-export async function makeAgent(config: AgentConfig, env: string | Env, seed: number, envOptions: MakeOptions = {}, evalEnv?: Env): Promise<Agent> {
+export async function makeAgent(
+  config: AgentConfig,
+  env: string | Env,
+  seed: number,
+  envOptions: MakeOptions = {},
+  evalEnv?: Env,
+): Promise<Agent> {
   let train: Env;
   let evaluation: Env;
   if (typeof env === "string") {
@@ -18,7 +24,8 @@ export async function makeAgent(config: AgentConfig, env: string | Env, seed: nu
     }
   } else {
     train = env;
-    if (evalEnv === undefined) throw new Error(`evalEnv is required when env is an Env object (got env ${env.id}); pass a second instance`);
+    if (evalEnv === undefined)
+      throw new Error(`evalEnv is required when env is an Env object (got env ${env.id}); pass a second instance`);
     evaluation = evalEnv;
   }
   const agent = new Agent(config, train, evaluation, seed);

@@ -29,9 +29,11 @@ export interface GridValues {
 }
 
 function checkAxis(v: readonly number[], name: string): void {
-  if (!Array.isArray(v) || v.length === 0) throw new Error(`${name} must be a non-empty array of numbers, got ${String(v)}`);
+  if (!Array.isArray(v) || v.length === 0)
+    throw new Error(`${name} must be a non-empty array of numbers, got ${String(v)}`);
   v.forEach((t, i) => {
-    if (typeof t !== "number" || !Number.isFinite(t)) throw new Error(`${name}[${i}] must be a finite number, got ${String(t)}`);
+    if (typeof t !== "number" || !Number.isFinite(t))
+      throw new Error(`${name}[${i}] must be a finite number, got ${String(t)}`);
   });
 }
 
@@ -46,11 +48,14 @@ function checkAxis(v: readonly number[], name: string): void {
  * ```
  */
 export function evaluateGrid(agent: Agent, spec: GridSpec): GridValues {
-  if (spec === null || typeof spec !== "object") throw new Error(`spec must be an object {x, y, obs}, got ${String(spec)}`);
+  if (spec === null || typeof spec !== "object")
+    throw new Error(`spec must be an object {x, y, obs}, got ${String(spec)}`);
   checkAxis(spec.x, "x");
   checkAxis(spec.y, "y");
-  if (typeof spec.obs !== "function") throw new Error(`obs must be a function (x, y) => observation, got ${typeof spec.obs}`);
-  if (spec.action !== undefined && typeof spec.action !== "function") throw new Error(`action must be a function (x, y) => action, got ${typeof spec.action}`);
+  if (typeof spec.obs !== "function")
+    throw new Error(`obs must be a function (x, y) => observation, got ${typeof spec.obs}`);
+  if (spec.action !== undefined && typeof spec.action !== "function")
+    throw new Error(`action must be a function (x, y) => action, got ${typeof spec.action}`);
   const X = spec.x.length;
   const Y = spec.y.length;
   const obs: ArrayLike<number>[] = [];
@@ -60,7 +65,8 @@ export function evaluateGrid(agent: Agent, spec: GridSpec): GridValues {
   const acts: ArrayLike<number>[] = at === undefined ? mean : spec.y.flatMap((yv) => spec.x.map((xv) => at(xv, yv)));
   const q = agent.qValues(obs, acts);
   const v = agent.learner.v === null ? null : agent.values(obs);
-  const grid = (f: (p: number) => number): number[][] => Array.from({ length: Y }, (_, j) => Array.from({ length: X }, (_, i) => f(j * X + i)));
+  const grid = (f: (p: number) => number): number[][] =>
+    Array.from({ length: Y }, (_, j) => Array.from({ length: X }, (_, i) => f(j * X + i)));
   return {
     x: [...spec.x],
     y: [...spec.y],

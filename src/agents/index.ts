@@ -21,12 +21,32 @@ import type { Agent } from "./agent";
 import type { LearnerApi } from "./learner-types";
 import type { Env, MakeOptions } from "../envs/types";
 
-export { ALGOS, BETA_RULES, BETA_RULE_ALIASES, CONFIG_DOCS, DEFAULTS, parseConfig, parseAlgo, configTable, hasValueNet } from "./config";
+export {
+  ALGOS,
+  BETA_RULES,
+  BETA_RULE_ALIASES,
+  CONFIG_DOCS,
+  DEFAULTS,
+  parseConfig,
+  parseAlgo,
+  configTable,
+  hasValueNet,
+} from "./config";
 export { ALGORITHMS } from "./algorithms";
 export type { AlgorithmSpec, TargetKind, TemperatureRule } from "./algorithms";
 export { PRESETS, presetConfig, presetValues, presetTable } from "./presets";
 export type { PresetName, PresetValue } from "./presets";
-export type { Algo, BetaRule, AgentConfig, AgentConfigInput, CommonConfig, VirelConfig, SacConfig, SacV1Config, FieldDoc } from "./config";
+export type {
+  Algo,
+  BetaRule,
+  AgentConfig,
+  AgentConfigInput,
+  CommonConfig,
+  VirelConfig,
+  SacConfig,
+  SacV1Config,
+  FieldDoc,
+} from "./config";
 export { ReplayBuffer } from "./replay";
 export type { Batch } from "./replay";
 export { METRIC_DOCS, MetricWindow, metricsFromUpdate } from "./metrics";
@@ -35,11 +55,27 @@ export { tanhGaussianLogProb } from "./tanh-gaussian";
 export { writeCheckpoint, readCheckpoint, CheckpointError } from "./checkpoint";
 export { trainRun, evalRun, loadRun, saveCheckpoint, readSpec, readMetrics, RUN_FILES } from "./run";
 export type { RunSpec, RunSummary, TrainRunOptions, CheckpointMeta, LoadedRun } from "./run";
-export type { Agent, TrainOptions, TrainProgress, TrainSummary, EvalResult, AgentScalarState, NonFiniteLossError, RngStreamName } from "./agent";
+export type {
+  Agent,
+  TrainOptions,
+  TrainProgress,
+  TrainSummary,
+  EvalResult,
+  AgentScalarState,
+  NonFiniteLossError,
+  RngStreamName,
+} from "./agent";
 export type { Rows, Critic } from "./learner-types";
 export { evaluateGrid } from "./grid";
 export type { GridSpec, GridValues } from "./grid";
-export type { LearnerApi, LearnerApi as Learner, NetworkInfo, MStepResult, EStepResult, LearnerScalarState } from "./learner-types";
+export type {
+  LearnerApi,
+  LearnerApi as Learner,
+  NetworkInfo,
+  MStepResult,
+  EStepResult,
+  LearnerScalarState,
+} from "./learner-types";
 
 /** Options of {@link create}. */
 export interface CreateOptions {
@@ -61,7 +97,8 @@ export interface CreateOptions {
 
 /** Create an agent (loads tfjs and picks a backend on first use). Errors name the bad field. */
 export async function create(opts: CreateOptions): Promise<Agent> {
-  if (opts === null || typeof opts !== "object") throw new Error(`options must be an object, got ${JSON.stringify(opts)}`);
+  if (opts === null || typeof opts !== "object")
+    throw new Error(`options must be an object, got ${JSON.stringify(opts)}`);
   const config = parseConfig({ ...opts.config, algo: opts.algo ?? opts.config?.algo });
   const seed = opts.seed ?? 0;
   checkSeed(seed, "seed");
@@ -74,7 +111,13 @@ export async function create(opts: CreateOptions): Promise<Agent> {
  * A bare {@link Learner} (networks + optimisers, no env) for given dimensions — what `virel bench` times.
  * Loads tfjs and picks a backend on first use.
  */
-export async function createLearner(opts: { config: Omit<Partial<AgentConfigInput>, "algo"> & { algo: Algo | string }; obsDim: number; actDim: number; seed?: number; backend?: string }): Promise<LearnerApi> {
+export async function createLearner(opts: {
+  config: Omit<Partial<AgentConfigInput>, "algo"> & { algo: Algo | string };
+  obsDim: number;
+  actDim: number;
+  seed?: number;
+  backend?: string;
+}): Promise<LearnerApi> {
   const config = parseConfig(opts.config);
   await engine.ready(opts.backend);
   const { Learner: L } = require("./learner") as typeof import("./learner");

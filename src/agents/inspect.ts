@@ -13,7 +13,6 @@ import type { Learner } from "./learner";
 export type { Rows, Critic } from "./learner-types";
 import type { Rows, Critic } from "./learner-types";
 
-
 /** Flatten `rows` (rows of length `dim`, or a flat multiple of `dim`) into float32; every entry must be finite. */
 export function flattenRows(rows: Rows, dim: number, what: string): { flat: Float32Array; n: number } {
   if (rows === null || typeof rows !== "object" || typeof rows.length !== "number") {
@@ -26,18 +25,23 @@ export function flattenRows(rows: Rows, dim: number, what: string): { flat: Floa
     flat = new Float32Array(list.length * dim);
     list.forEach((r, i) => {
       if (r === null || typeof r !== "object" || r.length !== dim) {
-        throw new Error(`expected ${what}[${i}] of length ${dim}, got ${r === null || typeof r !== "object" ? String(r) : r.length}`);
+        throw new Error(
+          `expected ${what}[${i}] of length ${dim}, got ${r === null || typeof r !== "object" ? String(r) : r.length}`,
+        );
       }
       for (let k = 0; k < dim; k++) flat[i * dim + k] = r[k]!;
     });
   } else {
     const a = rows as ArrayLike<number>;
-    if (a.length === 0 || a.length % dim !== 0) throw new Error(`expected ${what} of length ${dim} (or a multiple), got ${a.length}`);
+    if (a.length === 0 || a.length % dim !== 0)
+      throw new Error(`expected ${what} of length ${dim} (or a multiple), got ${a.length}`);
     flat = Float32Array.from(a);
   }
   for (let i = 0; i < flat.length; i++) {
     if (!Number.isFinite(flat[i]!)) {
-      throw new Error(`${what}: row ${Math.floor(i / dim)}, entry ${i % dim} must be finite, got ${isRows ? (rows as readonly ArrayLike<number>[])[Math.floor(i / dim)]![i % dim] : (rows as ArrayLike<number>)[i]}`);
+      throw new Error(
+        `${what}: row ${Math.floor(i / dim)}, entry ${i % dim} must be finite, got ${isRows ? (rows as readonly ArrayLike<number>[])[Math.floor(i / dim)]![i % dim] : (rows as ArrayLike<number>)[i]}`,
+      );
     }
   }
   return { flat, n: flat.length / dim };
@@ -55,7 +59,12 @@ export function toEnvAction(a: ArrayLike<number>, low: ArrayLike<number>, high: 
 }
 
 /** Env → squashed action, element-wise: `a = 2(u − low)/(high − low) − 1`; u must lie in [low, high]. */
-export function toSquashedAction(u: Float32Array, low: ArrayLike<number>, high: ArrayLike<number>, what: string): Float32Array {
+export function toSquashedAction(
+  u: Float32Array,
+  low: ArrayLike<number>,
+  high: ArrayLike<number>,
+  what: string,
+): Float32Array {
   const d = low.length;
   const out = new Float32Array(u.length);
   for (let i = 0; i < u.length; i++) {
@@ -64,7 +73,9 @@ export function toSquashedAction(u: Float32Array, low: ArrayLike<number>, high: 
     const hi = high[k]!;
     // the float32 copy of a bound may round outside [lo, hi] by one ulp
     if (u[i]! < Math.fround(lo) || u[i]! > Math.fround(hi)) {
-      throw new Error(`${what}: row ${Math.floor(i / d)}, entry ${k} must be in the action box [${lo}, ${hi}], got ${u[i]}`);
+      throw new Error(
+        `${what}: row ${Math.floor(i / d)}, entry ${k} must be in the action box [${lo}, ${hi}], got ${u[i]}`,
+      );
     }
     out[i] = Math.min(1, Math.max(-1, (2 * (u[i]! - lo)) / (hi - lo) - 1));
   }
@@ -75,7 +86,13 @@ export function toSquashedAction(u: Float32Array, low: ArrayLike<number>, high: 
  * Q-values of state-action pairs: `min(Q₁(s, a), Q₂(s, a))` (Q̂ of Algorithm 1) or one twin.
  * @param obs float32, row-major [n, obsDim]; @param act squashed actions, row-major [n, actDim].
  */
-export function qValuesOf(learner: Learner, obs: Float32Array, act: Float32Array, n: number, critic: Critic): Float64Array {
+export function qValuesOf(
+  learner: Learner,
+  obs: Float32Array,
+  act: Float32Array,
+  n: number,
+  critic: Critic,
+): Float64Array {
   const q = tf.tidy(() => {
     const sa = tf.concat([tf.tensor2d(obs, [n, learner.obsDim]), tf.tensor2d(act, [n, learner.actDim])], 1);
     if (critic === "q1") return learner.q1.apply(sa);
@@ -92,7 +109,8 @@ export function qValuesOf(learner: Learner, obs: Float32Array, act: Float32Array
 /** V(s) of the value network φ (VIREL1, VIREL2, SAC-v1). @param obs float32, row-major [n, obsDim]. */
 export function valuesOf(learner: Learner, obs: Float32Array, n: number): Float64Array {
   const vNet = learner.v;
-  if (vNet === null) throw new Error(`algo ${learner.cfg.algo} has no value network V (SAC-v2 keeps only Q-networks); use qValues`);
+  if (vNet === null)
+    throw new Error(`algo ${learner.cfg.algo} has no value network V (SAC-v2 keeps only Q-networks); use qValues`);
   const v = tf.tidy(() => vNet.apply(tf.tensor2d(obs, [n, learner.obsDim])));
   try {
     return Float64Array.from(v.dataSync());

@@ -36,7 +36,13 @@ export class LearnerState {
   readonly scope: string;
 
   /** @param initRng draws the initial weights; @param noiseRng draws every reparametrisation ε. */
-  constructor(readonly cfg: AgentConfig, readonly obsDim: number, readonly actDim: number, initRng: Rng, readonly noiseRng: Rng) {
+  constructor(
+    readonly cfg: AgentConfig,
+    readonly obsDim: number,
+    readonly actDim: number,
+    initRng: Rng,
+    readonly noiseRng: Rng,
+  ) {
     this.spec = ALGORITHMS[cfg.algo];
     this.actorCritic = "actorCritic" in cfg ? cfg.actorCritic : this.spec.actorCritic;
     this.scope = `virel${stateCount++}/`;

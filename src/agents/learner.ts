@@ -59,32 +59,68 @@ export class Learner implements LearnerApi {
   private disposed = false;
 
   /** @param initRng draws the initial weights; @param noiseRng draws every reparametrisation ε. */
-  constructor(readonly cfg: AgentConfig, readonly obsDim: number, readonly actDim: number, initRng: Rng, readonly noiseRng: Rng,
-              options: LearnerOptions = {}) {
-    for (const [k, v] of [["obsDim", obsDim], ["actDim", actDim]] as const) {
+  constructor(
+    readonly cfg: AgentConfig,
+    readonly obsDim: number,
+    readonly actDim: number,
+    initRng: Rng,
+    readonly noiseRng: Rng,
+    options: LearnerOptions = {},
+  ) {
+    for (const [k, v] of [
+      ["obsDim", obsDim],
+      ["actDim", actDim],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`${k} must be a positive integer, got ${v}`);
     }
     this.state = new LearnerState(cfg, obsDim, actDim, initRng, noiseRng);
     this.spec = this.state.spec;
     const t = this.spec.temperature;
     this.beta = t === "beta" ? initialBeta(cfg as VirelConfig) : 0;
-    this.logAlpha = t === "fixed-alpha" ? Math.log((cfg as SacV1Config).alpha) : t === "learned-alpha" ? Math.log((cfg as SacConfig).alphaInit) : 0;
+    this.logAlpha =
+      t === "fixed-alpha"
+        ? Math.log((cfg as SacV1Config).alpha)
+        : t === "learned-alpha"
+          ? Math.log((cfg as SacConfig).alphaInit)
+          : 0;
     this.alphaAdam = t === "learned-alpha" ? new ScalarAdam((cfg as SacConfig).alphaLr) : null;
     this.reference = new ReferenceUpdate(this.state);
     this.useFastPath = options.fastUpdate ?? fusedUpdateDefault();
   }
 
-  get pi(): TanhGaussianPolicy { return this.state.pi; }
-  get q1(): Mlp { return this.state.q1; }
-  get q2(): Mlp { return this.state.q2; }
-  get v(): Mlp | null { return this.state.v; }
-  get vTarget(): Mlp | null { return this.state.vTarget; }
-  get q1Target(): Mlp | null { return this.state.q1Target; }
-  get q2Target(): Mlp | null { return this.state.q2Target; }
-  get optPi(): Adam { return this.state.optPi; }
-  get optQ(): Adam { return this.state.optQ; }
-  get optV(): Adam | null { return this.state.optV; }
-  get scope(): string { return this.state.scope; }
+  get pi(): TanhGaussianPolicy {
+    return this.state.pi;
+  }
+  get q1(): Mlp {
+    return this.state.q1;
+  }
+  get q2(): Mlp {
+    return this.state.q2;
+  }
+  get v(): Mlp | null {
+    return this.state.v;
+  }
+  get vTarget(): Mlp | null {
+    return this.state.vTarget;
+  }
+  get q1Target(): Mlp | null {
+    return this.state.q1Target;
+  }
+  get q2Target(): Mlp | null {
+    return this.state.q2Target;
+  }
+  get optPi(): Adam {
+    return this.state.optPi;
+  }
+  get optQ(): Adam {
+    return this.state.optQ;
+  }
+  get optV(): Adam | null {
+    return this.state.optV;
+  }
+  get scope(): string {
+    return this.state.scope;
+  }
 
   /** Whether the next update runs the fused update (selected by {@link useFastPath} and supported here). */
   get fastPathActive(): boolean {
@@ -196,7 +232,10 @@ export class Learner implements LearnerApi {
 
   /** Every tensor of the learner state under a logical name (weights, targets, Adam moments). */
   named(): [string, tf.Variable][] {
-    return [...this.state.networks().flatMap((n) => (n ? n.named() : [])), ...this.state.optimisers().flatMap((o) => (o ? o.named() : []))];
+    return [
+      ...this.state.networks().flatMap((n) => (n ? n.named() : [])),
+      ...this.state.optimisers().flatMap((o) => (o ? o.named() : [])),
+    ];
   }
 
   /** The JSON part of the state (Adam step counts, β, log α, the α optimiser, counters). */

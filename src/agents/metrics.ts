@@ -11,21 +11,42 @@ export type MetricRecord = { step: number } & Record<string, number>;
 
 /** Every metric name, what it is and the equation it comes from (the README table). */
 export const METRIC_DOCS: Readonly<Record<string, { meaning: string; equation: string }>> = {
-  "charts/episodic_return": { meaning: "return of a finished training episode (unscaled env reward)", equation: "J^π = E[Σ_t γ^t r_t] estimate, γ = 1 (Eq. 1)" },
+  "charts/episodic_return": {
+    meaning: "return of a finished training episode (unscaled env reward)",
+    equation: "J^π = E[Σ_t γ^t r_t] estimate, γ = 1 (Eq. 1)",
+  },
   "charts/episodic_length": { meaning: "length of that episode", equation: "—" },
-  "eval/return_mean": { meaning: "mean return of `evalEpisodes` deterministic episodes a = tanh(μ_θ(s)) on the evaluation env", equation: "Fig. 3's y-axis" },
+  "eval/return_mean": {
+    meaning: "mean return of `evalEpisodes` deterministic episodes a = tanh(μ_θ(s)) on the evaluation env",
+    equation: "Fig. 3's y-axis",
+  },
   "eval/return_std": { meaning: "standard deviation of those returns", equation: "—" },
   "eval/episodes": { meaning: "number of evaluation episodes", equation: "—" },
   "losses/q1": { meaning: "MSE of Q₁(s,a) against its target ψ", equation: "M-step, β̂(ω) (§4.1, App. B.2 Eq. 10)" },
-  "losses/q2": { meaning: "MSE of Q₂(s,a) against its target ψ (VIREL2: the soft target)", equation: "M-step, β̂(ω) (§4.1)" },
+  "losses/q2": {
+    meaning: "MSE of Q₂(s,a) against its target ψ (VIREL2: the soft target)",
+    equation: "M-step, β̂(ω) (§4.1)",
+  },
   "losses/v": { meaning: "MSE of V(s) against min_i Q_i(s, ã) (SAC-v1: − α log π)", equation: "J^V(φ), Algorithm 1" },
-  "losses/pi": { meaning: "actor loss E[T log π(ã|s) − Q̂(s, ã)] (+ regulariser); Q̂ = min_i Q_i, SAC-v1: Q₁", equation: "E-step, −ELBO gradient of Eq. 9 (App. B.1)" },
-  "losses/alpha": { meaning: "SAC-v2 temperature loss −log α·(E log π + H̄)", equation: "SAC-v2 (Haarnoja et al. 2018b)" },
-  "virel/beta": { meaning: "the E-step's entropy weight: β(ω) for VIREL, α for SAC", equation: "Table 1 β(ω); §5 β(ω) = α" },
+  "losses/pi": {
+    meaning: "actor loss E[T log π(ã|s) − Q̂(s, ã)] (+ regulariser); Q̂ = min_i Q_i, SAC-v1: Q₁",
+    equation: "E-step, −ELBO gradient of Eq. 9 (App. B.1)",
+  },
+  "losses/alpha": {
+    meaning: "SAC-v2 temperature loss −log α·(E log π + H̄)",
+    equation: "SAC-v2 (Haarnoja et al. 2018b)",
+  },
+  "virel/beta": {
+    meaning: "the E-step's entropy weight: β(ω) for VIREL, α for SAC",
+    equation: "Table 1 β(ω); §5 β(ω) = α",
+  },
   "virel/msbe": { meaning: "the M-step objective on the minibatch, mean_i MSE(Q_i, ψ)", equation: "β̂(ω) (§4.1)" },
   "virel/elbo": { meaning: "ELBO estimate up to constants, E[Q̂(s,ã)]/β + H(π)", equation: "Eq. 4" },
   "virel/q_hat": { meaning: "E[min_i Q_i(s, ã)], ã ∼ π", equation: "Eq. 9's first term" },
-  "virel/q_gap": { meaning: "VIREL2: mean Q₂ (soft) − mean Q₁ (hard), the entropy the soft critic has accumulated", equation: "§5" },
+  "virel/q_gap": {
+    meaning: "VIREL2: mean Q₂ (soft) − mean Q₁ (hard), the entropy the soft critic has accumulated",
+    equation: "§5",
+  },
   "policy/entropy": { meaning: "entropy estimate −E[log π(ã|s)]", equation: "H(π^q) in Eq. 4 / Eq. 9" },
   "policy/alpha": { meaning: "SAC-v2's learned α", equation: "—" },
   "perf/updates_per_s": { meaning: "gradient steps per second over the window", equation: "—" },
@@ -91,7 +112,13 @@ export class MetricWindow {
   }
 
   getState(): { sums: Record<string, number>; count: number; updateMs: number; envMs: number; envSteps: number } {
-    return { sums: { ...this.sums }, count: this.count, updateMs: this.updateMs, envMs: this.envMs, envSteps: this.envSteps };
+    return {
+      sums: { ...this.sums },
+      count: this.count,
+      updateMs: this.updateMs,
+      envMs: this.envMs,
+      envSteps: this.envSteps,
+    };
   }
 
   setState(s: ReturnType<MetricWindow["getState"]>): void {

@@ -50,7 +50,14 @@ const DENSE: Record<string, DenseFn> = {};
  * skips ∂W, ∂b (a critic seen by the actor's loss, whose weights that step does not train).
  * @param x shape [batch, in]; @param w shape [in, out]; @param b shape [out]; returns shape [batch, out].
  */
-export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, relu: boolean, inputGrad = true, paramGrad = true): tf.Tensor2D {
+export function dense(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D,
+  relu: boolean,
+  inputGrad = true,
+  paramGrad = true,
+): tf.Tensor2D {
   const key = `${relu ? 1 : 0}${inputGrad ? 1 : 0}${paramGrad ? 1 : 0}`;
   const fn = (DENSE[key] ??= makeDense(relu, inputGrad, paramGrad));
   return fn(x, w, b);
@@ -68,7 +75,13 @@ export class Mlp {
    *   the last layer U(±finalInit) (rlkit init_w = 3e-3).
    * @param scope prefix of the tfjs variable names (they are global and must be unique per agent).
    */
-  constructor(readonly name: string, sizes: readonly number[], rng: Rng, finalInit = 3e-3, readonly scope = "") {
+  constructor(
+    readonly name: string,
+    sizes: readonly number[],
+    rng: Rng,
+    finalInit = 3e-3,
+    readonly scope = "",
+  ) {
     if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
       throw new Error(`${name}: layer sizes must be ≥ 2 positive integers, got ${JSON.stringify(sizes)}`);
     }
@@ -81,10 +94,12 @@ export class Mlp {
       const bound = last ? finalInit : 1 / Math.sqrt(fanIn);
       const w = rng.fillUniform(new Float32Array(fanIn * fanOut), -bound, bound);
       const b = rng.fillUniform(new Float32Array(fanOut), -bound, bound);
-      this.layers.push(tf.tidy(() => ({
-        w: tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true, `${scope}${name}/${i}/w`),
-        b: tf.variable(tf.tensor1d(b), true, `${scope}${name}/${i}/b`),
-      })));
+      this.layers.push(
+        tf.tidy(() => ({
+          w: tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true, `${scope}${name}/${i}/w`),
+          b: tf.variable(tf.tensor1d(b), true, `${scope}${name}/${i}/b`),
+        })),
+      );
     }
   }
 
@@ -108,7 +123,10 @@ export class Mlp {
 
   /** Variables under their logical names (`q1/0/w`, without the scope) for checkpoints. */
   named(): [string, tf.Variable][] {
-    return this.layers.flatMap((l, i): [string, tf.Variable][] => [[`${this.name}/${i}/w`, l.w], [`${this.name}/${i}/b`, l.b]]);
+    return this.layers.flatMap((l, i): [string, tf.Variable][] => [
+      [`${this.name}/${i}/w`, l.w],
+      [`${this.name}/${i}/b`, l.b],
+    ]);
   }
 
   /** Copy another MLP's weights into this one (target-network initialisation φ̄ ← φ). */
@@ -139,7 +157,9 @@ export class Mlp {
 
   private checkSame(src: Mlp): void {
     if (src.sizes.join(",") !== this.sizes.join(",")) {
-      throw new Error(`${this.name}: expected sizes ${this.sizes.join("×")}, got ${src.sizes.join("×")} from ${src.name}`);
+      throw new Error(
+        `${this.name}: expected sizes ${this.sizes.join("×")}, got ${src.sizes.join("×")} from ${src.name}`,
+      );
     }
   }
 }

@@ -55,8 +55,15 @@ export class TanhGaussianPolicy {
   readonly net: Mlp;
 
   /** @param scope prefix of the tfjs variable names (unique per agent). */
-  constructor(readonly obsDim: number, readonly actDim: number, hidden: readonly number[], rng: Rng,
-              readonly logStdMin = -20, readonly logStdMax = 2, scope = "") {
+  constructor(
+    readonly obsDim: number,
+    readonly actDim: number,
+    hidden: readonly number[],
+    rng: Rng,
+    readonly logStdMin = -20,
+    readonly logStdMax = 2,
+    scope = "",
+  ) {
     if (!(logStdMin < logStdMax)) throw new Error(`logStdMin must be < logStdMax (${logStdMax}), got ${logStdMin}`);
     this.net = new Mlp("pi", [obsDim, ...hidden, 2 * actDim], rng, 3e-3, scope);
   }

@@ -39,9 +39,15 @@ function paperCommon(): Record<string, PresetValue> {
   return {
     lr: { value: 3e-4, source: `3e-4: ${OFFICIAL}; haarnoja/sac the same` },
     gamma: { value: 0.99, source: "0.99: official VIREL code, haarnoja/sac" },
-    policyReg: { value: 1e-3, source: "1e-3: official VIREL code (rlkit policy mean/std regularisation), haarnoja/sac" },
-    evalEvery: { value: 1000, source: "1000: paper §5 (\"The evaluation was performed every 1000 steps\")" },
-    evalEpisodes: { value: 1, source: "1: haarnoja/sac and rlkit evaluate one deterministic episode per evaluation; the paper is silent" },
+    policyReg: {
+      value: 1e-3,
+      source: "1e-3: official VIREL code (rlkit policy mean/std regularisation), haarnoja/sac",
+    },
+    evalEvery: { value: 1000, source: '1000: paper §5 ("The evaluation was performed every 1000 steps")' },
+    evalEpisodes: {
+      value: 1,
+      source: "1: haarnoja/sac and rlkit evaluate one deterministic episode per evaluation; the paper is silent",
+    },
   };
 }
 
@@ -49,14 +55,20 @@ function paperCommon(): Record<string, PresetValue> {
 function paperVirel(env: string): Record<string, PresetValue> {
   const rewardScale = sacRewardScale(env);
   return {
-      ...paperCommon(),
-      hidden: { value: [300, 300], source: `2×300: ${OFFICIAL}` },
-      batchSize: { value: 128, source: `128: ${OFFICIAL}` },
-      tau: { value: 0.001, source: `0.001: ${OFFICIAL}` },
-      randomSteps: { value: 1000, source: `1000: ${OFFICIAL} (min_num_steps_before_training)` },
-      betaRule: { value: "fixed", source: "fixed: paper §5, \"with the simplification β(ω) = α\"" },
-      beta: { value: 1, source: "1: §5's β(ω) = α with α = 1, haarnoja/sac's temperature (its reward scale sets the entropy weight)" },
-      rewardScale: { value: rewardScale, source: `${rewardScale}: §5 scales rewards to align VIREL2's two Q means but gives no values; haarnoja/sac's per-environment scale for α = 1 (5; Humanoid 20)` },
+    ...paperCommon(),
+    hidden: { value: [300, 300], source: `2×300: ${OFFICIAL}` },
+    batchSize: { value: 128, source: `128: ${OFFICIAL}` },
+    tau: { value: 0.001, source: `0.001: ${OFFICIAL}` },
+    randomSteps: { value: 1000, source: `1000: ${OFFICIAL} (min_num_steps_before_training)` },
+    betaRule: { value: "fixed", source: 'fixed: paper §5, "with the simplification β(ω) = α"' },
+    beta: {
+      value: 1,
+      source: "1: §5's β(ω) = α with α = 1, haarnoja/sac's temperature (its reward scale sets the entropy weight)",
+    },
+    rewardScale: {
+      value: rewardScale,
+      source: `${rewardScale}: §5 scales rewards to align VIREL2's two Q means but gives no values; haarnoja/sac's per-environment scale for α = 1 (5; Humanoid 20)`,
+    },
   };
 }
 
@@ -64,14 +76,17 @@ function paperVirel(env: string): Record<string, PresetValue> {
 function paperSacV1(env: string): Record<string, PresetValue> {
   const rewardScale = sacRewardScale(env);
   return {
-      ...paperCommon(),
-      hidden: { value: [256, 256], source: `2×256: ${HAARNOJA}` },
-      batchSize: { value: 256, source: `256: ${HAARNOJA}` },
-      tau: { value: 0.005, source: `0.005: ${HAARNOJA}` },
-      randomSteps: { value: sacRandomSteps(env), source: `${sacRandomSteps(env)}: ${HAARNOJA} variant specs (1000; HalfCheetah and Ant 10000)` },
-      alpha: { value: 1, source: `1: ${HAARNOJA} (the reward scale sets the entropy weight)` },
-      rewardScale: { value: rewardScale, source: `${rewardScale}: ${HAARNOJA} variant specs (5; Humanoid 20)` },
-      actorCritic: { value: "q1", source: `q1: ${HAARNOJA}, the policy loss reads Q₁` },
+    ...paperCommon(),
+    hidden: { value: [256, 256], source: `2×256: ${HAARNOJA}` },
+    batchSize: { value: 256, source: `256: ${HAARNOJA}` },
+    tau: { value: 0.005, source: `0.005: ${HAARNOJA}` },
+    randomSteps: {
+      value: sacRandomSteps(env),
+      source: `${sacRandomSteps(env)}: ${HAARNOJA} variant specs (1000; HalfCheetah and Ant 10000)`,
+    },
+    alpha: { value: 1, source: `1: ${HAARNOJA} (the reward scale sets the entropy weight)` },
+    rewardScale: { value: rewardScale, source: `${rewardScale}: ${HAARNOJA} variant specs (5; Humanoid 20)` },
+    actorCritic: { value: "q1", source: `q1: ${HAARNOJA}, the policy loss reads Q₁` },
   };
 }
 
@@ -88,26 +103,36 @@ function paperSacV2(env: string): Record<string, PresetValue> {
   };
 }
 
-const PAPER: Readonly<Record<Algo, (env: string) => Record<string, PresetValue>>> = { virel1: paperVirel, virel2: paperVirel, "sac-v1": paperSacV1, sac: paperSacV2 };
+const PAPER: Readonly<Record<Algo, (env: string) => Record<string, PresetValue>>> = {
+  virel1: paperVirel,
+  virel2: paperVirel,
+  "sac-v1": paperSacV1,
+  sac: paperSacV2,
+};
 
 /**
  * A preset's values for one algorithm and environment, with the source of each.
  * @param env the environment id (some values depend on it: reward scale, initial exploration).
  */
 export function presetValues(name: string, algo: string, env: string): Record<string, PresetValue> {
-  if (!(PRESETS as readonly string[]).includes(name)) throw new Error(`preset must be one of ${PRESETS.join(", ")}, got ${showValue(name)}`);
-  if (typeof env !== "string" || env.length === 0) throw new Error(`preset ${name}: env must be an environment id, got ${showValue(env)}`);
+  if (!(PRESETS as readonly string[]).includes(name))
+    throw new Error(`preset must be one of ${PRESETS.join(", ")}, got ${showValue(name)}`);
+  if (typeof env !== "string" || env.length === 0)
+    throw new Error(`preset ${name}: env must be an environment id, got ${showValue(env)}`);
   return PAPER[parseAlgo(algo)](env);
 }
 
 /** A preset as config overrides (what `virel train --preset paper` merges under the explicit flags). */
 export function presetConfig(name: string, algo: string, env: string): Partial<AgentConfigInput> {
-  return Object.fromEntries(Object.entries(presetValues(name, algo, env)).map(([k, v]) => [k, v.value])) as Partial<AgentConfigInput>;
+  return Object.fromEntries(
+    Object.entries(presetValues(name, algo, env)).map(([k, v]) => [k, v.value]),
+  ) as Partial<AgentConfigInput>;
 }
 
 /** A preset as a Markdown table: field, value, source (for `virel explain-config --preset`). */
 export function presetTable(name: string, algo: string, env: string): string {
   const rows = [`| field | ${name} value (${parseAlgo(algo)}, ${env}) | source |`, "|---|---|---|"];
-  for (const [k, v] of Object.entries(presetValues(name, algo, env))) rows.push(`| \`${k}\` | ${showValue(v.value)} | ${v.source} |`);
+  for (const [k, v] of Object.entries(presetValues(name, algo, env)))
+    rows.push(`| \`${k}\` | ${showValue(v.value)} | ${v.source} |`);
   return rows.join("\n");
 }

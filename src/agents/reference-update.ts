@@ -46,7 +46,9 @@ function readScalars(ts: tf.Tensor[]): number[] {
 
 /** min(Q₁, Q₂) at the concatenated input sa. */
 function minQ(q1: Mlp, q2: Mlp, sa: tf.Tensor2D, training = false): tf.Tensor {
-  return training ? tf.minimum(q1.apply(sa, true, false), q2.apply(sa, true, false)) : tf.minimum(q1.apply(sa), q2.apply(sa));
+  return training
+    ? tf.minimum(q1.apply(sa, true, false), q2.apply(sa, true, false))
+    : tf.minimum(q1.apply(sa), q2.apply(sa));
 }
 
 export class ReferenceUpdate implements UpdateRule {

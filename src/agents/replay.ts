@@ -27,8 +27,16 @@ export class ReplayBuffer {
   /** Next write position. */
   ptr = 0;
 
-  constructor(readonly capacity: number, readonly obsDim: number, readonly actDim: number) {
-    for (const [k, v] of [["capacity", capacity], ["obsDim", obsDim], ["actDim", actDim]] as const) {
+  constructor(
+    readonly capacity: number,
+    readonly obsDim: number,
+    readonly actDim: number,
+  ) {
+    for (const [k, v] of [
+      ["capacity", capacity],
+      ["obsDim", obsDim],
+      ["actDim", actDim],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`replay ${k} must be a positive integer, got ${v}`);
     }
     this.obs = new Float32Array(capacity * obsDim);
@@ -41,7 +49,8 @@ export class ReplayBuffer {
   /** 𝒟 ← 𝒟 ∪ {(s, a, r, s′, d)} (overwrites the oldest once full). */
   add(obs: ArrayLike<number>, act: ArrayLike<number>, rew: number, nextObs: ArrayLike<number>, done: boolean): void {
     if (obs.length !== this.obsDim) throw new Error(`expected obs of length ${this.obsDim}, got ${obs.length}`);
-    if (nextObs.length !== this.obsDim) throw new Error(`expected nextObs of length ${this.obsDim}, got ${nextObs.length}`);
+    if (nextObs.length !== this.obsDim)
+      throw new Error(`expected nextObs of length ${this.obsDim}, got ${nextObs.length}`);
     if (act.length !== this.actDim) throw new Error(`expected action of length ${this.actDim}, got ${act.length}`);
     const i = this.ptr;
     this.obs.set(obs, i * this.obsDim);
@@ -59,9 +68,14 @@ export class ReplayBuffer {
     if (this.size < 1) throw new Error(`cannot sample ${n} transitions from an empty replay buffer`);
     const { obsDim: o, actDim: a } = this;
     const b: Batch = {
-      size: n, obsDim: o, actDim: a,
-      obs: new Float32Array(n * o), act: new Float32Array(n * a), rew: new Float32Array(n),
-      nextObs: new Float32Array(n * o), done: new Float32Array(n),
+      size: n,
+      obsDim: o,
+      actDim: a,
+      obs: new Float32Array(n * o),
+      act: new Float32Array(n * a),
+      rew: new Float32Array(n),
+      nextObs: new Float32Array(n * o),
+      done: new Float32Array(n),
     };
     for (let k = 0; k < n; k++) {
       const i = rng.int(this.size);
@@ -77,17 +91,26 @@ export class ReplayBuffer {
   /** The filled part of every array (for checkpoints), in storage order. */
   filled(): Float32Array[] {
     const n = this.size;
-    return [this.obs.subarray(0, n * this.obsDim), this.act.subarray(0, n * this.actDim), this.rew.subarray(0, n),
-      this.nextObs.subarray(0, n * this.obsDim), this.done.subarray(0, n)];
+    return [
+      this.obs.subarray(0, n * this.obsDim),
+      this.act.subarray(0, n * this.actDim),
+      this.rew.subarray(0, n),
+      this.nextObs.subarray(0, n * this.obsDim),
+      this.done.subarray(0, n),
+    ];
   }
 
   /** Restore from {@link filled}'s arrays plus size/ptr. */
   restore(size: number, ptr: number, parts: readonly Float32Array[]): void {
-    if (!Number.isInteger(size) || size < 0 || size > this.capacity) throw new Error(`replay size must be in [0, ${this.capacity}], got ${size}`);
-    if (!Number.isInteger(ptr) || ptr < 0 || ptr >= this.capacity) throw new Error(`replay ptr must be in [0, ${this.capacity}), got ${ptr}`);
+    if (!Number.isInteger(size) || size < 0 || size > this.capacity)
+      throw new Error(`replay size must be in [0, ${this.capacity}], got ${size}`);
+    if (!Number.isInteger(ptr) || ptr < 0 || ptr >= this.capacity)
+      throw new Error(`replay ptr must be in [0, ${this.capacity}), got ${ptr}`);
     const want = [size * this.obsDim, size * this.actDim, size, size * this.obsDim, size];
     if (parts.length !== 5 || parts.some((p, i) => p.length !== want[i])) {
-      throw new Error(`replay arrays must have lengths ${want.join(", ")}, got ${parts.map((p) => p.length).join(", ")}`);
+      throw new Error(
+        `replay arrays must have lengths ${want.join(", ")}, got ${parts.map((p) => p.length).join(", ")}`,
+      );
     }
     this.obs.set(parts[0]!);
     this.act.set(parts[1]!);

@@ -90,7 +90,6 @@ export interface RunSummary {
   backend: string;
 }
 
-
 function readJson(file: string): unknown {
   try {
     return JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
@@ -103,8 +102,15 @@ function readJson(file: string): unknown {
 export function readSpec(dir: string): RunSpec {
   const raw = readJson(path.join(dir, RUN_FILES.config)) as Partial<RunSpec>;
   const algo = parseAlgo(raw.algo, `${dir}/config.json algo`);
-  if (typeof raw.env !== "string") throw new Error(`${dir}/config.json env must be a string, got ${JSON.stringify(raw.env)}`);
-  return { algo, env: raw.env, seed: checkSeed(raw.seed, `${dir}/config.json seed`), config: parseConfig({ ...raw.config, algo }), envOptions: raw.envOptions ?? {} };
+  if (typeof raw.env !== "string")
+    throw new Error(`${dir}/config.json env must be a string, got ${JSON.stringify(raw.env)}`);
+  return {
+    algo,
+    env: raw.env,
+    seed: checkSeed(raw.seed, `${dir}/config.json seed`),
+    config: parseConfig({ ...raw.config, algo }),
+    envOptions: raw.envOptions ?? {},
+  };
 }
 
 /** Read metrics.jsonl (skipping torn or corrupt lines; see {@link readMetricsChecked} for how many). */
@@ -118,16 +124,18 @@ export function readMetricsChecked(dir: string): { records: MetricRecord[]; skip
   if (!fs.existsSync(file)) return { records: [], skipped: [] };
   const records: MetricRecord[] = [];
   const skipped: number[] = [];
-  fs.readFileSync(file, "utf8").split("\n").forEach((line, i) => {
-    if (line.trim() === "") return;
-    try {
-      const r = JSON.parse(line) as MetricRecord;
-      if (r === null || typeof r !== "object" || typeof r.step !== "number") throw new Error("no step");
-      records.push(r);
-    } catch {
-      skipped.push(i + 1); // a torn line from a killed process, or an edited file
-    }
-  });
+  fs.readFileSync(file, "utf8")
+    .split("\n")
+    .forEach((line, i) => {
+      if (line.trim() === "") return;
+      try {
+        const r = JSON.parse(line) as MetricRecord;
+        if (r === null || typeof r !== "object" || typeof r.step !== "number") throw new Error("no step");
+        records.push(r);
+      } catch {
+        skipped.push(i + 1); // a torn line from a killed process, or an edited file
+      }
+    });
   return { records, skipped };
 }
 
@@ -199,18 +207,24 @@ export async function loadRun(dir: string, backend?: string): Promise<LoadedRun>
     throw new CheckpointError(`checkpoint ${file} is not a VIREL agent checkpoint; it was left untouched`);
   }
   if (!sameJson(m.spec, spec)) {
-    throw new CheckpointError(`checkpoint ${file} does not match ${dir}/config.json (algo/env/seed/config differ); it was left untouched`);
+    throw new CheckpointError(
+      `checkpoint ${file} does not match ${dir}/config.json (algo/env/seed/config differ); it was left untouched`,
+    );
   }
   const agent = await agentFor(spec, backend);
   try {
     if (agent.obsDim !== m.obsDim || agent.actDim !== m.actDim) {
-      throw new CheckpointError(`checkpoint ${file} has obsDim ${m.obsDim}, actDim ${m.actDim}; env ${spec.env} has ${agent.obsDim}, ${agent.actDim}`);
+      throw new CheckpointError(
+        `checkpoint ${file} has obsDim ${m.obsDim}, actDim ${m.actDim}; env ${spec.env} has ${agent.obsDim}, ${agent.actDim}`,
+      );
     }
     agent.setState(m.state, arrays);
   } catch (err) {
     agent.dispose();
     if (err instanceof CheckpointError) throw err;
-    throw new CheckpointError(`checkpoint ${file} cannot be restored: ${(err as Error).message}; it was left untouched`);
+    throw new CheckpointError(
+      `checkpoint ${file} cannot be restored: ${(err as Error).message}; it was left untouched`,
+    );
   }
   return { agent, spec, meta: m as CheckpointMeta };
 }
@@ -242,10 +256,13 @@ export function saveCheckpoint(dir: string, agent: Agent, spec: RunSpec): void {
  */
 export async function trainRun(opts: TrainRunOptions): Promise<RunSummary> {
   const log = opts.log ?? (() => undefined);
-  if (!Number.isSafeInteger(opts.steps) || opts.steps < 1) throw new Error(`steps must be a positive integer ≤ 2^53 - 1, got ${opts.steps}`);
-  if (typeof opts.out !== "string" || opts.out === "") throw new Error(`out must be a directory path, got ${JSON.stringify(opts.out)}`);
+  if (!Number.isSafeInteger(opts.steps) || opts.steps < 1)
+    throw new Error(`steps must be a positive integer ≤ 2^53 - 1, got ${opts.steps}`);
+  if (typeof opts.out !== "string" || opts.out === "")
+    throw new Error(`out must be a directory path, got ${JSON.stringify(opts.out)}`);
   const dir = path.resolve(opts.out);
-  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new Error(`out ${dir} exists and is not a directory`);
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory())
+    throw new Error(`out ${dir} exists and is not a directory`);
   const created = !fs.existsSync(dir);
   fs.mkdirSync(dir, { recursive: true });
   const lock = lockRun(dir, log);
@@ -271,15 +288,24 @@ export async function trainRun(opts: TrainRunOptions): Promise<RunSummary> {
 function cleanTempFiles(dir: string, log: (line: string) => void): void {
   const stale = fs.readdirSync(dir).filter((f) => TMP_PATTERN.test(f));
   for (const f of stale) fs.rmSync(path.join(dir, f), { force: true });
-  if (stale.length > 0) log(`removed stale temp file${stale.length === 1 ? "" : "s"} of an interrupted write: ${stale.join(", ")}`);
+  if (stale.length > 0)
+    log(`removed stale temp file${stale.length === 1 ? "" : "s"} of an interrupted write: ${stale.join(", ")}`);
 }
 
 /** Files that make a directory without a checkpoint "not a fresh run directory". */
 function leftovers(dir: string): string[] {
-  return fs.readdirSync(dir).filter((f) => f !== LOCK_FILE && !f.startsWith(".replaced-")).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f !== LOCK_FILE && !f.startsWith(".replaced-"))
+    .sort();
 }
 
-async function trainLocked(dir: string, opts: TrainRunOptions, log: (line: string) => void, markStarted: () => void): Promise<RunSummary> {
+async function trainLocked(
+  dir: string,
+  opts: TrainRunOptions,
+  log: (line: string) => void,
+  markStarted: () => void,
+): Promise<RunSummary> {
   const ckpt = path.join(dir, RUN_FILES.checkpoint);
   const metricsFile = path.join(dir, RUN_FILES.metrics);
   const resumed = fs.existsSync(ckpt);
@@ -297,11 +323,14 @@ async function trainLocked(dir: string, opts: TrainRunOptions, log: (line: strin
     if (opts.algo !== undefined && parseAlgo(opts.algo) !== stored.algo) {
       throw new Error(`--algo ${opts.algo} does not match the run in ${dir} (algo ${stored.algo}); use another --out`);
     }
-    if (opts.env !== undefined && opts.env !== stored.env) throw new Error(`--env ${opts.env} does not match the run in ${dir} (env ${stored.env}); use another --out`);
-    if (opts.seed !== undefined && opts.seed !== stored.seed) throw new Error(`--seed ${opts.seed} does not match the run in ${dir} (seed ${stored.seed}); use another --out`);
+    if (opts.env !== undefined && opts.env !== stored.env)
+      throw new Error(`--env ${opts.env} does not match the run in ${dir} (env ${stored.env}); use another --out`);
+    if (opts.seed !== undefined && opts.seed !== stored.seed)
+      throw new Error(`--seed ${opts.seed} does not match the run in ${dir} (seed ${stored.seed}); use another --out`);
     if (opts.config !== undefined) {
       const want = parseConfig({ ...stored.config, ...own(stored.algo), algo: stored.algo });
-      if (!sameJson(want, stored.config)) throw new Error(`the given config does not match the run in ${dir}/config.json; use another --out`);
+      if (!sameJson(want, stored.config))
+        throw new Error(`the given config does not match the run in ${dir}/config.json; use another --out`);
     }
     const loaded = await loadRun(dir, opts.backend);
     agent = loaded.agent;
@@ -315,17 +344,31 @@ async function trainLocked(dir: string, opts: TrainRunOptions, log: (line: strin
     const now = engine.currentBackend();
     const fastNow = agent.learner.fastPathActive;
     const fastThen = loaded.meta.fastUpdate ?? fastNow;
-    if (loaded.meta.backend !== now?.name || (loaded.meta.native ?? false) !== (now?.native?.loaded ?? false) || fastThen !== fastNow) {
+    if (
+      loaded.meta.backend !== now?.name ||
+      (loaded.meta.native ?? false) !== (now?.native?.loaded ?? false) ||
+      fastThen !== fastNow
+    ) {
       const d = (name: string | undefined, native: boolean | undefined, fast: boolean) =>
         `${name}${native ? " + native BLAS" : ""}, ${fast ? "fast" : "reference"} update`;
-      log(`note: the checkpoint was written on ${d(loaded.meta.backend, loaded.meta.native, fastThen)}, resuming on ${d(now?.name, now?.native?.loaded, fastNow)}; the numbers will not be bit-identical to an uninterrupted run`);
+      log(
+        `note: the checkpoint was written on ${d(loaded.meta.backend, loaded.meta.native, fastThen)}, resuming on ${d(now?.name, now?.native?.loaded, fastNow)}; the numbers will not be bit-identical to an uninterrupted run`,
+      );
     }
     log(`resuming ${dir} at step ${agent.envSteps}`);
     const metaFile = path.join(dir, RUN_FILES.meta);
     const meta = (fs.existsSync(metaFile) ? readJson(metaFile) : {}) as Record<string, unknown>;
-    writeFileAtomic(metaFile, JSON.stringify({ ...meta, resumedAt: [...((meta.resumedAt as string[]) ?? []), new Date().toISOString()] }, null, 2) + "\n");
+    writeFileAtomic(
+      metaFile,
+      JSON.stringify(
+        { ...meta, resumedAt: [...((meta.resumedAt as string[]) ?? []), new Date().toISOString()] },
+        null,
+        2,
+      ) + "\n",
+    );
   } else {
-    if (opts.algo === undefined && opts.config?.algo === undefined) throw new Error("algo is required (virel1, virel2, sac-v1 or sac)");
+    if (opts.algo === undefined && opts.config?.algo === undefined)
+      throw new Error("algo is required (virel1, virel2, sac-v1 or sac)");
     const algo = parseAlgo(opts.algo ?? opts.config?.algo);
     if (opts.env === undefined) throw new Error("env is required (e.g. Pendulum-v1)");
     const config = parseConfig({ ...own(algo), algo });
@@ -349,12 +392,24 @@ async function trainLocked(dir: string, opts: TrainRunOptions, log: (line: strin
     const b = engine.currentBackend()!;
     const tfv = engine.tf().version;
     writeFileAtomic(path.join(dir, RUN_FILES.config), JSON.stringify(spec, null, 2) + "\n");
-    writeFileAtomic(path.join(dir, RUN_FILES.meta), JSON.stringify({
-      virel: version, tfjs: tfv.tfjs, tfjsCore: tfv["tfjs-core"], node: process.version, platform: `${process.platform}-${process.arch}`,
-      backend: { name: b.name, tfBackend: b.tfBackend, chosenBy: b.chosenBy, native: b.native ?? null },
-      fastUpdate: agent.learner.fastPathActive,
-      startedAt: new Date().toISOString(), resumedAt: [],
-    }, null, 2) + "\n");
+    writeFileAtomic(
+      path.join(dir, RUN_FILES.meta),
+      JSON.stringify(
+        {
+          virel: version,
+          tfjs: tfv.tfjs,
+          tfjsCore: tfv["tfjs-core"],
+          node: process.version,
+          platform: `${process.platform}-${process.arch}`,
+          backend: { name: b.name, tfBackend: b.tfBackend, chosenBy: b.chosenBy, native: b.native ?? null },
+          fastUpdate: agent.learner.fastPathActive,
+          startedAt: new Date().toISOString(),
+          resumedAt: [],
+        },
+        null,
+        2,
+      ) + "\n",
+    );
     fs.writeFileSync(metricsFile, "", { flag: "wx" });
   }
   const backend = engine.currentBackend()!;
@@ -377,10 +432,22 @@ async function trainLocked(dir: string, opts: TrainRunOptions, log: (line: strin
       },
     });
     saveCheckpoint(dir, agent, spec);
-    log(res.aborted ? `stopped at step ${res.step}; checkpoint saved — run the same command again to resume` : `done: ${res.step} steps; checkpoint saved`);
+    log(
+      res.aborted
+        ? `stopped at step ${res.step}; checkpoint saved — run the same command again to resume`
+        : `done: ${res.step} steps; checkpoint saved`,
+    );
     const summary: RunSummary = {
-      dir, algo: spec.algo, env: spec.env, seed: spec.seed, step: res.step, steps: opts.steps, aborted: res.aborted, resumed,
-      finalEval: res.lastEval, backend: backend.name,
+      dir,
+      algo: spec.algo,
+      env: spec.env,
+      seed: spec.seed,
+      step: res.step,
+      steps: opts.steps,
+      aborted: res.aborted,
+      resumed,
+      finalEval: res.lastEval,
+      backend: backend.name,
     };
     if (!res.aborted) writeFileAtomic(path.join(dir, RUN_FILES.summary), JSON.stringify(summary, null, 2) + "\n");
     return summary;
@@ -395,18 +462,27 @@ async function trainLocked(dir: string, opts: TrainRunOptions, log: (line: strin
  * cut, and resuming would silently lose it: refused unless `force`); lines written after the checkpoint are
  * moved to metrics.discarded.jsonl (they are logged again as the run repeats those steps).
  */
-function checkMetricsForResume(dir: string, meta: CheckpointMeta, step: number, force: boolean, log: (line: string) => void): void {
+function checkMetricsForResume(
+  dir: string,
+  meta: CheckpointMeta,
+  step: number,
+  force: boolean,
+  log: (line: string) => void,
+): void {
   const file = path.join(dir, RUN_FILES.metrics);
   const size = fs.existsSync(file) ? fs.statSync(file).size : -1;
   let problem: string | null = null;
   if (size < 0) problem = `${RUN_FILES.metrics} is missing`;
-  else if (size < meta.metricsBytes) problem = `${RUN_FILES.metrics} has ${size} bytes, the checkpoint at step ${step} had seen ${meta.metricsBytes}`;
+  else if (size < meta.metricsBytes)
+    problem = `${RUN_FILES.metrics} has ${size} bytes, the checkpoint at step ${step} had seen ${meta.metricsBytes}`;
   else if (meta.metricsSha256 !== undefined && prefixSha256(file, meta.metricsBytes) !== meta.metricsSha256) {
     problem = `the first ${meta.metricsBytes} bytes of ${RUN_FILES.metrics} differ from what the checkpoint at step ${step} had seen (edited?)`;
   }
   if (problem !== null) {
     if (!force) {
-      throw new Error(`cannot resume ${dir}: ${problem}; the metrics history before step ${step} would be lost. Restore it, or resume with --force to continue without it`);
+      throw new Error(
+        `cannot resume ${dir}: ${problem}; the metrics history before step ${step} would be lost. Restore it, or resume with --force to continue without it`,
+      );
     }
     log(`warning: --force: ${problem}; resuming at step ${step} with the metrics history before it lost`);
     if (size < 0) fs.writeFileSync(file, "");
@@ -431,20 +507,34 @@ function checkMetricsForResume(dir: string, meta: CheckpointMeta, step: number, 
     const discarded = path.join(dir, RUN_FILES.discarded);
     const dfd = fs.openSync(discarded, "a");
     try {
-      fs.writeSync(dfd, JSON.stringify({ discarded: { resumedAt: new Date().toISOString(), fromStep: step, bytes: tail.length } }) + "\n");
-      fs.writeSync(dfd, tail.toString("utf8").endsWith("\n") || tail.length === 0 ? tail : Buffer.concat([tail, Buffer.from("\n")]));
+      fs.writeSync(
+        dfd,
+        JSON.stringify({ discarded: { resumedAt: new Date().toISOString(), fromStep: step, bytes: tail.length } }) +
+          "\n",
+      );
+      fs.writeSync(
+        dfd,
+        tail.toString("utf8").endsWith("\n") || tail.length === 0 ? tail : Buffer.concat([tail, Buffer.from("\n")]),
+      );
       fs.fsyncSync(dfd);
     } finally {
       fs.closeSync(dfd);
     }
     fs.truncateSync(file, meta.metricsBytes);
-    log(`moved ${tail.length} bytes of metrics logged after the checkpoint (step ${step}) to ${RUN_FILES.discarded}; they will be logged again`);
+    log(
+      `moved ${tail.length} bytes of metrics logged after the checkpoint (step ${step}) to ${RUN_FILES.discarded}; they will be logged again`,
+    );
   }
 }
 
 /** `virel eval`: restore a run and evaluate its deterministic policy for `episodes` episodes. */
-export async function evalRun(dir: string, episodes: number, backend?: string): Promise<{ spec: RunSpec; step: number; mean: number; std: number; returns: number[] }> {
-  if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`episodes must be a positive integer, got ${episodes}`);
+export async function evalRun(
+  dir: string,
+  episodes: number,
+  backend?: string,
+): Promise<{ spec: RunSpec; step: number; mean: number; std: number; returns: number[] }> {
+  if (!Number.isInteger(episodes) || episodes < 1)
+    throw new Error(`episodes must be a positive integer, got ${episodes}`);
   const { agent, spec } = await loadRun(path.resolve(dir), backend);
   try {
     const r = agent.evaluate(episodes);

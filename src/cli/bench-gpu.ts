@@ -42,13 +42,18 @@ export const GPU_GRID = { hidden: [64, 256, 1024], batch: [256, 1024] } as const
  */
 export async function gpuCrossover(
   timeUpdatesInChild: (specs: UpdateSpec[], o: TimingOptions, env: Record<string, string>) => Promise<UpdateResult[]>,
-  o: { hidden?: readonly number[]; batch?: readonly number[]; iters?: number; blocks?: number } = {}): Promise<CrossoverResult> {
+  o: { hidden?: readonly number[]; batch?: readonly number[]; iters?: number; blocks?: number } = {},
+): Promise<CrossoverResult> {
   const { probeWebGpu, describeAdapter } = await import("../engine/webgpu.js");
   const probe = await probeWebGpu();
-  if (!probe.available || probe.adapter === undefined) throw new Error(`no WebGPU adapter: ${probe.reason ?? "?"} (${probe.fix ?? ""})`);
-  const hidden = o.hidden ?? GPU_GRID.hidden, batch = o.batch ?? GPU_GRID.batch;
+  if (!probe.available || probe.adapter === undefined)
+    throw new Error(`no WebGPU adapter: ${probe.reason ?? "?"} (${probe.fix ?? ""})`);
+  const hidden = o.hidden ?? GPU_GRID.hidden,
+    batch = o.batch ?? GPU_GRID.batch;
   const specs = (update: "fast" | "reference"): UpdateSpec[] =>
-    hidden.flatMap((h) => batch.map((b) => ({ algo: "sac-v1", hidden: h, batch: b, obs: 17, act: 6, update, beta: false })));
+    hidden.flatMap((h) =>
+      batch.map((b) => ({ algo: "sac-v1", hidden: h, batch: b, obs: 17, act: 6, update, beta: false })),
+    );
   const timing = { blocks: o.blocks ?? 3, perBlock: o.iters ?? 3, warmup: 2 };
   const gpu = await timeUpdatesInChild(specs("reference"), timing, { VIREL_BACKEND: "webgpu" });
   const cpu = await timeUpdatesInChild(specs("fast"), timing, { VIREL_BACKEND: "wasm" });
@@ -60,8 +65,10 @@ export async function gpuCrossover(
   const rows: CrossoverRow[] = [];
   for (const h of hidden) {
     for (const b of batch) {
-      const g = find(gpu, h, b), c = find(cpu, h, b);
-      const gpuMs = Math.min(...g.blocks.wall), cpuMs = Math.min(...c.blocks.wall);
+      const g = find(gpu, h, b),
+        c = find(cpu, h, b);
+      const gpuMs = Math.min(...g.blocks.wall),
+        cpuMs = Math.min(...c.blocks.wall);
       rows.push({ hidden: h, batch: b, gpuMs, cpuMs, cpuPath: c.path, gpuSpeedup: cpuMs / gpuMs });
     }
   }
@@ -72,7 +79,9 @@ export async function gpuCrossover(
 export function formatCrossover(r: CrossoverResult): string[] {
   const lines = [
     `GPU path: webgpu on ${r.device}`,
-    r.software ? "(a software device: Vulkan emulated on the CPU — these GPU numbers measure the emulation, not a GPU)" : "",
+    r.software
+      ? "(a software device: Vulkan emulated on the CPU — these GPU numbers measure the emulation, not a GPU)"
+      : "",
     "",
     "SAC-v1 update, obs 17, act 6, two hidden layers; ms per update (min over timing blocks, wall-clock);",
     "GPU: reference update on webgpu; CPU: fused update on the native BLAS path (or pure wasm where it is not built).",
@@ -81,11 +90,16 @@ export function formatCrossover(r: CrossoverResult): string[] {
     "|---|---|---|---|---|---|",
   ];
   for (const x of r.rows) {
-    lines.push(`| 2×${x.hidden} | ${x.batch} | ${x.gpuMs.toFixed(2)} | ${x.cpuMs.toFixed(2)} | ${x.cpuPath} | ${x.gpuSpeedup.toFixed(2)}×${x.gpuSpeedup > 1 ? " (GPU faster)" : ""} |`);
+    lines.push(
+      `| 2×${x.hidden} | ${x.batch} | ${x.gpuMs.toFixed(2)} | ${x.cpuMs.toFixed(2)} | ${x.cpuPath} | ${x.gpuSpeedup.toFixed(2)}×${x.gpuSpeedup > 1 ? " (GPU faster)" : ""} |`,
+    );
   }
   const wins = r.rows.filter((x) => x.gpuSpeedup > 1);
-  lines.push("", wins.length === 0
-    ? "Crossover: the GPU path is slower than the CPU path at every width and batch measured."
-    : `Crossover: the GPU path is faster at ${wins.map((x) => `2×${x.hidden}/batch ${x.batch}`).join(", ")}.`);
+  lines.push(
+    "",
+    wins.length === 0
+      ? "Crossover: the GPU path is slower than the CPU path at every width and batch measured."
+      : `Crossover: the GPU path is faster at ${wins.map((x) => `2×${x.hidden}/batch ${x.batch}`).join(", ")}.`,
+  );
   return lines.filter((l, i) => l !== "" || i > 1);
 }

@@ -54,8 +54,11 @@ export function mlpMacs(widths: readonly number[]): number {
 /** Matrix-product FLOPs of one SAC-v1 update (module comment: the formula). */
 export function sacV1UpdateFlops(s: UpdateShape): number {
   checkShape(s);
-  const pi = [s.obs, ...s.hidden, 2 * s.act], q = [s.obs + s.act, ...s.hidden, 1], v = [s.obs, ...s.hidden, 1];
-  const M = mlpMacs, M1 = (w: readonly number[]): number => mlpMacs(w) - w[0]! * w[1]!;
+  const pi = [s.obs, ...s.hidden, 2 * s.act],
+    q = [s.obs + s.act, ...s.hidden, 1],
+    v = [s.obs, ...s.hidden, 1];
+  const M = mlpMacs,
+    M1 = (w: readonly number[]): number => mlpMacs(w) - w[0]! * w[1]!;
   const forward = M(pi) + 2 * M(q) + M(v) + M(v) + 2 * M(q);
   const backward = M(v) + M1(v) + 2 * (M(q) + M1(q)) + 2 * M(q) + M(pi) + M1(pi);
   return 2 * s.batch * (forward + backward);
@@ -79,7 +82,8 @@ export function measureSgemmPeak(blocks = 5): SgemmPeak | { error: string } {
   if ("reason" in loaded) return { error: loaded.reason };
   const { addon } = loaded;
   const before = addon.info();
-  if (!addon.setThreads(1)) return { error: `${before.library}: the BLAS thread count cannot be set, so a one-thread peak cannot be measured` };
+  if (!addon.setThreads(1))
+    return { error: `${before.library}: the BLAS thread count cannot be set, so a one-thread peak cannot be measured` };
   try {
     const bySize: Record<string, number> = {};
     let best = 0;
@@ -136,7 +140,10 @@ export function roofline(shape: UpdateShape, ms: number, peak: number | null): R
 /** One printed line: "roofline: …". */
 export function rooflineLine(label: string, r: Roofline, peak: SgemmPeak | { error: string }): string {
   const head = `roofline, ${label}: ${r.gflop_per_update.toFixed(3)} GFLOP/update (matrix products) → ${r.achieved_gflops.toFixed(1)} GFLOP/s achieved`;
-  if ("error" in peak || r.roofline_fraction === null) return `${head}; single-core sgemm peak not measured (${"error" in peak ? peak.error : "no peak"})`;
-  return `${head} = ${(100 * r.roofline_fraction).toFixed(1)}% of the single-core sgemm peak ${peak.gflops.toFixed(1)} GFLOP/s ` +
-    `(${peak.library}, 1 thread; 256³ ${peak.bySize["256"]}, 512³ ${peak.bySize["512"]}); floor ${r.floor_ms!.toFixed(2)} ms/update`;
+  if ("error" in peak || r.roofline_fraction === null)
+    return `${head}; single-core sgemm peak not measured (${"error" in peak ? peak.error : "no peak"})`;
+  return (
+    `${head} = ${(100 * r.roofline_fraction).toFixed(1)}% of the single-core sgemm peak ${peak.gflops.toFixed(1)} GFLOP/s ` +
+    `(${peak.library}, 1 thread; 256³ ${peak.bySize["256"]}, 512³ ${peak.bySize["512"]}); floor ${r.floor_ms!.toFixed(2)} ms/update`
+  );
 }

@@ -39,16 +39,30 @@ export async function timeUpdate(spec: UpdateSpec, o: TimingOptions): Promise<Up
   const engine = await import("../engine/backend.js");
   const { Rng } = await import("../rng.js");
   const virel = spec.algo === "virel1" || spec.algo === "virel2";
-  const config = { algo: spec.algo, hidden: [spec.hidden, spec.hidden], batchSize: spec.batch, ...(virel ? { betaRule: "td-residual" as const, betaEvery: 1 } : {}) };
+  const config = {
+    algo: spec.algo,
+    hidden: [spec.hidden, spec.hidden],
+    batchSize: spec.batch,
+    ...(virel ? { betaRule: "td-residual" as const, betaEvery: 1 } : {}),
+  };
   const learner = await agents.createLearner({ config, obsDim: spec.obs, actDim: spec.act, backend: o.backend });
   learner.useFastPath = spec.update === "fast";
   const tf = engine.tf<typeof import("@tensorflow/tfjs")>();
   const rng = new Rng(1);
   const betaBatch = virel ? (learner.cfg as { betaBatch: number }).betaBatch : 0;
-  const buf = new agents.ReplayBuffer(Math.max(4 * spec.batch, 1024, spec.beta ? 2 * betaBatch : 0), spec.obs, spec.act);
+  const buf = new agents.ReplayBuffer(
+    Math.max(4 * spec.batch, 1024, spec.beta ? 2 * betaBatch : 0),
+    spec.obs,
+    spec.act,
+  );
   for (let i = 0; i < buf.capacity; i++) {
-    buf.add(rng.fillNormal(new Float32Array(spec.obs)), rng.fillUniform(new Float32Array(spec.act), -1, 1), rng.normal(),
-      rng.fillNormal(new Float32Array(spec.obs)), rng.uniform() < 0.01);
+    buf.add(
+      rng.fillNormal(new Float32Array(spec.obs)),
+      rng.fillUniform(new Float32Array(spec.act), -1, 1),
+      rng.normal(),
+      rng.fillNormal(new Float32Array(spec.obs)),
+      rng.uniform() < 0.01,
+    );
   }
   const batches = Array.from({ length: 8 }, () => buf.sample(spec.batch, rng));
   let k = 0;
@@ -87,11 +101,16 @@ function virelBin(): string {
  * Runs measurements in a child `virel bench --measure` process with extra environment variables (e.g.
  * VIREL_NATIVE=0 for the pure wasm path: the kernels are chosen once per process). Resolves to the results.
  */
-export function timeUpdatesInChild(specs: UpdateSpec[], o: TimingOptions, env: Record<string, string>): Promise<UpdateResult[]> {
+export function timeUpdatesInChild(
+  specs: UpdateSpec[],
+  o: TimingOptions,
+  env: Record<string, string>,
+): Promise<UpdateResult[]> {
   const args = [virelBin(), "bench", "--measure", JSON.stringify({ specs, timing: o })];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let out = "", err = "";
+    let out = "",
+      err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     child.on("error", reject);
@@ -101,7 +120,13 @@ export function timeUpdatesInChild(specs: UpdateSpec[], o: TimingOptions, env: R
         return;
       }
       try {
-        resolve(out.trim().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as UpdateResult));
+        resolve(
+          out
+            .trim()
+            .split("\n")
+            .filter((l) => l.startsWith("{"))
+            .map((l) => JSON.parse(l) as UpdateResult),
+        );
       } catch (e) {
         reject(new Error(`virel bench --measure printed no results: ${(e as Error).message}`));
       }
@@ -126,10 +151,22 @@ export interface TrainingResult {
  * random steps into the replay buffer (VIREL: ≥ betaBatch, so β is re-estimated every step as the official rule
  * does), then `steps` training steps with one update each, timed by part.
  */
-export async function timeTraining(envId: string, algo: string, steps: number, fastUpdate: boolean, backend?: string): Promise<TrainingResult> {
+export async function timeTraining(
+  envId: string,
+  algo: string,
+  steps: number,
+  fastUpdate: boolean,
+  backend?: string,
+): Promise<TrainingResult> {
   const agents = await import("../agents/index.js");
   const warmSteps = 4200;
-  const agent = await agents.create({ algo, env: envId, seed: 0, backend, config: { randomSteps: warmSteps, evalEvery: 0, logEvery: 1_000_000, checkpointEvery: 0 } });
+  const agent = await agents.create({
+    algo,
+    env: envId,
+    seed: 0,
+    backend,
+    config: { randomSteps: warmSteps, evalEvery: 0, logEvery: 1_000_000, checkpointEvery: 0 },
+  });
   agent.learner.useFastPath = fastUpdate;
   agent.collect(warmSteps);
   const t = { envStep: 0, replay: 0, beta: 0, update: 0, act: 0 };
@@ -167,8 +204,20 @@ export async function timeTraining(envId: string, algo: string, steps: number, f
   const per = (x: number): number => x / steps;
   const sum = t.envStep + t.replay + t.beta + t.update + t.act;
   return {
-    env: envId, algo, steps, stepsPerSec: (1000 * steps) / wall, msPerStep: wall / steps, cpuMsPerStep: (c.user + c.system) / 1000 / steps,
-    parts: { envStep: per(t.envStep), replay: per(t.replay), beta: per(t.beta), update: per(t.update), act: per(t.act), other: per(wall - sum) },
+    env: envId,
+    algo,
+    steps,
+    stepsPerSec: (1000 * steps) / wall,
+    msPerStep: wall / steps,
+    cpuMsPerStep: (c.user + c.system) / 1000 / steps,
+    parts: {
+      envStep: per(t.envStep),
+      replay: per(t.replay),
+      beta: per(t.beta),
+      update: per(t.update),
+      act: per(t.act),
+      other: per(wall - sum),
+    },
   };
 }
 
@@ -180,8 +229,13 @@ export async function benchHeader(): Promise<string> {
   const info = engine.currentBackend();
   const blas = native.nativeBlasInfo();
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
-  return `node ${process.version}, tfjs ${info?.tfjsVersion ?? "?"} (${info?.name ?? "?"} backend), ${os.cpus().length}× ${cpu}, ` +
-    `load ${os.loadavg()[0]!.toFixed(1)}` + (blas ? `, BLAS: ${blas.library.split(" ").slice(0, 2).join(" ")} (${blas.threads} thread${blas.threads === 1 ? "" : "s"})` : ", no native BLAS");
+  return (
+    `node ${process.version}, tfjs ${info?.tfjsVersion ?? "?"} (${info?.name ?? "?"} backend), ${os.cpus().length}× ${cpu}, ` +
+    `load ${os.loadavg()[0]!.toFixed(1)}` +
+    (blas
+      ? `, BLAS: ${blas.library.split(" ").slice(0, 2).join(" ")} (${blas.threads} thread${blas.threads === 1 ? "" : "s"})`
+      : ", no native BLAS")
+  );
 }
 
 const f2 = (x: number): string => x.toFixed(2);
@@ -200,8 +254,12 @@ export const SUITE_SHAPES = [
 function suiteSpecs(): UpdateSpec[] {
   const specs: UpdateSpec[] = [];
   for (const s of SUITE_SHAPES) {
-    for (const [algo, beta] of [["sac-v1", false], ["virel1", true]] as const) {
-      for (const update of ["reference", "fast"] as const) specs.push({ algo, hidden: s.hidden, batch: s.batch, obs: 17, act: 6, update, beta });
+    for (const [algo, beta] of [
+      ["sac-v1", false],
+      ["virel1", true],
+    ] as const) {
+      for (const update of ["reference", "fast"] as const)
+        specs.push({ algo, hidden: s.hidden, batch: s.batch, obs: 17, act: 6, update, beta });
     }
   }
   return specs;
@@ -225,7 +283,13 @@ async function runSuite(o: { backend?: string; quick: boolean; training: boolean
   if (info.name === "wasm" && info.native?.loaded) {
     out("timing the pure wasm path in a child process (VIREL_NATIVE=0) …");
     for (const spec of specs) {
-      results.push(...(await timeUpdatesInChild([spec], { ...timingFor(spec, o.quick), perBlock: Math.max(1, Math.round(timingFor(spec, o.quick).perBlock / 2)) }, { VIREL_NATIVE: "0" })));
+      results.push(
+        ...(await timeUpdatesInChild(
+          [spec],
+          { ...timingFor(spec, o.quick), perBlock: Math.max(1, Math.round(timingFor(spec, o.quick).perBlock / 2)) },
+          { VIREL_NATIVE: "0" },
+        )),
+      );
     }
   }
   out("\nOne update (M-step, E-step, Polyak; VIREL1 also its β estimate on 4096 replay samples), ms per update:");
@@ -235,41 +299,64 @@ async function runSuite(o: { backend?: string; quick: boolean; training: boolean
   const paths = [...new Set(results.map((r) => r.path))];
   for (const p of paths) {
     for (const s of SUITE_SHAPES) {
-      for (const [algo, beta] of [["sac-v1", false], ["virel1", true]] as const) {
-        const find = (u: string): UpdateResult | undefined => results.find((r) => r.path === p && r.hidden === s.hidden && r.algo === algo && r.update === u);
-        const ref = find("reference"), fast = find("fast");
+      for (const [algo, beta] of [
+        ["sac-v1", false],
+        ["virel1", true],
+      ] as const) {
+        const find = (u: string): UpdateResult | undefined =>
+          results.find((r) => r.path === p && r.hidden === s.hidden && r.algo === algo && r.update === u);
+        const ref = find("reference"),
+          fast = find("fast");
         if (!ref || !fast) continue;
         const name = algo === "sac-v1" ? "SAC-v1 (the PyTorch peer's update)" : "VIREL1 + β estimate";
-        out(`| ${name} | ${s.label} | ${p} | ${fmtBlocks(ref.blocks.wall)} | ${fmtBlocks(ref.blocks.cpu)} | ${fmtBlocks(fast.blocks.wall)} | ` +
-          `${fmtBlocks(fast.blocks.cpu)} | ${(minOf(ref.blocks.cpu) / minOf(fast.blocks.cpu)).toFixed(1)}× | ${ref.kernels} → ${fast.kernels} |`);
+        out(
+          `| ${name} | ${s.label} | ${p} | ${fmtBlocks(ref.blocks.wall)} | ${fmtBlocks(ref.blocks.cpu)} | ${fmtBlocks(fast.blocks.wall)} | ` +
+            `${fmtBlocks(fast.blocks.cpu)} | ${(minOf(ref.blocks.cpu) / minOf(fast.blocks.cpu)).toFixed(1)}× | ${ref.kernels} → ${fast.kernels} |`,
+        );
         void beta;
       }
     }
   }
   const sac = results.find((r) => r.algo === "sac-v1" && r.update === "fast" && r.hidden === 256 && r.batch === 256);
-  if (sac) out(`\n${rooflineLine(`SAC-v1 fast update, ${sac.path}, 2×256 / batch 256 (min wall)`, roofline({ obs: 17, act: 6, hidden: [256, 256], batch: 256 }, minOf(sac.blocks.wall), peakGflops()), measuredPeak())}`);
+  if (sac)
+    out(
+      `\n${rooflineLine(`SAC-v1 fast update, ${sac.path}, 2×256 / batch 256 (min wall)`, roofline({ obs: 17, act: 6, hidden: [256, 256], batch: 256 }, minOf(sac.blocks.wall), peakGflops()), measuredPeak())}`,
+    );
   const leaks = results.filter((r) => r.leaked !== 0);
-  if (leaks.length > 0) out(`\nWARNING: tensors leaked per update in ${leaks.map((r) => `${r.algo}/${r.update}/${r.path}`).join(", ")}`);
+  if (leaks.length > 0)
+    out(`\nWARNING: tensors leaked per update in ${leaks.map((r) => `${r.algo}/${r.update}/${r.path}`).join(", ")}`);
   if (!o.training) return;
-  out("\nEnd-to-end training: env steps/s with one update per step (default config of each algorithm, 2×256, batch 256;");
+  out(
+    "\nEnd-to-end training: env steps/s with one update per step (default config of each algorithm, 2×256, batch 256;",
+  );
   out("VIREL1 re-estimates β on 4096 samples every step), and ms per env step in each part (replay sampling: the");
   out("minibatch, and the reference β estimate's 4096 samples; the fast β estimate gathers its samples itself):\n");
-  out("| env | algo | update | steps/s | ms/step (CPU) | env step | replay sampling | β estimate | update | act | other | env + replay share |");
+  out(
+    "| env | algo | update | steps/s | ms/step (CPU) | env step | replay sampling | β estimate | update | act | other | env + replay share |",
+  );
   out("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const envId of ["HalfCheetah-v5", "Pendulum-v1"]) {
     for (const algo of ["virel1", "sac"]) {
       for (const update of ["reference", "fast"] as const) {
         let r: TrainingResult;
         try {
-          r = await timeTraining(envId, algo, o.quick ? 20 : update === "fast" ? 150 : 60, update === "fast", o.backend);
+          r = await timeTraining(
+            envId,
+            algo,
+            o.quick ? 20 : update === "fast" ? 150 : 60,
+            update === "fast",
+            o.backend,
+          );
         } catch (err) {
           out(`| ${envId} | ${algo} | ${update} | not run: ${(err as Error).message.split("\n")[0]} |`);
           continue;
         }
         const p = r.parts;
         const share = (100 * (p.envStep + p.replay)) / r.msPerStep;
-        out(`| ${envId} | ${algo} | ${update} | ${r.stepsPerSec.toFixed(1)} | ${f2(r.msPerStep)} (${f2(r.cpuMsPerStep)}) | ${p.envStep.toFixed(3)} | ` +
-          `${p.replay.toFixed(3)} | ${f2(p.beta)} | ${f2(p.update)} | ${p.act.toFixed(3)} | ${p.other.toFixed(3)} | ${share.toFixed(2)}% |`);
+        out(
+          `| ${envId} | ${algo} | ${update} | ${r.stepsPerSec.toFixed(1)} | ${f2(r.msPerStep)} (${f2(r.cpuMsPerStep)}) | ${p.envStep.toFixed(3)} | ` +
+            `${p.replay.toFixed(3)} | ${f2(p.beta)} | ${f2(p.update)} | ${p.act.toFixed(3)} | ${p.other.toFixed(3)} | ${share.toFixed(2)}% |`,
+        );
       }
     }
   }
@@ -294,17 +381,58 @@ interface BenchFlags {
 }
 
 /** One measurement (the pre-suite interface of `virel bench`, kept for scripts and notebooks). */
-export async function benchUpdate(o: BenchFlags): Promise<{ ms_per_update: number; cpu_ms_per_update: number; backend: string; algo: string; update: string; hidden: number; batch: number; obs: number; act: number; iters: number; native: boolean; kernels_per_update: number } & Partial<Roofline>> {
-  if (o.update !== "fast" && o.update !== "reference") throw new Error(`--update must be fast or reference, got ${JSON.stringify(o.update)}`);
-  const spec: UpdateSpec = { algo: o.algo, hidden: o.hidden, batch: o.batch, obs: o.obs, act: o.act, update: o.update, beta: o.beta === true };
+export async function benchUpdate(
+  o: BenchFlags,
+): Promise<
+  {
+    ms_per_update: number;
+    cpu_ms_per_update: number;
+    backend: string;
+    algo: string;
+    update: string;
+    hidden: number;
+    batch: number;
+    obs: number;
+    act: number;
+    iters: number;
+    native: boolean;
+    kernels_per_update: number;
+  } & Partial<Roofline>
+> {
+  if (o.update !== "fast" && o.update !== "reference")
+    throw new Error(`--update must be fast or reference, got ${JSON.stringify(o.update)}`);
+  const spec: UpdateSpec = {
+    algo: o.algo,
+    hidden: o.hidden,
+    batch: o.batch,
+    obs: o.obs,
+    act: o.act,
+    update: o.update,
+    beta: o.beta === true,
+  };
   const r = await timeUpdate(spec, { blocks: 1, perBlock: o.iters, warmup: o.warmup, backend: o.backend });
   const engine = await import("../engine/backend.js");
   const b = engine.currentBackend()!;
   return {
-    ms_per_update: Number(r.blocks.wall[0]!.toFixed(3)), cpu_ms_per_update: Number(r.blocks.cpu[0]!.toFixed(3)), backend: b.name,
-    algo: o.algo, update: o.update, hidden: o.hidden, batch: o.batch, obs: o.obs, act: o.act, iters: o.iters, native: b.native?.loaded ?? false,
+    ms_per_update: Number(r.blocks.wall[0]!.toFixed(3)),
+    cpu_ms_per_update: Number(r.blocks.cpu[0]!.toFixed(3)),
+    backend: b.name,
+    algo: o.algo,
+    update: o.update,
+    hidden: o.hidden,
+    batch: o.batch,
+    obs: o.obs,
+    act: o.act,
+    iters: o.iters,
+    native: b.native?.loaded ?? false,
     kernels_per_update: r.kernels,
-    ...(o.algo === "sac-v1" ? roofline({ obs: o.obs, act: o.act, hidden: [o.hidden, o.hidden], batch: o.batch }, r.blocks.wall[0]!, peakGflops()) : {}),
+    ...(o.algo === "sac-v1"
+      ? roofline(
+          { obs: o.obs, act: o.act, hidden: [o.hidden, o.hidden], batch: o.batch },
+          r.blocks.wall[0]!,
+          peakGflops(),
+        )
+      : {}),
   };
 }
 
@@ -324,8 +452,10 @@ const SINGLE_FLAGS = ["hidden", "batch", "obs", "act", "algo", "update", "iters"
 export function register(program: Command): void {
   const cmd = program
     .command("bench")
-    .description("time the update of Algorithm 1 (reference and fast, native BLAS and pure wasm) and training end to end; " +
-      "with any shape flag or --json: one measurement")
+    .description(
+      "time the update of Algorithm 1 (reference and fast, native BLAS and pure wasm) and training end to end; " +
+        "with any shape flag or --json: one measurement",
+    )
     .option("--hidden <h>", "hidden width (2 layers)", intFlag("--hidden"), 256)
     .option("--batch <b>", "batch size", intFlag("--batch"), 256)
     .option("--obs <o>", "observation dimension", intFlag("--obs"), 17)
@@ -336,16 +466,20 @@ export function register(program: Command): void {
     .option("--iters <n>", "timed updates", intFlag("--iters"), 50)
     .option("--warmup <n>", "untimed updates first", intFlag("--warmup", 0), 10)
     .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | webgpu | wasm | cpu")
-    .option("--json", "one measurement, printed as {\"ms_per_update\": …, \"backend\": …}")
+    .option("--json", 'one measurement, printed as {"ms_per_update": …, "backend": …}')
     .option("--quick", "suite: fewer timing blocks and training steps")
     .option("--no-training", "suite: skip the end-to-end training runs")
-    .option("--gpu", "the GPU path (webgpu) against the native CPU path over widths 64/256/1024 × batches 256/1024 " +
-      "(--hidden/--batch/--iters narrow it)")
+    .option(
+      "--gpu",
+      "the GPU path (webgpu) against the native CPU path over widths 64/256/1024 × batches 256/1024 " +
+        "(--hidden/--batch/--iters narrow it)",
+    )
     .option("--measure <json>", "(internal) run measurements given as JSON and print one JSON line each");
   cmd.action(async (o: BenchFlags) => {
     if (o.measure !== undefined) {
       const { specs, timing } = JSON.parse(o.measure) as { specs: UpdateSpec[]; timing: TimingOptions };
-      for (const spec of specs) process.stdout.write(JSON.stringify(await timeUpdate(spec, { ...timing, backend: o.backend })) + "\n");
+      for (const spec of specs)
+        process.stdout.write(JSON.stringify(await timeUpdate(spec, { ...timing, backend: o.backend })) + "\n");
       return;
     }
     if (o.gpu) {
@@ -353,7 +487,8 @@ export function register(program: Command): void {
       // --hidden / --batch / --iters given on the command line narrow the grid (one width, one batch).
       const given = (k: string): boolean => cmd.getOptionValueSource(k) === "cli";
       const r = await gpu.gpuCrossover(timeUpdatesInChild, {
-        ...(given("hidden") ? { hidden: [o.hidden] } : {}), ...(given("batch") ? { batch: [o.batch] } : {}),
+        ...(given("hidden") ? { hidden: [o.hidden] } : {}),
+        ...(given("batch") ? { batch: [o.batch] } : {}),
         ...(given("iters") ? { iters: o.iters } : {}),
       });
       process.stdout.write((o.json ? JSON.stringify(r) : gpu.formatCrossover(r).join("\n")) + "\n");
@@ -367,9 +502,11 @@ export function register(program: Command): void {
     const r = await benchUpdate(o);
     if (o.json) process.stdout.write(JSON.stringify(r) + "\n");
     else {
-      process.stdout.write(`${r.algo} update (${r.update}${o.beta ? ", with the β estimate" : ""}), obs ${r.obs}, act ${r.act}, 2×${r.hidden}, batch ${r.batch} on ${r.backend}` +
-        `${r.native ? " (native BLAS)" : ""}: ${r.ms_per_update.toFixed(2)} ms/update wall, ${r.cpu_ms_per_update.toFixed(2)} ms CPU ` +
-        `(${(1000 / r.ms_per_update).toFixed(1)} updates/s; ${r.kernels_per_update} engine kernels/update)\n`);
+      process.stdout.write(
+        `${r.algo} update (${r.update}${o.beta ? ", with the β estimate" : ""}), obs ${r.obs}, act ${r.act}, 2×${r.hidden}, batch ${r.batch} on ${r.backend}` +
+          `${r.native ? " (native BLAS)" : ""}: ${r.ms_per_update.toFixed(2)} ms/update wall, ${r.cpu_ms_per_update.toFixed(2)} ms CPU ` +
+          `(${(1000 / r.ms_per_update).toFixed(1)} updates/s; ${r.kernels_per_update} engine kernels/update)\n`,
+      );
     }
   });
 }

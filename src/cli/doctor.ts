@@ -88,9 +88,10 @@ export async function doctorReport(): Promise<DoctorReport> {
         name: pkg,
         loads: false,
         detail: firstLine(err),
-        fix: pkg === "tfjs-node"
-          ? "npm install @tensorflow/tfjs-node@4.22.0 (downloads libtensorflow: needs network and a Node release it has binaries for)"
-          : "npm install @tensorflow/tfjs-node-gpu@4.22.0 (needs an NVIDIA GPU with CUDA and cuDNN)",
+        fix:
+          pkg === "tfjs-node"
+            ? "npm install @tensorflow/tfjs-node@4.22.0 (downloads libtensorflow: needs network and a Node release it has binaries for)"
+            : "npm install @tensorflow/tfjs-node-gpu@4.22.0 (needs an NVIDIA GPU with CUDA and cuDNN)",
       });
     }
   }
@@ -104,15 +105,23 @@ export async function doctorReport(): Promise<DoctorReport> {
       tf.dispose(x);
       webgpuLoads = sum === 6;
       backends.push({
-        name: "webgpu", loads: webgpuLoads,
-        detail: webgpuLoads ? webgpuMod.describeAdapter(probe.adapter as WebGpuAdapter) : `sum([1, 2, 3]) gave ${String(sum)}, expected 6`,
+        name: "webgpu",
+        loads: webgpuLoads,
+        detail: webgpuLoads
+          ? webgpuMod.describeAdapter(probe.adapter as WebGpuAdapter)
+          : `sum([1, 2, 3]) gave ${String(sum)}, expected 6`,
         ...(webgpuLoads ? {} : { fix: webgpuMod.WEBGPU_INSTALL }),
       });
     } catch (err) {
       backends.push({ name: "webgpu", loads: false, detail: firstLine(err), fix: webgpuMod.WEBGPU_INSTALL });
     }
   } else {
-    backends.push({ name: "webgpu", loads: false, detail: probe.reason ?? "no adapter", fix: probe.fix ?? webgpuMod.WEBGPU_INSTALL });
+    backends.push({
+      name: "webgpu",
+      loads: false,
+      detail: probe.reason ?? "no adapter",
+      fix: probe.fix ?? webgpuMod.WEBGPU_INSTALL,
+    });
   }
   let wasmOk = false;
   try {
@@ -155,7 +164,10 @@ export async function doctorReport(): Promise<DoctorReport> {
   const settings = describeSettings();
   const raw = (name: string): string | null => settings.find((x) => x.env === name)?.raw ?? null;
   const env = { VIREL_NATIVE: raw("VIREL_NATIVE"), VIREL_BLAS_THREADS: raw("VIREL_BLAS_THREADS") };
-  let status: { loaded: boolean; reason?: string; library?: string } = { loaded: false, reason: "the wasm backend does not load" };
+  let status: { loaded: boolean; reason?: string; library?: string } = {
+    loaded: false,
+    reason: "the wasm backend does not load",
+  };
   let verifiedError: number | undefined;
   let threads: number | undefined;
   if (wasmOk) {
@@ -174,9 +186,11 @@ export async function doctorReport(): Promise<DoctorReport> {
   if (!status.loaded) {
     const badSetting = settings.find((x) => x.error !== undefined && (status.reason ?? "").startsWith(x.env));
     if (badSetting !== undefined) fix = `set ${badSetting.env} to ${badSetting.values}, or unset it`;
-    else if (settings.find((x) => x.env === "VIREL_NATIVE")?.effective === "false") fix = "unset VIREL_NATIVE (it is 0, which forces the pure wasm path)";
+    else if (settings.find((x) => x.env === "VIREL_NATIVE")?.effective === "false")
+      fix = "unset VIREL_NATIVE (it is 0, which forces the pure wasm path)";
     else if (!existsSync(addonPath) && missingPrerequisite === null) {
-      fix = "a CBLAS and build tools are installed but the addon is not built: run `node scripts/build-native.mjs` (log: native/build.log)";
+      fix =
+        "a CBLAS and build tools are installed but the addon is not built: run `node scripts/build-native.mjs` (log: native/build.log)";
     } else if (!existsSync(addonPath) && cblasHeader !== null) {
       fix = `install ${missingPrerequisite ?? "the build tools"} (Debian/Ubuntu: apt-get install build-essential python3), then run \`node scripts/build-native.mjs\``;
     } else if (!existsSync(addonPath)) fix = native.NATIVE_FIX;
@@ -216,11 +230,15 @@ export async function doctorReport(): Promise<DoctorReport> {
 }
 
 /** One product on the native kernels and on the stock ones; the largest relative difference. */
-function verifyAgainstStock(
-  tf: typeof import("@tensorflow/tfjs"), native: typeof import("../engine/native"),
-): number {
-  const a = tf.tensor2d(Array.from({ length: 64 * 48 }, (_, i) => Math.sin(i)), [64, 48]);
-  const b = tf.tensor2d(Array.from({ length: 32 * 48 }, (_, i) => Math.cos(0.7 * i)), [32, 48]);
+function verifyAgainstStock(tf: typeof import("@tensorflow/tfjs"), native: typeof import("../engine/native")): number {
+  const a = tf.tensor2d(
+    Array.from({ length: 64 * 48 }, (_, i) => Math.sin(i)),
+    [64, 48],
+  );
+  const b = tf.tensor2d(
+    Array.from({ length: 32 * 48 }, (_, i) => Math.cos(0.7 * i)),
+    [32, 48],
+  );
   const got = tf.tidy(() => tf.matMul(a, b, false, true).dataSync());
   native.uninstallNativeKernels();
   const want = tf.tidy(() => tf.matMul(a, b, false, true).dataSync());
@@ -246,24 +264,41 @@ export function formatDoctor(r: DoctorReport): string[] {
   }
   lines.push(`  auto-selection uses: ${r.auto}`);
   const w = r.webgpu;
-  lines.push(`webgpu    ${w.adapter ? `adapter: vendor ${w.adapter.vendor || "?"}, architecture ${w.adapter.architecture || "?"}, ` +
-    `${w.adapter.software ? "software" : "hardware"} (${w.adapter.description || w.adapter.device})` : "no adapter"}; ` +
-    `webgpu ${w.packages.webgpu}, tfjs-backend-webgpu ${w.packages.tfjsBackendWebgpu}`);
+  lines.push(
+    `webgpu    ${
+      w.adapter
+        ? `adapter: vendor ${w.adapter.vendor || "?"}, architecture ${w.adapter.architecture || "?"}, ` +
+          `${w.adapter.software ? "software" : "hardware"} (${w.adapter.description || w.adapter.device})`
+        : "no adapter"
+    }; ` + `webgpu ${w.packages.webgpu}, tfjs-backend-webgpu ${w.packages.tfjsBackendWebgpu}`,
+  );
   lines.push(`          ${w.why}`);
   const n = r.native;
   if (n.loaded) {
-    lines.push(`native    ✓ BLAS matmul kernels active on wasm: ${n.library ?? "unknown BLAS"}` +
-      `${n.threads ? `, ${n.threads} thread${n.threads === 1 ? "" : "s"}` : ""}`);
-    if (n.verifiedError !== undefined) lines.push(`          agrees with the stock kernel (max relative difference ${n.verifiedError.toExponential(1)})`);
+    lines.push(
+      `native    ✓ BLAS matmul kernels active on wasm: ${n.library ?? "unknown BLAS"}` +
+        `${n.threads ? `, ${n.threads} thread${n.threads === 1 ? "" : "s"}` : ""}`,
+    );
+    if (n.verifiedError !== undefined)
+      lines.push(
+        `          agrees with the stock kernel (max relative difference ${n.verifiedError.toExponential(1)})`,
+      );
   } else {
     lines.push(`native    ✗ not active: ${n.reason ?? "unknown"}`);
     if (n.fix) lines.push(`    fix: ${n.fix}`);
   }
-  lines.push(`          addon ${n.addonBuilt ? "built" : "not built"} (${n.addonPath}); CBLAS header: ${n.cblasHeader ?? "none found"}` +
-    (n.missingPrerequisite && n.cblasHeader ? `; missing for the build: ${n.missingPrerequisite}` : ""));
+  lines.push(
+    `          addon ${n.addonBuilt ? "built" : "not built"} (${n.addonPath}); CBLAS header: ${n.cblasHeader ?? "none found"}` +
+      (n.missingPrerequisite && n.cblasHeader ? `; missing for the build: ${n.missingPrerequisite}` : ""),
+  );
   lines.push("settings  (VIREL_* environment switches; docs/engine.md)");
   for (const x of r.settings) {
-    const value = x.error !== undefined ? `✗ ${x.error}` : x.raw === null ? `${x.effective ?? ""}` : `${x.raw} → ${x.effective ?? ""}`;
+    const value =
+      x.error !== undefined
+        ? `✗ ${x.error}`
+        : x.raw === null
+          ? `${x.effective ?? ""}`
+          : `${x.raw} → ${x.effective ?? ""}`;
     lines.push(`  ${x.env.padEnd(31)} ${value}${x.scope === "runtime" ? "" : `  [${x.scope}]`}`);
   }
   for (const u of r.unknownSettings) lines.push(`  ✗ ${u} is set but is not a VIREL switch (a typo?)`);

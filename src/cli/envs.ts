@@ -76,31 +76,40 @@ export function register(program: Command): void {
     .option("--fps <n>", "frames per second of the animation", int("fps"), 20)
     .option("--policy <p>", "random | zero", "random")
     .option("--seed <n>", "seed", int("seed"), 0)
-    .action(async (id: string, opts: { out: string; steps: number; every: number; fps: number; policy: string; seed: number }) => {
-      if (opts.policy !== "random" && opts.policy !== "zero") {
-        throw new Error(`--policy must be random or zero, got ${opts.policy}`);
-      }
-      const envs = await import("../envs/index.js");
-      const { writeFileSync, renameSync } = await import("node:fs");
-      const env = await envs.make(id, { seed: opts.seed });
-      try {
-        let frame;
-        let summary: string;
-        if (opts.steps === 0) {
-          env.reset({ seed: opts.seed });
-          frame = env.render();
-          summary = "reset state";
-        } else {
-          const ep = await envs.animate(env, opts.policy, { steps: opts.steps, seed: opts.seed, every: Math.max(1, opts.every) });
-          frame = envs.animatedSvg(ep.frames, { fps: Math.max(1, opts.fps) });
-          summary = `${ep.rewards.length} steps, ${ep.frames.length} frames, return ${ep.totalReward.toFixed(2)}`;
+    .action(
+      async (
+        id: string,
+        opts: { out: string; steps: number; every: number; fps: number; policy: string; seed: number },
+      ) => {
+        if (opts.policy !== "random" && opts.policy !== "zero") {
+          throw new Error(`--policy must be random or zero, got ${opts.policy}`);
         }
-        const tmp = `${opts.out}.tmp-${process.pid}`;
-        writeFileSync(tmp, frame.data);
-        renameSync(tmp, opts.out);
-        process.stdout.write(`wrote ${opts.out} (${id}, ${summary})\n`);
-      } finally {
-        env.close();
-      }
-    });
+        const envs = await import("../envs/index.js");
+        const { writeFileSync, renameSync } = await import("node:fs");
+        const env = await envs.make(id, { seed: opts.seed });
+        try {
+          let frame;
+          let summary: string;
+          if (opts.steps === 0) {
+            env.reset({ seed: opts.seed });
+            frame = env.render();
+            summary = "reset state";
+          } else {
+            const ep = await envs.animate(env, opts.policy, {
+              steps: opts.steps,
+              seed: opts.seed,
+              every: Math.max(1, opts.every),
+            });
+            frame = envs.animatedSvg(ep.frames, { fps: Math.max(1, opts.fps) });
+            summary = `${ep.rewards.length} steps, ${ep.frames.length} frames, return ${ep.totalReward.toFixed(2)}`;
+          }
+          const tmp = `${opts.out}.tmp-${process.pid}`;
+          writeFileSync(tmp, frame.data);
+          renameSync(tmp, opts.out);
+          process.stdout.write(`wrote ${opts.out} (${id}, ${summary})\n`);
+        } finally {
+          env.close();
+        }
+      },
+    );
 }

@@ -14,9 +14,21 @@ export function register(program: Command): void {
       const { evalRun } = await import("../agents/run.js");
       const r = await evalRun(o.run, o.episodes, o.backend);
       if (o.json) {
-        process.stdout.write(JSON.stringify({ algo: r.spec.algo, env: r.spec.env, seed: r.spec.seed, step: r.step, mean: r.mean, std: r.std, returns: r.returns }) + "\n");
+        process.stdout.write(
+          JSON.stringify({
+            algo: r.spec.algo,
+            env: r.spec.env,
+            seed: r.spec.seed,
+            step: r.step,
+            mean: r.mean,
+            std: r.std,
+            returns: r.returns,
+          }) + "\n",
+        );
       } else {
-        process.stdout.write(`${r.spec.algo} on ${r.spec.env} (seed ${r.spec.seed}, step ${r.step}): return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} over ${r.returns.length} episodes\n`);
+        process.stdout.write(
+          `${r.spec.algo} on ${r.spec.env} (seed ${r.spec.seed}, step ${r.step}): return ${r.mean.toFixed(1)} ± ${r.std.toFixed(1)} over ${r.returns.length} episodes\n`,
+        );
       }
     });
 }

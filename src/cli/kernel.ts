@@ -12,35 +12,41 @@ function targetOptions(cmd: Command): Command {
   return cmd
     .option("--user", "install for this user: ~/.local/share/jupyter/kernels (default; $JUPYTER_DATA_DIR if set)")
     .option("--prefix <dir>", "install into DIR/share/jupyter/kernels (e.g. /usr/local, or a folder on $JUPYTER_PATH)")
-    .option("--sys-prefix", "install into the active conda env / virtualenv ($CONDA_PREFIX or $VIRTUAL_ENV)/share/jupyter/kernels")
+    .option(
+      "--sys-prefix",
+      "install into the active conda env / virtualenv ($CONDA_PREFIX or $VIRTUAL_ENV)/share/jupyter/kernels",
+    )
     .option("--name <name>", "kernelspec folder name", "virel-ts");
 }
 
 export function register(program: Command): void {
   const kernel = program.command("kernel").description("the VIREL (TypeScript) Jupyter kernel");
-  targetOptions(kernel.command("install").description("write the virel-ts kernelspec (absolute node + launcher paths, logos)")).action(
+  targetOptions(
+    kernel.command("install").description("write the virel-ts kernelspec (absolute node + launcher paths, logos)"),
+  ).action(async (opts: TargetOpts) => {
+    const { installKernelSpec } = await import("../notebook/kernelspec.js");
+    const dir = installKernelSpec(opts);
+    process.stdout.write(`installed kernelspec "${opts.name ?? "virel-ts"}" (VIREL (TypeScript)) in ${dir}\n`);
+  });
+  targetOptions(kernel.command("uninstall").description("remove the virel-ts kernelspec")).action(
     async (opts: TargetOpts) => {
-      const { installKernelSpec } = await import("../notebook/kernelspec.js");
-      const dir = installKernelSpec(opts);
-      process.stdout.write(`installed kernelspec "${opts.name ?? "virel-ts"}" (VIREL (TypeScript)) in ${dir}\n`);
+      const { uninstallKernelSpec } = await import("../notebook/kernelspec.js");
+      const dir = uninstallKernelSpec(opts);
+      if (dir) process.stdout.write(`removed ${dir}\n`);
+      else {
+        process.stderr.write(`virel: kernelspec "${opts.name ?? "virel-ts"}" is not installed there\n`);
+        process.exitCode = 1;
+      }
     },
   );
-  targetOptions(kernel.command("uninstall").description("remove the virel-ts kernelspec")).action(async (opts: TargetOpts) => {
-    const { uninstallKernelSpec } = await import("../notebook/kernelspec.js");
-    const dir = uninstallKernelSpec(opts);
-    if (dir) process.stdout.write(`removed ${dir}\n`);
-    else {
-      process.stderr.write(`virel: kernelspec "${opts.name ?? "virel-ts"}" is not installed there\n`);
-      process.exitCode = 1;
-    }
-  });
   kernel
     .command("list")
     .description("show Jupyter's kernel search path and where virel-ts is installed")
     .action(async () => {
       const { searchDirs, findInstalled } = await import("../notebook/kernelspec.js");
       const found = new Set(findInstalled());
-      for (const d of searchDirs()) process.stdout.write(`${d}${[...found].some((f) => f.startsWith(d)) ? "  ← virel-ts" : ""}\n`);
+      for (const d of searchDirs())
+        process.stdout.write(`${d}${[...found].some((f) => f.startsWith(d)) ? "  ← virel-ts" : ""}\n`);
     });
   kernel
     .command("spec")

@@ -14,7 +14,8 @@ export function register(program: Command): void {
       let timeoutS: number | undefined;
       if (opts.timeout !== undefined) {
         timeoutS = Number(opts.timeout);
-        if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new Error(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
+        if (!Number.isFinite(timeoutS) || timeoutS <= 0)
+          throw new Error(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
       }
       const { runNotebook, CellFailure } = await import("../notebook/runner.js");
       try {

@@ -56,14 +56,28 @@ export function register(program: Command): void {
     .option("--progress <mode>", "bar | log | none | auto", progressModeFlag, PROGRESS_AUTO)
     .action(async (o: StartFlags) => {
       const out = path.resolve(o.out ?? path.join("runs", `start-${stamp()}`));
-      const algos = o.algos.split(",").map((s) => s.trim()).filter(Boolean);
+      const algos = o.algos
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
       const t0 = Date.now();
-      process.stderr.write(`virel start: ${algos.join(" vs ")} on Pendulum-v1, ${o.steps} steps each, seed ${o.seed}, 2 processes → ${out}\n` +
-        `(a random policy scores about −1200; 0 is the best possible)\n`);
+      process.stderr.write(
+        `virel start: ${algos.join(" vs ")} on Pendulum-v1, ${o.steps} steps each, seed ${o.seed}, 2 processes → ${out}\n` +
+          `(a random policy scores about −1200; 0 is the best possible)\n`,
+      );
       const config = { ...START_CONFIG, ...(o.hidden ? { hidden: o.hidden } : {}) };
       const r = await runSweep({
-        env: "Pendulum-v1", algos, seeds: [o.seed], parallel: 2, out, steps: o.steps, config, perAlgo: START_PER_ALGO,
-        backend: o.backend, progress: resolveProgress(o.progress) === "json" ? "log" : resolveProgress(o.progress), title: `VIREL lab main job: ${algos.join(" vs ")} on Pendulum-v1`,
+        env: "Pendulum-v1",
+        algos,
+        seeds: [o.seed],
+        parallel: 2,
+        out,
+        steps: o.steps,
+        config,
+        perAlgo: START_PER_ALGO,
+        backend: o.backend,
+        progress: resolveProgress(o.progress) === "json" ? "log" : resolveProgress(o.progress),
+        title: `VIREL lab main job: ${algos.join(" vs ")} on Pendulum-v1`,
       });
       process.stdout.write(`\nfinished in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
       printSweep(r);

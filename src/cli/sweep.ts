@@ -12,7 +12,17 @@ import * as path from "node:path";
 import type { TrainProgress } from "../agents/agent";
 import type { AgentConfigInput } from "../agents/config";
 import type { RunSummary } from "../agents/run";
-import { addConfigFlags, configFromFlags, fmtEval, intFlag, progressModeFlag, PROGRESS_AUTO, resolveProgress, signalExitCode, STOP_SIGNALS } from "./train";
+import {
+  addConfigFlags,
+  configFromFlags,
+  fmtEval,
+  intFlag,
+  progressModeFlag,
+  PROGRESS_AUTO,
+  resolveProgress,
+  signalExitCode,
+  STOP_SIGNALS,
+} from "./train";
 import type { CommonTrainFlags, ProgressMode, ProgressSetting, StopSignal } from "./train";
 
 /** Parse `0-4` or `0,2,5` (or mixed: `0-2,7`). */
@@ -66,7 +76,13 @@ export function binPath(): string {
  * with `write: false` only check. Errors name the flag and the value.
  */
 export async function prepareSweep(
-  o: { out: string; algos: string[]; envs: string[]; config?: Partial<AgentConfigInput>; perAlgo?: Record<string, Partial<AgentConfigInput>> },
+  o: {
+    out: string;
+    algos: string[];
+    envs: string[];
+    config?: Partial<AgentConfigInput>;
+    perAlgo?: Record<string, Partial<AgentConfigInput>>;
+  },
   write = true,
 ): Promise<{ out: string; algos: string[]; cfgFiles: Record<string, string> }> {
   if (o.algos.length === 0) throw new Error("--algos must name at least one algorithm");
@@ -96,14 +112,31 @@ export async function prepareSweep(
 
 /** Run the sweep: at most `parallel` child processes; SIGINT/SIGTERM/SIGHUP are forwarded once to each (they checkpoint). */
 export async function runSweep(o: SweepOptions): Promise<SweepResult> {
-  if (!Number.isInteger(o.parallel) || o.parallel < 1) throw new Error(`--parallel must be a positive integer, got ${o.parallel}`);
+  if (!Number.isInteger(o.parallel) || o.parallel < 1)
+    throw new Error(`--parallel must be a positive integer, got ${o.parallel}`);
   const { out, algos, cfgFiles } = await prepareSweep({ ...o, envs: [o.env] });
-  const jobs = algos.flatMap((algo) => o.seeds.map((seed) => ({ algo, seed, dir: path.join(out, algo, `seed-${seed}`) })));
-  const result: SweepResult = { runs: jobs.map((j) => ({ ...j, summary: null, error: null })), report: null, aborted: false, signal: null };
+  const jobs = algos.flatMap((algo) =>
+    o.seeds.map((seed) => ({ algo, seed, dir: path.join(out, algo, `seed-${seed}`) })),
+  );
+  const result: SweepResult = {
+    runs: jobs.map((j) => ({ ...j, summary: null, error: null })),
+    report: null,
+    aborted: false,
+    signal: null,
+  };
 
   const cp = o.progress === "bar" ? await import("cli-progress") : null;
   const multi = cp
-    ? new cp.MultiBar({ format: "{label} |{bar}| {value}/{total} | {sps} steps/s | eval {eval} | ETA {eta_formatted}", hideCursor: true, stream: process.stderr, etaBuffer: 50, clearOnComplete: false }, cp.Presets.shades_classic)
+    ? new cp.MultiBar(
+        {
+          format: "{label} |{bar}| {value}/{total} | {sps} steps/s | eval {eval} | ETA {eta_formatted}",
+          hideCursor: true,
+          stream: process.stderr,
+          etaBuffer: 50,
+          clearOnComplete: false,
+        },
+        cp.Presets.shades_classic,
+      )
     : null;
   const children = new Set<import("node:child_process").ChildProcess>();
   let stopping = false;
@@ -116,7 +149,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     stopping = true;
     result.aborted = true;
     result.signal = sig;
-    process.stderr.write(`\nvirel sweep: ${sig === "SIGINT" ? "interrupt" : sig} — each run saves a checkpoint and stops${sig === "SIGINT" ? " (Ctrl-C again to kill)" : ""}\n`);
+    process.stderr.write(
+      `\nvirel sweep: ${sig === "SIGINT" ? "interrupt" : sig} — each run saves a checkpoint and stops${sig === "SIGINT" ? " (Ctrl-C again to kill)" : ""}\n`,
+    );
     for (const c of children) c.kill(sig);
   };
   const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
@@ -125,8 +160,24 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
     new Promise<void>((resolve) => {
       const job = jobs[idx]!;
       const label = `${job.algo.padEnd(6)} s${job.seed}`;
-      const args = [binPath(), "train", "--env", o.env, "--algo", job.algo, "--seed", String(job.seed), "--steps", String(o.steps),
-        "--out", job.dir, "--config", cfgFiles[job.algo]!, "--progress", "json"];
+      const args = [
+        binPath(),
+        "train",
+        "--env",
+        o.env,
+        "--algo",
+        job.algo,
+        "--seed",
+        String(job.seed),
+        "--steps",
+        String(o.steps),
+        "--out",
+        job.dir,
+        "--config",
+        cfgFiles[job.algo]!,
+        "--progress",
+        "json",
+      ];
       if (o.backend) args.push("--backend", o.backend);
       if (o.preset) args.push("--preset", o.preset);
       const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
@@ -153,7 +204,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
             bar?.update(p.step, { label, sps: p.stepsPerSec.toFixed(0), eval: fmtEval(p.lastEval) });
             if (!multi && o.progress === "log" && (Date.now() - lastLog > 10_000 || p.step >= p.target)) {
               lastLog = Date.now();
-              process.stderr.write(`${label}: step ${p.step}/${p.target}, ${p.stepsPerSec.toFixed(0)} steps/s, last eval ${fmtEval(p.lastEval)}\n`);
+              process.stderr.write(
+                `${label}: step ${p.step}/${p.target}, ${p.stepsPerSec.toFixed(0)} steps/s, last eval ${fmtEval(p.lastEval)}\n`,
+              );
             }
           }
           if (msg.summary) result.runs[idx]!.summary = msg.summary;
@@ -185,7 +238,10 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
   const withEvals = result.runs.filter((r) => fs.existsSync(path.join(r.dir, "metrics.jsonl")));
   if (withEvals.length > 0) {
     const { writeReport } = await import("../report/index.js");
-    result.report = writeReport([out], path.join(out, "report.html"), { title: o.title ?? `VIREL sweep: ${o.env}`, warn: (m) => process.stderr.write(`virel sweep: report warning: ${m}\n`) }).file;
+    result.report = writeReport([out], path.join(out, "report.html"), {
+      title: o.title ?? `VIREL sweep: ${o.env}`,
+      warn: (m) => process.stderr.write(`virel sweep: report warning: ${m}\n`),
+    }).file;
   }
   return result;
 }
@@ -227,19 +283,36 @@ export function register(program: Command): void {
     .option("--seeds <range>", "seeds, e.g. 0-4 or 0,1,2", parseSeeds, [0, 1, 2])
     .option("--parallel <p>", "processes at once (default: 2)", intFlag("--parallel"), 2)
     .requiredOption("--out <dir>", "sweep directory (one run per <algo>/seed-<s>)")
-    .option("--steps <n>", "environment steps per run (default: 20000 for classic control, 1000000 for MuJoCo)", intFlag("--steps"));
+    .option(
+      "--steps <n>",
+      "environment steps per run (default: 20000 for classic control, 1000000 for MuJoCo)",
+      intFlag("--steps"),
+    );
   addConfigFlags(cmd, "JSON file of config fields for every run")
-    .option("--preset <name>", "config preset for every run, under --config and the flags: paper (§5's setup; `virel explain-config --preset paper`)")
+    .option(
+      "--preset <name>",
+      "config preset for every run, under --config and the flags: paper (§5's setup; `virel explain-config --preset paper`)",
+    )
     .option("--backend <name>", "tfjs backend for every run")
     .option("--progress <mode>", "bar | log | none | auto", progressModeFlag, PROGRESS_AUTO)
     .option("--slurm", "write a Slurm job-array script (one task per env × algorithm × seed) and submit it with sbatch")
     .option("--dry-run", "with --slurm: print the script, submit nothing")
     .option("--cpus-per-task <n>", "with --slurm: CPUs per task", intFlag("--cpus-per-task"), 1)
     .option("--time <limit>", "with --slurm: time limit per task (minutes, HH:MM:SS or D-HH:MM:SS)", "4:00:00")
-    .option("--signal-before <s>", "with --slurm: seconds before the time limit at which a task checkpoints and requeues itself", intFlag("--signal-before"), 120)
+    .option(
+      "--signal-before <s>",
+      "with --slurm: seconds before the time limit at which a task checkpoints and requeues itself",
+      intFlag("--signal-before"),
+      120,
+    )
     .option("--partition <name>", "with --slurm: partition")
     .option("--array-parallel <k>", "with --slurm: at most k tasks at once", intFlag("--array-parallel"))
-    .option("--sbatch-arg <opt>", "with --slurm: an extra #SBATCH option, e.g. --mem=4G (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      "--sbatch-arg <opt>",
+      "with --slurm: an extra #SBATCH option, e.g. --mem=4G (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option("--job-name <name>", "with --slurm: job name (default virel-<dir name>)")
     .option("--node <path>", "with --slurm: the node executable on the compute nodes (default: this one)")
     .action(async (o: SweepFlags) => {
@@ -247,7 +320,8 @@ export function register(program: Command): void {
       for (const f of ["dryRun", "partition", "arrayParallel", "jobName", "node"] as const) {
         if (o[f] !== undefined) throw new Error(`--${f.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} needs --slurm`);
       }
-      if (o.env.includes(",")) throw new Error(`--env takes one environment without --slurm, got ${JSON.stringify(o.env)}`);
+      if (o.env.includes(","))
+        throw new Error(`--env takes one environment without --slurm, got ${JSON.stringify(o.env)}`);
       let steps = o.steps;
       if (steps === undefined) {
         try {
@@ -258,8 +332,19 @@ export function register(program: Command): void {
         process.stderr.write(`virel sweep: ${steps} steps per run (--steps to change)\n`);
       }
       const r = await runSweep({
-        env: o.env, algos: o.algos.split(",").map((s) => s.trim()).filter(Boolean), seeds: o.seeds, parallel: o.parallel,
-        out: o.out, steps, config: configFromFlags(o), backend: o.backend, preset: checkPreset(o.preset, o.algos, [o.env]), progress: resolveProgress(o.progress) === "json" ? "log" : resolveProgress(o.progress),
+        env: o.env,
+        algos: o.algos
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
+        seeds: o.seeds,
+        parallel: o.parallel,
+        out: o.out,
+        steps,
+        config: configFromFlags(o),
+        backend: o.backend,
+        preset: checkPreset(o.preset, o.algos, [o.env]),
+        progress: resolveProgress(o.progress) === "json" ? "log" : resolveProgress(o.progress),
       });
       printSweep(r);
       if (r.runs.some((x) => x.error !== null)) process.exitCode = 1;
@@ -271,28 +356,58 @@ export function register(program: Command): void {
 function checkPreset(preset: string | undefined, algos: string, envs: string[]): string | undefined {
   if (preset === undefined) return undefined;
   const { presetConfig } = require("../agents/presets") as typeof import("../agents/presets");
-  for (const algo of algos.split(",").map((s) => s.trim()).filter(Boolean)) for (const env of envs) presetConfig(preset, algo, env);
+  for (const algo of algos
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean))
+    for (const env of envs) presetConfig(preset, algo, env);
   return preset;
 }
 
 /** `virel sweep --slurm`: write (and unless --dry-run submit) the job-array script. */
 async function slurmSweep(o: SweepFlags): Promise<void> {
   const slurm = await import("../slurm/index.js");
-  const envs = o.env.split(",").map((s) => s.trim()).filter(Boolean);
-  const algoNames = o.algos.split(",").map((s) => s.trim()).filter(Boolean);
-  const { out, algos, cfgFiles } = await prepareSweep({ out: o.out, algos: algoNames, envs, config: configFromFlags(o) }, !o.dryRun);
+  const envs = o.env
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const algoNames = o.algos
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const { out, algos, cfgFiles } = await prepareSweep(
+    { out: o.out, algos: algoNames, envs, config: configFromFlags(o) },
+    !o.dryRun,
+  );
   const tasks: import("../slurm/index").SlurmTask[] = [];
   for (const env of envs) {
     const steps = o.steps ?? (await defaultSteps(env));
     for (const algo of algos) {
       for (const seed of o.seeds) {
-        tasks.push({ index: tasks.length, env, algo, seed, steps, dir: slurm.taskDir(out, envs, env, algo, seed), config: cfgFiles[algo]! });
+        tasks.push({
+          index: tasks.length,
+          env,
+          algo,
+          seed,
+          steps,
+          dir: slurm.taskDir(out, envs, env, algo, seed),
+          config: cfgFiles[algo]!,
+        });
       }
     }
   }
   const jobOpts = {
-    out, jobName: o.jobName ?? `virel-${path.basename(out)}`, cpusPerTask: o.cpusPerTask, time: o.time, signalBefore: o.signalBefore,
-    partition: o.partition, arrayParallel: o.arrayParallel, sbatchArgs: o.sbatchArg, node: o.node ?? process.execPath, virel: binPath(), backend: o.backend,
+    out,
+    jobName: o.jobName ?? `virel-${path.basename(out)}`,
+    cpusPerTask: o.cpusPerTask,
+    time: o.time,
+    signalBefore: o.signalBefore,
+    partition: o.partition,
+    arrayParallel: o.arrayParallel,
+    sbatchArgs: o.sbatchArg,
+    node: o.node ?? process.execPath,
+    virel: binPath(),
+    backend: o.backend,
     preset: checkPreset(o.preset, o.algos, envs),
   };
   const { record, text } = slurm.writeAndSubmit(jobOpts, tasks, o.dryRun ?? false);
@@ -300,15 +415,21 @@ async function slurmSweep(o: SweepFlags): Promise<void> {
     process.stdout.write(text);
     return;
   }
-  process.stdout.write(`submitted job ${record.jobId}: ${tasks.length} array task(s) (${envs.join(", ")} × ${algos.join(", ")} × seeds ${o.seeds.join(",")})\n` +
-    `script: ${record.script}\nstatus: virel slurm status ${out}\nreport: virel report ${out} --out ${path.join(out, "report.html")}\n`);
+  process.stdout.write(
+    `submitted job ${record.jobId}: ${tasks.length} array task(s) (${envs.join(", ")} × ${algos.join(", ")} × seeds ${o.seeds.join(",")})\n` +
+      `script: ${record.script}\nstatus: virel slurm status ${out}\nreport: virel report ${out} --out ${path.join(out, "report.html")}\n`,
+  );
 }
 
 /** Print each run's final evaluation and the report path. */
 export function printSweep(r: SweepResult): void {
   for (const run of r.runs) {
     const e = run.summary?.finalEval;
-    const status = run.error ? `FAILED (${run.error})` : e ? `final eval ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} at step ${e.step}` : "no evaluation";
+    const status = run.error
+      ? `FAILED (${run.error})`
+      : e
+        ? `final eval ${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} at step ${e.step}`
+        : "no evaluation";
     process.stdout.write(`${run.algo} seed ${run.seed}: ${status}\n`);
   }
   const backends = [...new Set(r.runs.map((x) => x.summary?.backend).filter((b): b is string => b !== undefined))];

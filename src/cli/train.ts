@@ -15,10 +15,15 @@ import type { AgentConfigInput } from "../agents/config";
 export function intFlag(name: string, min = 1): (v: string) => number {
   return (v: string) => {
     const t = v.trim();
-    if (!/^[+-]?\d[\d_]*(?:e\+?\d+)?$/i.test(t)) throw new Error(`${name} must be a decimal integer ≥ ${min} (e.g. 5000, 50_000 or 1e6), got ${JSON.stringify(v)}`);
+    if (!/^[+-]?\d[\d_]*(?:e\+?\d+)?$/i.test(t))
+      throw new Error(
+        `${name} must be a decimal integer ≥ ${min} (e.g. 5000, 50_000 or 1e6), got ${JSON.stringify(v)}`,
+      );
     const n = Number(t.replace(/_/g, ""));
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
-    if (!Number.isSafeInteger(n)) throw new Error(`${name} must be at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1), got ${JSON.stringify(v)}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new Error(`${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+    if (!Number.isSafeInteger(n))
+      throw new Error(`${name} must be at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1), got ${JSON.stringify(v)}`);
     return n;
   };
 }
@@ -40,7 +45,8 @@ export function readConfigFile(file: string): Partial<AgentConfigInput> {
   } catch (err) {
     throw new Error(`--config ${file}: ${(err as Error).message}`, { cause: err });
   }
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new Error(`--config ${file} must hold a JSON object, got ${JSON.stringify(raw)}`);
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    throw new Error(`--config ${file} must hold a JSON object, got ${JSON.stringify(raw)}`);
   return raw as Partial<AgentConfigInput>;
 }
 
@@ -60,13 +66,20 @@ export function addConfigFlags(cmd: Command, configHelp: string): Command {
     .option("--hidden <sizes>", "hidden layer widths, e.g. 64,64", hiddenFlag)
     .option("--eval-every <k>", "evaluate every k env steps", intFlag("--eval-every", 0))
     .option("--eval-episodes <n>", "deterministic episodes per evaluation", intFlag("--eval-episodes"))
-    .option("--checkpoint-every <k>", "checkpoint every k env steps (0 = end / SIGINT only)", intFlag("--checkpoint-every", 0));
+    .option(
+      "--checkpoint-every <k>",
+      "checkpoint every k env steps (0 = end / SIGINT only)",
+      intFlag("--checkpoint-every", 0),
+    );
 }
 
 /** `--preset NAME`: the preset's values for --algo and --env (both required with it). */
-export function presetFromFlags(o: CommonTrainFlags & { preset?: string; algo?: string; env?: string }): Partial<AgentConfigInput> {
+export function presetFromFlags(
+  o: CommonTrainFlags & { preset?: string; algo?: string; env?: string },
+): Partial<AgentConfigInput> {
   if (o.preset === undefined) return {};
-  if (o.algo === undefined || o.env === undefined) throw new Error(`--preset ${o.preset} needs --algo and --env (its values depend on both)`);
+  if (o.algo === undefined || o.env === undefined)
+    throw new Error(`--preset ${o.preset} needs --algo and --env (its values depend on both)`);
   const { presetConfig } = require("../agents/presets") as typeof import("../agents/presets");
   return presetConfig(o.preset, o.algo, o.env);
 }
@@ -130,16 +143,24 @@ export async function makeProgress(mode: ProgressMode, label: string, total: num
         const now = Date.now();
         if (now - last < 10_000 && p.step < p.target) return;
         last = now;
-        process.stderr.write(`${label}: step ${p.step}/${p.target}, ${p.stepsPerSec.toFixed(0)} steps/s, last eval ${fmtEval(p.lastEval)}\n`);
+        process.stderr.write(
+          `${label}: step ${p.step}/${p.target}, ${p.stepsPerSec.toFixed(0)} steps/s, last eval ${fmtEval(p.lastEval)}\n`,
+        );
       },
       log: (line) => process.stderr.write(line + "\n"),
       stop: () => undefined,
     };
   }
-  if (mode === "none") return { update: () => undefined, log: (line) => process.stderr.write(line + "\n"), stop: () => undefined };
+  if (mode === "none")
+    return { update: () => undefined, log: (line) => process.stderr.write(line + "\n"), stop: () => undefined };
   const cp = await import("cli-progress");
   const bar = new cp.SingleBar(
-    { format: `${label} |{bar}| {value}/{total} steps | {sps} steps/s | eval {eval} | ETA {eta_formatted}`, hideCursor: true, stream: process.stderr, etaBuffer: 50 },
+    {
+      format: `${label} |{bar}| {value}/{total} steps | {sps} steps/s | eval {eval} | ETA {eta_formatted}`,
+      hideCursor: true,
+      stream: process.stderr,
+      etaBuffer: 50,
+    },
     cp.Presets.shades_classic,
   );
   let started = false;
@@ -182,7 +203,11 @@ export function signalExitCode(sig: StopSignal): number {
  * pressing Ctrl-C twice); repeated SIGTERM/SIGHUP are ignored, since Slurm may deliver SIGTERM both directly and
  * through the batch script, and the checkpoint must not be cut short.
  */
-export function stopController(onFirst?: (sig: StopSignal) => void): { controller: AbortController; signal: () => StopSignal | null; dispose: () => void } {
+export function stopController(onFirst?: (sig: StopSignal) => void): {
+  controller: AbortController;
+  signal: () => StopSignal | null;
+  dispose: () => void;
+} {
   const controller = new AbortController();
   let got: StopSignal | null = null;
   const handlers = STOP_SIGNALS.map((sig) => {
@@ -228,7 +253,10 @@ export function keepTrainingOnClosedStdout(note: (line: string) => void): void {
   process.stdout.removeAllListeners("error");
   const handler = (err: NodeJS.ErrnoException) => {
     if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") {
-      if (!stdoutClosed) note("virel: stdout was closed (EPIPE); training continues without printing to stdout — the result will be in the run directory (summary.json)");
+      if (!stdoutClosed)
+        note(
+          "virel: stdout was closed (EPIPE); training continues without printing to stdout — the result will be in the run directory (summary.json)",
+        );
       stdoutClosed = true;
       return;
     }
@@ -255,20 +283,36 @@ export function register(program: Command): void {
     .description("train VIREL1 / VIREL2 / SAC-v1 / SAC (v2) into a run directory; resumes when DIR holds a checkpoint")
     .option("--env <id>", "environment id (e.g. Pendulum-v1)")
     .option("--algo <name>", "virel1 | virel2 | sac-v1 | sac")
-    .requiredOption("--steps <n>", "total environment steps (a resumed run continues to this count)", intFlag("--steps"))
+    .requiredOption(
+      "--steps <n>",
+      "total environment steps (a resumed run continues to this count)",
+      intFlag("--steps"),
+    )
     .option("--seed <s>", "the run's one seed (default 0)", intFlag("--seed", 0))
     .requiredOption("--out <dir>", "run directory (config.json, meta.json, metrics.jsonl, checkpoint.ckpt)");
   addConfigFlags(cmd, "JSON file of config fields (see `virel explain-config`)")
-    .option("--preset <name>", "config preset under --config and the flags: paper (§5's setup; see `virel explain-config --preset paper`)")
-    .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | webgpu | wasm | cpu (or VIREL_BACKEND)")
+    .option(
+      "--preset <name>",
+      "config preset under --config and the flags: paper (§5's setup; see `virel explain-config --preset paper`)",
+    )
+    .option(
+      "--backend <name>",
+      "tfjs backend: auto | tfjs-node-gpu | tfjs-node | webgpu | wasm | cpu (or VIREL_BACKEND)",
+    )
     .option("--progress <mode>", "bar | json | log | none | auto", progressModeFlag, PROGRESS_AUTO)
     .option("--json", "print the run summary as JSON")
-    .option("--force", "start even if DIR holds files but no checkpoint (moved to DIR/.replaced-<time>/), or resume though metrics.jsonl lost its history")
+    .option(
+      "--force",
+      "start even if DIR holds files but no checkpoint (moved to DIR/.replaced-<time>/), or resume though metrics.jsonl lost its history",
+    )
     .action(async (o: TrainFlags) => {
       // take the stop signals first, so that a SIGTERM while modules load still ends in a checkpoint
       let progress: ProgressSink | null = null;
       const sig = stopController((s) => {
-        const line = s === "SIGINT" ? "virel: interrupt — saving a checkpoint and stopping (Ctrl-C again to exit now)" : `virel: ${s} — saving a checkpoint and stopping`;
+        const line =
+          s === "SIGINT"
+            ? "virel: interrupt — saving a checkpoint and stopping (Ctrl-C again to exit now)"
+            : `virel: ${s} — saving a checkpoint and stopping`;
         if (progress) progress.log(line);
         else process.stderr.write(line + "\n");
       });
@@ -280,8 +324,16 @@ export function register(program: Command): void {
         const sink = await makeProgress(mode, label, o.steps);
         progress = sink;
         const summary = await trainRun({
-          out: o.out, algo: o.algo, env: o.env, steps: o.steps, seed: o.seed, backend: o.backend, force: o.force,
-          config: { ...presetFromFlags(o), ...configFromFlags(o) }, ignoreOtherAlgoFields: true, signal: sig.controller.signal,
+          out: o.out,
+          algo: o.algo,
+          env: o.env,
+          steps: o.steps,
+          seed: o.seed,
+          backend: o.backend,
+          force: o.force,
+          config: { ...presetFromFlags(o), ...configFromFlags(o) },
+          ignoreOtherAlgoFields: true,
+          signal: sig.controller.signal,
           onProgress: (p) => sink.update(p),
           log: (line) => sink.log(line),
         });
@@ -290,7 +342,9 @@ export function register(program: Command): void {
           if (o.json || mode === "json") process.stdout.write(JSON.stringify({ summary }) + "\n");
           else {
             const e = summary.finalEval;
-            process.stdout.write(`${summary.algo} on ${summary.env} (seed ${summary.seed}): step ${summary.step}/${summary.steps}, last eval ${e ? `${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} at step ${e.step}` : "—"}\nrun: ${summary.dir}\n`);
+            process.stdout.write(
+              `${summary.algo} on ${summary.env} (seed ${summary.seed}): step ${summary.step}/${summary.steps}, last eval ${e ? `${e.mean.toFixed(1)} ± ${e.std.toFixed(1)} at step ${e.step}` : "—"}\nrun: ${summary.dir}\n`,
+            );
           }
         }
         if (summary.aborted) process.exitCode = signalExitCode(sig.signal() ?? "SIGINT");
@@ -301,7 +355,9 @@ export function register(program: Command): void {
     });
   program
     .command("explain-config")
-    .description("print every config field of VIREL1 / VIREL2 / SAC-v1 / SAC with meaning, range, default and source; with --preset, the preset's values and their sources")
+    .description(
+      "print every config field of VIREL1 / VIREL2 / SAC-v1 / SAC with meaning, range, default and source; with --preset, the preset's values and their sources",
+    )
     .option("--preset <name>", "show a preset (paper) for --algo and --env")
     .option("--algo <name>", "virel1 | virel2 | sac-v1 | sac (with --preset)")
     .option("--env <id>", "environment id (with --preset; reward scale and exploration depend on it)", "Pendulum-v1")

@@ -18,7 +18,9 @@ export function checkFrames(frames: readonly Frame[]): void {
   if (!Array.isArray(frames) || frames.length === 0) throw new Error("frames must be a non-empty array of Frame");
   frames.forEach((f, i) => {
     if (!f || f.mime !== "image/svg+xml" || typeof f.data !== "string") {
-      throw new Error(`frames[${i}] must be {mime: "image/svg+xml", data: string}, got ${f ? JSON.stringify(f.mime) : String(f)}`);
+      throw new Error(
+        `frames[${i}] must be {mime: "image/svg+xml", data: string}, got ${f ? JSON.stringify(f.mime) : String(f)}`,
+      );
     }
   });
 }
@@ -27,7 +29,8 @@ export function checkFrames(frames: readonly Frame[]): void {
  * Play and pause as inline SVG: the pause glyph U+23F8 is missing from common fonts (it drew as an empty box), so
  * neither icon depends on a font.
  */
-export const PLAY_ICON = '<svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true"><path d="M2 1 L11 6 L2 11 Z" fill="currentColor"/></svg>';
+export const PLAY_ICON =
+  '<svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true"><path d="M2 1 L11 6 L2 11 Z" fill="currentColor"/></svg>';
 export const PAUSE_ICON =
   '<svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true"><rect x="2" y="1" width="3" height="10" fill="currentColor"/><rect x="7" y="1" width="3" height="10" fill="currentColor"/></svg>';
 

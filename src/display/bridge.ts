@@ -52,7 +52,10 @@ export interface RichValue {
   [MIME_BUNDLE](): MimeBundle;
 }
 
-type TslabWriter = (data: { data: MimeBundle; metadata: Record<string, unknown>; transient: { display_id?: string } }, update: boolean) => void;
+type TslabWriter = (
+  data: { data: MimeBundle; metadata: Record<string, unknown>; transient: { display_id?: string } },
+  update: boolean,
+) => void;
 
 /** tslab's own channel (`lastWriteDisplayData`), for the helpers running under a stock tslab kernel. */
 function tslabBridge(): KernelBridge | null {

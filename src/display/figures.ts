@@ -5,7 +5,18 @@
 import type { Figure, Trace } from "./plotly";
 
 /** Plotly's default colour cycle (D3 category10). */
-export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+export const PALETTE = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+];
 
 /** Axis titles and the figure title shared by the builders. */
 export interface AxesOptions {
@@ -30,7 +41,12 @@ function checkRange(r: readonly [number, number] | undefined, name: string): voi
 }
 
 /** One axis: title, and log type / range when asked. */
-function axisOf(label: string | undefined, log: boolean | undefined, range: readonly [number, number] | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function axisOf(
+  label: string | undefined,
+  log: boolean | undefined,
+  range: readonly [number, number] | undefined,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     title: { text: label ?? "" },
     ...(log ? { type: "log", exponentformat: "power" } : {}),
@@ -39,7 +55,11 @@ function axisOf(label: string | undefined, log: boolean | undefined, range: read
   };
 }
 
-function layoutOf(o: AxesOptions, extra: Record<string, unknown> = {}, yExtra: Record<string, unknown> = {}): Record<string, unknown> {
+function layoutOf(
+  o: AxesOptions,
+  extra: Record<string, unknown> = {},
+  yExtra: Record<string, unknown> = {},
+): Record<string, unknown> {
   checkRange(o.xRange, "xRange");
   checkRange(o.yRange, "yRange");
   return {
@@ -53,7 +73,8 @@ function layoutOf(o: AxesOptions, extra: Record<string, unknown> = {}, yExtra: R
 }
 
 function toArray(v: ArrayLike<number>, what: string): number[] {
-  if (v === null || typeof v !== "object" || typeof v.length !== "number") throw new Error(`${what} must be an array of numbers, got ${String(v)}`);
+  if (v === null || typeof v !== "object" || typeof v.length !== "number")
+    throw new Error(`${what} must be an array of numbers, got ${String(v)}`);
   return Array.from(v);
 }
 
@@ -105,7 +126,10 @@ export type BandKind = "std" | "sem" | "minmax";
  * Mean over seeds and its band at every t: `mean_t = (1/n) Σ_s runs[s][t]`, band `mean_t ± sd_t` (sample
  * standard deviation, n − 1), `± sd_t/√n` (standard error) or `[min_t, max_t]`.
  */
-export function seedStats(runs: readonly ArrayLike<number>[], band: BandKind = "std"): { mean: number[]; lower: number[]; upper: number[] } {
+export function seedStats(
+  runs: readonly ArrayLike<number>[],
+  band: BandKind = "std",
+): { mean: number[]; lower: number[]; upper: number[] } {
   if (!Array.isArray(runs) || runs.length === 0) throw new Error("runs must be a non-empty array (one run per seed)");
   const rows = runs.map((r, i) => toArray(r, `runs[${i}]`));
   const T = rows[0]!.length;
@@ -146,19 +170,52 @@ export function seedStats(runs: readonly ArrayLike<number>[], band: BandKind = "
 
 /** Lines with shaded ± bands over seeds (learning curves: mean return ± one standard deviation). */
 export function bandsFigure(series: readonly SeedSeries[], opts: AxesOptions & { band?: BandKind } = {}): Figure {
-  if (!Array.isArray(series) || series.length === 0) throw new Error("series must be a non-empty array of {name, runs}");
+  if (!Array.isArray(series) || series.length === 0)
+    throw new Error("series must be a non-empty array of {name, runs}");
   const band = opts.band ?? "std";
-  if (!["std", "sem", "minmax"].includes(band)) throw new Error(`band must be "std", "sem" or "minmax", got ${JSON.stringify(band)}`);
+  if (!["std", "sem", "minmax"].includes(band))
+    throw new Error(`band must be "std", "sem" or "minmax", got ${JSON.stringify(band)}`);
   const data: Trace[] = [];
   series.forEach((s, i) => {
     const { mean, lower, upper } = seedStats(s.runs, band);
     const x = s.x ? toArray(s.x, `series[${i}].x`) : mean.map((_, j) => j);
-    if (x.length !== mean.length) throw new Error(`series[${i}]: x has ${x.length} points but runs have ${mean.length}`);
+    if (x.length !== mean.length)
+      throw new Error(`series[${i}]: x has ${x.length} points but runs have ${mean.length}`);
     const color = s.color ?? PALETTE[i % PALETTE.length]!;
     const group = `${s.name}-${i}`;
-    data.push({ type: "scatter", mode: "lines", x, y: upper, line: { width: 0, color }, showlegend: false, hoverinfo: "skip", legendgroup: group, name: `${s.name} upper` });
-    data.push({ type: "scatter", mode: "lines", x, y: lower, line: { width: 0, color }, fill: "tonexty", fillcolor: rgba(color, 0.2), showlegend: false, hoverinfo: "skip", legendgroup: group, name: `${s.name} lower` });
-    data.push({ type: "scatter", mode: "lines", x, y: mean, line: { color, width: 2 }, name: `${s.name} (n=${s.runs.length})`, legendgroup: group });
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      x,
+      y: upper,
+      line: { width: 0, color },
+      showlegend: false,
+      hoverinfo: "skip",
+      legendgroup: group,
+      name: `${s.name} upper`,
+    });
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      x,
+      y: lower,
+      line: { width: 0, color },
+      fill: "tonexty",
+      fillcolor: rgba(color, 0.2),
+      showlegend: false,
+      hoverinfo: "skip",
+      legendgroup: group,
+      name: `${s.name} lower`,
+    });
+    data.push({
+      type: "scatter",
+      mode: "lines",
+      x,
+      y: mean,
+      line: { color, width: 2 },
+      name: `${s.name} (n=${s.runs.length})`,
+      legendgroup: group,
+    });
   });
   return { data, layout: layoutOf(opts) };
 }
@@ -189,11 +246,18 @@ export function heatmapFigure(z: readonly ArrayLike<number>[], opts: HeatmapOpti
     if (r.length !== W) throw new Error(`z[${i}] has ${r.length} columns, expected ${W}`);
   });
   if (opts.x && opts.x.length !== W) throw new Error(`x has ${opts.x.length} labels but z has ${W} columns`);
-  if (opts.y && opts.y.length !== rows.length) throw new Error(`y has ${opts.y.length} labels but z has ${rows.length} rows`);
-  const trace: Trace = { type: "heatmap", z: rows, colorscale: opts.colorscale ?? "Viridis", colorbar: { title: { text: opts.zLabel ?? "" } } };
+  if (opts.y && opts.y.length !== rows.length)
+    throw new Error(`y has ${opts.y.length} labels but z has ${rows.length} rows`);
+  const trace: Trace = {
+    type: "heatmap",
+    z: rows,
+    colorscale: opts.colorscale ?? "Viridis",
+    colorbar: { title: { text: opts.zLabel ?? "" } },
+  };
   if (opts.x) trace.x = [...opts.x];
   if (opts.y) trace.y = [...opts.y];
-  if (opts.reverseY !== undefined && typeof opts.reverseY !== "boolean") throw new Error(`reverseY must be a boolean, got ${String(opts.reverseY)}`);
+  if (opts.reverseY !== undefined && typeof opts.reverseY !== "boolean")
+    throw new Error(`reverseY must be a boolean, got ${String(opts.reverseY)}`);
   return { data: [trace], layout: layoutOf(opts, {}, opts.reverseY === false ? {} : { autorange: "reversed" }) };
 }
 
@@ -206,15 +270,28 @@ export interface BarGroup {
 }
 
 /** Grouped bar chart: one bar per category per group. */
-export function barsFigure(categories: readonly string[], groups: readonly BarGroup[] | ArrayLike<number>, opts: AxesOptions = {}): Figure {
-  if (!Array.isArray(categories) || categories.length === 0) throw new Error("categories must be a non-empty array of labels");
-  const gs: BarGroup[] = Array.isArray(groups) && groups.length > 0 && typeof groups[0] === "object"
-    ? (groups as BarGroup[])
-    : [{ name: "", values: groups as ArrayLike<number> }];
+export function barsFigure(
+  categories: readonly string[],
+  groups: readonly BarGroup[] | ArrayLike<number>,
+  opts: AxesOptions = {},
+): Figure {
+  if (!Array.isArray(categories) || categories.length === 0)
+    throw new Error("categories must be a non-empty array of labels");
+  const gs: BarGroup[] =
+    Array.isArray(groups) && groups.length > 0 && typeof groups[0] === "object"
+      ? (groups as BarGroup[])
+      : [{ name: "", values: groups as ArrayLike<number> }];
   const data: Trace[] = gs.map((g, i) => {
     const v = toArray(g.values, `groups[${i}].values`);
-    if (v.length !== categories.length) throw new Error(`groups[${i}].values has ${v.length} values for ${categories.length} categories`);
-    const t: Trace = { type: "bar", name: g.name, x: [...categories], y: v, marker: { color: g.color ?? PALETTE[i % PALETTE.length] } };
+    if (v.length !== categories.length)
+      throw new Error(`groups[${i}].values has ${v.length} values for ${categories.length} categories`);
+    const t: Trace = {
+      type: "bar",
+      name: g.name,
+      x: [...categories],
+      y: v,
+      marker: { color: g.color ?? PALETTE[i % PALETTE.length] },
+    };
     if (g.errors) {
       const e = toArray(g.errors, `groups[${i}].errors`);
       if (e.length !== v.length) throw new Error(`groups[${i}].errors has ${e.length} values for ${v.length} bars`);
@@ -234,7 +311,8 @@ export function histogramFigure(
     Array.isArray(samples) && samples.length > 0 && typeof samples[0] === "object"
       ? (samples as { name: string; values: ArrayLike<number> }[])
       : [{ name: "", values: samples as ArrayLike<number> }];
-  if (opts.nbins !== undefined && (!Number.isInteger(opts.nbins) || opts.nbins < 1)) throw new Error(`nbins must be a positive integer, got ${opts.nbins}`);
+  if (opts.nbins !== undefined && (!Number.isInteger(opts.nbins) || opts.nbins < 1))
+    throw new Error(`nbins must be a positive integer, got ${opts.nbins}`);
   const data: Trace[] = list.map((s, i) => ({
     type: "histogram",
     name: s.name,
@@ -268,20 +346,30 @@ export interface SliderOptions extends AxesOptions {
 export function sliderFigure(steps: readonly SliderStep[], opts: SliderOptions = {}): Figure {
   if (!Array.isArray(steps) || steps.length === 0) throw new Error("steps must be a non-empty array of {label, data}");
   const active = opts.active ?? 0;
-  if (!Number.isInteger(active) || active < 0 || active >= steps.length) throw new Error(`active must be an integer in [0, ${steps.length - 1}], got ${active}`);
+  if (!Number.isInteger(active) || active < 0 || active >= steps.length)
+    throw new Error(`active must be an integer in [0, ${steps.length - 1}], got ${active}`);
   const owner: number[] = [];
   const data: Trace[] = [];
   steps.forEach((st, i) => {
-    if (st === null || typeof st !== "object" || typeof st.label !== "string") throw new Error(`steps[${i}] must be {label: string, data: Trace[]}, got ${JSON.stringify(st)}`);
-    if (!Array.isArray(st.data) || st.data.length === 0) throw new Error(`steps[${i}].data must be a non-empty array of traces`);
+    if (st === null || typeof st !== "object" || typeof st.label !== "string")
+      throw new Error(`steps[${i}] must be {label: string, data: Trace[]}, got ${JSON.stringify(st)}`);
+    if (!Array.isArray(st.data) || st.data.length === 0)
+      throw new Error(`steps[${i}].data must be a non-empty array of traces`);
     for (const t of st.data) {
       data.push({ ...t, visible: i === active });
       owner.push(i);
     }
   });
-  const sliderSteps = steps.map((st, i) => ({ label: st.label, method: "restyle", args: [{ visible: owner.map((o) => o === i) }] }));
+  const sliderSteps = steps.map((st, i) => ({
+    label: st.label,
+    method: "restyle",
+    args: [{ visible: owner.map((o) => o === i) }],
+  }));
   return {
     data,
-    layout: layoutOf(opts, { height: opts.height ?? 460, sliders: [{ active, steps: sliderSteps, currentvalue: { prefix: opts.prefix ?? "" }, pad: { t: 50 } }] }),
+    layout: layoutOf(opts, {
+      height: opts.height ?? 460,
+      sliders: [{ active, steps: sliderSteps, currentvalue: { prefix: opts.prefix ?? "" }, pad: { t: 50 } }],
+    }),
   };
 }

@@ -41,12 +41,14 @@ function esc(s: string): string {
 
 /** Check a model: unique ids, edges between existing nodes, finite coordinates. Throws naming the bad item. */
 export function checkModel(m: GraphicalModel): void {
-  if (!(m.width > 0) || !(m.height > 0)) throw new Error(`width and height must be positive, got ${m.width}×${m.height}`);
+  if (!(m.width > 0) || !(m.height > 0))
+    throw new Error(`width and height must be positive, got ${m.width}×${m.height}`);
   const ids = new Set<string>();
   m.nodes.forEach((n, i) => {
     if (typeof n.id !== "string" || n.id === "") throw new Error(`nodes[${i}].id must be a non-empty string`);
     if (ids.has(n.id)) throw new Error(`duplicate node id ${JSON.stringify(n.id)}`);
-    if (!Number.isFinite(n.x) || !Number.isFinite(n.y)) throw new Error(`node ${n.id}: x and y must be finite, got (${n.x}, ${n.y})`);
+    if (!Number.isFinite(n.x) || !Number.isFinite(n.y))
+      throw new Error(`node ${n.id}: x and y must be finite, got (${n.x}, ${n.y})`);
     if (n.kind !== undefined && !["latent", "observed", "parameter"].includes(n.kind)) {
       throw new Error(`node ${n.id}: kind must be latent, observed or parameter, got ${JSON.stringify(n.kind)}`);
     }
@@ -73,7 +75,10 @@ export function graphicalModelSvg(m: GraphicalModel): string {
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#222"/></marker></defs>`,
     `<rect x="0" y="${-titleH}" width="${m.width}" height="${m.height + titleH}" fill="white"/>`,
   );
-  if (m.title) parts.push(`<text x="${m.width / 2}" y="-8" text-anchor="middle" font-size="16" fill="#222">${esc(m.title)}</text>`);
+  if (m.title)
+    parts.push(
+      `<text x="${m.width / 2}" y="-8" text-anchor="middle" font-size="16" fill="#222">${esc(m.title)}</text>`,
+    );
   for (const e of m.edges) {
     const a = byId.get(e.from)!;
     const b = byId.get(e.to)!;
@@ -93,12 +98,20 @@ export function graphicalModelSvg(m: GraphicalModel): string {
   for (const n of m.nodes) {
     const kind = n.kind ?? "latent";
     if (kind === "parameter") {
-      parts.push(`<circle class="node parameter" data-id="${esc(n.id)}" cx="${n.x}" cy="${n.y}" r="${dot}" fill="#222"/>`);
-      parts.push(`<text x="${n.x + dot + 5}" y="${n.y - dot - 3}" font-size="17" font-style="italic" fill="#222">${esc(n.label)}</text>`);
+      parts.push(
+        `<circle class="node parameter" data-id="${esc(n.id)}" cx="${n.x}" cy="${n.y}" r="${dot}" fill="#222"/>`,
+      );
+      parts.push(
+        `<text x="${n.x + dot + 5}" y="${n.y - dot - 3}" font-size="17" font-style="italic" fill="#222">${esc(n.label)}</text>`,
+      );
     } else {
       const fill = kind === "observed" ? "#c8c8c8" : "white";
-      parts.push(`<circle class="node ${kind}" data-id="${esc(n.id)}" cx="${n.x}" cy="${n.y}" r="${r}" fill="${fill}" stroke="#222" stroke-width="1.5"/>`);
-      parts.push(`<text x="${n.x}" y="${n.y}" dy="0.35em" text-anchor="middle" font-size="17" font-style="italic" fill="#222">${esc(n.label)}</text>`);
+      parts.push(
+        `<circle class="node ${kind}" data-id="${esc(n.id)}" cx="${n.x}" cy="${n.y}" r="${r}" fill="${fill}" stroke="#222" stroke-width="1.5"/>`,
+      );
+      parts.push(
+        `<text x="${n.x}" y="${n.y}" dy="0.35em" text-anchor="middle" font-size="17" font-style="italic" fill="#222">${esc(n.label)}</text>`,
+      );
     }
   }
   parts.push("</svg>");

@@ -50,21 +50,36 @@ function arrowOf(m: { dx: number; dy: number }): string {
  * the start (S) and goal (G) marked.
  */
 export function gridworldFigure(grid: GridworldLike, opts: GridworldFigureOptions = {}): Figure {
-  if (grid === null || typeof grid !== "object" || !Number.isInteger(grid.width) || !Number.isInteger(grid.height) || !Array.isArray(grid.cells)) {
-    throw new Error("grid must be a gridworld MDP {width, height, cells, walls, start, goal} (virel.tabular.gridworldMDP)");
+  if (
+    grid === null ||
+    typeof grid !== "object" ||
+    !Number.isInteger(grid.width) ||
+    !Number.isInteger(grid.height) ||
+    !Array.isArray(grid.cells)
+  ) {
+    throw new Error(
+      "grid must be a gridworld MDP {width, height, cells, walls, start, goal} (virel.tabular.gridworldMDP)",
+    );
   }
   const nS = grid.cells.length;
   const moves = grid.moves ?? DEFAULT_MOVES;
   const values = opts.values;
   if (values !== undefined && (values === null || typeof values !== "object" || values.length !== nS)) {
-    throw new Error(`expected values of length ${nS} (one per state), got ${values === null || typeof values !== "object" ? String(values) : values.length}`);
+    throw new Error(
+      `expected values of length ${nS} (one per state), got ${values === null || typeof values !== "object" ? String(values) : values.length}`,
+    );
   }
   const policy = opts.policy;
   if (policy !== undefined) {
-    if (!Array.isArray(policy) || policy.length !== nS) throw new Error(`expected policy with ${nS} rows (one per state), got ${Array.isArray(policy) ? policy.length : String(policy)}`);
+    if (!Array.isArray(policy) || policy.length !== nS)
+      throw new Error(
+        `expected policy with ${nS} rows (one per state), got ${Array.isArray(policy) ? policy.length : String(policy)}`,
+      );
     policy.forEach((row, s) => {
       if (row === null || typeof row !== "object" || row.length !== moves.length) {
-        throw new Error(`expected policy[${s}] of length ${moves.length} (one per action), got ${row === null || typeof row !== "object" ? String(row) : row.length}`);
+        throw new Error(
+          `expected policy[${s}] of length ${moves.length} (one per action), got ${row === null || typeof row !== "object" ? String(row) : row.length}`,
+        );
       }
     });
   }
@@ -81,12 +96,19 @@ export function gridworldFigure(grid: GridworldLike, opts: GridworldFigureOption
   const heat: Trace = {
     type: "heatmap",
     z,
-    colorscale: [[0, lo], [1, hi]],
+    colorscale: [
+      [0, lo],
+      [1, hi],
+    ],
     showscale: values !== undefined,
     colorbar: { title: { text: opts.zLabel ?? "V(s)" } },
     hoverongaps: false,
   };
-  if (values === undefined) heat.colorscale = [[0, lo], [1, lo]];
+  if (values === undefined)
+    heat.colorscale = [
+      [0, lo],
+      [1, lo],
+    ];
   const annotations = grid.cells.map(({ x, y }, s) => {
     let label = "";
     if (policy !== undefined && s !== grid.goal) {
@@ -99,7 +121,15 @@ export function gridworldFigure(grid: GridworldLike, opts: GridworldFigureOption
     else if (s === grid.start) label = label ? `S ${label}` : "S";
     return { x, y, text: label, showarrow: false, font: { size: 18, color: "#08306b" } };
   });
-  const shapes = grid.walls.map(({ x, y }) => ({ type: "rect", x0: x - 0.5, x1: x + 0.5, y0: y - 0.5, y1: y + 0.5, fillcolor: "#444444", line: { width: 0 } }));
+  const shapes = grid.walls.map(({ x, y }) => ({
+    type: "rect",
+    x0: x - 0.5,
+    x1: x + 0.5,
+    y0: y - 0.5,
+    y1: y + 0.5,
+    fillcolor: "#444444",
+    line: { width: 0 },
+  }));
   return {
     data: [heat],
     layout: {

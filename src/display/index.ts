@@ -26,7 +26,14 @@ import {
   type SliderStep,
 } from "./figures";
 import { gridworldFigure, type GridworldFigureOptions, type GridworldLike } from "./gridworld";
-import { FIG1_VI, FIG2_MERLIN, FIG2_VIREL, graphicalModelSvg, graphicalModelsSvg, type GraphicalModel } from "./graphical-model";
+import {
+  FIG1_VI,
+  FIG2_MERLIN,
+  FIG2_VIREL,
+  graphicalModelSvg,
+  graphicalModelsSvg,
+  type GraphicalModel,
+} from "./graphical-model";
 import { checkFigure, figureSummary, plainFigure, plotHtml, PLOTLY_MIME, type Figure } from "./plotly";
 
 export type { MimeBundle, KernelBridge, DisplayOptions } from "./bridge";
@@ -85,7 +92,8 @@ export function show(bundle: MimeBundle, metadata?: Record<string, unknown>): Di
 
 /** Display SVG markup. */
 export function svg(markup: string): DisplayHandle {
-  if (typeof markup !== "string" || !markup.includes("<svg")) throw new Error("svg(markup) expects SVG markup containing <svg");
+  if (typeof markup !== "string" || !markup.includes("<svg"))
+    throw new Error("svg(markup) expects SVG markup containing <svg");
   return show({ "image/svg+xml": markup, "text/plain": `<SVG image, ${markup.length} characters>` });
 }
 
@@ -175,12 +183,19 @@ export function plot(fig: Figure): PlotHandle {
 /** A figure that renders itself when it is a cell's last expression. */
 export function figure(fig: Figure): Figure & { [MIME_BUNDLE](): MimeBundle } {
   const f = checkFigure(fig);
-  return Object.assign(Object.create({
-    [MIME_BUNDLE](this: Figure): MimeBundle {
-      const id = newId();
-      return figureBundle({ data: this.data, layout: this.layout, config: this.config }, id, carriesLibrary(currentBridge(), id));
-    },
-  }) as { [MIME_BUNDLE](): MimeBundle }, f);
+  return Object.assign(
+    Object.create({
+      [MIME_BUNDLE](this: Figure): MimeBundle {
+        const id = newId();
+        return figureBundle(
+          { data: this.data, layout: this.layout, config: this.config },
+          id,
+          carriesLibrary(currentBridge(), id),
+        );
+      },
+    }) as { [MIME_BUNDLE](): MimeBundle },
+    f,
+  );
 }
 
 /** Plot lines (see `linesFigure`). */
@@ -204,11 +219,18 @@ export function gridworld(grid: GridworldLike, opts: GridworldFigureOptions = {}
   return plot(gridworldFigure(grid, opts));
 }
 /** Plot bars (see `barsFigure`). */
-export function bars(categories: readonly string[], groups: readonly BarGroup[] | ArrayLike<number>, opts: AxesOptions = {}): PlotHandle {
+export function bars(
+  categories: readonly string[],
+  groups: readonly BarGroup[] | ArrayLike<number>,
+  opts: AxesOptions = {},
+): PlotHandle {
   return plot(barsFigure(categories, groups, opts));
 }
 /** Plot a histogram (see `histogramFigure`). */
-export function histogram(samples: Parameters<typeof histogramFigure>[0], opts: Parameters<typeof histogramFigure>[1] = {}): PlotHandle {
+export function histogram(
+  samples: Parameters<typeof histogramFigure>[0],
+  opts: Parameters<typeof histogramFigure>[1] = {},
+): PlotHandle {
   return plot(histogramFigure(samples, opts));
 }
 
@@ -265,7 +287,8 @@ class LiveChartImpl extends Handle implements LiveChart {
     return linesFigure(list, this.opts);
   }
   push(values: Record<string, number>, x?: number): void {
-    if (typeof values !== "object" || values === null) throw new Error(`push(values) expects {name: number}, got ${String(values)}`);
+    if (typeof values !== "object" || values === null)
+      throw new Error(`push(values) expects {name: number}, got ${String(values)}`);
     const px = x ?? this.count;
     if (!Number.isFinite(px)) throw new Error(`x must be a finite number, got ${px}`);
     this.count++;
@@ -305,7 +328,8 @@ class LiveChartImpl extends Handle implements LiveChart {
 
 /** Start a live chart: one output that `push(…)` updates in place (`update_display_data`). */
 export function live(opts: LiveOptions = {}): LiveChart {
-  if (opts.throttleMs !== undefined && !(opts.throttleMs >= 0)) throw new Error(`throttleMs must be ≥ 0, got ${opts.throttleMs}`);
+  if (opts.throttleMs !== undefined && !(opts.throttleMs >= 0))
+    throw new Error(`throttleMs must be ≥ 0, got ${opts.throttleMs}`);
   const id = newId();
   const bridge = currentBridge();
   const carrier = carriesLibrary(bridge, id);

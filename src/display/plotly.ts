@@ -36,7 +36,8 @@ export function plotlyJs(): string {
 
 /** The plotly.js version inlined in the outputs. */
 export function plotlyVersion(): string {
-  return (JSON.parse(readFileSync(require.resolve("plotly.js-dist-min/package.json"), "utf8")) as { version: string }).version;
+  return (JSON.parse(readFileSync(require.resolve("plotly.js-dist-min/package.json"), "utf8")) as { version: string })
+    .version;
 }
 
 /**
@@ -94,18 +95,25 @@ export function plotHtml(fig: Figure, divId: string, opts: { includeLibrary: boo
 /** One-line description of a figure for `text/plain`. */
 export function figureSummary(fig: Figure): string {
   const title = fig.layout?.title;
-  const titleText = typeof title === "string" ? title : typeof title === "object" && title !== null ? String((title as { text?: unknown }).text ?? "") : "";
+  const titleText =
+    typeof title === "string"
+      ? title
+      : typeof title === "object" && title !== null
+        ? String((title as { text?: unknown }).text ?? "")
+        : "";
   const kinds = fig.data.map((t) => t.type ?? "scatter");
   return `<Plotly figure${titleText ? ` "${titleText}"` : ""}: ${fig.data.length} trace(s) [${kinds.join(", ")}]>`;
 }
 
 /** Check a figure's shape; throws naming the bad field. */
 export function checkFigure(fig: unknown): Figure {
-  if (typeof fig !== "object" || fig === null) throw new Error(`figure must be an object {data, layout?}, got ${String(fig)}`);
+  if (typeof fig !== "object" || fig === null)
+    throw new Error(`figure must be an object {data, layout?}, got ${String(fig)}`);
   const f = fig as Figure;
   if (!Array.isArray(f.data)) throw new Error(`figure.data must be an array of traces, got ${typeof f.data}`);
   f.data.forEach((t, i) => {
-    if (typeof t !== "object" || t === null) throw new Error(`figure.data[${i}] must be a trace object, got ${String(t)}`);
+    if (typeof t !== "object" || t === null)
+      throw new Error(`figure.data[${i}] must be a trace object, got ${String(t)}`);
   });
   if (f.layout !== undefined && (typeof f.layout !== "object" || f.layout === null)) {
     throw new Error(`figure.layout must be an object, got ${String(f.layout)}`);

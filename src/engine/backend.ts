@@ -131,13 +131,18 @@ async function tryWebGpu(hardwareOnly: boolean): Promise<WebGpuAdapter> {
   const probe = await webgpu.probeWebGpu();
   if (!probe.available || probe.adapter === undefined) throw new Error(probe.reason ?? "no WebGPU adapter");
   if (hardwareOnly && probe.adapter.software) {
-    throw new Error(`only a software adapter (${probe.adapter.description || probe.adapter.architecture}); ` +
-      "auto-selection uses webgpu on a hardware GPU only (ask for it with --backend webgpu)");
+    throw new Error(
+      `only a software adapter (${probe.adapter.description || probe.adapter.architecture}); ` +
+        "auto-selection uses webgpu on a hardware GPU only (ask for it with --backend webgpu)",
+    );
   }
   return webgpu.startWebGpu(tf<Tf>());
 }
 
-async function start(name: Exclude<BackendName, "auto">, auto = false): Promise<{ native?: NativeStatus; adapter?: WebGpuAdapter }> {
+async function start(
+  name: Exclude<BackendName, "auto">,
+  auto = false,
+): Promise<{ native?: NativeStatus; adapter?: WebGpuAdapter }> {
   switch (name) {
     case "webgpu":
       return { adapter: await tryWebGpu(auto) };
@@ -171,7 +176,11 @@ async function select(requested: BackendName | undefined): Promise<BackendInfo> 
     chosenBy = want === "auto" ? "auto" : "env";
   }
   const t = tf<Tf>();
-  const info = (name: Exclude<BackendName, "auto">, started: { native?: NativeStatus; adapter?: WebGpuAdapter }, skipped: string[]): BackendInfo => ({
+  const info = (
+    name: Exclude<BackendName, "auto">,
+    started: { native?: NativeStatus; adapter?: WebGpuAdapter },
+    skipped: string[],
+  ): BackendInfo => ({
     name,
     tfBackend: t.getBackend(),
     tfjsVersion: t.version.tfjs,
@@ -184,7 +193,9 @@ async function select(requested: BackendName | undefined): Promise<BackendInfo> 
     try {
       return info(want, await start(want), []);
     } catch (err) {
-      throw new Error(`backend ${JSON.stringify(want)} is not available (${firstLine(err)}); ${INSTALL[want]}`, { cause: err });
+      throw new Error(`backend ${JSON.stringify(want)} is not available (${firstLine(err)}); ${INSTALL[want]}`, {
+        cause: err,
+      });
     }
   }
   const skipped: string[] = [];
@@ -206,7 +217,9 @@ export async function ready(requested?: BackendName | string): Promise<BackendIn
   const req = requested === undefined ? undefined : parseBackendName(requested);
   if (current !== null) {
     if (req !== undefined && req !== "auto" && req !== current.name) {
-      throw new Error(`backend ${JSON.stringify(req)} was requested but ${JSON.stringify(current.name)} is already running in this process`);
+      throw new Error(
+        `backend ${JSON.stringify(req)} was requested but ${JSON.stringify(current.name)} is already running in this process`,
+      );
     }
     return current;
   }
@@ -228,7 +241,11 @@ export async function ready(requested?: BackendName | string): Promise<BackendIn
 /** A one-line description, e.g. `wasm (auto; native BLAS: no — not built)`. */
 export function describeBackend(info: BackendInfo): string {
   let s = `${info.name} (tfjs ${info.tfjsVersion}, ${info.chosenBy}`;
-  if (info.adapter !== undefined) s += `, ${info.adapter.software ? "software" : "hardware"} adapter ${info.adapter.description || info.adapter.vendor}`;
-  if (info.native !== undefined) s += info.native.loaded ? `, native BLAS${info.native.library ? ` ${info.native.library.split(" ").slice(0, 2).join(" ")}` : ""}` : ", no native BLAS";
+  if (info.adapter !== undefined)
+    s += `, ${info.adapter.software ? "software" : "hardware"} adapter ${info.adapter.description || info.adapter.vendor}`;
+  if (info.native !== undefined)
+    s += info.native.loaded
+      ? `, native BLAS${info.native.library ? ` ${info.native.library.split(" ").slice(0, 2).join(" ")}` : ""}`
+      : ", no native BLAS";
   return s + ")";
 }

@@ -16,14 +16,38 @@ export type { BlasAddon } from "./native-addon";
 import type { BlasAddon } from "./native-addon";
 
 // Indices into the params array (must match the enum in native/src/virel_blas.c).
-const P_M = 0, P_N = 1, P_K = 2, P_TRANS_A = 3, P_TRANS_B = 4, P_A_OFF = 5, P_B_OFF = 6, P_C_OFF = 7;
-const P_BATCH = 8, P_A_STRIDE = 9, P_B_STRIDE = 10, P_BIAS_OFF = 11, P_BIAS_SB = 12, P_BIAS_SM = 13;
-const P_BIAS_SN = 14, P_ACT = 15, P_ALPHA = 16, P_PRELU_OFF = 17, P_PRELU_SB = 18, P_PRELU_SM = 19;
-const P_PRELU_SN = 20, P_COUNT = 21;
+const P_M = 0,
+  P_N = 1,
+  P_K = 2,
+  P_TRANS_A = 3,
+  P_TRANS_B = 4,
+  P_A_OFF = 5,
+  P_B_OFF = 6,
+  P_C_OFF = 7;
+const P_BATCH = 8,
+  P_A_STRIDE = 9,
+  P_B_STRIDE = 10,
+  P_BIAS_OFF = 11,
+  P_BIAS_SB = 12,
+  P_BIAS_SM = 13;
+const P_BIAS_SN = 14,
+  P_ACT = 15,
+  P_ALPHA = 16,
+  P_PRELU_OFF = 17,
+  P_PRELU_SB = 18,
+  P_PRELU_SM = 19;
+const P_PRELU_SN = 20,
+  P_COUNT = 21;
 
 /** Activation codes, numbered as tfjs-backend-wasm's FusableActivation. */
 const ACTIVATIONS: Readonly<Record<string, number>> = {
-  linear: 0, relu: 1, relu6: 2, prelu: 3, leakyrelu: 4, sigmoid: 5, elu: 6,
+  linear: 0,
+  relu: 1,
+  relu6: 2,
+  prelu: 3,
+  leakyrelu: 4,
+  sigmoid: 5,
+  elu: 6,
 };
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -80,12 +104,17 @@ interface Broadcast {
 }
 
 function broadcastOperand(
-  backend: BackendWasm, x: tf.TensorInfo, outDims: readonly number[], m: number, n: number,
+  backend: BackendWasm,
+  x: tf.TensorInfo,
+  outDims: readonly number[],
+  m: number,
+  n: number,
 ): Broadcast | null {
   const rank = outDims.length + 2;
   if (x.dtype !== "float32" || x.shape.length > rank) return null;
   const shape = new Array<number>(rank - x.shape.length).fill(1).concat(x.shape);
-  const xm = shape[rank - 2] as number, xn = shape[rank - 1] as number;
+  const xm = shape[rank - 2] as number,
+    xn = shape[rank - 1] as number;
   if ((xm !== 1 && xm !== m) || (xn !== 1 && xn !== n)) return null;
   const batch = batchMap(outDims, shape.slice(0, -2), xm * xn);
   if (batch === null) return null;
@@ -105,7 +134,8 @@ interface Plan {
 
 function plan(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): Plan | null {
   if (a.dtype !== "float32" || b.dtype !== "float32" || a.shape.length < 2 || b.shape.length < 2) return null;
-  const ra = a.shape.length, rb = b.shape.length;
+  const ra = a.shape.length,
+    rb = b.shape.length;
   const innerA = (transposeA ? a.shape[ra - 2] : a.shape[ra - 1]) as number;
   const innerB = (transposeB ? b.shape[rb - 1] : b.shape[rb - 2]) as number;
   const m = (transposeA ? a.shape[ra - 1] : a.shape[ra - 2]) as number;
@@ -146,8 +176,17 @@ export function withRowInvariantProducts<T>(fn: () => T): T {
 
 /** Runs a planned product on the wasm heap; `bias`/`prelu` optional, `act` an activation code. */
 function runGemm(
-  addon: BlasAddon, backend: BackendWasm, p: Plan, aOff: number, bOff: number, out: tf.TensorInfo,
-  transposeA: boolean, transposeB: boolean, bias: Broadcast | null, act: number, alpha: number,
+  addon: BlasAddon,
+  backend: BackendWasm,
+  p: Plan,
+  aOff: number,
+  bOff: number,
+  out: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  bias: Broadcast | null,
+  act: number,
+  alpha: number,
   prelu: Broadcast | null,
 ): void {
   const cOff = heapOffset(backend, out);
@@ -170,8 +209,11 @@ function runGemm(
   }
   // Re-read the heap after every allocation: growing wasm memory replaces the ArrayBuffer.
   const heap = heapBuffer(backend);
-  const uniform = p.a.stride !== null && p.b.stride !== null &&
-    (bias === null || bias.batch.stride !== null) && (prelu === null || prelu.batch.stride !== null);
+  const uniform =
+    p.a.stride !== null &&
+    p.b.stride !== null &&
+    (bias === null || bias.batch.stride !== null) &&
+    (prelu === null || prelu.batch.stride !== null);
   if (uniform && rowInvariant > 0 && !transposeA && p.batch === 1 && p.m > 1) {
     // m one-row products: row r of A (stride k) times B, into row r of C; bias / PReLU rows by their row stride
     params[P_M] = 1;
@@ -235,16 +277,30 @@ import { nativeCounters } from "./native-addon";
 export function makeBatchMatMul(addon: BlasAddon, stock: tf.KernelFunc): tf.KernelFunc {
   return (args: KernelArgs): KernelResult => {
     const { inputs, backend, attrs } = args;
-    const a = inputs["a"], b = inputs["b"];
-    const transposeA = attrs?.["transposeA"] === true, transposeB = attrs?.["transposeB"] === true;
+    const a = inputs["a"],
+      b = inputs["b"];
+    const transposeA = attrs?.["transposeA"] === true,
+      transposeB = attrs?.["transposeB"] === true;
     const p = a && b && isWasmBackend(backend) ? plan(a, b, transposeA, transposeB) : null;
     if (p === null || !a || !b || !isWasmBackend(backend)) {
       nativeCounters.fallback++;
       return stock(args);
     }
     const out = backend.makeOutput(p.outShape, "float32");
-    runGemm(addon, backend, p, heapOffset(backend, a), heapOffset(backend, b), out, transposeA, transposeB,
-      null, 0, 0, null);
+    runGemm(
+      addon,
+      backend,
+      p,
+      heapOffset(backend, a),
+      heapOffset(backend, b),
+      out,
+      transposeA,
+      transposeB,
+      null,
+      0,
+      0,
+      null,
+    );
     nativeCounters.native++;
     return out;
   };
@@ -254,8 +310,12 @@ export function makeBatchMatMul(addon: BlasAddon, stock: tf.KernelFunc): tf.Kern
 export function makeFusedMatMul(addon: BlasAddon, stock: tf.KernelFunc): tf.KernelFunc {
   return (args: KernelArgs): KernelResult => {
     const { inputs, backend, attrs } = args;
-    const a = inputs["a"], b = inputs["b"], biasInfo = inputs["bias"], preluInfo = inputs["preluActivationWeights"];
-    const transposeA = attrs?.["transposeA"] === true, transposeB = attrs?.["transposeB"] === true;
+    const a = inputs["a"],
+      b = inputs["b"],
+      biasInfo = inputs["bias"],
+      preluInfo = inputs["preluActivationWeights"];
+    const transposeA = attrs?.["transposeA"] === true,
+      transposeB = attrs?.["transposeB"] === true;
     const activation = String(attrs?.["activation"] ?? "linear");
     const act = ACTIVATIONS[activation];
     const fallback = (): KernelResult => {
@@ -268,14 +328,29 @@ export function makeFusedMatMul(addon: BlasAddon, stock: tf.KernelFunc): tf.Kern
     const outDims = p.outShape.slice(0, -2);
     const bias = biasInfo ? broadcastOperand(backend, biasInfo, outDims, p.m, p.n) : null;
     if (biasInfo && bias === null) return fallback();
-    const prelu = act === ACTIVATIONS["prelu"]
-      ? (preluInfo ? broadcastOperand(backend, preluInfo, outDims, p.m, p.n) : null)
-      : null;
+    const prelu =
+      act === ACTIVATIONS["prelu"]
+        ? preluInfo
+          ? broadcastOperand(backend, preluInfo, outDims, p.m, p.n)
+          : null
+        : null;
     if (act === ACTIVATIONS["prelu"] && prelu === null) return fallback();
     const alpha = Number(attrs?.["leakyreluAlpha"] ?? 0) || 0;
     const out = backend.makeOutput(p.outShape, "float32");
-    runGemm(addon, backend, p, heapOffset(backend, a), heapOffset(backend, b), out, transposeA, transposeB,
-      bias, act, alpha, prelu);
+    runGemm(
+      addon,
+      backend,
+      p,
+      heapOffset(backend, a),
+      heapOffset(backend, b),
+      out,
+      transposeA,
+      transposeB,
+      bias,
+      act,
+      alpha,
+      prelu,
+    );
     nativeCounters.native++;
     return out;
   };

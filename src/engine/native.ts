@@ -198,7 +198,8 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
   const wasmMatMul = makeExplicitTranspose(stockMatMul.kernelFunc);
   const wasmFused = makeExplicitTranspose(makeFixedFusedMatMul(stockFused.kernelFunc));
   if (fastPaths) {
-    const identity = stock.get("Identity") as tf.KernelConfig, cast = stock.get("Cast") as tf.KernelConfig;
+    const identity = stock.get("Identity") as tf.KernelConfig,
+      cast = stock.get("Cast") as tf.KernelConfig;
     register("Identity", identity, makeSharedIdentity(identity.kernelFunc));
     register("Cast", cast, makeSharedCast(cast.kernelFunc));
   }

@@ -35,7 +35,10 @@ export interface SettingSpec<T> {
 /** Backend names (src/engine/backend.ts re-exports them as BACKEND_NAMES). */
 export const BACKENDS = ["auto", "tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"] as const;
 const BACKEND_ALIASES: Readonly<Record<string, (typeof BACKENDS)[number]>> = {
-  node: "tfjs-node", "node-gpu": "tfjs-node-gpu", gpu: "tfjs-node-gpu", tensorflow: "tfjs-node",
+  node: "tfjs-node",
+  "node-gpu": "tfjs-node-gpu",
+  gpu: "tfjs-node-gpu",
+  tensorflow: "tfjs-node",
 };
 
 /** Parses a backend name or alias; the error names `field` and the value. */
@@ -88,7 +91,8 @@ export const SETTINGS = {
   }),
   native: spec<boolean>({
     env: "VIREL_NATIVE",
-    meaning: "use the native CBLAS matmul kernels on the wasm backend (0: the pure wasm path); at install time, 0 skips building the addon",
+    meaning:
+      "use the native CBLAS matmul kernels on the wasm backend (0: the pure wasm path); at install time, 0 skips building the addon",
     values: "0, 1",
     defaultText: "1",
     scope: "runtime",
@@ -118,7 +122,8 @@ export const SETTINGS = {
   }),
   fastUpdate: spec<boolean>({
     env: "VIREL_FAST_UPDATE",
-    meaning: "the fused update (one engine call per MLP pass, Adam, Polyak) where the backend supports it; 0: the reference autodiff update",
+    meaning:
+      "the fused update (one engine call per MLP pass, Adam, Polyak) where the backend supports it; 0: the reference autodiff update",
     values: "0, 1",
     defaultText: "1",
     scope: "runtime",
@@ -128,7 +133,8 @@ export const SETTINGS = {
   }),
   fastSimd: spec<boolean>({
     env: "VIREL_FAST_SIMD",
-    meaning: "WebAssembly SIMD loops for the fused update's elementwise work on the wasm heap; 0: the JavaScript loops (bit-identical)",
+    meaning:
+      "WebAssembly SIMD loops for the fused update's elementwise work on the wasm heap; 0: the JavaScript loops (bit-identical)",
     values: "0, 1",
     defaultText: "1",
     scope: "runtime",
@@ -202,7 +208,8 @@ export const SETTINGS = {
   }),
   test: spec<boolean>({
     env: "VIREL_TEST",
-    meaning: "test budgets: the tutorial notebooks run shorter trainings (set to 1 by scripts/run-tests.mjs and notebooks/render.mjs --test)",
+    meaning:
+      "test budgets: the tutorial notebooks run shorter trainings (set to 1 by scripts/run-tests.mjs and notebooks/render.mjs --test)",
     values: "0, 1",
     defaultText: "0",
     scope: "tests",
@@ -320,14 +327,22 @@ export function describeSettings(env: NodeJS.ProcessEnv = process.env): SettingR
     const s = SETTINGS[name] as unknown as SettingSpec<unknown>;
     const raw = env[s.env];
     const base = {
-      env: s.env, scope: s.scope, raw: raw ?? null, meaning: s.meaning, values: s.values,
-      defaultText: s.defaultText, readBy: s.readBy,
+      env: s.env,
+      scope: s.scope,
+      raw: raw ?? null,
+      meaning: s.meaning,
+      values: s.values,
+      defaultText: s.defaultText,
+      readBy: s.readBy,
     };
     try {
       const v = setting(name, env);
       const unset = raw === undefined || raw.trim() === "";
-      const effective = !unset ? String(v) : s.defaultText.startsWith("(") ? `unset ${s.defaultText}`
-        : `${s.defaultText.split(" (")[0] ?? ""} (default)`;
+      const effective = !unset
+        ? String(v)
+        : s.defaultText.startsWith("(")
+          ? `unset ${s.defaultText}`
+          : `${s.defaultText.split(" (")[0] ?? ""} (default)`;
       return { ...base, effective };
     } catch (err) {
       return { ...base, error: (err as Error).message };
@@ -338,5 +353,7 @@ export function describeSettings(env: NodeJS.ProcessEnv = process.env): SettingR
 /** `VIREL_*` variables set in the environment that no switch declares (likely typos). */
 export function unknownSettings(env: NodeJS.ProcessEnv = process.env): string[] {
   const known = new Set(Object.values(SETTINGS).map((s) => s.env));
-  return Object.keys(env).filter((k) => k.startsWith("VIREL_") && !known.has(k)).sort();
+  return Object.keys(env)
+    .filter((k) => k.startsWith("VIREL_") && !known.has(k))
+    .sort();
 }

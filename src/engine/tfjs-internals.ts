@@ -57,8 +57,12 @@ export function assertTfjsInternals(): void {
 
 /** For tests only: pretend another tfjs version is installed (null: re-check the real one). */
 export function overrideTfjsVersionForTest(version: string | null): void {
-  checked = version === null ? undefined : version === TFJS_INTERNALS_VERSION ? null
-    : `@tensorflow/tfjs-core is ${version}; the engine's internals need exactly ${TFJS_INTERNALS_VERSION} (stock tfjs kernels run instead)`;
+  checked =
+    version === null
+      ? undefined
+      : version === TFJS_INTERNALS_VERSION
+        ? null
+        : `@tensorflow/tfjs-core is ${version}; the engine's internals need exactly ${TFJS_INTERNALS_VERSION} (stock tfjs kernels run instead)`;
 }
 
 /** The private fields of the 4.22.0 wasm backend used here. */
@@ -142,7 +146,9 @@ interface WebGpuInternals {
   bufferManager: { acquireBuffer(size: number, usage: number): GpuBufferLike; releaseBuffer(b: GpuBufferLike): void };
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
-  commandEncoder: { copyBufferToBuffer(src: GpuBufferLike, so: number, dst: GpuBufferLike, doff: number, size: number): void };
+  commandEncoder: {
+    copyBufferToBuffer(src: GpuBufferLike, so: number, dst: GpuBufferLike, doff: number, size: number): void;
+  };
   submitQueue(): void;
   convertAndCacheOnCPU(dataId: object, values: unknown): void;
   readSync(dataId: object): unknown;
@@ -169,15 +175,20 @@ export function installWebGpuSyncRead(backend: object, pump: (() => boolean) | n
   if (patchedReadSync.has(backend)) return;
   const b = backend as unknown as WebGpuInternals;
   const stock = b.readSync.bind(b);
-  const g = globalThis as unknown as { GPUBufferUsage: { COPY_DST: number; MAP_READ: number }; GPUMapMode: { READ: number } };
+  const g = globalThis as unknown as {
+    GPUBufferUsage: { COPY_DST: number; MAP_READ: number };
+    GPUMapMode: { READ: number };
+  };
   const pause = new Int32Array(new SharedArrayBuffer(4));
   b.readSync = (dataId: object): unknown => {
     const data = b.tensorMap.get(dataId);
     if (data === undefined) throw new Error("readSync: the tensor is not on the webgpu backend (disposed?)");
     if (data.values != null || data.dtype === "string" || data.dtype === "complex64") return stock(dataId);
     if (pump === null) {
-      throw new Error("a synchronous read (dataSync) on the webgpu backend needs the native addon's event-loop pump: " +
-        "build it with `node scripts/build-native.mjs` (needs a CBLAS), or read with `await tensor.data()`");
+      throw new Error(
+        "a synchronous read (dataSync) on the webgpu backend needs the native addon's event-loop pump: " +
+          "build it with `node scripts/build-native.mjs` (needs a CBLAS), or read with `await tensor.data()`",
+      );
     }
     const size = data.resource.size;
     const staging = b.bufferManager.acquireBuffer(size, g.GPUBufferUsage.COPY_DST | g.GPUBufferUsage.MAP_READ);
@@ -186,11 +197,14 @@ export function installWebGpuSyncRead(backend: object, pump: (() => boolean) | n
     b.commandEncoder.copyBufferToBuffer(data.resource, 0, staging, 0, size);
     b.submitQueue();
     let failure: unknown = null;
-    staging.mapAsync(g.GPUMapMode.READ).catch((err: unknown) => { failure = err; });
+    staging.mapAsync(g.GPUMapMode.READ).catch((err: unknown) => {
+      failure = err;
+    });
     const deadline = Date.now() + timeoutMs;
     for (let turns = 0; staging.mapState !== "mapped"; turns++) {
       if (failure !== null) throw new Error(`readSync on webgpu: mapAsync failed: ${String(failure)}`);
-      if (Date.now() > deadline) throw new Error(`readSync on webgpu: the buffer was not mapped within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`readSync on webgpu: the buffer was not mapped within ${timeoutMs} ms`);
       pump();
       // After the first turns, wait 50 µs between turns instead of spinning (the device may be a CPU emulation).
       if (turns > 16) Atomics.wait(pause, 0, 0, 0.05);

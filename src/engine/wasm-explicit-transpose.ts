@@ -41,15 +41,25 @@ function swapLastTwo(x: tf.TensorInfo, backend: BackendWasm): tf.TensorInfo {
  */
 export function makeExplicitTranspose(stock: tf.KernelFunc): tf.KernelFunc {
   return (args: KernelArgs): KernelResult => {
-    const ta = args.attrs?.["transposeA"] === true, tb = args.attrs?.["transposeB"] === true;
-    const a = args.inputs["a"], b = args.inputs["b"];
-    if ((!ta && !tb) || !a || !b || a.dtype !== "float32" || b.dtype !== "float32" ||
-      a.shape.length < 2 || b.shape.length < 2) {
+    const ta = args.attrs?.["transposeA"] === true,
+      tb = args.attrs?.["transposeB"] === true;
+    const a = args.inputs["a"],
+      b = args.inputs["b"];
+    if (
+      (!ta && !tb) ||
+      !a ||
+      !b ||
+      a.dtype !== "float32" ||
+      b.dtype !== "float32" ||
+      a.shape.length < 2 ||
+      b.shape.length < 2
+    ) {
       return stock(args);
     }
     // Matrix-vector shaped products (an output side under MIN_SIDE) are cheaper in the stock loop than a
     // transpose of the whole matrix operand.
-    const m = a.shape[a.shape.length - (ta ? 1 : 2)] as number, n = b.shape[b.shape.length - (tb ? 2 : 1)] as number;
+    const m = a.shape[a.shape.length - (ta ? 1 : 2)] as number,
+      n = b.shape[b.shape.length - (tb ? 2 : 1)] as number;
     if (Math.min(m, n) < MIN_SIDE) return stock(args);
     const backend = args.backend as BackendWasm;
     const a2 = ta ? swapLastTwo(a, backend) : a;

@@ -15,7 +15,12 @@ type KernelResult = ReturnType<tf.KernelFunc>;
 
 /** Kernel name and attributes that apply a fused activation on its own. */
 const ACTIVATION_KERNELS: Readonly<Record<string, string>> = {
-  relu: "Relu", relu6: "Relu6", elu: "Elu", sigmoid: "Sigmoid", leakyrelu: "LeakyRelu", prelu: "Prelu",
+  relu: "Relu",
+  relu6: "Relu6",
+  elu: "Elu",
+  sigmoid: "Sigmoid",
+  leakyrelu: "LeakyRelu",
+  prelu: "Prelu",
 };
 
 function single(r: KernelResult): tf.TensorInfo {
@@ -33,7 +38,10 @@ export function stockFusedBiasIsWrong(args: KernelArgs): boolean {
   const { a, b, bias } = args.inputs;
   if (!bias || !a || !b || bias.shape.length !== 1) return false;
   const transposed = args.attrs?.["transposeA"] === true || args.attrs?.["transposeB"] === true;
-  const batch = Math.max(a.shape.length === 3 ? (a.shape[0] as number) : 1, b.shape.length === 3 ? (b.shape[0] as number) : 1);
+  const batch = Math.max(
+    a.shape.length === 3 ? (a.shape[0] as number) : 1,
+    b.shape.length === 3 ? (b.shape[0] as number) : 1,
+  );
   return transposed || batch > 1;
 }
 
@@ -46,11 +54,13 @@ export function makeFixedFusedMatMul(stock: tf.KernelFunc): tf.KernelFunc {
     const activation = String(args.attrs?.["activation"] ?? "linear");
     const actKernel = ACTIVATION_KERNELS[activation];
     if (activation !== "linear" && actKernel === undefined) return stock(args); // the stock error for it
-    const product = single(stock({
-      inputs: { a: a as tf.TensorInfo, b: b as tf.TensorInfo },
-      backend,
-      attrs: { ...args.attrs, activation: "linear" },
-    }));
+    const product = single(
+      stock({
+        inputs: { a: a as tf.TensorInfo, b: b as tf.TensorInfo },
+        backend,
+        attrs: { ...args.attrs, activation: "linear" },
+      }),
+    );
     const biased = single(kernel("Add")({ inputs: { a: product, b: bias as tf.TensorInfo }, backend, attrs: {} }));
     backend.disposeData(product.dataId);
     if (actKernel === undefined) return biased;

@@ -24,8 +24,13 @@ export const fastpathCounters = { shared: 0 };
 function shareOr(stock: tf.KernelFunc, targetDtype: (args: KernelArgs) => unknown): tf.KernelFunc {
   return (args: KernelArgs): KernelResult => {
     const x = args.inputs["x"];
-    if (!x || x.dtype === "string" || x.dtype === "complex64" || targetDtype(args) !== x.dtype ||
-      !shareData(args.backend, x.dataId)) {
+    if (
+      !x ||
+      x.dtype === "string" ||
+      x.dtype === "complex64" ||
+      targetDtype(args) !== x.dtype ||
+      !shareData(args.backend, x.dataId)
+    ) {
       return stock(args);
     }
     fastpathCounters.shared++;

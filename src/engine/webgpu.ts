@@ -49,7 +49,13 @@ interface DawnModule {
   globals: Record<string, unknown>;
 }
 interface AdapterLike {
-  readonly info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+  readonly info?: {
+    vendor?: string;
+    architecture?: string;
+    device?: string;
+    description?: string;
+    isFallbackAdapter?: boolean;
+  };
   readonly isFallbackAdapter?: boolean;
 }
 
@@ -62,9 +68,15 @@ function version(pkg: string): string {
 }
 
 /** Whether an adapter description names a software device. */
-export function isSoftwareAdapter(info: { architecture?: string; description?: string; device?: string }, fallback: boolean): boolean {
-  return fallback || info.architecture === "software" ||
-    /llvmpipe|lavapipe|swiftshader|software/i.test(`${info.description ?? ""} ${info.device ?? ""}`);
+export function isSoftwareAdapter(
+  info: { architecture?: string; description?: string; device?: string },
+  fallback: boolean,
+): boolean {
+  return (
+    fallback ||
+    info.architecture === "software" ||
+    /llvmpipe|lavapipe|swiftshader|software/i.test(`${info.description ?? ""} ${info.device ?? ""}`)
+  );
 }
 
 let dawn: DawnModule | null = null;
@@ -72,7 +84,8 @@ let dawn: DawnModule | null = null;
 /** Loads Dawn, installs the WebGPU globals and `navigator.gpu` (once). Throws when `webgpu` is not installed. */
 function installGlobals(): DawnModule {
   if (dawn !== null) return dawn;
-  if (process.platform === "linux" && (process.env.XDG_RUNTIME_DIR ?? "") === "") process.env.XDG_RUNTIME_DIR = tmpdir();
+  if (process.platform === "linux" && (process.env.XDG_RUNTIME_DIR ?? "") === "")
+    process.env.XDG_RUNTIME_DIR = tmpdir();
   const mod = require("webgpu") as DawnModule;
   const g = globalThis as unknown as Record<string, unknown> & { navigator?: Record<string, unknown> };
   for (const [k, v] of Object.entries(mod.globals)) if (!(k in g)) g[k] = v;
@@ -92,31 +105,49 @@ export function probeWebGpu(): Promise<WebGpuProbe> {
     const packages = { webgpu: version("webgpu"), tfjsBackendWebgpu: version("@tensorflow/tfjs-backend-webgpu") };
     if (packages.webgpu === "not installed" || packages.tfjsBackendWebgpu === "not installed") {
       const missing = packages.webgpu === "not installed" ? "webgpu" : "@tensorflow/tfjs-backend-webgpu";
-      return { available: false, reason: `the optional package ${missing} is not installed`, fix: WEBGPU_INSTALL, packages };
+      return {
+        available: false,
+        reason: `the optional package ${missing} is not installed`,
+        fix: WEBGPU_INSTALL,
+        packages,
+      };
     }
     try {
       installGlobals();
-      const gpu = (globalThis as unknown as { navigator: { gpu: { requestAdapter(o?: object): Promise<AdapterLike | null> } } }).navigator.gpu;
+      const gpu = (
+        globalThis as unknown as { navigator: { gpu: { requestAdapter(o?: object): Promise<AdapterLike | null> } } }
+      ).navigator.gpu;
       const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
       if (adapter === null) {
         return {
-          available: false, packages,
+          available: false,
+          packages,
           reason: "no WebGPU adapter (no Vulkan driver Dawn accepts)",
-          fix: "install a Vulkan driver: a GPU vendor's, or the software device (Debian 12: `apt-get install -t " +
+          fix:
+            "install a Vulkan driver: a GPU vendor's, or the software device (Debian 12: `apt-get install -t " +
             "bookworm-backports mesa-vulkan-drivers`; Debian 12's own Mesa 22.3 lavapipe is too old for Dawn)",
         };
       }
       const info = adapter.info ?? {};
       const fallback = info.isFallbackAdapter === true || adapter.isFallbackAdapter === true;
       return {
-        available: true, packages,
+        available: true,
+        packages,
         adapter: {
-          vendor: info.vendor ?? "", architecture: info.architecture ?? "", device: info.device ?? "",
-          description: info.description ?? "", software: isSoftwareAdapter(info, fallback),
+          vendor: info.vendor ?? "",
+          architecture: info.architecture ?? "",
+          device: info.device ?? "",
+          description: info.description ?? "",
+          software: isSoftwareAdapter(info, fallback),
         },
       };
     } catch (err) {
-      return { available: false, packages, reason: `Dawn did not start: ${String((err as Error)?.message ?? err).split("\n")[0]}`, fix: WEBGPU_INSTALL };
+      return {
+        available: false,
+        packages,
+        reason: `Dawn did not start: ${String((err as Error)?.message ?? err).split("\n")[0]}`,
+        fix: WEBGPU_INSTALL,
+      };
     }
   })();
   return probing;
@@ -132,7 +163,11 @@ export function describeAdapter(a: WebGpuAdapter): string {
  * Starts tfjs's webgpu backend (the caller has loaded tfjs) and makes `dataSync` work on it. Throws with the
  * reason when there is no adapter.
  */
-export async function startWebGpu(tf: { setBackend(name: string): Promise<boolean>; ready(): Promise<void>; backend(): object }): Promise<WebGpuAdapter> {
+export async function startWebGpu(tf: {
+  setBackend(name: string): Promise<boolean>;
+  ready(): Promise<void>;
+  backend(): object;
+}): Promise<WebGpuAdapter> {
   const probe = await probeWebGpu();
   if (!probe.available || probe.adapter === undefined) throw new Error(probe.reason ?? "no WebGPU adapter");
   require("@tensorflow/tfjs-backend-webgpu");
@@ -141,7 +176,10 @@ export async function startWebGpu(tf: { setBackend(name: string): Promise<boolea
   const internals = require("./tfjs-internals") as typeof import("./tfjs-internals");
   const native = require("./native") as typeof import("./native");
   const loaded = native.loadAddon();
-  const pump = "addon" in loaded && typeof loaded.addon.pumpEvents === "function" ? loaded.addon.pumpEvents.bind(loaded.addon) : null;
+  const pump =
+    "addon" in loaded && typeof loaded.addon.pumpEvents === "function"
+      ? loaded.addon.pumpEvents.bind(loaded.addon)
+      : null;
   internals.installWebGpuSyncRead(tf.backend(), pump);
   return probe.adapter;
 }

@@ -43,12 +43,18 @@ export interface Episode {
  * after the reset and after every step. `policy` may also be `"random"` (uniform actions from the action
  * space, drawn from an Rng seeded with `seed`) or `"zero"`.
  */
-export async function animate(env: Env, policy: Policy | "random" | "zero", options: AnimateOptions = {}): Promise<Episode> {
+export async function animate(
+  env: Env,
+  policy: Policy | "random" | "zero",
+  options: AnimateOptions = {},
+): Promise<Episode> {
   const seed = checkSeed("animate", options.seed ?? 0);
   const steps = options.steps ?? (Number.isFinite(env.maxEpisodeSteps) ? env.maxEpisodeSteps : 200);
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`animate: steps must be a positive integer, got ${String(steps)}`);
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new Error(`animate: steps must be a positive integer, got ${String(steps)}`);
   const every = options.every ?? 1;
-  if (!Number.isInteger(every) || every < 1) throw new Error(`animate: every must be a positive integer, got ${String(every)}`);
+  if (!Number.isInteger(every) || every < 1)
+    throw new Error(`animate: every must be a positive integer, got ${String(every)}`);
   let act: Policy;
   if (policy === "random") {
     const rng = new Rng(seed).fork("animate");

@@ -187,9 +187,7 @@ export abstract class EnvBase implements Env {
     }
     if (this.phase === "terminated" || this.phase === "truncated") {
       const why = this.phase === "terminated" ? "terminated" : "was truncated by the time limit";
-      throw new Error(
-        `${this.id}: step() called after the episode ${why} at step ${this.elapsed}; call reset() first`,
-      );
+      throw new Error(`${this.id}: step() called after the episode ${why} at step ${this.elapsed}; call reset() first`);
     }
     const a = checkVector(this.id, "action", action, this.actionSize);
     const { reward, terminated, info } = this.stepModel(a);
@@ -211,11 +209,15 @@ export abstract class EnvBase implements Env {
     const args: unknown[] = [state, qvel];
     const parts = this.stateParts;
     if (parts.length === 1 && qvel !== undefined) {
-      throw new Error(`${where}: takes one array (${parts[0]!.name} of length ${parts[0]!.length}), got a second argument`);
+      throw new Error(
+        `${where}: takes one array (${parts[0]!.name} of length ${parts[0]!.length}), got a second argument`,
+      );
     }
     const checked = parts.map((p, i) => {
       if (args[i] === undefined) {
-        throw new Error(`${where}: missing ${p.name} (expected ${parts.map((q) => `${q.name}[${q.length}]`).join(", ")})`);
+        throw new Error(
+          `${where}: missing ${p.name} (expected ${parts.map((q) => `${q.name}[${q.length}]`).join(", ")})`,
+        );
       }
       return checkVector(where, p.name, args[i], p.length);
     });
@@ -263,6 +265,7 @@ export abstract class EnvBase implements Env {
   }
 
   private assertState(what: string): void {
-    if (!this.hasState) throw new Error(`${this.id}: ${what}() called before reset(); call reset() (or setState()) first`);
+    if (!this.hasState)
+      throw new Error(`${this.id}: ${what}() called before reset(); call reset() (or setState()) first`);
   }
 }

@@ -34,7 +34,8 @@ export interface EnvBenchOptions {
 /** Time `steps` random-action steps of `id` (after 1/10 as many warm-up steps). */
 export async function benchEnv(id: string, options: EnvBenchOptions = {}): Promise<EnvBenchResult> {
   const steps = options.steps ?? 20_000;
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`benchEnv: steps must be a positive integer, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new Error(`benchEnv: steps must be a positive integer, got ${steps}`);
   const seed = options.seed ?? 0;
   const env = await make(id, { seed });
   try {

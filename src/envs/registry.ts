@@ -58,7 +58,11 @@ add(
   {
     id: "MountainCarContinuous-v0",
     family: "classic",
-    observationSpace: box([MOUNTAIN_CAR.minPosition, -MOUNTAIN_CAR.maxSpeed], [MOUNTAIN_CAR.maxPosition, MOUNTAIN_CAR.maxSpeed], { float32: true }),
+    observationSpace: box(
+      [MOUNTAIN_CAR.minPosition, -MOUNTAIN_CAR.maxSpeed],
+      [MOUNTAIN_CAR.maxPosition, MOUNTAIN_CAR.maxSpeed],
+      { float32: true },
+    ),
     actionSpace: box([MOUNTAIN_CAR.minAction], [MOUNTAIN_CAR.maxAction], { float32: true }),
     maxEpisodeSteps: MOUNTAIN_CAR.maxEpisodeSteps,
     description: "drive an under-powered car up the hill to x ≥ 0.45 (+100); obs [x, v], force in [-1, 1]",
@@ -72,13 +76,49 @@ add(
  */
 const MUJOCO_FACTS: Record<string, { obs: number; act: number; ctrl: number; steps: number; what: string }> = {
   "HalfCheetah-v5": { obs: 17, act: 6, ctrl: 1, steps: 1000, what: "2-D cheetah running forward" },
-  "Hopper-v5": { obs: 11, act: 3, ctrl: 1, steps: 1000, what: "2-D one-legged hopper hopping forward (terminates when unhealthy)" },
-  "Walker2d-v5": { obs: 17, act: 6, ctrl: 1, steps: 1000, what: "2-D biped walking forward (terminates when unhealthy)" },
-  "Ant-v5": { obs: 105, act: 8, ctrl: 1, steps: 1000, what: "3-D four-legged ant walking forward (terminates when unhealthy)" },
-  "Humanoid-v5": { obs: 348, act: 17, ctrl: 0.4, steps: 1000, what: "3-D humanoid walking forward (terminates when it falls)" },
+  "Hopper-v5": {
+    obs: 11,
+    act: 3,
+    ctrl: 1,
+    steps: 1000,
+    what: "2-D one-legged hopper hopping forward (terminates when unhealthy)",
+  },
+  "Walker2d-v5": {
+    obs: 17,
+    act: 6,
+    ctrl: 1,
+    steps: 1000,
+    what: "2-D biped walking forward (terminates when unhealthy)",
+  },
+  "Ant-v5": {
+    obs: 105,
+    act: 8,
+    ctrl: 1,
+    steps: 1000,
+    what: "3-D four-legged ant walking forward (terminates when unhealthy)",
+  },
+  "Humanoid-v5": {
+    obs: 348,
+    act: 17,
+    ctrl: 0.4,
+    steps: 1000,
+    what: "3-D humanoid walking forward (terminates when it falls)",
+  },
   "Swimmer-v5": { obs: 8, act: 2, ctrl: 1, steps: 1000, what: "3-link swimmer in a viscous fluid" },
-  "InvertedPendulum-v5": { obs: 4, act: 1, ctrl: 3, steps: 1000, what: "balance a pole on a cart (terminates when |angle| > 0.2)" },
-  "InvertedDoublePendulum-v5": { obs: 9, act: 1, ctrl: 1, steps: 1000, what: "balance a double pole on a cart (terminates when the tip falls)" },
+  "InvertedPendulum-v5": {
+    obs: 4,
+    act: 1,
+    ctrl: 3,
+    steps: 1000,
+    what: "balance a pole on a cart (terminates when |angle| > 0.2)",
+  },
+  "InvertedDoublePendulum-v5": {
+    obs: 9,
+    act: 1,
+    ctrl: 1,
+    steps: 1000,
+    what: "balance a double pole on a cart (terminates when the tip falls)",
+  },
   "Reacher-v5": { obs: 10, act: 2, ctrl: 1, steps: 50, what: "2-link arm reaching a random target" },
 };
 
@@ -155,7 +195,9 @@ export function register(entry: EnvRegistration, opts: { replace?: boolean } = {
   }
   if (typeof entry.make !== "function") throw new Error(`register: ${entry.id}: make must be a function`);
   if (!(entry.maxEpisodeSteps === Infinity || (Number.isInteger(entry.maxEpisodeSteps) && entry.maxEpisodeSteps > 0))) {
-    throw new Error(`register: ${entry.id}: maxEpisodeSteps must be a positive integer or Infinity, got ${entry.maxEpisodeSteps}`);
+    throw new Error(
+      `register: ${entry.id}: maxEpisodeSteps must be a positive integer or Infinity, got ${entry.maxEpisodeSteps}`,
+    );
   }
   add(
     {

@@ -13,7 +13,10 @@ export function num(x: number, digits = 2): string {
 
 /** Escape text for SVG/XML content and attribute values. */
 export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!);
+  return text.replace(
+    /[<>&"']/g,
+    (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]!,
+  );
 }
 
 /** Wrap SVG body markup into a complete, standalone SVG document Frame. */
@@ -86,7 +89,9 @@ export interface AnimationOptions {
  */
 export function animatedSvg(frames: readonly Frame[], options: AnimationOptions = {}): Frame {
   if (!Array.isArray(frames) || frames.length === 0) {
-    throw new Error(`animatedSvg: frames must be a non-empty array of Frames, got ${Array.isArray(frames) ? "[]" : typeof frames}`);
+    throw new Error(
+      `animatedSvg: frames must be a non-empty array of Frames, got ${Array.isArray(frames) ? "[]" : typeof frames}`,
+    );
   }
   const fps = options.fps ?? 20;
   if (typeof fps !== "number" || !Number.isFinite(fps) || fps <= 0) {
@@ -98,7 +103,8 @@ export function animatedSvg(frames: readonly Frame[], options: AnimationOptions 
   const height = Math.max(...frames.map((f) => f.height));
   const dur = n / fps;
   const groups = frames.map((f, i) => {
-    if (f.mime !== "image/svg+xml") throw new Error(`animatedSvg: frame ${i} has mime ${f.mime}, expected image/svg+xml`);
+    if (f.mime !== "image/svg+xml")
+      throw new Error(`animatedSvg: frame ${i} has mime ${f.mime}, expected image/svg+xml`);
     const inner = f.data.replace(/^<\?xml[^>]*>\s*/, "");
     if (n === 1) return `<g>${inner}</g>`;
     let values: string;

@@ -14,7 +14,8 @@ export function box(
   high: ArrayLike<number> | number,
   options: { shape?: readonly number[]; float32?: boolean } = {},
 ): Box {
-  const shape = options.shape ?? (typeof low === "number" ? (typeof high === "number" ? [1] : [high.length]) : [low.length]);
+  const shape =
+    options.shape ?? (typeof low === "number" ? (typeof high === "number" ? [1] : [high.length]) : [low.length]);
   if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new Error(`box: shape must be a non-empty list of non-negative integers, got ${JSON.stringify(shape)}`);
   }
@@ -80,5 +81,10 @@ export function clipToBox(space: Box, x: ArrayLike<number>): Float64Array {
 
 /** A copy of a box (fresh bound arrays), so one env's space cannot be mutated through another's. */
 export function copyBox(space: Box): Box {
-  return { kind: "box", shape: [...space.shape], low: Float64Array.from(space.low), high: Float64Array.from(space.high) };
+  return {
+    kind: "box",
+    shape: [...space.shape],
+    low: Float64Array.from(space.low),
+    high: Float64Array.from(space.high),
+  };
 }

@@ -131,7 +131,16 @@ export class VecEnv {
         obsFlat.set(r.obs, i * this.obsDim);
       }
     });
-    return { obs: this.rows(obsFlat), obsFlat, shape: [n, this.obsDim], rewards, terminated, truncated, finalObs, infos };
+    return {
+      obs: this.rows(obsFlat),
+      obsFlat,
+      shape: [n, this.obsDim],
+      rewards,
+      terminated,
+      truncated,
+      finalObs,
+      infos,
+    };
   }
 
   /** Close every copy. */
@@ -151,16 +160,26 @@ export class VecEnv {
     const n = this.numEnvs;
     const d = this.actDim;
     const where = `${this.id} x${n}`;
-    if (actions === null || typeof actions !== "object" || typeof (actions as { length?: unknown }).length !== "number") {
-      throw new Error(`${where}: expected ${n} actions (one per env) or a flat array of ${n * d} numbers, got ${typeof actions}`);
+    if (
+      actions === null ||
+      typeof actions !== "object" ||
+      typeof (actions as { length?: unknown }).length !== "number"
+    ) {
+      throw new Error(
+        `${where}: expected ${n} actions (one per env) or a flat array of ${n * d} numbers, got ${typeof actions}`,
+      );
     }
     const first = (actions as ArrayLike<unknown>)[0];
     const isRows = actions.length === n && first !== null && typeof first === "object";
     if (isRows) {
-      return (actions as readonly ArrayLike<number>[]).map((row, i) => checkVector(`${where} env ${i}`, "action", row, d));
+      return (actions as readonly ArrayLike<number>[]).map((row, i) =>
+        checkVector(`${where} env ${i}`, "action", row, d),
+      );
     }
     if (actions.length !== n * d) {
-      throw new Error(`${where}: expected ${n} actions (one per env) or a flat array of ${n * d} numbers, got ${actions.length}`);
+      throw new Error(
+        `${where}: expected ${n} actions (one per env) or a flat array of ${n * d} numbers, got ${actions.length}`,
+      );
     }
     const flat = checkVector(where, "actions", actions, n * d);
     return Array.from({ length: n }, (_, i) => flat.subarray(i * d, (i + 1) * d));

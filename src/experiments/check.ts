@@ -33,7 +33,13 @@ function readJsonFile(file: string, problems: string[]): Record<string, unknown>
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** config.json against the spec. */
-export function checkConfig(spec: ExperimentSpec, task: string, algo: ExperimentAlgo, seed: number, dir: string): string[] {
+export function checkConfig(
+  spec: ExperimentSpec,
+  task: string,
+  algo: ExperimentAlgo,
+  seed: number,
+  dir: string,
+): string[] {
   const problems: string[] = [];
   const file = path.join(dir, EXPERIMENT_FILES.config);
   const c = readJsonFile(file, problems);
@@ -45,14 +51,19 @@ export function checkConfig(spec: ExperimentSpec, task: string, algo: Experiment
   // Where `virel train --preset` records the preset is decided by that flag's implementation: accept the top
   // level or the config object, and require it only when the spec names one.
   const preset = c.preset ?? cfg.preset;
-  if (spec.preset !== undefined && preset !== spec.preset) problems.push(`${file}: preset must be ${JSON.stringify(spec.preset)}, got ${JSON.stringify(preset)}`);
-  if (spec.preset === undefined && preset !== undefined) problems.push(`${file}: the spec has no preset, but the run has preset ${JSON.stringify(preset)}`);
+  if (spec.preset !== undefined && preset !== spec.preset)
+    problems.push(`${file}: preset must be ${JSON.stringify(spec.preset)}, got ${JSON.stringify(preset)}`);
+  if (spec.preset === undefined && preset !== undefined)
+    problems.push(`${file}: the spec has no preset, but the run has preset ${JSON.stringify(preset)}`);
   const want: Record<string, unknown> = {
     ...fieldsForAlgo(runConfig(spec, task, algo), algo).kept,
-    evalEvery: spec.evalEvery, evalEpisodes: spec.evalEpisodes, checkpointEvery: spec.checkpointEvery,
+    evalEvery: spec.evalEvery,
+    evalEpisodes: spec.evalEpisodes,
+    checkpointEvery: spec.checkpointEvery,
   };
   for (const [k, v] of Object.entries(want)) {
-    if (!same(cfg[k], v)) problems.push(`${file}: config.${k} must be ${JSON.stringify(v)} (the spec), got ${JSON.stringify(cfg[k])}`);
+    if (!same(cfg[k], v))
+      problems.push(`${file}: config.${k} must be ${JSON.stringify(v)} (the spec), got ${JSON.stringify(cfg[k])}`);
   }
   return problems;
 }
@@ -94,10 +105,14 @@ export function checkMetrics(dir: string, evalEvery: number): { problems: string
       return;
     }
     for (const [k, v] of Object.entries(r)) {
-      if (typeof v !== "number" || !Number.isFinite(v)) problems.push(`${at}: ${k} must be a finite number, got ${JSON.stringify(v)}`);
+      if (typeof v !== "number" || !Number.isFinite(v))
+        problems.push(`${at}: ${k} must be a finite number, got ${JSON.stringify(v)}`);
     }
     const kind = "eval/return_mean" in r ? "eval" : "charts/episodic_return" in r ? "episode" : "window";
-    if (r.step <= last[kind]) problems.push(`${at}: ${kind} record step ${r.step} does not increase (previous ${last[kind]}): a duplicate or out of order`);
+    if (r.step <= last[kind])
+      problems.push(
+        `${at}: ${kind} record step ${r.step} does not increase (previous ${last[kind]}): a duplicate or out of order`,
+      );
     last[kind] = r.step;
     if (kind === "eval") facts.evalSteps.push(r.step);
     facts.lastStep = Math.max(facts.lastStep, r.step);
@@ -106,7 +121,9 @@ export function checkMetrics(dir: string, evalEvery: number): { problems: string
   if (!same(facts.evalSteps, expected)) {
     const missing = expected.filter((s) => !facts.evalSteps.includes(s));
     const extra = facts.evalSteps.filter((s) => !expected.includes(s));
-    problems.push(`${file}: evaluations must be at every ${evalEvery} steps up to ${facts.lastStep}; missing ${JSON.stringify(missing.slice(0, 5))}${missing.length > 5 ? "…" : ""}, unexpected ${JSON.stringify(extra.slice(0, 5))}${extra.length > 5 ? "…" : ""}`);
+    problems.push(
+      `${file}: evaluations must be at every ${evalEvery} steps up to ${facts.lastStep}; missing ${JSON.stringify(missing.slice(0, 5))}${missing.length > 5 ? "…" : ""}, unexpected ${JSON.stringify(extra.slice(0, 5))}${extra.length > 5 ? "…" : ""}`,
+    );
   }
   return { problems, facts };
 }
@@ -117,20 +134,26 @@ export function checkMeta(dir: string): string[] {
   const metaFile = path.join(dir, EXPERIMENT_FILES.meta);
   const m = readJsonFile(metaFile, problems);
   if (m) {
-    for (const k of ["virel", "tfjs", "node", "platform", "startedAt"]) if (typeof m[k] !== "string") problems.push(`${metaFile}: ${k} must be a string, got ${JSON.stringify(m[k])}`);
+    for (const k of ["virel", "tfjs", "node", "platform", "startedAt"])
+      if (typeof m[k] !== "string") problems.push(`${metaFile}: ${k} must be a string, got ${JSON.stringify(m[k])}`);
     const b = m.backend as Record<string, unknown> | undefined;
-    if (typeof b?.name !== "string") problems.push(`${metaFile}: backend.name must be a string, got ${JSON.stringify(b?.name)}`);
+    if (typeof b?.name !== "string")
+      problems.push(`${metaFile}: backend.name must be a string, got ${JSON.stringify(b?.name)}`);
   }
   const runFile = path.join(dir, EXPERIMENT_FILES.run);
   const r = readJsonFile(runFile, problems);
   if (r) {
     const commit = r.commit as { hash?: unknown } | null | undefined;
-    if (typeof commit?.hash !== "string" || !/^[0-9a-f]{40}$/.test(commit.hash)) problems.push(`${runFile}: commit.hash must be a 40-digit git hash, got ${JSON.stringify(commit?.hash)}`);
+    if (typeof commit?.hash !== "string" || !/^[0-9a-f]{40}$/.test(commit.hash))
+      problems.push(`${runFile}: commit.hash must be a 40-digit git hash, got ${JSON.stringify(commit?.hash)}`);
     const bp = r.backendPath as { backend?: unknown } | null | undefined;
-    if (typeof bp?.backend !== "string") problems.push(`${runFile}: backendPath.backend must be a string, got ${JSON.stringify(bp?.backend)}`);
+    if (typeof bp?.backend !== "string")
+      problems.push(`${runFile}: backendPath.backend must be a string, got ${JSON.stringify(bp?.backend)}`);
     const mc = r.machine as { cpu?: unknown; cores?: unknown } | undefined;
-    if (typeof mc?.cpu !== "string" || typeof mc.cores !== "number") problems.push(`${runFile}: machine.cpu and machine.cores are required, got ${JSON.stringify(mc)}`);
-    if (typeof r.wallSeconds !== "number" || !(r.wallSeconds > 0)) problems.push(`${runFile}: wallSeconds must be a positive number, got ${JSON.stringify(r.wallSeconds)}`);
+    if (typeof mc?.cpu !== "string" || typeof mc.cores !== "number")
+      problems.push(`${runFile}: machine.cpu and machine.cores are required, got ${JSON.stringify(mc)}`);
+    if (typeof r.wallSeconds !== "number" || !(r.wallSeconds > 0))
+      problems.push(`${runFile}: wallSeconds must be a positive number, got ${JSON.stringify(r.wallSeconds)}`);
   }
   return problems;
 }
@@ -142,21 +165,34 @@ export function checkSummary(dir: string, facts: MetricsFacts): string[] {
   const problems: string[] = [];
   const s = readJsonFile(file, problems);
   if (!s) return problems;
-  if (s.step !== facts.lastStep) problems.push(`${file}: step ${JSON.stringify(s.step)} differs from the last metrics step ${facts.lastStep}`);
+  if (s.step !== facts.lastStep)
+    problems.push(`${file}: step ${JSON.stringify(s.step)} differs from the last metrics step ${facts.lastStep}`);
   const fe = s.finalEval as { step?: unknown } | null | undefined;
   const lastEval = facts.evalSteps[facts.evalSteps.length - 1];
-  if (fe && fe.step !== lastEval) problems.push(`${file}: finalEval.step ${JSON.stringify(fe.step)} differs from the last evaluation in metrics.jsonl (${lastEval})`);
+  if (fe && fe.step !== lastEval)
+    problems.push(
+      `${file}: finalEval.step ${JSON.stringify(fe.step)} differs from the last evaluation in metrics.jsonl (${lastEval})`,
+    );
   return problems;
 }
 
 /** Every check of one run. */
-export function checkRun(spec: ExperimentSpec, task: string, algo: ExperimentAlgo, seed: number, dir: string): string[] {
+export function checkRun(
+  spec: ExperimentSpec,
+  task: string,
+  algo: ExperimentAlgo,
+  seed: number,
+  dir: string,
+): string[] {
   const m = checkMetrics(dir, spec.evalEvery);
   return [...checkConfig(spec, task, algo, seed, dir), ...m.problems, ...checkMeta(dir), ...checkSummary(dir, m.facts)];
 }
 
 /** The run directories under `results` that belong to the spec's grid, and any that do not. */
-export function listRuns(spec: ExperimentSpec, results: string): { runs: { task: string; algo: ExperimentAlgo; seed: number; dir: string }[]; strays: string[] } {
+export function listRuns(
+  spec: ExperimentSpec,
+  results: string,
+): { runs: { task: string; algo: ExperimentAlgo; seed: number; dir: string }[]; strays: string[] } {
   const runs: { task: string; algo: ExperimentAlgo; seed: number; dir: string }[] = [];
   const known = new Set<string>();
   for (const task of [...spec.tasks, ...(spec.optionalTasks ?? [])]) {
@@ -176,7 +212,8 @@ export function listRuns(spec: ExperimentSpec, results: string): { runs: { task:
       return;
     }
     if (depth >= 3) return;
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory() && !e.name.startsWith(".")) walk(path.join(d, e.name), depth + 1);
+    for (const e of fs.readdirSync(d, { withFileTypes: true }))
+      if (e.isDirectory() && !e.name.startsWith(".")) walk(path.join(d, e.name), depth + 1);
   };
   walk(results, 0);
   return { runs, strays };

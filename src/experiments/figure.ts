@@ -32,10 +32,17 @@ function escapeHtml(s: string): string {
 /** Compute the figure, table and report of a spec from the runs under `results` (default results/<name>). */
 export function experimentFigure(spec: ExperimentSpec, results = resultsDir(spec)): ExperimentFigure {
   const runs = gatherRuns(spec, results);
-  if (runs.length === 0) throw new Error(`no runs with evaluations under ${results} for experiment ${spec.name}; run \`virel experiment run\` first`);
+  if (runs.length === 0)
+    throw new Error(
+      `no runs with evaluations under ${results} for experiment ${spec.name}; run \`virel experiment run\` first`,
+    );
   const curves = algoCurves(runs);
   const tasks = [...spec.tasks, ...(spec.optionalTasks ?? [])];
-  curves.sort((a, b) => tasks.indexOf(a.task) - tasks.indexOf(b.task) || spec.algos.indexOf(a.algo as never) - spec.algos.indexOf(b.algo as never));
+  curves.sort(
+    (a, b) =>
+      tasks.indexOf(a.task) - tasks.indexOf(b.task) ||
+      spec.algos.indexOf(a.algo as never) - spec.algos.indexOf(b.algo as never),
+  );
   const rows = finalRows(spec, curves, runs);
   const title = `${spec.name}: evaluation return, mean ± std over seeds (as VIREL Fig. 3)`;
   const svg = curvesSvg(curves, tasks, spec.algos, { title });
@@ -51,16 +58,31 @@ export function experimentFigure(spec: ExperimentSpec, results = resultsDir(spec
     "",
   ].join("\n");
   const groups: CurveGroup[] = curves.map((c) => ({
-    env: c.task, algo: c.algo, seeds: c.seeds, steps: c.steps, mean: c.mean, std: c.std, n: c.steps.map(() => c.seeds.length),
+    env: c.task,
+    algo: c.algo,
+    seeds: c.seeds,
+    steps: c.steps,
+    mean: c.mean,
+    std: c.std,
+    n: c.steps.map(() => c.seeds.length),
     finals: rows.find((r) => r.task === c.task && r.algo === c.algo)?.perSeed ?? [],
     commonStep: rows.find((r) => r.task === c.task && r.algo === c.algo)?.step ?? c.steps[c.steps.length - 1] ?? 0,
   }));
-  const htmlTable = `<h2>Beside published numbers</h2>\n<table><tr><th>task</th><th>algorithm</th><th>seeds</th><th>step</th><th>final return</th><th>published, same step</th><th>published, other steps (context)</th></tr>\n` +
-    rows.map((r) => `<tr><td>${escapeHtml(r.task)}</td><td>${escapeHtml(ALGO_LABELS[r.algo] ?? r.algo)}</td><td>${r.n}</td><td>${r.step ?? "—"}</td><td>${r.mean === null ? "—" : `${r.mean.toFixed(1)} ± ${r.std!.toFixed(1)}`}</td>` +
-      `<td>${escapeHtml(r.publishedHere.length ? r.publishedHere.map((p) => `${p.algo} ${p.mean ?? `${p.low}–${p.high}`} (${p.source})`).join("; ") : `none known at ${r.step ?? "—"} steps`)}</td>` +
-      `<td>${escapeHtml(r.publishedElsewhere.map((p) => `${p.algo} ${p.mean !== undefined ? `${p.mean}${p.std !== undefined ? ` ± ${p.std}` : ""}` : `${p.low}–${p.high}`} at ${p.step} steps (${p.source})`).join("; ") || "—")}</td></tr>`).join("\n") +
+  const htmlTable =
+    `<h2>Beside published numbers</h2>\n<table><tr><th>task</th><th>algorithm</th><th>seeds</th><th>step</th><th>final return</th><th>published, same step</th><th>published, other steps (context)</th></tr>\n` +
+    rows
+      .map(
+        (r) =>
+          `<tr><td>${escapeHtml(r.task)}</td><td>${escapeHtml(ALGO_LABELS[r.algo] ?? r.algo)}</td><td>${r.n}</td><td>${r.step ?? "—"}</td><td>${r.mean === null ? "—" : `${r.mean.toFixed(1)} ± ${r.std!.toFixed(1)}`}</td>` +
+          `<td>${escapeHtml(r.publishedHere.length ? r.publishedHere.map((p) => `${p.algo} ${p.mean ?? `${p.low}–${p.high}`} (${p.source})`).join("; ") : `none known at ${r.step ?? "—"} steps`)}</td>` +
+          `<td>${escapeHtml(r.publishedElsewhere.map((p) => `${p.algo} ${p.mean !== undefined ? `${p.mean}${p.std !== undefined ? ` ± ${p.std}` : ""}` : `${p.low}–${p.high}`} at ${p.step} steps (${p.source})`).join("; ") || "—")}</td></tr>`,
+      )
+      .join("\n") +
     "\n</table>\n";
-  const html = renderReport(groups, { title: `VIREL experiment ${spec.name} (as Fig. 3)`, runs: runs.length }).replace('<script type="application/json" id="virel-plot-data">', `${htmlTable}<script type="application/json" id="virel-plot-data">`);
+  const html = renderReport(groups, { title: `VIREL experiment ${spec.name} (as Fig. 3)`, runs: runs.length }).replace(
+    '<script type="application/json" id="virel-plot-data">',
+    `${htmlTable}<script type="application/json" id="virel-plot-data">`,
+  );
   return { runs, curves, rows, svg, markdown, html };
 }
 
@@ -72,10 +94,17 @@ function writeAtomic(file: string, text: string): void {
 }
 
 /** Write `<out>/<name>.svg`, `.html` and `.md` (default out: docs/fig3 in the repository). */
-export function writeExperimentFigure(spec: ExperimentSpec, o: { results?: string; out?: string } = {}): ExperimentFigure & { files: string[] } {
+export function writeExperimentFigure(
+  spec: ExperimentSpec,
+  o: { results?: string; out?: string } = {},
+): ExperimentFigure & { files: string[] } {
   const fig = experimentFigure(spec, o.results);
   const out = o.out ?? path.join(repoRoot(), "docs", "fig3");
-  const files = [path.join(out, `${spec.name}.svg`), path.join(out, `${spec.name}.html`), path.join(out, `${spec.name}.md`)];
+  const files = [
+    path.join(out, `${spec.name}.svg`),
+    path.join(out, `${spec.name}.html`),
+    path.join(out, `${spec.name}.md`),
+  ];
   writeAtomic(files[0]!, fig.svg);
   writeAtomic(files[1]!, fig.html);
   writeAtomic(files[2]!, fig.markdown);

@@ -83,7 +83,14 @@ export function algoCurves(runs: readonly SeedCurve[]): AlgoCurve[] {
     const maps = rs.map((r) => new Map(r.steps.map((s, i) => [s, r.returns[i]!])));
     const steps = [...maps[0]!.keys()].filter((s) => maps.every((m) => m.has(s))).sort((a, b) => a - b);
     const stats = steps.map((s) => meanStd(maps.map((m) => m.get(s)!)));
-    out.push({ task: rs[0]!.task, algo: rs[0]!.algo, seeds: rs.map((r) => r.seed), steps, mean: stats.map((x) => x.mean), std: stats.map((x) => x.std) });
+    out.push({
+      task: rs[0]!.task,
+      algo: rs[0]!.algo,
+      seeds: rs.map((r) => r.seed),
+      steps,
+      mean: stats.map((x) => x.mean),
+      std: stats.map((x) => x.std),
+    });
   }
   return out;
 }
@@ -110,10 +117,18 @@ export function finalRows(spec: ExperimentSpec, curves: readonly AlgoCurve[], ru
     const i = c.steps.length - 1;
     const step = i >= 0 ? c.steps[i]! : null;
     const pub = (spec.published ?? []).filter((p) => p.task === c.task);
-    const perSeed = step === null ? [] : runs.filter((r) => r.task === c.task && r.algo === c.algo).map((r) => r.returns[r.steps.indexOf(step)]!);
+    const perSeed =
+      step === null
+        ? []
+        : runs.filter((r) => r.task === c.task && r.algo === c.algo).map((r) => r.returns[r.steps.indexOf(step)]!);
     return {
-      task: c.task, algo: c.algo, n: c.seeds.length, step,
-      mean: i >= 0 ? c.mean[i]! : null, std: i >= 0 ? c.std[i]! : null, perSeed,
+      task: c.task,
+      algo: c.algo,
+      n: c.seeds.length,
+      step,
+      mean: i >= 0 ? c.mean[i]! : null,
+      std: i >= 0 ? c.std[i]! : null,
+      perSeed,
       publishedHere: pub.filter((p) => p.step === step),
       publishedElsewhere: pub.filter((p) => p.step !== step),
     };
@@ -121,7 +136,12 @@ export function finalRows(spec: ExperimentSpec, curves: readonly AlgoCurve[], ru
 }
 
 /** Display names of the algorithms. */
-export const ALGO_LABELS: Readonly<Record<string, string>> = { virel1: "VIREL1", virel2: "VIREL2", "sac-v1": "SAC-v1", sac: "SAC (v2)" };
+export const ALGO_LABELS: Readonly<Record<string, string>> = {
+  virel1: "VIREL1",
+  virel2: "VIREL2",
+  "sac-v1": "SAC-v1",
+  sac: "SAC (v2)",
+};
 
 /** `1,000,000` → `1M`, `100000` → `100k`, else the number. */
 export function fmtSteps(n: number): string {
@@ -133,7 +153,8 @@ export function fmtSteps(n: number): string {
 /** A published number in words: `-157 ± 89` or `9,500–12,000`. */
 export function fmtPublished(p: Published): string {
   const f = (x: number) => x.toLocaleString("en-US", { maximumFractionDigits: 1 });
-  const v = p.mean !== undefined ? `${f(p.mean)}${p.std !== undefined ? ` ± ${f(p.std)}` : ""}` : `${f(p.low!)}–${f(p.high!)}`;
+  const v =
+    p.mean !== undefined ? `${f(p.mean)}${p.std !== undefined ? ` ± ${f(p.std)}` : ""}` : `${f(p.low!)}–${f(p.high!)}`;
   return `${p.algo} ${v} at ${fmtSteps(p.step)} steps (${p.source})`;
 }
 
@@ -144,9 +165,13 @@ export function finalTableMarkdown(rows: readonly FinalRow[]): string {
     "|---|---|---:|---:|---:|---|---|---|",
   ];
   for (const r of rows) {
-    const here = r.publishedHere.length ? r.publishedHere.map(fmtPublished).join("; ") : `none known at ${r.step === null ? "—" : fmtSteps(r.step)} steps`;
+    const here = r.publishedHere.length
+      ? r.publishedHere.map(fmtPublished).join("; ")
+      : `none known at ${r.step === null ? "—" : fmtSteps(r.step)} steps`;
     const other = r.publishedElsewhere.length ? r.publishedElsewhere.map(fmtPublished).join("; ") : "—";
-    lines.push(`| ${r.task} | ${ALGO_LABELS[r.algo] ?? r.algo} | ${r.n} | ${r.step ?? "—"} | ${r.mean === null ? "—" : `${r.mean.toFixed(1)} ± ${r.std!.toFixed(1)}`} | ${r.perSeed.map((x) => x.toFixed(1)).join(", ")} | ${here} | ${other} |`);
+    lines.push(
+      `| ${r.task} | ${ALGO_LABELS[r.algo] ?? r.algo} | ${r.n} | ${r.step ?? "—"} | ${r.mean === null ? "—" : `${r.mean.toFixed(1)} ± ${r.std!.toFixed(1)}`} | ${r.perSeed.map((x) => x.toFixed(1)).join(", ")} | ${here} | ${other} |`,
+    );
   }
   return lines.join("\n");
 }
@@ -179,7 +204,8 @@ export function compareWithBaseline(rows: readonly FinalRow[], baseline: string)
     const diff = r.mean - b.mean;
     const scale = Math.max(r.std!, b.std!);
     const n = Math.min(r.n, b.n);
-    const verdict = n < 2 || r.step !== b.step ? "undetermined" : Math.abs(diff) <= scale ? "on par" : diff > 0 ? "ahead" : "behind";
+    const verdict =
+      n < 2 || r.step !== b.step ? "undetermined" : Math.abs(diff) <= scale ? "on par" : diff > 0 ? "ahead" : "behind";
     out.push({ task: r.task, algo: r.algo, baseline, step: r.step, diff, scale, n, verdict });
   }
   return out;

@@ -10,4 +10,11 @@ export * from "./check";
 export { experimentFigure, writeExperimentFigure } from "./figure";
 export type { ExperimentFigure } from "./figure";
 export { plan, runExperiment, trainArgs, backendPath, gitCommit, machine, requireTrainFlag, virelBin } from "./runner";
-export type { PlannedRun, BackendPath, Invocation, RunRecord, RunExperimentOptions, RunExperimentResult } from "./runner";
+export type {
+  PlannedRun,
+  BackendPath,
+  Invocation,
+  RunRecord,
+  RunExperimentOptions,
+  RunExperimentResult,
+} from "./runner";

@@ -28,9 +28,10 @@ let cachedRoot: string | null = null;
 /** The repository (package) root: the nearest directory above this file whose package.json is named `virel`. */
 export function repoRoot(): string {
   if (cachedRoot) return cachedRoot;
-  for (let dir = __dirname; ; ) {
+  for (let dir = __dirname; ;) {
     const pj = path.join(dir, "package.json");
-    if (fs.existsSync(pj) && (JSON.parse(fs.readFileSync(pj, "utf8")) as { name?: string }).name === "virel") return (cachedRoot = dir);
+    if (fs.existsSync(pj) && (JSON.parse(fs.readFileSync(pj, "utf8")) as { name?: string }).name === "virel")
+      return (cachedRoot = dir);
     const up = path.dirname(dir);
     if (up === dir) throw new Error(`cannot find the virel package above ${__dirname}`);
     dir = up;

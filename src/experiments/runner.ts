@@ -26,7 +26,10 @@ export interface PlannedRun {
 }
 
 /** The runs a selection covers and their states. */
-export function plan(spec: ExperimentSpec, o: SelectOptions & { results?: string } = {}): { steps: number; runs: PlannedRun[] } {
+export function plan(
+  spec: ExperimentSpec,
+  o: SelectOptions & { results?: string } = {},
+): { steps: number; runs: PlannedRun[] } {
   const sel = select(spec, o);
   const results = o.results ?? resultsDir(spec);
   const runs: PlannedRun[] = [];
@@ -49,17 +52,46 @@ export function virelBin(): string {
 /** Throw unless `virel train --help` lists `--<flag>` (e.g. `preset`, which arrives with later agent work). */
 export function requireTrainFlag(flag: string, why: string): void {
   const r = spawnSync(process.execPath, [virelBin(), "train", "--help"], { encoding: "utf8", timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`cannot run \`virel train --help\`: ${(r.stderr || r.error?.message || "").trim()}`);
+  if (r.status !== 0)
+    throw new Error(`cannot run \`virel train --help\`: ${(r.stderr || r.error?.message || "").trim()}`);
   if (!new RegExp(`--${flag}\\b`).test(r.stdout)) {
-    throw new Error(`${why}, but \`virel train\` has no --${flag} flag in this build (\`virel train --help\` does not list it); update the library or remove the field`);
+    throw new Error(
+      `${why}, but \`virel train\` has no --${flag} flag in this build (\`virel train --help\` does not list it); update the library or remove the field`,
+    );
   }
 }
 
 /** The argument list of `virel train` for one run (paths as given). */
-export function trainArgs(spec: ExperimentSpec, run: Pick<PlannedRun, "task" | "algo" | "seed" | "dir">, steps: number, configFile: string, backend?: string): string[] {
-  const args = ["train", "--env", run.task, "--algo", run.algo, "--seed", String(run.seed), "--steps", String(steps), "--out", run.dir,
-    "--config", configFile, "--eval-every", String(spec.evalEvery), "--eval-episodes", String(spec.evalEpisodes),
-    "--checkpoint-every", String(spec.checkpointEvery), "--progress", "json"];
+export function trainArgs(
+  spec: ExperimentSpec,
+  run: Pick<PlannedRun, "task" | "algo" | "seed" | "dir">,
+  steps: number,
+  configFile: string,
+  backend?: string,
+): string[] {
+  const args = [
+    "train",
+    "--env",
+    run.task,
+    "--algo",
+    run.algo,
+    "--seed",
+    String(run.seed),
+    "--steps",
+    String(steps),
+    "--out",
+    run.dir,
+    "--config",
+    configFile,
+    "--eval-every",
+    String(spec.evalEvery),
+    "--eval-episodes",
+    String(spec.evalEpisodes),
+    "--checkpoint-every",
+    String(spec.checkpointEvery),
+    "--progress",
+    "json",
+  ];
   if (spec.preset !== undefined) args.push("--preset", spec.preset);
   if (backend !== undefined) args.push("--backend", backend);
   return args;
@@ -69,7 +101,10 @@ export function trainArgs(spec: ExperimentSpec, run: Pick<PlannedRun, "task" | "
 export function gitCommit(root = repoRoot()): { hash: string; dirty: boolean } | null {
   const h = spawnSync("git", ["rev-parse", "HEAD"], { cwd: root, encoding: "utf8" });
   if (h.status !== 0) return null;
-  const s = spawnSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ".", ":!results", ":!docs"], { cwd: root, encoding: "utf8" });
+  const s = spawnSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ".", ":!results", ":!docs"], {
+    cwd: root,
+    encoding: "utf8",
+  });
   return { hash: h.stdout.trim(), dirty: s.status === 0 ? s.stdout.trim() !== "" : true };
 }
 
@@ -140,7 +175,11 @@ export interface RunRecord {
   invocations: Invocation[];
 }
 
-function appendRecord(dir: string, base: Omit<RunRecord, "wallSeconds" | "invocations" | "commit" | "machine" | "backendPath">, inv: Invocation): RunRecord {
+function appendRecord(
+  dir: string,
+  base: Omit<RunRecord, "wallSeconds" | "invocations" | "commit" | "machine" | "backendPath">,
+  inv: Invocation,
+): RunRecord {
   const file = path.join(dir, EXPERIMENT_FILES.run);
   let prev: Invocation[] = [];
   if (fs.existsSync(file)) {
@@ -193,8 +232,10 @@ export interface RunExperimentResult {
 export async function runExperiment(spec: ExperimentSpec, o: RunExperimentOptions = {}): Promise<RunExperimentResult> {
   const log = o.log ?? ((line: string) => process.stderr.write(line + "\n"));
   const parallel = o.parallel ?? spec.parallel;
-  if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`--parallel must be a positive integer, got ${parallel}`);
-  if (spec.preset !== undefined) requireTrainFlag("preset", `the spec ${spec.name} sets preset ${JSON.stringify(spec.preset)}`);
+  if (!Number.isInteger(parallel) || parallel < 1)
+    throw new Error(`--parallel must be a positive integer, got ${parallel}`);
+  if (spec.preset !== undefined)
+    requireTrainFlag("preset", `the spec ${spec.name} sets preset ${JSON.stringify(spec.preset)}`);
   const results = o.results ?? resultsDir(spec);
   if (o.restart) {
     for (const r of plan(spec, { ...o, results }).runs) {
@@ -205,12 +246,19 @@ export async function runExperiment(spec: ExperimentSpec, o: RunExperimentOption
   const { steps, runs } = plan(spec, { ...o, results });
   const stale = runs.filter((r) => r.state.kind === "stale");
   if (stale.length > 0 && !o.restartStale) {
-    throw new Error(`${stale.length} run(s) have results but no checkpoint to continue from (e.g. ${stale[0]!.dir} at step ${stale[0]!.state.step} of ${steps}); ` +
-      `pass --restart-stale to delete and re-run them from step 0`);
+    throw new Error(
+      `${stale.length} run(s) have results but no checkpoint to continue from (e.g. ${stale[0]!.dir} at step ${stale[0]!.state.step} of ${steps}); ` +
+        `pass --restart-stale to delete and re-run them from step 0`,
+    );
   }
-  const out: RunExperimentResult = { steps, runs: runs.map((r) => ({ ...r, ran: false, error: null, final: null })), stopped: null };
+  const out: RunExperimentResult = {
+    steps,
+    runs: runs.map((r) => ({ ...r, ran: false, error: null, final: null })),
+    stopped: null,
+  };
   const todo = out.runs.filter((r) => r.state.kind !== "done");
-  for (const r of out.runs.filter((x) => x.state.kind === "done")) log(`${r.task} ${r.algo} seed ${r.seed}: done (${r.state.step} steps), skipped`);
+  for (const r of out.runs.filter((x) => x.state.kind === "done"))
+    log(`${r.task} ${r.algo} seed ${r.seed}: done (${r.state.step} steps), skipped`);
   if (todo.length === 0) return out;
 
   const cfgDir = path.join(results, ".config");
@@ -250,7 +298,11 @@ export async function runExperiment(spec: ExperimentSpec, o: RunExperimentOption
       log(`${label}: ${r.state.kind === "resumable" ? `resuming at step ${fromStep}` : "starting"} → ${steps} steps`);
       const t0 = Date.now();
       const startedAt = new Date(t0).toISOString();
-      const child = spawn(process.execPath, [virelBin(), ...args], { stdio: ["ignore", "pipe", "pipe"], detached: true, cwd: root });
+      const child = spawn(process.execPath, [virelBin(), ...args], {
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+        cwd: root,
+      });
       children.add(child);
       r.ran = true;
       let pending = "";
@@ -263,7 +315,10 @@ export async function runExperiment(spec: ExperimentSpec, o: RunExperimentOption
         while ((nl = pending.indexOf("\n")) >= 0) {
           const line = pending.slice(0, nl);
           pending = pending.slice(nl + 1);
-          let msg: { progress?: { step: number; target: number; stepsPerSec: number; lastEval: number | null }; summary?: { finalEval?: { step: number; mean: number } | null } };
+          let msg: {
+            progress?: { step: number; target: number; stepsPerSec: number; lastEval: number | null };
+            summary?: { finalEval?: { step: number; mean: number } | null };
+          };
           try {
             msg = JSON.parse(line) as typeof msg;
           } catch {
@@ -272,7 +327,9 @@ export async function runExperiment(spec: ExperimentSpec, o: RunExperimentOption
           const p = msg.progress;
           if (p && (Date.now() - lastLog > (o.progressEvery ?? 30) * 1000 || p.step >= p.target)) {
             lastLog = Date.now();
-            log(`${label}: step ${p.step}/${p.target}, ${p.stepsPerSec.toFixed(0)} steps/s, last eval ${p.lastEval === null ? "—" : p.lastEval.toFixed(1)}`);
+            log(
+              `${label}: step ${p.step}/${p.target}, ${p.stepsPerSec.toFixed(0)} steps/s, last eval ${p.lastEval === null ? "—" : p.lastEval.toFixed(1)}`,
+            );
           }
           if (msg.summary?.finalEval) r.final = { step: msg.summary.finalEval.step, mean: msg.summary.finalEval.mean };
         }
@@ -284,7 +341,8 @@ export async function runExperiment(spec: ExperimentSpec, o: RunExperimentOption
       child.on("close", (code) => {
         children.delete(child);
         const t1 = Date.now();
-        if (code !== 0 && !(stopping !== null && code === 130)) r.error = `virel train exited with ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
+        if (code !== 0 && !(stopping !== null && code === 130))
+          r.error = `virel train exited with ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
         if (fs.existsSync(path.join(r.dir, EXPERIMENT_FILES.config))) {
           let bp: BackendPath | null;
           try {
@@ -292,14 +350,34 @@ export async function runExperiment(spec: ExperimentSpec, o: RunExperimentOption
           } catch {
             bp = null; // meta.json not written (the child failed before training)
           }
-          appendRecord(r.dir, { experiment: spec.name, task: r.task, algo: r.algo, seed: r.seed, preset: spec.preset ?? null, targetSteps: steps }, {
-            startedAt, endedAt: new Date(t1).toISOString(), wallSeconds: Math.round((t1 - t0) / 100) / 10, fromStep, toStep: runState(r.dir, steps).step,
-            exitCode: code, commit: gitCommit(root), machine: machine(), backendPath: bp,
-            argv: ["virel", ...args.map((a) => (a === r.dir || a === cfgFile ? rel(a) : a))],
-          });
+          appendRecord(
+            r.dir,
+            {
+              experiment: spec.name,
+              task: r.task,
+              algo: r.algo,
+              seed: r.seed,
+              preset: spec.preset ?? null,
+              targetSteps: steps,
+            },
+            {
+              startedAt,
+              endedAt: new Date(t1).toISOString(),
+              wallSeconds: Math.round((t1 - t0) / 100) / 10,
+              fromStep,
+              toStep: runState(r.dir, steps).step,
+              exitCode: code,
+              commit: gitCommit(root),
+              machine: machine(),
+              backendPath: bp,
+              argv: ["virel", ...args.map((a) => (a === r.dir || a === cfgFile ? rel(a) : a))],
+            },
+          );
         }
         r.state = runState(r.dir, steps);
-        log(`${label}: ${r.error ? `FAILED (${r.error})` : r.state.kind === "done" ? `done in ${((t1 - t0) / 1000).toFixed(0)} s` : `stopped at step ${r.state.step}`}`);
+        log(
+          `${label}: ${r.error ? `FAILED (${r.error})` : r.state.kind === "done" ? `done in ${((t1 - t0) / 1000).toFixed(0)} s` : `stopped at step ${r.state.step}`}`,
+        );
         resolve();
       });
     });

@@ -33,7 +33,9 @@ export const PublishedSchema = z
     source: z.string().min(3).describe("where the number comes from (benchmark, paper, table)"),
   })
   .strict()
-  .refine((p) => p.mean !== undefined || (p.low !== undefined && p.high !== undefined), { message: "needs mean, or low and high" })
+  .refine((p) => p.mean !== undefined || (p.low !== undefined && p.high !== undefined), {
+    message: "needs mean, or low and high",
+  })
   .refine((p) => p.low === undefined || p.high === undefined || p.low <= p.high, { message: "low must be ≤ high" });
 export type Published = z.infer<typeof PublishedSchema>;
 
@@ -49,7 +51,10 @@ export const ReducedSchema = z
 
 export const ExperimentSpecSchema = z
   .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "lowercase letters, digits, - and _").describe("the experiment's name: results/<name>/, docs/fig3/<name>.*"),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]*$/, "lowercase letters, digits, - and _")
+      .describe("the experiment's name: results/<name>/, docs/fig3/<name>.*"),
     description: z.string().optional().describe("what the experiment reproduces"),
     tasks: z.array(taskId).min(1).describe("environment ids, one panel each"),
     optionalTasks: z.array(taskId).optional().describe("tasks run only when asked for with --tasks (e.g. Humanoid-v5)"),
@@ -60,10 +65,17 @@ export const ExperimentSpecSchema = z
     reduced: ReducedSchema.optional().describe("the budget run first"),
     evalEvery: positiveInt.describe("evaluate every this many env steps (§5: 1000)"),
     evalEpisodes: positiveInt.max(1000).describe("deterministic episodes per evaluation"),
-    checkpointEvery: z.number().int().min(0).describe("checkpoint every this many env steps (0 = end / interrupt only)"),
+    checkpointEvery: z
+      .number()
+      .int()
+      .min(0)
+      .describe("checkpoint every this many env steps (0 = end / interrupt only)"),
     parallel: positiveInt.max(64).describe("`virel train` processes at once"),
     config: configFields.optional().describe("config fields for every run (virel train --config)"),
-    algoConfig: z.partialRecord(z.enum(ALGOS), configFields).optional().describe("config fields per algorithm (after `config`)"),
+    algoConfig: z
+      .partialRecord(z.enum(ALGOS), configFields)
+      .optional()
+      .describe("config fields per algorithm (after `config`)"),
     taskConfig: z.record(z.string(), configFields).optional().describe("config fields per task (after algoConfig)"),
     reproduce: z
       .object({ task: taskId, algo: z.enum(ALGOS), steps: positiveInt })
@@ -78,7 +90,12 @@ export const ExperimentSpecSchema = z
 export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema> & { file?: string };
 
 function fieldPath(p: readonly PropertyKey[]): string {
-  return p.length === 0 ? "(top level)" : p.map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("").replace(/^\./, "");
+  return p.length === 0
+    ? "(top level)"
+    : p
+        .map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`))
+        .join("")
+        .replace(/^\./, "");
 }
 
 function valueAt(raw: unknown, p: readonly PropertyKey[]): unknown {
@@ -115,21 +132,38 @@ export function parseSpec(raw: unknown, where = "experiment spec"): ExperimentSp
   const allTasks = [...s.tasks, ...(s.optionalTasks ?? [])];
   dup(allTasks, "tasks + optionalTasks");
   if (s.reduced) {
-    for (const t of s.reduced.tasks ?? []) if (!allTasks.includes(t)) problems.push(`  reduced.tasks: ${JSON.stringify(t)} is not in tasks, got ${JSON.stringify(s.reduced.tasks)}`);
-    for (const k of s.reduced.seeds) if (!s.seeds.includes(k)) problems.push(`  reduced.seeds: ${k} is not in seeds, got ${JSON.stringify(s.reduced.seeds)}`);
-    if (s.reduced.steps > s.steps) problems.push(`  reduced.steps: must be ≤ steps (${s.steps}), got ${s.reduced.steps}`);
+    for (const t of s.reduced.tasks ?? [])
+      if (!allTasks.includes(t))
+        problems.push(`  reduced.tasks: ${JSON.stringify(t)} is not in tasks, got ${JSON.stringify(s.reduced.tasks)}`);
+    for (const k of s.reduced.seeds)
+      if (!s.seeds.includes(k))
+        problems.push(`  reduced.seeds: ${k} is not in seeds, got ${JSON.stringify(s.reduced.seeds)}`);
+    if (s.reduced.steps > s.steps)
+      problems.push(`  reduced.steps: must be ≤ steps (${s.steps}), got ${s.reduced.steps}`);
   }
-  for (const t of Object.keys(s.taskConfig ?? {})) if (!allTasks.includes(t)) problems.push(`  taskConfig.${t}: not a task of this spec`);
-  if (s.steps % s.evalEvery !== 0) problems.push(`  evalEvery: steps (${s.steps}) must be a multiple of it, got ${s.evalEvery}`);
+  for (const t of Object.keys(s.taskConfig ?? {}))
+    if (!allTasks.includes(t)) problems.push(`  taskConfig.${t}: not a task of this spec`);
+  if (s.steps % s.evalEvery !== 0)
+    problems.push(`  evalEvery: steps (${s.steps}) must be a multiple of it, got ${s.evalEvery}`);
   if (s.reproduce) {
-    if (!allTasks.includes(s.reproduce.task)) problems.push(`  reproduce.task: not a task of this spec, got ${JSON.stringify(s.reproduce.task)}`);
-    if (!s.algos.includes(s.reproduce.algo)) problems.push(`  reproduce.algo: not an algorithm of this spec, got ${JSON.stringify(s.reproduce.algo)}`);
+    if (!allTasks.includes(s.reproduce.task))
+      problems.push(`  reproduce.task: not a task of this spec, got ${JSON.stringify(s.reproduce.task)}`);
+    if (!s.algos.includes(s.reproduce.algo))
+      problems.push(`  reproduce.algo: not an algorithm of this spec, got ${JSON.stringify(s.reproduce.algo)}`);
     if (!s.seeds.includes(0)) problems.push(`  reproduce: seed 0 must be in seeds, got ${JSON.stringify(s.seeds)}`);
-    if (s.reproduce.steps % s.evalEvery !== 0) problems.push(`  reproduce.steps: must be a multiple of evalEvery (${s.evalEvery}), got ${s.reproduce.steps}`);
+    if (s.reproduce.steps % s.evalEvery !== 0)
+      problems.push(`  reproduce.steps: must be a multiple of evalEvery (${s.evalEvery}), got ${s.reproduce.steps}`);
   }
-  for (const [k, c] of Object.entries({ config: s.config, ...Object.fromEntries(Object.entries(s.algoConfig ?? {}).map(([a, v]) => [`algoConfig.${a}`, v])), ...Object.fromEntries(Object.entries(s.taskConfig ?? {}).map(([t, v]) => [`taskConfig.${t}`, v])) })) {
+  for (const [k, c] of Object.entries({
+    config: s.config,
+    ...Object.fromEntries(Object.entries(s.algoConfig ?? {}).map(([a, v]) => [`algoConfig.${a}`, v])),
+    ...Object.fromEntries(Object.entries(s.taskConfig ?? {}).map(([t, v]) => [`taskConfig.${t}`, v])),
+  })) {
     for (const f of ["evalEvery", "evalEpisodes", "checkpointEvery", "algo", "preset"]) {
-      if (c !== undefined && f in c) problems.push(`  ${k}.${f}: set it at the top level of the spec (${f === "algo" ? "algos" : f}), got ${JSON.stringify(c[f])}`);
+      if (c !== undefined && f in c)
+        problems.push(
+          `  ${k}.${f}: set it at the top level of the spec (${f === "algo" ? "algos" : f}), got ${JSON.stringify(c[f])}`,
+        );
     }
   }
   if (problems.length > 0) throw new Error(`${where} is invalid:\n${problems.join("\n")}`);
@@ -172,25 +206,39 @@ export interface SelectOptions {
 /** Resolve a selection; errors name the flag and the value not in the spec. */
 export function select(spec: ExperimentSpec, o: SelectOptions = {}): Selection {
   if (o.reduced && !spec.reduced) throw new Error(`--reduced: the spec ${spec.name} has no reduced budget`);
-  const base: Selection = o.reduced && spec.reduced
-    ? { tasks: [...(spec.reduced.tasks ?? spec.tasks)], algos: [...spec.algos], seeds: [...spec.reduced.seeds], steps: spec.reduced.steps }
-    : { tasks: [...spec.tasks], algos: [...spec.algos], seeds: [...spec.seeds], steps: spec.steps };
+  const base: Selection =
+    o.reduced && spec.reduced
+      ? {
+          tasks: [...(spec.reduced.tasks ?? spec.tasks)],
+          algos: [...spec.algos],
+          seeds: [...spec.reduced.seeds],
+          steps: spec.reduced.steps,
+        }
+      : { tasks: [...spec.tasks], algos: [...spec.algos], seeds: [...spec.seeds], steps: spec.steps };
   const allTasks = [...spec.tasks, ...(spec.optionalTasks ?? [])];
   if (o.tasks) {
-    for (const t of o.tasks) if (!allTasks.includes(t)) throw new Error(`--tasks: ${JSON.stringify(t)} is not a task of ${spec.name} (${allTasks.join(", ")})`);
+    for (const t of o.tasks)
+      if (!allTasks.includes(t))
+        throw new Error(`--tasks: ${JSON.stringify(t)} is not a task of ${spec.name} (${allTasks.join(", ")})`);
     base.tasks = [...o.tasks];
   }
   if (o.algos) {
-    for (const a of o.algos) if (!spec.algos.includes(a as ExperimentAlgo)) throw new Error(`--algos: ${JSON.stringify(a)} is not an algorithm of ${spec.name} (${spec.algos.join(", ")})`);
+    for (const a of o.algos)
+      if (!spec.algos.includes(a as ExperimentAlgo))
+        throw new Error(`--algos: ${JSON.stringify(a)} is not an algorithm of ${spec.name} (${spec.algos.join(", ")})`);
     base.algos = [...o.algos] as ExperimentAlgo[];
   }
   if (o.seeds) {
-    for (const k of o.seeds) if (!spec.seeds.includes(k)) throw new Error(`--seeds: ${k} is not a seed of ${spec.name} (${spec.seeds.join(", ")})`);
+    for (const k of o.seeds)
+      if (!spec.seeds.includes(k))
+        throw new Error(`--seeds: ${k} is not a seed of ${spec.name} (${spec.seeds.join(", ")})`);
     base.seeds = [...o.seeds];
   }
   if (o.steps !== undefined) {
-    if (!Number.isInteger(o.steps) || o.steps < 1 || o.steps > spec.steps) throw new Error(`--steps must be an integer in [1, ${spec.steps}], got ${o.steps}`);
-    if (o.steps % spec.evalEvery !== 0) throw new Error(`--steps must be a multiple of evalEvery (${spec.evalEvery}), got ${o.steps}`);
+    if (!Number.isInteger(o.steps) || o.steps < 1 || o.steps > spec.steps)
+      throw new Error(`--steps must be an integer in [1, ${spec.steps}], got ${o.steps}`);
+    if (o.steps % spec.evalEvery !== 0)
+      throw new Error(`--steps must be a multiple of evalEvery (${spec.evalEvery}), got ${o.steps}`);
     base.steps = o.steps;
   }
   return base;

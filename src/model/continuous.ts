@@ -67,7 +67,8 @@ export function continuousActionPosterior(
     grid[i] = a;
     weights[i] = (h / 3) * (i === 0 || i === n - 1 ? 1 : i % 2 === 1 ? 4 : 2);
     const qa = q(a);
-    if (typeof qa !== "number" || !Number.isFinite(qa)) throw new Error(`q(${a}) must be finite, got ${formatValue(qa)}`);
+    if (typeof qa !== "number" || !Number.isFinite(qa))
+      throw new Error(`q(${a}) must be finite, got ${formatValue(qa)}`);
     logf[i] = beta === Infinity ? 0 : qa / beta;
     if (logf[i]! > m) m = logf[i]!;
   }

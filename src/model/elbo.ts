@@ -75,7 +75,8 @@ export function klPosterior(Q: Table, beta: number, policy: Table, p0: ArrayLike
   let m = -Infinity;
   for (let s = 0; s < nS; s++) for (let a = 0; a < nA; a++) if (p[s]![a]! > 0) m = Math.max(m, Q[s]![a]! * inv);
   let z = 0; // Σ_h exp(Q(h)/β − m) p(h)
-  for (let s = 0; s < nS; s++) for (let a = 0; a < nA; a++) if (p[s]![a]! > 0) z += Math.exp(Q[s]![a]! * inv - m) * p[s]![a]!;
+  for (let s = 0; s < nS; s++)
+    for (let a = 0; a < nA; a++) if (p[s]![a]! > 0) z += Math.exp(Q[s]![a]! * inv - m) * p[s]![a]!;
   const logZ = m + Math.log(z);
   let out = 0;
   for (let s = 0; s < nS; s++) {
@@ -108,7 +109,13 @@ export interface LmlDecomposition {
  * log-sum-exp over h (Eq. 2), the ELBO by Eq. 4, the KL by its definition against the normalised posterior —
  * plus the gap, which is zero only if all three are right.
  */
-export function lmlDecomposition(Q: Table, beta: number, policy: Table, p0: ArrayLike<number>, prior?: Table): LmlDecomposition {
+export function lmlDecomposition(
+  Q: Table,
+  beta: number,
+  policy: Table,
+  p0: ArrayLike<number>,
+  prior?: Table,
+): LmlDecomposition {
   const lml = logMarginalLikelihood(Q, beta, prior);
   const e = elbo(Q, beta, policy, p0, prior);
   const kl = klPosterior(Q, beta, policy, p0, prior);
@@ -155,7 +162,9 @@ export function elboGradient(
     let zeros = 0;
     for (let a = 0; a < nA; a++) if (!(pRow[a]! > 0)) zeros++;
     if (zeros > 0 && zeros < nA) {
-      throw new Error(`prior[${s}] mixes zero and positive entries, got ${JSON.stringify(Array.from(pRow))}; the ELBO gradient is undefined there`);
+      throw new Error(
+        `prior[${s}] mixes zero and positive entries, got ${JSON.stringify(Array.from(pRow))}; the ELBO gradient is undefined there`,
+      );
     }
     const g = new Float64Array(nA);
     let mean = 0;

@@ -4,14 +4,7 @@
  * decomposition LML = ELBO + KL. Everything here is exported at the top level of `virel`.
  */
 export { actionPosterior, logActionPosterior, greedy } from "./actionPosterior";
-export {
-  logLikelihood,
-  uniformPrior,
-  p0UniformPrior,
-  logJoint,
-  logMarginalLikelihood,
-  posterior,
-} from "./likelihood";
+export { logLikelihood, uniformPrior, p0UniformPrior, logJoint, logMarginalLikelihood, posterior } from "./likelihood";
 export { msbe, msbeTable } from "./msbe";
 export {
   variationalDistribution,

@@ -102,7 +102,8 @@ export function checkWeights(w: ArrayLike<number>, name: string, length?: number
 /** A table `[s][a]` with `nS` rows of length `nA` (checks shape; `finite` also checks every entry). */
 export function checkTable(t: Table, name: string, nS?: number, nA?: number, finite = true): Table {
   if (!Array.isArray(t)) throw new Error(`${name} must be an array of rows [s][a], got ${fmt(t)}`);
-  if (nS !== undefined && t.length !== nS) throw new Error(`expected ${name} with ${nS} rows (states), got ${t.length}`);
+  if (nS !== undefined && t.length !== nS)
+    throw new Error(`expected ${name} with ${nS} rows (states), got ${t.length}`);
   if (t.length === 0) throw new Error(`${name} must have at least one row (state), got 0`);
   const width = nA ?? (t[0] as ArrayLike<number> | undefined)?.length;
   for (let s = 0; s < t.length; s++) {

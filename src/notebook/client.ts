@@ -194,8 +194,10 @@ export class KernelClient {
     const deadline = Date.now() + timeoutMs;
     // Like jupyter_client's wait_for_ready: repeat kernel_info until the reply came AND iopub delivered its status.
     for (;;) {
-      if (this.exitCode !== undefined) throw new Error(`kernel exited with code ${this.exitCode} during startup:\n${this.stderrTail}`);
-      if (Date.now() > deadline) throw new Error(`kernel did not become ready within ${timeoutMs} ms:\n${this.stderrTail}`);
+      if (this.exitCode !== undefined)
+        throw new Error(`kernel exited with code ${this.exitCode} during startup:\n${this.stderrTail}`);
+      if (Date.now() > deadline)
+        throw new Error(`kernel did not become ready within ${timeoutMs} ms:\n${this.stderrTail}`);
       const msg = createMessage("kernel_info_request", {}, { session: this.session });
       let sawIopub = false;
       const listener = (m: JupyterMessage) => {
@@ -283,7 +285,11 @@ export class KernelClient {
     return () => this.iopubListeners.delete(fn);
   }
 
-  private requestMsg(channel: "shell" | "control", msg: JupyterMessage, timeoutMs: number): Promise<JupyterMessage | null> {
+  private requestMsg(
+    channel: "shell" | "control",
+    msg: JupyterMessage,
+    timeoutMs: number,
+  ): Promise<JupyterMessage | null> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.pending.delete(msg.header.msg_id);
@@ -298,10 +304,18 @@ export class KernelClient {
   }
 
   /** Send a request and wait for its reply (throws after `timeoutMs`). */
-  async request(channel: "shell" | "control", msgType: string, content: JsonObject, timeoutMs = 30_000): Promise<JupyterMessage> {
+  async request(
+    channel: "shell" | "control",
+    msgType: string,
+    content: JsonObject,
+    timeoutMs = 30_000,
+  ): Promise<JupyterMessage> {
     const msg = createMessage(msgType, content, { session: this.session });
     const reply = await this.requestMsg(channel, msg, timeoutMs);
-    if (!reply) throw new Error(`no ${msgType.replace(/_request$/, "_reply")} within ${timeoutMs} ms${this.exitCode !== undefined ? ` (kernel exited with ${this.exitCode})` : ""}`);
+    if (!reply)
+      throw new Error(
+        `no ${msgType.replace(/_request$/, "_reply")} within ${timeoutMs} ms${this.exitCode !== undefined ? ` (kernel exited with ${this.exitCode})` : ""}`,
+      );
     return reply;
   }
 
@@ -318,7 +332,14 @@ export class KernelClient {
     const msg = createMessage("execute_request", content, { session: this.session });
     const id = msg.header.msg_id;
     let wake: () => void = () => {};
-    const c: Collector = { outputs: [], executionCount: null, idle: false, reply: null, onOutput: opts.onOutput, wake: () => wake() };
+    const c: Collector = {
+      outputs: [],
+      executionCount: null,
+      idle: false,
+      reply: null,
+      onOutput: opts.onOutput,
+      wake: () => wake(),
+    };
     this.collectors.set(id, c);
     const done = (async (): Promise<ExecuteResult> => {
       const started = Date.now();
@@ -336,14 +357,16 @@ export class KernelClient {
               this.interrupt();
               // give the kernel a moment to answer with the interrupt error
               const until = Date.now() + 5000;
-              while (!(c.reply && c.idle) && Date.now() < until && this.exitCode === undefined) await waitFor((w) => (wake = w), 100);
+              while (!(c.reply && c.idle) && Date.now() < until && this.exitCode === undefined)
+                await waitFor((w) => (wake = w), 100);
             }
             throw new Error(`cell timed out after ${opts.timeoutMs / 1000} s (the kernel was interrupted)`);
           }
           await waitFor((w) => (wake = w), Math.min(1000, Math.max(1, left)));
         }
         const reply = c.reply!;
-        const count = typeof reply.content.execution_count === "number" ? reply.content.execution_count : c.executionCount;
+        const count =
+          typeof reply.content.execution_count === "number" ? reply.content.execution_count : c.executionCount;
         return { reply, outputs: c.outputs, executionCount: count };
       } finally {
         this.collectors.delete(id);

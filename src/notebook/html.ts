@@ -34,17 +34,21 @@ function renderData(data: JsonObject, uid: () => string): { html: string; plotly
   if (plotly && typeof plotly === "object" && !Array.isArray(plotly) && Array.isArray(plotly.data)) {
     return { html: plotHtml(plotly as unknown as Figure, uid(), { includeLibrary: false }), plotly: true };
   }
-  if (data["text/html"] !== undefined) return { html: text(data["text/html"]), plotly: /Plotly\.newPlot/.test(text(data["text/html"])) };
+  if (data["text/html"] !== undefined)
+    return { html: text(data["text/html"]), plotly: /Plotly\.newPlot/.test(text(data["text/html"])) };
   if (data["image/svg+xml"] !== undefined) {
     const b64 = Buffer.from(text(data["image/svg+xml"]), "utf8").toString("base64");
     return { html: `<img src="data:image/svg+xml;base64,${b64}"/>`, plotly: false };
   }
   for (const mime of ["image/png", "image/jpeg", "image/gif"]) {
-    if (data[mime] !== undefined) return { html: `<img src="data:${mime};base64,${text(data[mime]).replace(/\s/g, "")}"/>`, plotly: false };
+    if (data[mime] !== undefined)
+      return { html: `<img src="data:${mime};base64,${text(data[mime]).replace(/\s/g, "")}"/>`, plotly: false };
   }
   if (data["text/markdown"] !== undefined) return { html: renderMarkdown(text(data["text/markdown"])), plotly: false };
-  if (data["text/latex"] !== undefined) return { html: `<div class="math display">${escapeHtml(text(data["text/latex"]))}</div>`, plotly: false };
-  if (data["text/plain"] !== undefined) return { html: `<pre>${escapeHtml(stripAnsi(text(data["text/plain"])))}</pre>`, plotly: false };
+  if (data["text/latex"] !== undefined)
+    return { html: `<div class="math display">${escapeHtml(text(data["text/latex"]))}</div>`, plotly: false };
+  if (data["text/plain"] !== undefined)
+    return { html: `<pre>${escapeHtml(stripAnsi(text(data["text/plain"])))}</pre>`, plotly: false };
   return { html: "", plotly: false };
 }
 
@@ -76,7 +80,9 @@ export function notebookToHtml(nb: Notebook, title = "notebook"): string {
     } else if (cell.cell_type !== "code") {
       body.push(`<div class="cell raw"><pre>${escapeHtml(src)}</pre></div>`);
     } else {
-      const parts = [`<div class="prompt">In [${cell.execution_count ?? " "}]:</div><pre class="input"><code class="language-typescript">${escapeHtml(src)}</code></pre>`];
+      const parts = [
+        `<div class="prompt">In [${cell.execution_count ?? " "}]:</div><pre class="input"><code class="language-typescript">${escapeHtml(src)}</code></pre>`,
+      ];
       for (const o of cell.outputs) {
         const r = renderOutput(o, uid);
         needsPlotly ||= r.plotly;

@@ -33,7 +33,10 @@ export interface InstallTarget {
 }
 
 /** Jupyter's per-user data directory (`jupyter --data-dir`). */
-export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function userDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   if (env.JUPYTER_DATA_DIR) return resolve(env.JUPYTER_DATA_DIR);
   if (platform === "darwin") return join(homedir(), "Library", "Jupyter");
   if (platform === "win32") return join(env.APPDATA ?? join(homedir(), "AppData", "Roaming"), "jupyter");
@@ -50,7 +53,10 @@ export function kernelsDir(target: InstallTarget, env: NodeJS.ProcessEnv = proce
   }
   if (target.sysPrefix) {
     const prefix = env.CONDA_PREFIX ?? env.VIRTUAL_ENV;
-    if (!prefix) throw new Error("--sys-prefix needs an active conda environment or virtualenv (CONDA_PREFIX or VIRTUAL_ENV); use --prefix DIR instead");
+    if (!prefix)
+      throw new Error(
+        "--sys-prefix needs an active conda environment or virtualenv (CONDA_PREFIX or VIRTUAL_ENV); use --prefix DIR instead",
+      );
     return join(prefix, "share", "jupyter", "kernels");
   }
   return join(userDataDir(env), "kernels");
@@ -85,7 +91,8 @@ export function kernelSpec(nodePath: string = process.execPath): KernelSpecJson 
 /** Write the kernelspec folder atomically (temp folder + rename); returns the folder. */
 export function installKernelSpec(target: InstallTarget = {}, env: NodeJS.ProcessEnv = process.env): string {
   const name = target.name ?? KERNEL_NAME;
-  if (!/^[a-zA-Z0-9._-]+$/.test(name)) throw new Error(`kernel name must match [a-zA-Z0-9._-]+, got ${JSON.stringify(name)}`);
+  if (!/^[a-zA-Z0-9._-]+$/.test(name))
+    throw new Error(`kernel name must match [a-zA-Z0-9._-]+, got ${JSON.stringify(name)}`);
   const dir = kernelsDir(target, env);
   mkdirSync(dir, { recursive: true });
   const spec = kernelSpec();

@@ -27,7 +27,7 @@ export function renderInline(text: string): string {
     )
     .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_, label: string, href: string) =>
       /^(javascript|vbscript):/i.test(href) ? label : `<a href="${href}">${label}</a>`,
-    )
+    );
   s = emphasis(s, "*", 2, "strong");
   s = emphasis(s, "_", 2, "strong");
   s = emphasis(s, "*", 1, "em");
@@ -57,7 +57,7 @@ function around(s: string, i: number, j: number): { prev: string; next: string }
  */
 function emphasis(s: string, ch: "*" | "_", n: 1 | 2, tag: "em" | "strong"): string {
   const runs: { start: number; canOpen: boolean; canClose: boolean }[] = [];
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     if (s[i] !== ch) {
       i++;
       continue;
@@ -118,7 +118,9 @@ export function renderMarkdown(md: string): string {
       i++;
       while (i < lines.length && !lines[i]!.trim().startsWith(fence[1]!)) body.push(lines[i++]!);
       i++;
-      out.push(`<pre><code${fence[2] ? ` class="language-${fence[2]}"` : ""}>${escapeHtml(body.join("\n"))}</code></pre>`);
+      out.push(
+        `<pre><code${fence[2] ? ` class="language-${fence[2]}"` : ""}>${escapeHtml(body.join("\n"))}</code></pre>`,
+      );
       continue;
     }
     if (/^\s*\$\$\s*$/.test(line)) {
@@ -132,7 +134,10 @@ export function renderMarkdown(md: string): string {
     const h = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(line);
     if (h) {
       const text = h[2]!;
-      const id = text.toLowerCase().replace(/[^\w]+/g, "-").replace(/^-|-$/g, "");
+      const id = text
+        .toLowerCase()
+        .replace(/[^\w]+/g, "-")
+        .replace(/^-|-$/g, "");
       out.push(`<h${h[1]!.length} id="${id}">${renderInline(text)}</h${h[1]!.length}>`);
       i++;
       continue;
@@ -192,7 +197,11 @@ export function renderMarkdown(md: string): string {
       continue;
     }
     const para: string[] = [];
-    while (i < lines.length && !isBlank(lines[i]) && !/^(#{1,6}\s|\s*(```|~~~)|\s*>|\s*([-*+]|\d+[.)])\s+|\s*\$\$\s*$)/.test(lines[i]!)) {
+    while (
+      i < lines.length &&
+      !isBlank(lines[i]) &&
+      !/^(#{1,6}\s|\s*(```|~~~)|\s*>|\s*([-*+]|\d+[.)])\s+|\s*\$\$\s*$)/.test(lines[i]!)
+    ) {
       para.push(lines[i++]!);
     }
     if (para.length === 0) para.push(lines[i++]!);

@@ -135,7 +135,8 @@ export class OutputCollector {
     if (t === "stream") {
       const name = c.name === "stderr" ? "stderr" : "stdout";
       const last = this.outputs[this.outputs.length - 1];
-      if (last && last.output_type === "stream" && last.name === name) last.text = sourceText(last.text) + String(c.text ?? "");
+      if (last && last.output_type === "stream" && last.name === name)
+        last.text = sourceText(last.text) + String(c.text ?? "");
       else this.outputs.push({ output_type: "stream", name, text: String(c.text ?? "") });
       return;
     }
@@ -150,7 +151,11 @@ export class OutputCollector {
     }
     const out =
       t === "display_data"
-        ? { output_type: "display_data" as const, data: (c.data ?? {}) as JsonObject, metadata: (c.metadata ?? {}) as JsonObject }
+        ? {
+            output_type: "display_data" as const,
+            data: (c.data ?? {}) as JsonObject,
+            metadata: (c.metadata ?? {}) as JsonObject,
+          }
         : {
             output_type: "execute_result" as const,
             execution_count: typeof c.execution_count === "number" ? c.execution_count : null,

@@ -54,7 +54,9 @@ export async function executeNotebook(
   opts: Pick<RunOptions, "timeoutS" | "allowErrors" | "onCell"> = {},
 ): Promise<{ executed: number; failures: CellFailure[] }> {
   const displays = new Map<string, Array<{ data: JsonObject; metadata: JsonObject }>>();
-  const code = nb.cells.map((c, i) => [c, i] as const).filter(([c]) => c.cell_type === "code") as Array<readonly [CodeCell, number]>;
+  const code = nb.cells.map((c, i) => [c, i] as const).filter(([c]) => c.cell_type === "code") as Array<
+    readonly [CodeCell, number]
+  >;
   const failures: CellFailure[] = [];
   let executed = 0;
   for (const [k, [cell, index]] of code.entries()) {
@@ -106,7 +108,13 @@ export async function runNotebook(file: string, opts: RunOptions = {}): Promise<
     await client.shutdown();
   }
   writeNotebook(out, nb);
-  const result: RunResult = { notebook: nb, out, executed: res.executed, failures: res.failures, seconds: (Date.now() - t0) / 1000 };
+  const result: RunResult = {
+    notebook: nb,
+    out,
+    executed: res.executed,
+    failures: res.failures,
+    seconds: (Date.now() - t0) / 1000,
+  };
   if (res.failures.length > 0 && !opts.allowErrors) throw res.failures[0]!;
   return result;
 }

@@ -22,7 +22,8 @@ import { createInterface } from "node:readline";
 import { KernelClient } from "./client";
 import type { JsonObject } from "./wire";
 
-type Request = { op: "execute"; id: string; code: string } | { op: "interrupt" } | { op: "restart" } | { op: "shutdown" };
+type Request =
+  { op: "execute"; id: string; code: string } | { op: "interrupt" } | { op: "restart" } | { op: "shutdown" };
 
 function emit(event: Record<string, unknown>): void {
   process.stdout.write(JSON.stringify(event) + "\n");
@@ -34,8 +35,10 @@ export function parseRequest(line: string): Request {
   if (typeof raw !== "object" || raw === null) throw new Error(`request must be a JSON object, got ${line}`);
   switch (raw.op) {
     case "execute":
-      if (typeof raw.id !== "string" || raw.id === "") throw new Error(`execute request: id must be a non-empty string, got ${JSON.stringify(raw.id)}`);
-      if (typeof raw.code !== "string") throw new Error(`execute request: code must be a string, got ${JSON.stringify(raw.code)}`);
+      if (typeof raw.id !== "string" || raw.id === "")
+        throw new Error(`execute request: id must be a non-empty string, got ${JSON.stringify(raw.id)}`);
+      if (typeof raw.code !== "string")
+        throw new Error(`execute request: code must be a string, got ${JSON.stringify(raw.code)}`);
       return { op: "execute", id: raw.id, code: raw.code };
     case "interrupt":
     case "restart":
@@ -62,7 +65,8 @@ class Bridge {
           this.kernel = k;
           this.starting = null;
           k.child.once("exit", (code, signal) => {
-            if (gen === this.generation && !this.stopping) emit({ event: "died", exitCode: code, signal, stderr: k.stderr.slice(-2000) });
+            if (gen === this.generation && !this.stopping)
+              emit({ event: "died", exitCode: code, signal, stderr: k.stderr.slice(-2000) });
           });
           emit({ event: "ready", kernelInfo: k.kernelInfo, pid: k.child.pid ?? null });
           return k;

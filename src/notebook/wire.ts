@@ -165,12 +165,14 @@ export function encodeMessage(msg: JupyterMessage, key: string, withIdentities =
 export function decodeMessage(frames: readonly Buffer[], key: string): JupyterMessage {
   const at = frames.findIndex((f) => f.equals(DELIMITER));
   if (at < 0) throw new Error("message has no <IDS|MSG> delimiter");
-  if (frames.length < at + 6) throw new Error(`message has ${frames.length - at - 1} frames after the delimiter, need 5`);
+  if (frames.length < at + 6)
+    throw new Error(`message has ${frames.length - at - 1} frames after the delimiter, need 5`);
   const hmac = frames[at + 1]!;
   const parts = frames.slice(at + 2, at + 6);
   if (key !== "") {
     const want = Buffer.from(sign(key, parts));
-    if (hmac.length !== want.length || !timingSafeEqual(hmac, want)) throw new Error("message has an invalid signature");
+    if (hmac.length !== want.length || !timingSafeEqual(hmac, want))
+      throw new Error("message has an invalid signature");
   }
   const [header, parent, metadata, content] = parts.map((p) => JSON.parse(p.toString("utf8")) as unknown);
   if (typeof header !== "object" || header === null || typeof (header as MessageHeader).msg_type !== "string") {
@@ -200,7 +202,8 @@ export function signatureOf(frames: readonly Buffer[]): Buffer | undefined {
 export class DigestHistory {
   private readonly seen = new Set<string>();
   constructor(readonly maxSize = 65536) {
-    if (!Number.isInteger(maxSize) || maxSize < 10) throw new Error(`DigestHistory maxSize must be an integer >= 10, got ${maxSize}`);
+    if (!Number.isInteger(maxSize) || maxSize < 10)
+      throw new Error(`DigestHistory maxSize must be an integer >= 10, got ${maxSize}`);
   }
   /** Record `signature`; false when it was seen before (the message must be dropped). */
   accept(signature: Buffer | string): boolean {
@@ -238,9 +241,7 @@ export class SendQueue {
   ) {}
   /** Queue frames; the promise resolves once they were handed to ZeroMQ. */
   send(frames: Buffer[]): Promise<void> {
-    this.tail = this.tail.then(
-      () => this.socket.send(frames),
-    ).catch((e: unknown) => this.onError(e));
+    this.tail = this.tail.then(() => this.socket.send(frames)).catch((e: unknown) => this.onError(e));
     return this.tail;
   }
   /** Resolves when everything queued so far was sent. */

@@ -62,7 +62,9 @@ export function findRuns(paths: readonly string[], warn: Warn = () => undefined)
       }
       const { records, skipped } = metrics;
       if (skipped.length > 0) {
-        warn(`${real}/${RUN_FILES.metrics}: skipped ${skipped.length} line(s) that are not metrics records (torn or corrupt): line ${skipped.slice(0, 5).join(", ")}${skipped.length > 5 ? ", …" : ""}`);
+        warn(
+          `${real}/${RUN_FILES.metrics}: skipped ${skipped.length} line(s) that are not metrics records (torn or corrupt): line ${skipped.slice(0, 5).join(", ")}${skipped.length > 5 ? ", …" : ""}`,
+        );
       }
       const byStep = new Map<number, number>();
       const dups = new Set<number>();
@@ -74,18 +76,22 @@ export function findRuns(paths: readonly string[], warn: Warn = () => undefined)
       }
       if (dups.size > 0) {
         const d = [...dups].sort((a, b) => a - b);
-        warn(`${real}/${RUN_FILES.metrics}: evaluation step${d.length === 1 ? "" : "s"} ${d.slice(0, 5).join(", ")}${d.length > 5 ? ", …" : ""} logged more than once (two writers, or an edited file); the last value is used`);
+        warn(
+          `${real}/${RUN_FILES.metrics}: evaluation step${d.length === 1 ? "" : "s"} ${d.slice(0, 5).join(", ")}${d.length > 5 ? ", …" : ""} logged more than once (two writers, or an edited file); the last value is used`,
+        );
       }
       const evals = [...byStep.entries()].map(([step, mean]) => ({ step, mean })).sort((a, b) => a.step - b.step);
       out.push({ dir: real, spec, evals });
       return;
     }
     for (const e of fs.readdirSync(real, { withFileTypes: true })) {
-      if (e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules") visit(path.join(real, e.name), depth + 1);
+      if (e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules")
+        visit(path.join(real, e.name), depth + 1);
     }
   };
   for (const p of paths) {
-    if (!fs.existsSync(p) || !fs.statSync(p).isDirectory()) throw new Error(`run directory ${JSON.stringify(p)} does not exist`);
+    if (!fs.existsSync(p) || !fs.statSync(p).isDirectory())
+      throw new Error(`run directory ${JSON.stringify(p)} does not exist`);
     visit(p, 0);
   }
   return out.sort((a, b) => a.dir.localeCompare(b.dir));
@@ -115,8 +121,10 @@ export function aggregate(runs: readonly RunData[], warn: Warn = () => undefined
     const longest = Math.max(...rs.map(lastOf));
     for (const r of rs) {
       if (lastOf(r) < longest) {
-        warn(`${rs[0]!.spec.algo} on ${rs[0]!.spec.env}: run ${r.dir} (seed ${r.spec.seed}) stops at step ${lastOf(r)}, others reach ${longest}; ` +
-          `final returns are compared at step ${commonStep}, and the curve after it averages fewer seeds`);
+        warn(
+          `${rs[0]!.spec.algo} on ${rs[0]!.spec.env}: run ${r.dir} (seed ${r.spec.seed}) stops at step ${lastOf(r)}, others reach ${longest}; ` +
+            `final returns are compared at step ${commonStep}, and the curve after it averages fewer seeds`,
+        );
       }
     }
     const atCommon = (r: RunData) => {
@@ -159,10 +167,25 @@ export function figures(groups: readonly CurveGroup[]): { env: string; data: unk
       data.push({
         x: [...g.steps, ...[...g.steps].reverse()],
         y: [...g.mean.map((m, i) => m + g.std[i]!), ...g.mean.map((m, i) => m - g.std[i]!).reverse()],
-        fill: "toself", fillcolor: band, line: { width: 0 }, hoverinfo: "skip", showlegend: false, type: "scatter", mode: "lines",
-        legendgroup: g.algo, name: `${label} ± std`,
+        fill: "toself",
+        fillcolor: band,
+        line: { width: 0 },
+        hoverinfo: "skip",
+        showlegend: false,
+        type: "scatter",
+        mode: "lines",
+        legendgroup: g.algo,
+        name: `${label} ± std`,
       });
-      data.push({ x: g.steps, y: g.mean, type: "scatter", mode: "lines", name: label, legendgroup: g.algo, line: { color: line, width: 2 } });
+      data.push({
+        x: g.steps,
+        y: g.mean,
+        type: "scatter",
+        mode: "lines",
+        name: label,
+        legendgroup: g.algo,
+        line: { color: line, width: 2 },
+      });
     }
     const layout = {
       title: { text: `${env}: evaluation return (mean ± std over seeds)` },
@@ -197,8 +220,10 @@ export function renderReport(groups: readonly CurveGroup[], opts: { title?: stri
   const rows = groups.map((g) => {
     const [m, s] = g.finals.length > 0 ? meanStd(g.finals) : [NaN, NaN];
     const last = g.commonStep;
-    return `<tr><td>${escapeHtml(g.env)}</td><td>${escapeHtml(LABELS[g.algo] ?? g.algo)}</td><td>${g.seeds.length}</td><td>${last}</td>` +
-      `<td>${!Number.isFinite(m) ? "—" : g.finals.length === 1 ? `${m.toFixed(1)} (n=1, no spread)` : `${m.toFixed(1)} ± ${s.toFixed(1)}`}</td><td>${g.finals.map((x) => x.toFixed(1)).join(", ")}</td></tr>`;
+    return (
+      `<tr><td>${escapeHtml(g.env)}</td><td>${escapeHtml(LABELS[g.algo] ?? g.algo)}</td><td>${g.seeds.length}</td><td>${last}</td>` +
+      `<td>${!Number.isFinite(m) ? "—" : g.finals.length === 1 ? `${m.toFixed(1)} (n=1, no spread)` : `${m.toFixed(1)} ± ${s.toFixed(1)}`}</td><td>${g.finals.map((x) => x.toFixed(1)).join(", ")}</td></tr>`
+    );
   });
   const dataJson = escapeScript(JSON.stringify({ figures: figs }));
   return `<!DOCTYPE html>
@@ -223,7 +248,9 @@ d.figures.forEach(function(f,i){Plotly.newPlot("virel-plot-"+i,f.data,f.layout,{
 
 /** Find the runs under `dirs`, aggregate them and write the HTML report to `out` (atomically). */
 export function writeReport(
-  dirs: readonly string[], out: string, opts: { title?: string; warn?: Warn } = {},
+  dirs: readonly string[],
+  out: string,
+  opts: { title?: string; warn?: Warn } = {},
 ): { file: string; groups: CurveGroup[]; runs: number; warnings: string[] } {
   const warnings: string[] = [];
   const warn: Warn = (m) => {
@@ -231,7 +258,8 @@ export function writeReport(
     opts.warn?.(m);
   };
   const runs = findRuns(dirs, warn);
-  if (runs.length === 0) throw new Error(`no runs (directories with ${RUN_FILES.config} and ${RUN_FILES.metrics}) under ${dirs.join(", ")}`);
+  if (runs.length === 0)
+    throw new Error(`no runs (directories with ${RUN_FILES.config} and ${RUN_FILES.metrics}) under ${dirs.join(", ")}`);
   const groups = aggregate(runs, warn);
   const html = renderReport(groups, { title: opts.title, runs: runs.length });
   const file = path.resolve(out);
@@ -239,7 +267,8 @@ export function writeReport(
   // temp files of earlier report writes that died (their pid is gone)
   for (const f of fs.readdirSync(path.dirname(file))) {
     const m = TMP_PATTERN.exec(f);
-    if (m && f.startsWith(path.basename(file) + ".tmp-") && !pidAlive(Number(m[1]))) fs.rmSync(path.join(path.dirname(file), f), { force: true });
+    if (m && f.startsWith(path.basename(file) + ".tmp-") && !pidAlive(Number(m[1])))
+      fs.rmSync(path.join(path.dirname(file), f), { force: true });
   }
   const tmp = `${file}.tmp-${process.pid}`;
   try {

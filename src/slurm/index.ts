@@ -61,7 +61,10 @@ export interface SlurmJobOptions {
 /** Parse a Slurm time limit into seconds; the error names the flag and the value. */
 export function timeToSeconds(t: string, field = "--time"): number {
   const m = /^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$/.exec(t.trim());
-  if (!m) throw new Error(`${field} must be a Slurm time limit (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS), got ${JSON.stringify(t)}`);
+  if (!m)
+    throw new Error(
+      `${field} must be a Slurm time limit (minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS), got ${JSON.stringify(t)}`,
+    );
   const [, d, a, b, c] = m;
   let s: number;
   if (d !== undefined) s = Number(d) * 86400 + Number(a) * 3600 + Number(b ?? 0) * 60 + Number(c ?? 0);
@@ -85,20 +88,25 @@ export function taskDir(out: string, envs: readonly string[], env: string, algo:
 /** The sbatch script for these tasks (one array task each). */
 export function renderScript(o: SlurmJobOptions, tasks: readonly SlurmTask[]): string {
   if (tasks.length === 0) throw new Error("a Slurm sweep needs at least one task");
-  if (!Number.isInteger(o.cpusPerTask) || o.cpusPerTask < 1) throw new Error(`--cpus-per-task must be a positive integer, got ${o.cpusPerTask}`);
+  if (!Number.isInteger(o.cpusPerTask) || o.cpusPerTask < 1)
+    throw new Error(`--cpus-per-task must be a positive integer, got ${o.cpusPerTask}`);
   const limit = timeToSeconds(o.time);
   // Slurm may send the --signal up to 60 s before the time it was asked for; leave the task some time to train
   if (!Number.isInteger(o.signalBefore) || o.signalBefore < 1 || o.signalBefore + 60 >= limit) {
-    throw new Error(`--signal-before must be a whole number of seconds in [1, ${limit - 61}] (under --time ${o.time}, less the 60 s Slurm may signal early), got ${o.signalBefore}`);
+    throw new Error(
+      `--signal-before must be a whole number of seconds in [1, ${limit - 61}] (under --time ${o.time}, less the 60 s Slurm may signal early), got ${o.signalBefore}`,
+    );
   }
   if (o.arrayParallel !== undefined && (!Number.isInteger(o.arrayParallel) || o.arrayParallel < 1)) {
     throw new Error(`--array-parallel must be a positive integer, got ${o.arrayParallel}`);
   }
   for (const a of o.sbatchArgs ?? []) {
-    if (!a.startsWith("-") || /[\n\r]/.test(a)) throw new Error(`--sbatch-arg must be one sbatch option such as --mem=4G, got ${JSON.stringify(a)}`);
+    if (!a.startsWith("-") || /[\n\r]/.test(a))
+      throw new Error(`--sbatch-arg must be one sbatch option such as --mem=4G, got ${JSON.stringify(a)}`);
   }
   const logDir = path.join(o.out, "slurm");
-  const arr = (name: string, xs: readonly (string | number)[]) => `${name}=(${xs.map((x) => shq(String(x))).join(" ")})`;
+  const arr = (name: string, xs: readonly (string | number)[]) =>
+    `${name}=(${xs.map((x) => shq(String(x))).join(" ")})`;
   const lines = [
     "#!/bin/bash",
     `#SBATCH --job-name=${o.jobName}`,
@@ -119,12 +127,30 @@ export function renderScript(o: SlurmJobOptions, tasks: readonly SlurmTask[]): s
     "set -u",
     `NODE=${shq(o.node)}`,
     `VIREL=${shq(o.virel)}`,
-    arr("ENVS", tasks.map((t) => t.env)),
-    arr("ALGOS", tasks.map((t) => t.algo)),
-    arr("SEEDS", tasks.map((t) => t.seed)),
-    arr("STEPS", tasks.map((t) => t.steps)),
-    arr("DIRS", tasks.map((t) => t.dir)),
-    arr("CONFIGS", tasks.map((t) => t.config)),
+    arr(
+      "ENVS",
+      tasks.map((t) => t.env),
+    ),
+    arr(
+      "ALGOS",
+      tasks.map((t) => t.algo),
+    ),
+    arr(
+      "SEEDS",
+      tasks.map((t) => t.seed),
+    ),
+    arr(
+      "STEPS",
+      tasks.map((t) => t.steps),
+    ),
+    arr(
+      "DIRS",
+      tasks.map((t) => t.dir),
+    ),
+    arr(
+      "CONFIGS",
+      tasks.map((t) => t.config),
+    ),
     'i="${SLURM_ARRAY_TASK_ID:?not run as a Slurm array task}"',
     'DIR="${DIRS[$i]}"',
     'export OMP_NUM_THREADS="${SLURM_CPUS_PER_TASK:-1}"',
@@ -138,12 +164,12 @@ export function renderScript(o: SlurmJobOptions, tasks: readonly SlurmTask[]): s
     'state_at_signal=""',
     'child=""',
     "# the task's state tells the time-limit warning (RUNNING) from scancel / requeue / preemption (COMPLETING)",
-    'on_signal() {',
-    '  stopped_at=$SECONDS',
+    "on_signal() {",
+    "  stopped_at=$SECONDS",
     '  [ -n "$child" ] && kill -TERM "$child" 2>/dev/null',
     '  state_at_signal=$(squeue -h -j "${SLURM_JOB_ID:-}" -o %T 2>/dev/null | head -n 1)',
     '  echo "virel task $i: signal at ${SECONDS}s (task ${state_at_signal:-state unknown}); asking train to checkpoint"',
-    '}',
+    "}",
     "trap on_signal TERM HUP INT",
     '"$NODE" "$VIREL" train --env "${ENVS[$i]}" --algo "${ALGOS[$i]}" --seed "${SEEDS[$i]}" --steps "${STEPS[$i]}" \\',
     '  --out "$DIR" --config "${CONFIGS[$i]}" --progress log "${extra[@]}" &',
@@ -180,9 +206,14 @@ function slurmCmd(cmd: string, args: readonly string[]): string {
   const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 60_000 });
   if (r.error) {
     const e = r.error as NodeJS.ErrnoException;
-    throw new Error(e.code === "ENOENT" ? `${cmd} not found: is Slurm installed on this machine (or run this on a login node)?` : `${cmd} failed: ${e.message}`);
+    throw new Error(
+      e.code === "ENOENT"
+        ? `${cmd} not found: is Slurm installed on this machine (or run this on a login node)?`
+        : `${cmd} failed: ${e.message}`,
+    );
   }
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited with ${r.status}: ${(r.stderr || r.stdout).trim()}`);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(" ")} exited with ${r.status}: ${(r.stderr || r.stdout).trim()}`);
   return r.stdout;
 }
 
@@ -195,7 +226,11 @@ export function submit(script: string): string {
 }
 
 /** Write the script and the job record into DIR/slurm/, submit unless `dryRun`; returns the record. */
-export function writeAndSubmit(o: SlurmJobOptions, tasks: readonly SlurmTask[], dryRun: boolean): { record: SlurmJobRecord; text: string } {
+export function writeAndSubmit(
+  o: SlurmJobOptions,
+  tasks: readonly SlurmTask[],
+  dryRun: boolean,
+): { record: SlurmJobRecord; text: string } {
   const text = renderScript(o, tasks);
   const dir = path.join(o.out, SLURM_DIR);
   const script = path.join(dir, SCRIPT_FILE);
@@ -215,7 +250,9 @@ export function readJob(out: string): SlurmJobRecord {
   try {
     raw = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (err) {
-    throw new Error(`cannot read ${file} (written by \`virel sweep --slurm\`): ${(err as Error).message}`, { cause: err });
+    throw new Error(`cannot read ${file} (written by \`virel sweep --slurm\`): ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const r = raw as Partial<SlurmJobRecord>;
   if (!Array.isArray(r.tasks)) throw new Error(`${file} has no tasks`);
@@ -270,17 +307,30 @@ export function runState(dir: string): Omit<TaskStatus, "task" | "slurmState"> {
   }
   let restarts = 0;
   try {
-    restarts = (JSON.parse(fs.readFileSync(path.join(dir, "meta.json"), "utf8")) as { resumedAt?: unknown[] }).resumedAt?.length ?? 0;
+    restarts =
+      (JSON.parse(fs.readFileSync(path.join(dir, "meta.json"), "utf8")) as { resumedAt?: unknown[] }).resumedAt
+        ?.length ?? 0;
   } catch {
     /* not started */
   }
-  return { step, checkpoint: fs.existsSync(path.join(dir, "checkpoint.ckpt")), done: fs.existsSync(path.join(dir, "summary.json")), restarts };
+  return {
+    step,
+    checkpoint: fs.existsSync(path.join(dir, "checkpoint.ckpt")),
+    done: fs.existsSync(path.join(dir, "summary.json")),
+    restarts,
+  };
 }
 
 /** The status of every task of the sweep in `out`. */
 export function sweepStatus(out: string): { record: SlurmJobRecord; tasks: TaskStatus[]; notes: string[] } {
   const record = readJob(out);
-  const { states, notes } = record.jobId ? queueStates(record.jobId) : { states: new Map<number, string>(), notes: ["not submitted"] };
-  const tasks = record.tasks.map((task) => ({ task, slurmState: states.get(task.index) ?? null, ...runState(task.dir) }));
+  const { states, notes } = record.jobId
+    ? queueStates(record.jobId)
+    : { states: new Map<number, string>(), notes: ["not submitted"] };
+  const tasks = record.tasks.map((task) => ({
+    task,
+    slurmState: states.get(task.index) ?? null,
+    ...runState(task.dir),
+  }));
   return { record, tasks, notes };
 }

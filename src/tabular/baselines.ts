@@ -70,7 +70,13 @@ function defaultHorizon(gamma: number): number {
  * Exact posterior state-action counts of the pseudo-likelihood model (Table 2, column 3):
  * `p(τ|O) ∝ 𝒯(R(τ)) p(τ; π)`, returning `w(s,a) ∝ Σ_t p(s_t = s, a_t = a | O)` and log p(O; π).
  */
-function posteriorCounts(mdp: TabularMDP, pi: Float64Array[], transform: "exp" | "linear", eta: number, T: number): { w: Float64Array[]; logZ: number } {
+function posteriorCounts(
+  mdp: TabularMDP,
+  pi: Float64Array[],
+  transform: "exp" | "linear",
+  eta: number,
+  T: number,
+): { w: Float64Array[]; logZ: number } {
   const { nS, nA, gamma } = mdp;
   const w = Array.from({ length: nS }, () => new Float64Array(nA));
   const disc = Float64Array.from({ length: T }, (_, t) => gamma ** t);
@@ -113,7 +119,8 @@ function posteriorCounts(mdp: TabularMDP, pi: Float64Array[], transform: "exp" |
         ),
       );
       // marginal p(s_t = s, a_t = a | O) = exp(u + C − logZ)
-      for (let s = 0; s < nS; s++) for (let a = 0; a < nA; a++) if (u[s]![a]! > -Infinity) w[s]![a]! += Math.exp(u[s]![a]! + C[s]![a]! - logZ);
+      for (let s = 0; s < nS; s++)
+        for (let a = 0; a < nA; a++) if (u[s]![a]! > -Infinity) w[s]![a]! += Math.exp(u[s]![a]! + C[s]![a]! - logZ);
       if (t === T - 1) break;
       // forward message with the evidence of step t: logF'(s') = log Σ_{s,a} exp(u + γ^t r/η) P(s'|s,a)
       let mu = -Infinity;
@@ -196,7 +203,9 @@ export function pseudoLikelihoodEM(mdp: TabularMDP, options: PseudoLikelihoodOpt
   if (transform === "linear") {
     const m = minReward(mdp);
     if (m.value < 0) {
-      throw new Error(`pseudoLikelihoodEM: the linear transform needs rewards >= 0 (§2.4), got mdp.R[${m.s}][${m.a}] = ${m.value}; use tabular.shiftRewards(mdp)`);
+      throw new Error(
+        `pseudoLikelihoodEM: the linear transform needs rewards >= 0 (§2.4), got mdp.R[${m.s}][${m.a}] = ${m.value}; use tabular.shiftRewards(mdp)`,
+      );
     }
   }
   let pi: Float64Array[] = o.initialPolicy
@@ -210,7 +219,12 @@ export function pseudoLikelihoodEM(mdp: TabularMDP, options: PseudoLikelihoodOpt
       for (let a = 0; a < mdp.nA; a++) tot += w[s]![a]!;
       return tot > 0 ? Float64Array.from(w[s]!, (x) => x / tot) : Float64Array.from(row);
     });
-    trace.push({ iteration: k + 1, logPseudoLikelihood: logZ, J: evaluatePolicyUnchecked(mdp, pi).J, policy: pi.map((r) => Float64Array.from(r)) });
+    trace.push({
+      iteration: k + 1,
+      logPseudoLikelihood: logZ,
+      J: evaluatePolicyUnchecked(mdp, pi).J,
+      policy: pi.map((r) => Float64Array.from(r)),
+    });
   }
   const vf = evaluatePolicyUnchecked(mdp, pi);
   return { policy: pi, J: vf.J, Q: vf.Q, logPseudoLikelihood: posteriorCounts(mdp, pi, transform, eta, T).logZ, trace };
@@ -323,7 +337,11 @@ const speSchema = z.strictObject({
  * E_q[Σ_t γ^t (r_t − c log π(a_t|s_t))] (ELBO_merlin with c = 1). For the policy of {@link softValueIteration}
  * this reproduces its fixed point; as c → 0 it becomes {@link evaluatePolicy}.
  */
-export function softPolicyEvaluation(mdp: TabularMDP, policy: Table, options: SoftPolicyEvaluationOptions = {}): ValueFunctions {
+export function softPolicyEvaluation(
+  mdp: TabularMDP,
+  policy: Table,
+  options: SoftPolicyEvaluationOptions = {},
+): ValueFunctions {
   validateMDP(mdp);
   checkPolicy(policy, "policy", mdp.nS, mdp.nA);
   const c = parseOptions(speSchema, options, "softPolicyEvaluation").temperature ?? 1;

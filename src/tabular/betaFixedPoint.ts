@@ -104,7 +104,11 @@ function rootBound(mdp: TabularMDP, qHat: Table): number {
  * Table 1's β(ω) for the critic Q̂: a root of `g(β) − β` with `g(β) = E_d[(Q^{softmax(Q̂/β)} − Q̂)²]` — by
  * default the smallest (see the module doc for the bracket-and-bisect solver and why the smallest root).
  */
-export function posteriorMsbeFixedPoint(mdp: TabularMDP, qHat: Table, options: PosteriorMsbeOptions = {}): BetaFixedPoint {
+export function posteriorMsbeFixedPoint(
+  mdp: TabularMDP,
+  qHat: Table,
+  options: PosteriorMsbeOptions = {},
+): BetaFixedPoint {
   checkArgs(mdp, qHat, options);
   let evaluations = 0;
   const f = (beta: number): number => {

@@ -129,7 +129,9 @@ export const EM_DEFAULTS = Object.freeze({
   tol: 1e-12,
 } as const);
 
-const nonNegNumber = z.custom<number>((v) => typeof v === "number" && v >= 0, { message: "must be a number >= 0 (Infinity allowed)" });
+const nonNegNumber = z.custom<number>((v) => typeof v === "number" && v >= 0, {
+  message: "must be a number >= 0 (Infinity allowed)",
+});
 const emSchema = z.strictObject({
   iterations: z.number().int().min(0).optional(),
   seed: z.custom<number>(isSeed, { message: "must be an integer in [0, 2^32 - 1]" }).optional(),
@@ -147,7 +149,12 @@ const emSchema = z.strictObject({
   mStepSamples: z.number().int().min(0).optional(),
   mcHorizon: z.number().int().min(1).optional(),
   prior: z.enum(["uniform", "p0-uniform"]).optional(),
-  qInit: z.union([z.enum(["zeros", "uniform-policy"]), z.array(z.custom<ArrayLike<number>>((v) => typeof v === "object" && v !== null))]).optional(),
+  qInit: z
+    .union([
+      z.enum(["zeros", "uniform-policy"]),
+      z.array(z.custom<ArrayLike<number>>((v) => typeof v === "object" && v !== null)),
+    ])
+    .optional(),
   tol: z.number().min(0).optional(),
 });
 
@@ -224,7 +231,9 @@ function betaWeightsFlat(mdp: TabularMDP, o: ResolvedEMOptions, q: Table, beta: 
  */
 export function emInit(mdp: TabularMDP, options: EMOptions = {}): EMState {
   validateMDP(mdp);
-  const parsed = Object.fromEntries(Object.entries(parseOptions(emSchema, options, "variationalEM")).filter(([, v]) => v !== undefined));
+  const parsed = Object.fromEntries(
+    Object.entries(parseOptions(emSchema, options, "variationalEM")).filter(([, v]) => v !== undefined),
+  );
   const o = Object.freeze({ ...EM_DEFAULTS, mcHorizon: undefined, ...parsed }) as ResolvedEMOptions;
   checkPositiveRewards(mdp, "variationalEM");
   let qHat: Float64Array[];
@@ -257,7 +266,11 @@ export function emInit(mdp: TabularMDP, options: EMOptions = {}): EMState {
 }
 
 function fixedPoint(mdp: TabularMDP, o: ResolvedEMOptions, qHat: Table): BetaFixedPoint {
-  return posteriorMsbeFixedPoint(mdp, qHat, { weights: o.betaWeights, prior: priorTable(mdp, o.prior), root: o.betaRoot });
+  return posteriorMsbeFixedPoint(mdp, qHat, {
+    weights: o.betaWeights,
+    prior: priorTable(mdp, o.prior),
+    root: o.betaRoot,
+  });
 }
 
 function klRow(p: ArrayLike<number>, logQ: ArrayLike<number>): number {
@@ -319,7 +332,14 @@ export function eStep(state: EMState): EMState {
 }
 
 /** One sweep's estimate ψ(h) of Q^π (§4.1). */
-function targets(mdp: TabularMDP, o: ResolvedEMOptions, q: Float64Array[], pi: Float64Array[], rng: Rng, qPi: Float64Array[]): Float64Array[] {
+function targets(
+  mdp: TabularMDP,
+  o: ResolvedEMOptions,
+  q: Float64Array[],
+  pi: Float64Array[],
+  rng: Rng,
+  qPi: Float64Array[],
+): Float64Array[] {
   const { nS, nA, gamma } = mdp;
   const n = o.mStepSamples;
   const vPi = Float64Array.from({ length: nS }, (_, s) => {
@@ -328,7 +348,8 @@ function targets(mdp: TabularMDP, o: ResolvedEMOptions, q: Float64Array[], pi: F
     return v;
   });
   const vMax = Float64Array.from(q, (row) => Math.max(...Array.from(row)));
-  const horizon = o.mcHorizon ?? (gamma === 0 ? 1 : Math.max(1, Math.min(10000, Math.ceil(Math.log(1e-6) / Math.log(gamma)))));
+  const horizon =
+    o.mcHorizon ?? (gamma === 0 ? 1 : Math.max(1, Math.min(10000, Math.ceil(Math.log(1e-6) / Math.log(gamma)))));
   return Array.from({ length: nS }, (_, s) =>
     Float64Array.from({ length: nA }, (_, a) => {
       const r = mdp.R[s]![a]!;
@@ -394,7 +415,8 @@ export function mStep(state: EMState): EMState {
     qNew = copyTable(qOld);
     for (let k = 0; k < o.mStepSweeps; k++) {
       const psi = targets(mdp, o, qNew, pi, rng, vfPi.Q);
-      for (let s = 0; s < mdp.nS; s++) for (let a = 0; a < mdp.nA; a++) qNew[s]![a]! += o.mStepAlpha * (psi[s]![a]! - qNew[s]![a]!);
+      for (let s = 0; s < mdp.nS; s++)
+        for (let a = 0; a < mdp.nA; a++) qNew[s]![a]! += o.mStepAlpha * (psi[s]![a]! - qNew[s]![a]!);
     }
   }
   const eQ = state.eStepQHat ?? qOld;
@@ -407,7 +429,8 @@ export function mStep(state: EMState): EMState {
     // Table 1: β(ω) = E_d[(Q^{p_ω} − Q̂)²] with p_ω = softmax(Q̂/β(ω)) — solved for the new critic
     betaSolve = fixedPoint(mdp, o, qNew);
     beta = betaSolve.beta;
-  } else if (o.betaRule === "bellman-residual") beta = msbe(flattenTable(qNew), flattenTable(bellmanOptimalityUnchecked(mdp, qNew)), d);
+  } else if (o.betaRule === "bellman-residual")
+    beta = msbe(flattenTable(qNew), flattenTable(bellmanOptimalityUnchecked(mdp, qNew)), d);
   else beta = msbe(flattenTable(eQ), flattenTable(vfPi.Q), d); // lagged (teaching): E[(Q^{π_k} − Q̂_{k−1})²], used one step late
   const prior = priorTable(mdp, o.prior);
   const dec = beta > 0 ? lmlDecomposition(qNew, beta, pi, mdp.p0, prior) : { lml: NaN, elbo: NaN, kl: NaN };

@@ -222,14 +222,20 @@ export function valueIteration(mdp: TabularMDP, options: ValueIterationOptions =
   // Exact polish: policy iteration from the greedy policy (keep the current action on near-ties, no cycling).
   let actions = Q.map((row) => argmaxIndex(row));
   let polishSteps = 0;
-  let vf = evaluatePolicyUnchecked(mdp, actions.map((a) => oneHot(nA, a)));
+  let vf = evaluatePolicyUnchecked(
+    mdp,
+    actions.map((a) => oneHot(nA, a)),
+  );
   for (;;) {
     polishSteps++;
     const scale = 1 + Math.max(...Array.from(vf.V, Math.abs));
     const next = vf.Q.map((row, s) => argmaxIndex(row, actions[s]!, 1e-13 * scale));
     if (next.every((a, s) => a === actions[s]) || polishSteps > 10 * nS * nA + 10) break;
     actions = next;
-    vf = evaluatePolicyUnchecked(mdp, actions.map((a) => oneHot(nA, a)));
+    vf = evaluatePolicyUnchecked(
+      mdp,
+      actions.map((a) => oneHot(nA, a)),
+    );
   }
   const policy = actions.map((a) => oneHot(nA, a));
   const Vstar = Float64Array.from(vf.Q, (row) => Math.max(...Array.from(row)));
@@ -247,7 +253,10 @@ export function policyIteration(mdp: TabularMDP): OptimalValueFunctions {
   let steps = 0;
   for (;;) {
     steps++;
-    vf = evaluatePolicyUnchecked(mdp, actions.map((a) => oneHot(nA, a)));
+    vf = evaluatePolicyUnchecked(
+      mdp,
+      actions.map((a) => oneHot(nA, a)),
+    );
     const scale = 1 + Math.max(...Array.from(vf.V, Math.abs));
     const next = vf.Q.map((row, s) => argmaxIndex(row, actions[s]!, 1e-13 * scale));
     if (next.every((a, s) => a === actions[s]) || steps > 100 * nS * nA) break;
@@ -270,8 +279,13 @@ export function stateVisitation(mdp: TabularMDP, policy: Table): Float64Array {
 export function stateVisitationUnchecked(mdp: TabularMDP, policy: Table): Float64Array {
   const { nS, gamma } = mdp;
   const { Ppi } = policyDynamics(mdp, policy);
-  const AT = Array.from({ length: nS }, (_, i) => Float64Array.from({ length: nS }, (_, j) => (i === j ? 1 : 0) - gamma * Ppi[j]![i]!));
-  const d = solveLinear(AT, Float64Array.from(mdp.p0, (p) => (1 - gamma) * p));
+  const AT = Array.from({ length: nS }, (_, i) =>
+    Float64Array.from({ length: nS }, (_, j) => (i === j ? 1 : 0) - gamma * Ppi[j]![i]!),
+  );
+  const d = solveLinear(
+    AT,
+    Float64Array.from(mdp.p0, (p) => (1 - gamma) * p),
+  );
   for (let s = 0; s < nS; s++) if (d[s]! < 0) d[s] = 0; // round-off
   return d;
 }
@@ -346,17 +360,32 @@ export function rollout(mdp: TabularMDP, policy: Table, options: RolloutOptions)
   checkPolicy(policy, "policy", mdp.nS, mdp.nA);
   const steps = checkInt(options?.steps, "steps");
   const rng = options.rng ?? new Rng(options.seed ?? 0);
-  if (options.start !== undefined && !(Number.isInteger(options.start) && options.start >= 0 && options.start < mdp.nS)) {
+  if (
+    options.start !== undefined &&
+    !(Number.isInteger(options.start) && options.start >= 0 && options.start < mdp.nS)
+  ) {
     throw new Error(`start must be a state index in [0, ${mdp.nS - 1}], got ${formatValue(options.start)}`);
   }
-  if (options.firstAction !== undefined && !(Number.isInteger(options.firstAction) && options.firstAction >= 0 && options.firstAction < mdp.nA)) {
-    throw new Error(`firstAction must be an action index in [0, ${mdp.nA - 1}], got ${formatValue(options.firstAction)}`);
+  if (
+    options.firstAction !== undefined &&
+    !(Number.isInteger(options.firstAction) && options.firstAction >= 0 && options.firstAction < mdp.nA)
+  ) {
+    throw new Error(
+      `firstAction must be an action index in [0, ${mdp.nA - 1}], got ${formatValue(options.firstAction)}`,
+    );
   }
   return rolloutUnchecked(mdp, policy, steps, rng, options.start, options.firstAction);
 }
 
 /** {@link rollout} without argument checks (callers validate). */
-export function rolloutUnchecked(mdp: TabularMDP, policy: Table, steps: number, rng: Rng, start?: number, firstAction?: number): Rollout {
+export function rolloutUnchecked(
+  mdp: TabularMDP,
+  policy: Table,
+  steps: number,
+  rng: Rng,
+  start?: number,
+  firstAction?: number,
+): Rollout {
   const states = new Int32Array(steps);
   const actions = new Int32Array(steps);
   const rewards = new Float64Array(steps);

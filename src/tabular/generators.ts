@@ -9,7 +9,8 @@ function checkProb(x: number, name: string): number {
 }
 
 function checkPositive(x: number, name: string): number {
-  if (typeof x !== "number" || !Number.isFinite(x) || !(x > 0)) throw new Error(`${name} must be finite and > 0, got ${formatValue(x)}`);
+  if (typeof x !== "number" || !Number.isFinite(x) || !(x > 0))
+    throw new Error(`${name} must be finite and > 0, got ${formatValue(x)}`);
   return x;
 }
 
@@ -68,7 +69,9 @@ export function randomMDP(options: RandomMDPOptions): TabularMDP {
       return row;
     }),
   );
-  const R = Array.from({ length: states }, () => Float64Array.from({ length: actions }, () => hi - (hi - lo) * rng.uniform()));
+  const R = Array.from({ length: states }, () =>
+    Float64Array.from({ length: actions }, () => hi - (hi - lo) * rng.uniform()),
+  );
   const p0 = dirichlet(rng, states);
   return makeMDP({ P, R, gamma, p0, name: `random(${states}x${actions}, γ=${gamma}, seed=${seed})` });
 }
@@ -181,11 +184,13 @@ const MOVES = [
  */
 export function gridworldMDP(options: GridworldOptions = {}): GridworldMDP {
   const layout = options.layout ?? ["S...", ".#..", "...#", "#..G"];
-  if (!Array.isArray(layout) || layout.length === 0) throw new Error(`layout must be a non-empty array of strings, got ${formatValue(layout)}`);
+  if (!Array.isArray(layout) || layout.length === 0)
+    throw new Error(`layout must be a non-empty array of strings, got ${formatValue(layout)}`);
   const height = layout.length;
   const width = layout[0]!.length;
   layout.forEach((row, y) => {
-    if (typeof row !== "string" || row.length !== width) throw new Error(`layout[${y}] must be a string of length ${width}, got ${formatValue(row)}`);
+    if (typeof row !== "string" || row.length !== width)
+      throw new Error(`layout[${y}] must be a string of length ${width}, got ${formatValue(row)}`);
     const bad = row.replace(/[SG#.]/g, "");
     if (bad.length > 0) throw new Error(`layout[${y}] may only contain S, G, # and ., got ${formatValue(row)}`);
   });
@@ -222,7 +227,9 @@ export function gridworldMDP(options: GridworldOptions = {}): GridworldMDP {
   if (nStart !== 1) throw new Error(`layout must contain exactly one S, got ${nStart}`);
   if (nGoal !== 1) throw new Error(`layout must contain exactly one G, got ${nGoal}`);
   const stateAt = (x: number, y: number): number =>
-    Number.isInteger(x) && Number.isInteger(y) && x >= 0 && x < width && y >= 0 && y < height ? index[y * width + x]! : -1;
+    Number.isInteger(x) && Number.isInteger(y) && x >= 0 && x < width && y >= 0 && y < height
+      ? index[y * width + x]!
+      : -1;
   const nS = cells.length;
   const P: Float64Array[][] = [];
   const R: Float64Array[] = [];
@@ -305,7 +312,13 @@ export function riskyMDP(options: RiskyOptions = {}): TabularMDP {
     [to({ 4: 1 }), to({ 4: 1 })],
     [to({ 4: 1 }), to({ 4: 1 })],
   ];
-  const R = [[base, base], [win, win], [lose, lose], [safe, safe], [base, base]];
+  const R = [
+    [base, base],
+    [win, win],
+    [lose, lose],
+    [safe, safe],
+    [base, base],
+  ];
   return makeMDP({
     P,
     R,

@@ -26,12 +26,35 @@ export {
   sampleNext,
   rollout,
 } from "./evaluation";
-export type { ValueFunctions, OptimalValueFunctions, ValueIterationOptions, ReturnMoments, Rollout, RolloutOptions } from "./evaluation";
+export type {
+  ValueFunctions,
+  OptimalValueFunctions,
+  ValueIterationOptions,
+  ReturnMoments,
+  Rollout,
+  RolloutOptions,
+} from "./evaluation";
 export { EM_DEFAULTS, emInit, eStep, mStep, emStep, variationalEM } from "./em";
-export type { BetaRule, EStepKind, MStepKind, EMOptions, ResolvedEMOptions, EMTraceEntry, EMState, EMResult } from "./em";
+export type {
+  BetaRule,
+  EStepKind,
+  MStepKind,
+  EMOptions,
+  ResolvedEMOptions,
+  EMTraceEntry,
+  EMState,
+  EMResult,
+} from "./em";
 export { posteriorMsbe, posteriorMsbeFixedPoint } from "./betaFixedPoint";
 export type { BetaRoot, BetaFixedPoint, PosteriorMsbeOptions } from "./betaFixedPoint";
 export { pseudoLikelihoodEM, softValueIteration, softPolicyEvaluation } from "./baselines";
-export type { PseudoLikelihoodOptions, PseudoLikelihoodResult, PseudoLikelihoodTraceEntry, SoftValueOptions, SoftValueResult, SoftPolicyEvaluationOptions } from "./baselines";
+export type {
+  PseudoLikelihoodOptions,
+  PseudoLikelihoodResult,
+  PseudoLikelihoodTraceEntry,
+  SoftValueOptions,
+  SoftValueResult,
+  SoftPolicyEvaluationOptions,
+} from "./baselines";
 export { riskSeekingDemo } from "./risk";
 export type { RiskDemoOptions, RiskDemoOutcome, RiskDemoResult } from "./risk";

@@ -2,13 +2,7 @@
  * Finite MDPs ⟨S, A, r, p, p0, γ⟩ (§2.1) as plain typed arrays: `P[s][a]` a distribution over next states,
  * `R[s][a]` the expected reward, `p0` the initial-state distribution, γ ∈ [0, 1).
  */
-import {
-  checkDistribution,
-  checkFinite,
-  checkGamma,
-  formatValue,
-  type Table,
-} from "../model/validate";
+import { checkDistribution, checkFinite, checkGamma, formatValue, type Table } from "../model/validate";
 
 /** A finite MDP (§2.1). States and actions are indices 0..nS−1, 0..nA−1. */
 export interface TabularMDP {
@@ -45,15 +39,20 @@ export interface MDPSpec {
 
 /** Validate an MDP: shapes, γ ∈ [0,1), each P[s][a] and p0 a distribution (tol 1e-9), finite rewards. */
 export function validateMDP(mdp: TabularMDP | MDPSpec, name = "mdp"): void {
-  if (mdp === null || typeof mdp !== "object") throw new Error(`${name} must be an MDP object, got ${formatValue(mdp)}`);
+  if (mdp === null || typeof mdp !== "object")
+    throw new Error(`${name} must be an MDP object, got ${formatValue(mdp)}`);
   const P = mdp.P;
-  if (!Array.isArray(P) || P.length === 0) throw new Error(`${name}.P must be a non-empty array [s][a][s'], got ${formatValue(P)}`);
+  if (!Array.isArray(P) || P.length === 0)
+    throw new Error(`${name}.P must be a non-empty array [s][a][s'], got ${formatValue(P)}`);
   const nS = P.length;
   const row0 = P[0] as readonly ArrayLike<number>[];
-  if (!Array.isArray(row0) || row0.length === 0) throw new Error(`${name}.P[0] must be a non-empty array over actions, got ${formatValue(row0)}`);
+  if (!Array.isArray(row0) || row0.length === 0)
+    throw new Error(`${name}.P[0] must be a non-empty array over actions, got ${formatValue(row0)}`);
   const nA = row0.length;
-  if ("nS" in mdp && mdp.nS !== nS) throw new Error(`expected ${name}.P with ${formatValue(mdp.nS)} rows (nS), got ${nS}`);
-  if ("nA" in mdp && mdp.nA !== nA) throw new Error(`expected ${name}.P[0] of length ${formatValue(mdp.nA)} (nA), got ${nA}`);
+  if ("nS" in mdp && mdp.nS !== nS)
+    throw new Error(`expected ${name}.P with ${formatValue(mdp.nS)} rows (nS), got ${nS}`);
+  if ("nA" in mdp && mdp.nA !== nA)
+    throw new Error(`expected ${name}.P[0] of length ${formatValue(mdp.nA)} (nA), got ${nA}`);
   checkGamma(mdp.gamma, `${name}.gamma`);
   for (let s = 0; s < nS; s++) {
     const Ps = P[s] as readonly ArrayLike<number>[];
@@ -63,7 +62,8 @@ export function validateMDP(mdp: TabularMDP | MDPSpec, name = "mdp"): void {
     for (let a = 0; a < nA; a++) checkDistribution(Ps[a]!, `${name}.P[${s}][${a}]`, nS);
   }
   const R = mdp.R;
-  if (!Array.isArray(R) || R.length !== nS) throw new Error(`expected ${name}.R with ${nS} rows (states), got ${formatValue(R?.length ?? R)}`);
+  if (!Array.isArray(R) || R.length !== nS)
+    throw new Error(`expected ${name}.R with ${nS} rows (states), got ${formatValue(R?.length ?? R)}`);
   for (let s = 0; s < nS; s++) checkFinite(R[s]!, `${name}.R[${s}]`, nA);
   checkDistribution(mdp.p0, `${name}.p0`, nS);
   if (mdp.stateNames !== undefined && mdp.stateNames.length !== nS) {
@@ -95,7 +95,8 @@ export function makeMDP(spec: MDPSpec): TabularMDP {
 /** Smallest reward `min_{s,a} R[s][a]` and where it is. */
 export function minReward(mdp: TabularMDP): { value: number; s: number; a: number } {
   let best = { value: Infinity, s: 0, a: 0 };
-  for (let s = 0; s < mdp.nS; s++) for (let a = 0; a < mdp.nA; a++) if (mdp.R[s]![a]! < best.value) best = { value: mdp.R[s]![a]!, s, a };
+  for (let s = 0; s < mdp.nS; s++)
+    for (let a = 0; a < mdp.nA; a++) if (mdp.R[s]![a]! < best.value) best = { value: mdp.R[s]![a]!, s, a };
   return best;
 }
 
@@ -126,7 +127,8 @@ export function shiftRewards(mdp: TabularMDP, shift?: number): TabularMDP {
  */
 export function scaleRewards(mdp: TabularMDP, c: number): TabularMDP {
   validateMDP(mdp);
-  if (typeof c !== "number" || !Number.isFinite(c) || !(c > 0)) throw new Error(`scale must be finite and > 0, got ${formatValue(c)}`);
+  if (typeof c !== "number" || !Number.isFinite(c) || !(c > 0))
+    throw new Error(`scale must be finite and > 0, got ${formatValue(c)}`);
   return {
     ...mdp,
     R: mdp.R.map((row) => row.map((r) => r * c)),

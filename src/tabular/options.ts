@@ -11,7 +11,11 @@ export function parseOptions<T>(schema: z.ZodType<T>, input: unknown, who: strin
     throw new Error(`${who}: unknown option ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`);
   }
   let value: unknown = input;
-  for (const k of issue.path) value = value === null || value === undefined ? undefined : (value as Record<PropertyKey, unknown>)[k as PropertyKey];
+  for (const k of issue.path)
+    value =
+      value === null || value === undefined ? undefined : (value as Record<PropertyKey, unknown>)[k as PropertyKey];
   const field = issue.path.map(String).join(".");
-  throw new Error(`${who}: ${field || "options"} ${issue.message.replace(/^Invalid input: /, "")}, got ${formatValue(value)}`);
+  throw new Error(
+    `${who}: ${field || "options"} ${issue.message.replace(/^Invalid input: /, "")}, got ${formatValue(value)}`,
+  );
 }

@@ -21,13 +21,22 @@ before(async () => {
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "virel-ckpt-"));
 const SMALL: Partial<AgentConfigInput> = {
-  hidden: [16, 16], batchSize: 32, bufferSize: 5000, randomSteps: 100, evalEvery: 150, evalEpisodes: 1, logEvery: 50, checkpointEvery: 0,
+  hidden: [16, 16],
+  batchSize: 32,
+  bufferSize: 5000,
+  randomSteps: 100,
+  evalEvery: 150,
+  evalEpisodes: 1,
+  logEvery: 50,
+  checkpointEvery: 0,
 };
 const virelSmall = { ...SMALL, betaBatch: 128 };
 
 /** Metrics without the wall-clock perf/* entries. */
 function numbers(dir: string): MetricRecord[] {
-  return readMetrics(dir).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith("perf/"))) as MetricRecord);
+  return readMetrics(dir).map(
+    (r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith("perf/"))) as MetricRecord,
+  );
 }
 
 function arrays(dir: string): Map<string, Float32Array> {
@@ -61,7 +70,15 @@ test("an abort at an arbitrary step saves a checkpoint; resuming reaches the uni
   const b = path.join(tmp, "virel1-aborted");
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 150);
-  const r1 = await trainRun({ out: b, algo: "virel1", env: "Pendulum-v1", steps: 420, seed: 3, config: virelSmall, signal: ac.signal });
+  const r1 = await trainRun({
+    out: b,
+    algo: "virel1",
+    env: "Pendulum-v1",
+    steps: 420,
+    seed: 3,
+    config: virelSmall,
+    signal: ac.signal,
+  });
   assert.equal(r1.aborted, true);
   assert.ok(r1.step < 420);
   assert.ok(fs.existsSync(path.join(b, RUN_FILES.checkpoint)));
@@ -79,7 +96,10 @@ test("a corrupt checkpoint is a clear error and is left untouched", async () => 
   const bytes = fs.readFileSync(file);
   bytes[bytes.length - 10] ^= 0xff; // flip bits in the data
   fs.writeFileSync(file, bytes);
-  await assert.rejects(trainRun({ out: dir, steps: 500 }), /checkpoint .*corrupt \(sha256 of the header and data does not match the one stored\); it was left untouched/);
+  await assert.rejects(
+    trainRun({ out: dir, steps: 500 }),
+    /checkpoint .*corrupt \(sha256 of the header and data does not match the one stored\); it was left untouched/,
+  );
   assert.deepEqual(fs.readFileSync(file), bytes);
   fs.writeFileSync(file, bytes.subarray(0, bytes.length - 100)); // truncated
   await assert.rejects(trainRun({ out: dir, steps: 500 }), /corrupt .*truncated/);
@@ -101,8 +121,13 @@ test("format 2 hashes the header: an edited header is corrupt; format 1 files (h
   assert.throws(() => readCheckpoint(file), /corrupt \(sha256 of the header and data does not match the one stored\)/);
   // a format-1 file built by hand: magic, header length, JSON header with the sha256 of the data, the data
   const data = Buffer.from(a.buffer);
-  let header = JSON.stringify({ format: 1, meta: { state: { envSteps: 300 } }, arrays: [{ name: "a", offset: 0, length: 3 }], dataBytes: 12,
-    sha256: createHash("sha256").update(data).digest("hex") });
+  let header = JSON.stringify({
+    format: 1,
+    meta: { state: { envSteps: 300 } },
+    arrays: [{ name: "a", offset: 0, length: 3 }],
+    dataBytes: 12,
+    sha256: createHash("sha256").update(data).digest("hex"),
+  });
   while (header.length % 4 !== 0) header += " ";
   const prefix = Buffer.alloc(16);
   prefix.write("VIRELCKPT01\n", 0, "latin1");
@@ -117,7 +142,10 @@ test("a mismatched checkpoint or spec is a clear error and is left untouched", a
   const src = path.join(tmp, "sac-straight");
   const dir = path.join(tmp, "mismatch");
   fs.cpSync(src, dir, { recursive: true });
-  await assert.rejects(trainRun({ out: dir, algo: "virel1", steps: 500 }), /--algo virel1 does not match the run in .* \(algo sac\)/);
+  await assert.rejects(
+    trainRun({ out: dir, algo: "virel1", steps: 500 }),
+    /--algo virel1 does not match the run in .* \(algo sac\)/,
+  );
   await assert.rejects(trainRun({ out: dir, seed: 4, steps: 500 }), /--seed 4 does not match .*seed 3/);
   await assert.rejects(trainRun({ out: dir, config: { lr: 0.01 }, steps: 500 }), /config does not match/);
   const file = path.join(dir, RUN_FILES.checkpoint);
@@ -140,27 +168,45 @@ test("a mismatched checkpoint or spec is a clear error and is left untouched", a
 
 test("a non-finite loss stops the run with a clear message and keeps the last good checkpoint", async () => {
   // Pendulum whose rewards become NaN after 150 steps
-  envs.register({
-    id: "NaNPendulum-test", observationSpace: (await envs.make("Pendulum-v1")).observationSpace,
-    actionSpace: (await envs.make("Pendulum-v1")).actionSpace, maxEpisodeSteps: 200,
-    make: async (opts) => {
-      const inner = await envs.make("Pendulum-v1", opts);
-      let t = 0;
-      const env: Env = {
-        id: "NaNPendulum-test", observationSpace: inner.observationSpace, actionSpace: inner.actionSpace, maxEpisodeSteps: inner.maxEpisodeSteps,
-        reset: (o) => inner.reset(o),
-        step: (a) => {
-          const r = inner.step(a);
-          return { ...r, reward: ++t > 150 ? NaN : r.reward };
-        },
-        setState: (s, q) => inner.setState(s, q), observe: () => inner.observe(), render: () => inner.render(), close: () => inner.close(),
-      };
-      return env;
+  envs.register(
+    {
+      id: "NaNPendulum-test",
+      observationSpace: (await envs.make("Pendulum-v1")).observationSpace,
+      actionSpace: (await envs.make("Pendulum-v1")).actionSpace,
+      maxEpisodeSteps: 200,
+      make: async (opts) => {
+        const inner = await envs.make("Pendulum-v1", opts);
+        let t = 0;
+        const env: Env = {
+          id: "NaNPendulum-test",
+          observationSpace: inner.observationSpace,
+          actionSpace: inner.actionSpace,
+          maxEpisodeSteps: inner.maxEpisodeSteps,
+          reset: (o) => inner.reset(o),
+          step: (a) => {
+            const r = inner.step(a);
+            return { ...r, reward: ++t > 150 ? NaN : r.reward };
+          },
+          setState: (s, q) => inner.setState(s, q),
+          observe: () => inner.observe(),
+          render: () => inner.render(),
+          close: () => inner.close(),
+        };
+        return env;
+      },
     },
-  }, { replace: true });
+    { replace: true },
+  );
   const dir = path.join(tmp, "nan");
   await assert.rejects(
-    trainRun({ out: dir, algo: "sac", env: "NaNPendulum-test", steps: 400, seed: 1, config: { ...SMALL, checkpointEvery: 100 } }),
+    trainRun({
+      out: dir,
+      algo: "sac",
+      env: "NaNPendulum-test",
+      steps: 400,
+      seed: 1,
+      config: { ...SMALL, checkpointEvery: 100 },
+    }),
     /non-finite losses\/q\d = NaN at env step 1\d\d; training stopped \(a run on disk keeps its last good checkpoint\)/,
   );
   const { meta } = readCheckpoint(path.join(dir, RUN_FILES.checkpoint));

@@ -5,7 +5,18 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { ALGOS, BETA_RULES, CONFIG_DOCS, DEFAULTS, FIELDS, SCHEMAS, configMarkdown, configTable, parseConfig, showValue } from "../../src/agents/config";
+import {
+  ALGOS,
+  BETA_RULES,
+  CONFIG_DOCS,
+  DEFAULTS,
+  FIELDS,
+  SCHEMAS,
+  configMarkdown,
+  configTable,
+  parseConfig,
+  showValue,
+} from "../../src/agents/config";
 import { checkSeed, isSeed, Rng } from "../../src/rng";
 import * as agents from "../../src/agents/index";
 
@@ -27,8 +38,13 @@ test("docs/config.md is the generated text (run `node scripts/gen-config-docs.mj
 
 test("one declaration: each algorithm's schema has exactly the fields FIELDS assigns to it; defaults validate", () => {
   for (const a of ALGOS) {
-    const fromFields = Object.entries(FIELDS).filter(([, f]) => (f.algos as readonly string[]).includes(a)).map(([k]) => k).sort();
-    const fromSchema = Object.keys(SCHEMAS[a].shape).filter((k) => k !== "algo").sort();
+    const fromFields = Object.entries(FIELDS)
+      .filter(([, f]) => (f.algos as readonly string[]).includes(a))
+      .map(([k]) => k)
+      .sort();
+    const fromSchema = Object.keys(SCHEMAS[a].shape)
+      .filter((k) => k !== "algo")
+      .sort();
     assert.deepEqual(fromSchema, fromFields, a);
     assert.deepEqual(SCHEMAS[a].parse(DEFAULTS[a]), { ...DEFAULTS[a] });
   }
@@ -43,13 +59,26 @@ test("one declaration: each algorithm's schema has exactly the fields FIELDS ass
 
 test("Infinity, -Infinity and NaN are named as written, not as JSON's null", () => {
   for (const v of [Infinity, -Infinity, NaN]) {
-    for (const [algo, field] of [["virel1", "lr"], ["virel2", "betaScale"], ["sac", "alphaInit"], ["sac-v1", "alpha"], ["sac", "targetEntropy"], ["virel1", "logStdMax"]] as const) {
-      assert.throws(() => parseConfig({ algo, [field]: v }), (e: Error) => {
-        assert.equal(e.message, `config.${field} must be a finite number, got ${String(v)}`);
-        return true;
-      });
+    for (const [algo, field] of [
+      ["virel1", "lr"],
+      ["virel2", "betaScale"],
+      ["sac", "alphaInit"],
+      ["sac-v1", "alpha"],
+      ["sac", "targetEntropy"],
+      ["virel1", "logStdMax"],
+    ] as const) {
+      assert.throws(
+        () => parseConfig({ algo, [field]: v }),
+        (e: Error) => {
+          assert.equal(e.message, `config.${field} must be a finite number, got ${String(v)}`);
+          return true;
+        },
+      );
     }
-    assert.throws(() => parseConfig({ algo: "virel1", hidden: [64, v] }), new RegExp(`config\\.hidden\\.1 must be a finite number, got ${String(v)}`));
+    assert.throws(
+      () => parseConfig({ algo: "virel1", hidden: [64, v] }),
+      new RegExp(`config\\.hidden\\.1 must be a finite number, got ${String(v)}`),
+    );
   }
   assert.equal(showValue(-0), "-0");
   assert.equal(showValue([1, NaN]), "[1, NaN]");
@@ -60,9 +89,18 @@ test("Infinity, -Infinity and NaN are named as written, not as JSON's null", () 
 test("β rule names: the deep agents' rules are not tabular EM's; the old names load as aliases", () => {
   assert.deepEqual([...BETA_RULES], ["td-residual", "fixed", "twin-q-residual"]);
   assert.ok(!(BETA_RULES as readonly string[]).includes("posterior-msbe"));
-  assert.equal((parseConfig({ algo: "virel1", betaRule: "msbe" as never }) as { betaRule: string }).betaRule, "td-residual");
-  assert.equal((parseConfig({ algo: "virel2", betaRule: "twin-q" as never }) as { betaRule: string }).betaRule, "twin-q-residual");
-  assert.throws(() => parseConfig({ algo: "virel1", betaRule: "posterior-msbe" as never }), /config\.betaRule .*"posterior-msbe"/);
+  assert.equal(
+    (parseConfig({ algo: "virel1", betaRule: "msbe" as never }) as { betaRule: string }).betaRule,
+    "td-residual",
+  );
+  assert.equal(
+    (parseConfig({ algo: "virel2", betaRule: "twin-q" as never }) as { betaRule: string }).betaRule,
+    "twin-q-residual",
+  );
+  assert.throws(
+    () => parseConfig({ algo: "virel1", betaRule: "posterior-msbe" as never }),
+    /config\.betaRule .*"posterior-msbe"/,
+  );
 });
 
 test("one seed check: isSeed/checkSeed used by Rng, create(), the env base and tabular EM, with the value as written", async () => {
@@ -70,20 +108,37 @@ test("one seed check: isSeed/checkSeed used by Rng, create(), the env base and t
   assert.equal(checkSeed(0xffffffff), 0xffffffff);
   for (const bad of [-1, 1.5, 2 ** 32, Infinity, NaN, "7", null]) {
     assert.equal(isSeed(bad), false);
-    assert.throws(() => checkSeed(bad, "opts.seed"), (e: Error) => {
-      assert.equal(e.message, `opts.seed must be an integer in [0, 2^32 - 1], got ${typeof bad === "string" ? '"7"' : String(bad)}`);
-      return true;
-    });
+    assert.throws(
+      () => checkSeed(bad, "opts.seed"),
+      (e: Error) => {
+        assert.equal(
+          e.message,
+          `opts.seed must be an integer in [0, 2^32 - 1], got ${typeof bad === "string" ? '"7"' : String(bad)}`,
+        );
+        return true;
+      },
+    );
   }
   assert.throws(() => new Rng(NaN), /^Error: seed must be an integer in \[0, 2\^32 - 1\], got NaN$/);
-  await assert.rejects(agents.create({ algo: "virel1", env: "Pendulum-v1", seed: Infinity }), /^Error: seed must be an integer in \[0, 2\^32 - 1\], got Infinity$/);
+  await assert.rejects(
+    agents.create({ algo: "virel1", env: "Pendulum-v1", seed: Infinity }),
+    /^Error: seed must be an integer in \[0, 2\^32 - 1\], got Infinity$/,
+  );
   const { variationalEM } = await import("../../src/tabular/em.js");
   const { randomMDP } = await import("../../src/tabular/index.js");
-  assert.throws(() => variationalEM(randomMDP({ states: 3, actions: 2, gamma: 0.9, seed: 1 }), { seed: -1 }), /seed.*-1/);
+  assert.throws(
+    () => variationalEM(randomMDP({ states: 3, actions: 2, gamma: 0.9, seed: 1 }), { seed: -1 }),
+    /seed.*-1/,
+  );
 });
 
-test("act(), actions(), train(), evaluate(), mStep() after dispose() throw \"agent was disposed\"", async () => {
-  const agent = await agents.create({ algo: "sac", env: "Pendulum-v1", seed: 1, config: { hidden: [8], batchSize: 8, randomSteps: 8, evalEvery: 0, evalEpisodes: 1 } });
+test('act(), actions(), train(), evaluate(), mStep() after dispose() throw "agent was disposed"', async () => {
+  const agent = await agents.create({
+    algo: "sac",
+    env: "Pendulum-v1",
+    seed: 1,
+    config: { hidden: [8], batchSize: 8, randomSteps: 8, evalEvery: 0, evalEpisodes: 1 },
+  });
   agent.collect(10);
   agent.update();
   agent.dispose();

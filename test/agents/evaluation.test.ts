@@ -18,11 +18,14 @@ before(async () => {
 
 /** The sequential evaluation, written out independently: one episode after the other, one policy pass per step. */
 function sequentialEvaluate(agent: Agent, episodes: number): { returns: number[]; lengths: number[] } {
-  const low = agent.env.actionSpace.low, high = agent.env.actionSpace.high;
-  const returns: number[] = [], lengths: number[] = [];
+  const low = agent.env.actionSpace.low,
+    high = agent.env.actionSpace.high;
+  const returns: number[] = [],
+    lengths: number[] = [];
   for (let ep = 0; ep < episodes; ep++) {
     let obs = agent.evalEnv.reset({ seed: agent.rngs.eval.seed() }).obs;
-    let ret = 0, len = 0;
+    let ret = 0,
+      len = 0;
     for (;;) {
       const a = agent.learner.act(obs, true);
       const u = Array.from(a, (x, i) => low[i]! + (x + 1) * 0.5 * (high[i]! - low[i]!));
@@ -49,8 +52,20 @@ function perturbPolicy(agent: Agent, seed: number, scale: number): void {
   agent.setState(agent.getScalarState(), arrays);
 }
 
-async function checkAgainstSequential(id: string, seed: number, episodes: number, copies: number, perturb: number, hidden = 64): Promise<number[]> {
-  const agent = await agents.create({ algo: "sac-v1", env: id, seed, config: { hidden: [hidden, hidden], evalEpisodes: episodes } });
+async function checkAgainstSequential(
+  id: string,
+  seed: number,
+  episodes: number,
+  copies: number,
+  perturb: number,
+  hidden = 64,
+): Promise<number[]> {
+  const agent = await agents.create({
+    algo: "sac-v1",
+    env: id,
+    seed,
+    config: { hidden: [hidden, hidden], evalEpisodes: episodes },
+  });
   try {
     perturbPolicy(agent, seed + 100, perturb);
     const state = agent.rngs.eval.getState();
@@ -62,9 +77,17 @@ async function checkAgainstSequential(id: string, seed: number, episodes: number
     const tensors = engine.tf().memory().numTensors;
     const got = agent.evaluate(episodes);
     assert.equal(engine.tf().memory().numTensors, tensors, "batched evaluation leaks tensors");
-    assert.deepEqual(got.returns, expected.returns, `${id} seed ${seed}: returns differ from the sequential evaluation`);
+    assert.deepEqual(
+      got.returns,
+      expected.returns,
+      `${id} seed ${seed}: returns differ from the sequential evaluation`,
+    );
     assert.deepEqual(got.lengths, expected.lengths, `${id} seed ${seed}: lengths differ`);
-    assert.deepEqual(agent.rngs.eval.getState(), afterSequential, "the eval stream must end where the sequential loop leaves it");
+    assert.deepEqual(
+      agent.rngs.eval.getState(),
+      afterSequential,
+      "the eval stream must end where the sequential loop leaves it",
+    );
     const mean = expected.returns.reduce((s, x) => s + x, 0) / episodes;
     assert.equal(got.mean, mean);
     detachEvalEnvs(agent.evalEnv);
@@ -89,19 +112,30 @@ test("Hopper-v5: episodes that terminate at different steps — batched = sequen
   for (const seed of [0, 1, 2]) all.push(...(await checkAgainstSequential("Hopper-v5", seed, 5, 4, 40)));
   all.push(...(await checkAgainstSequential("Hopper-v5", 5, 5, 2, 40)));
   // the episodes really end early and at different steps (else the packing of live rows is not exercised)
-  assert.ok(all.some((l) => l < 1000), `expected some early terminations, got lengths ${all.join(", ")}`);
+  assert.ok(
+    all.some((l) => l < 1000),
+    `expected some early terminations, got lengths ${all.join(", ")}`,
+  );
   assert.ok(new Set(all).size >= 4, `expected varied lengths, got ${all.join(", ")}`);
 });
 
 test("attachEvalEnvs makes evalEpisodes − 1 copies; bad copies are refused with the field named", async () => {
-  const agent = await agents.create({ algo: "sac-v1", env: "Pendulum-v1", seed: 0, config: { hidden: [8, 8], evalEpisodes: 3 } });
+  const agent = await agents.create({
+    algo: "sac-v1",
+    env: "Pendulum-v1",
+    seed: 0,
+    config: { hidden: [8, 8], evalEpisodes: 3 },
+  });
   try {
     assert.equal(await attachEvalEnvs(agent), 3);
     assert.equal(evalEnvsOf(agent.evalEnv).length, 3);
     await assert.rejects(attachEvalEnvs(agent, {}, 0), /episodes must be a positive integer, got 0/);
     assert.throws(() => setEvalCopies(agent.evalEnv, [agent.evalEnv]), /copies\[0\]: each copy must be a distinct env/);
     const other = await envs.make("MountainCarContinuous-v0");
-    assert.throws(() => setEvalCopies(agent.evalEnv, [other]), /copies\[0\]: expected an env with id Pendulum-v1, got MountainCarContinuous-v0/);
+    assert.throws(
+      () => setEvalCopies(agent.evalEnv, [other]),
+      /copies\[0\]: expected an env with id Pendulum-v1, got MountainCarContinuous-v0/,
+    );
     other.close();
     const short = await envs.make("Pendulum-v1", { maxEpisodeSteps: 50 });
     assert.throws(() => setEvalCopies(agent.evalEnv, [short]), /copies\[0\]: expected maxEpisodeSteps 200/);

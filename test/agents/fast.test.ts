@@ -11,7 +11,15 @@ import type { AgentConfigInput } from "../../src/agents/config";
 import { ReplayBuffer } from "../../src/agents/replay";
 import { Rng } from "../../src/rng";
 import type { Learner as LearnerT } from "../../src/agents/learner";
-import { adamJs, biasReluJs, instantiateSimdLoops, polyakJs, reluJs, reluMaskJs, simdModuleBytes } from "../../src/agents/fused/simd";
+import {
+  adamJs,
+  biasReluJs,
+  instantiateSimdLoops,
+  polyakJs,
+  reluJs,
+  reluMaskJs,
+  simdModuleBytes,
+} from "../../src/agents/fused/simd";
 import { installNativeKernels, nativeStatus } from "../../src/engine/native";
 
 type Tf = typeof import("@tensorflow/tfjs");
@@ -33,8 +41,13 @@ function filledBuffer(n: number, seed = 3): ReplayBuffer {
   const rng = new Rng(seed);
   const buf = new ReplayBuffer(n, OBS, ACT);
   for (let i = 0; i < n; i++) {
-    buf.add(rng.fillNormal(new Float32Array(OBS)), rng.fillUniform(new Float32Array(ACT), -1, 1), rng.normal(),
-      rng.fillNormal(new Float32Array(OBS)), rng.uniform() < 0.05);
+    buf.add(
+      rng.fillNormal(new Float32Array(OBS)),
+      rng.fillUniform(new Float32Array(ACT), -1, 1),
+      rng.normal(),
+      rng.fillNormal(new Float32Array(OBS)),
+      rng.uniform() < 0.05,
+    );
   }
   return buf;
 }
@@ -76,7 +89,8 @@ function run(fastUpdate: boolean, algo: string, extra: Partial<AgentConfigInput>
 /** ‖a − b‖ / ‖b‖ (Euclidean norms; ‖b‖ at least 1e-12). */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
-  let d = 0, n = 0;
+  let d = 0,
+    n = 0;
   for (let i = 0; i < a.length; i++) {
     d += (a[i]! - b[i]!) ** 2;
     n += b[i]! ** 2;
@@ -86,7 +100,8 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** max_i |a_i − b_i| / max_i |b_i|: the largest elementwise error relative to the tensor's scale. */
 function maxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, s = 1e-12;
+  let d = 0,
+    s = 1e-12;
   for (let i = 0; i < a.length; i++) {
     d = Math.max(d, Math.abs(a[i]! - b[i]!));
     s = Math.max(s, Math.abs(b[i]!));
@@ -106,13 +121,20 @@ function compare(algo: string, extra: Partial<AgentConfigInput>, n: number): num
     const fv = f.params.get(k)!;
     const e = relErr(fv, v);
     assert.ok(e < 1e-5, `${algo} ${JSON.stringify(extra)}: ${k} differs by ‖Δ‖/‖w‖ = ${e.toExponential(2)}`);
-    assert.ok(maxErr(fv, v) < 1e-4, `${algo} ${JSON.stringify(extra)}: ${k} differs elementwise by ${maxErr(fv, v).toExponential(2)} of its scale`);
+    assert.ok(
+      maxErr(fv, v) < 1e-4,
+      `${algo} ${JSON.stringify(extra)}: ${k} differs elementwise by ${maxErr(fv, v).toExponential(2)} of its scale`,
+    );
     worst = Math.max(worst, e);
-    if (process.env.VIREL_TEST_VERBOSE === "2" && e > 1e-6) process.stdout.write(`# ${k} ${e.toExponential(2)} max ${maxErr(fv, v).toExponential(2)}\n`);
+    if (process.env.VIREL_TEST_VERBOSE === "2" && e > 1e-6)
+      process.stdout.write(`# ${k} ${e.toExponential(2)} max ${maxErr(fv, v).toExponential(2)}\n`);
   }
   f.numbers.forEach((x, i) => {
     const y = r.numbers[i]!;
-    assert.ok(Math.abs(x - y) <= 1e-5 * Math.max(1, Math.abs(y)), `${algo}: returned number ${i}: fast ${x}, reference ${y}`);
+    assert.ok(
+      Math.abs(x - y) <= 1e-5 * Math.max(1, Math.abs(y)),
+      `${algo}: returned number ${i}: fast ${x}, reference ${y}`,
+    );
   });
   f.actions.forEach((a, i) => assert.ok(relErr(a, r.actions[i]!) < 1e-5, `${algo}: act() call ${i} differs`));
   // the updates did something: the parameters moved away from their initial values
@@ -169,7 +191,13 @@ test("fast update = reference update on the cpu backend (the fused kernels' Java
 
 for (const algo of ["virel1", "virel2", "sac-v1", "sac"]) {
   test(`${algo}: the fast path leaves tf.memory().numTensors unchanged (β refresh, M-step, E-step, act)`, () => {
-    const L = makeLearner(true, algo, algo.startsWith("virel") ? { betaBatch: 64, betaRule: algo === "virel2" ? "twin-q-residual" : "td-residual" } : {});
+    const L = makeLearner(
+      true,
+      algo,
+      algo.startsWith("virel")
+        ? { betaBatch: 64, betaRule: algo === "virel2" ? "twin-q-residual" : "td-residual" }
+        : {},
+    );
     const buf = filledBuffer(200);
     const rng = new Rng(5);
     L.update(buf.sample(30, rng));
@@ -186,7 +214,8 @@ for (const algo of ["virel1", "virel2", "sac-v1", "sac"]) {
 }
 
 test("useFastPath can be switched between updates: the result equals an all-reference run", () => {
-  const algo = "virel1", extra = { betaBatch: 64 };
+  const algo = "virel1",
+    extra = { betaBatch: 64 };
   const r = run(false, algo, extra, 4);
   const L = makeLearner(true, algo, extra);
   const buf = filledBuffer(300);
@@ -214,8 +243,9 @@ test("drawNoiseInto draws exactly what drawNoise draws", async () => {
 });
 
 test("the SIMD loops are bit-identical to their JavaScript versions (Adam, Polyak, ReLU, ReLU mask)", () => {
-  const memory = new (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } })
-    .WebAssembly.Memory({ initial: 4 }); // 64 Ki float32: ten slots of 1024
+  const memory = new (
+    globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } }
+  ).WebAssembly.Memory({ initial: 4 }); // 64 Ki float32: ten slots of 1024
   const loops = instantiateSimdLoops(memory);
   assert.ok(simdModuleBytes().length < 2000);
   const rng = new Rng(4);
@@ -229,12 +259,23 @@ test("the SIMD loops are bit-identical to their JavaScript versions (Adam, Polya
     for (let i = 0; i < n; i++) v![i] = Math.fround(Math.abs(rng.normal()) * 1e-4);
     g![0] = 0; // a zero gradient with v = 0 takes the ε branch
     v![0] = 0;
-    const k = { b1: Math.fround(0.9), c1: Math.fround(0.1), b2: Math.fround(0.999), c2: Math.fround(0.001),
-      step: Math.fround(3e-4 / 0.19), isb: Math.fround(1 / Math.sqrt(0.003)), eps: Math.fround(1e-8) };
+    const k = {
+      b1: Math.fround(0.9),
+      c1: Math.fround(0.1),
+      b2: Math.fround(0.999),
+      c2: Math.fround(0.001),
+      step: Math.fround(3e-4 / 0.19),
+      isb: Math.fround(1 / Math.sqrt(0.003)),
+      eps: Math.fround(1e-8),
+    };
     loops.adam(0, 4096, 8192, 12288, 16384, 20480, 24576, 4 * n, k.b1, k.c1, k.b2, k.c2, k.step, k.isb, k.eps);
     const [jw, jm, jv] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
     adamJs(w!, g!, m!, v!, jw, jm, jv, k);
-    assert.deepEqual([w2, m2, v2].map((x) => Array.from(x!)), [jw, jm, jv].map((x) => Array.from(x)), `adam n=${n}`);
+    assert.deepEqual(
+      [w2, m2, v2].map((x) => Array.from(x!)),
+      [jw, jm, jv].map((x) => Array.from(x)),
+      `adam n=${n}`,
+    );
     loops.polyak(0, 4096, 16384, 4 * n, Math.fround(0.005), Math.fround(0.995));
     const jp = new Float32Array(n);
     polyakJs(w!, g!, jp, Math.fround(0.005), Math.fround(0.995));
@@ -252,13 +293,18 @@ test("the SIMD loops are bit-identical to their JavaScript versions (Adam, Polya
     reluMaskJs(gm, w!);
     assert.deepEqual(Array.from(at(8)), Array.from(gm), `reluMask n=${n}`);
     for (const relu of [true, false]) {
-      const cols = n === 4 ? 4 : 8, rows = n / cols;
+      const cols = n === 4 ? 4 : 8,
+        rows = n / cols;
       const y = Float32Array.from(g!);
       at(9).set(y);
       (relu ? loops.biasRelu : loops.biasAdd)(9 * 4096, 0, rows, 4 * cols);
       biasReluJs(y, w!.subarray(0, cols), relu);
       assert.deepEqual(Array.from(at(9)), Array.from(y), `bias${relu ? "Relu" : "Add"} n=${n}`);
-      if (relu) assert.ok(y.every((v) => v >= 0), "ReLU clips at 0");
+      if (relu)
+        assert.ok(
+          y.every((v) => v >= 0),
+          "ReLU clips at 0",
+        );
     }
   }
 });

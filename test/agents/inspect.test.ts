@@ -21,7 +21,12 @@ before(async () => {
 });
 
 const make = (algo: string, seed = 0): Promise<Agent> =>
-  agents.create({ algo, env: "Pendulum-v1", seed, config: { hidden: [8, 8], batchSize: 16, randomSteps: 16, evalEvery: 0 } });
+  agents.create({
+    algo,
+    env: "Pendulum-v1",
+    seed,
+    config: { hidden: [8, 8], batchSize: 16, randomSteps: 16, evalEvery: 0 },
+  });
 
 /** Make the last layer of `net` output the constants `c` (zero weights, bias c). */
 function constantOutput(net: Mlp, c: number[]): void {
@@ -40,12 +45,19 @@ test("closed forms: constant networks give u = low + (tanh μ + 1)/2·(high − 
     constantOutput(core(agent).q1, [1.5]);
     constantOutput(core(agent).q2, [2.5]);
     constantOutput(core(agent).v!, [-3.25]);
-    const obs = [[1, 0, 0], [0, 1, 7.5], [-1, 0, -8]];
+    const obs = [
+      [1, 0, 0],
+      [0, 1, 7.5],
+      [-1, 0, -8],
+    ];
     const u = agent.act(obs[1]!);
     assert.ok(u instanceof Float64Array);
     assert.equal(u.length, 1);
     close(u[0]!, -2 + ((0.5 + 1) / 2) * 4, 1e-6, "u = 1"); // Pendulum's box is [−2, 2]
-    assert.deepEqual(agent.actions(obs).map((r) => Array.from(r)), [[u[0]!], [u[0]!], [u[0]!]]);
+    assert.deepEqual(
+      agent.actions(obs).map((r) => Array.from(r)),
+      [[u[0]!], [u[0]!], [u[0]!]],
+    );
     const acts = [[-2], [0.3], [2]];
     assert.deepEqual(Array.from(agent.qValues(obs, acts)), [1.5, 1.5, 1.5]);
     assert.deepEqual(Array.from(agent.qValues(obs, acts, { critic: "q2" })), [2.5, 2.5, 2.5]);
@@ -62,7 +74,11 @@ test("closed forms: constant networks give u = low + (tanh μ + 1)/2·(high − 
 test("qValues / values / actions agree with the networks applied by hand (env actions squashed into (−1, 1))", async () => {
   const agent = await make("virel2", 3);
   try {
-    const obs = [[0.6, 0.8, -1.2], [1, 0, 0.5], [-0.28, 0.96, 4]];
+    const obs = [
+      [0.6, 0.8, -1.2],
+      [1, 0, 0.5],
+      [-0.28, 0.96, 4],
+    ];
     const envActs = [[-1.5], [0], [1.9]];
     const squashed = envActs.map(([u]) => [(2 * (u! + 2)) / 4 - 1]);
     const byHand = tf.tidy(() => {
@@ -94,7 +110,10 @@ test("qValues / values / actions agree with the networks applied by hand (env ac
 test("act / actions / qValues / values / evaluateGrid leave tf.memory().numTensors unchanged; deterministic act leaves the RNGs alone", async () => {
   const agent = await make("virel1", 1);
   try {
-    const obs = [[1, 0, 0], [0, 1, 1]];
+    const obs = [
+      [1, 0, 0],
+      [0, 1, 1],
+    ];
     agent.qValues(obs, [[0], [1]]); // first calls may create cached kernels
     agent.values(obs);
     agent.actions(obs);
@@ -110,7 +129,10 @@ test("act / actions / qValues / values / evaluateGrid leave tf.memory().numTenso
     }
     assert.equal(tf.memory().numTensors, before);
     assert.equal(JSON.stringify(agent.rngs.noise.getState()), noise, "deterministic calls draw no noise");
-    assert.throws(() => agent.qValues(obs, [[3], [0]]), /actions: row 0, entry 0 must be in the action box \[-2, 2\], got 3/);
+    assert.throws(
+      () => agent.qValues(obs, [[3], [0]]),
+      /actions: row 0, entry 0 must be in the action box \[-2, 2\], got 3/,
+    );
     assert.equal(tf.memory().numTensors, before, "a rejected call leaks nothing");
   } finally {
     agent.dispose();
@@ -154,15 +176,47 @@ test("bad arguments name the argument and the value", async () => {
   const agent = await make("virel1");
   try {
     assert.throws(() => agent.act([1, 0]), /expected obs of length 3, got 2/);
-    assert.throws(() => agent.act([1, 0, 0], { deterministic: "yes" as unknown as boolean }), /deterministic must be a boolean, got yes/);
-    assert.throws(() => agent.actions([[1, 0, 0], [1, 0]]), /expected obs\[1\] of length 3, got 2/);
+    assert.throws(
+      () => agent.act([1, 0, 0], { deterministic: "yes" as unknown as boolean }),
+      /deterministic must be a boolean, got yes/,
+    );
+    assert.throws(
+      () =>
+        agent.actions([
+          [1, 0, 0],
+          [1, 0],
+        ]),
+      /expected obs\[1\] of length 3, got 2/,
+    );
     assert.throws(() => agent.actions([1, 0, 0, 1]), /expected obs of length 3 \(or a multiple\), got 4/);
     assert.throws(() => agent.values([[1, NaN, 0]]), /obs: row 0, entry 1 must be finite, got NaN/);
-    assert.throws(() => agent.qValues([[1, 0, 0], [0, 1, 0]], [[0]]), /expected 2 action rows \(one per observation\), got 1/);
-    assert.throws(() => agent.qValues([[1, 0, 0]], [[0]], { critic: "q3" as "q1" }), /critic must be "min", "q1" or "q2", got "q3"/);
-    assert.throws(() => agents.evaluateGrid(agent, { x: [], y: [0], obs: () => [1, 0, 0] }), /x must be a non-empty array of numbers/);
-    assert.throws(() => agents.evaluateGrid(agent, { x: [0], y: [NaN], obs: () => [1, 0, 0] }), /y\[0\] must be a finite number, got NaN/);
-    assert.throws(() => agents.evaluateGrid(agent, { x: [0], y: [0], obs: () => [1, 0] }), /expected obs\[0\] of length 3, got 2/);
+    assert.throws(
+      () =>
+        agent.qValues(
+          [
+            [1, 0, 0],
+            [0, 1, 0],
+          ],
+          [[0]],
+        ),
+      /expected 2 action rows \(one per observation\), got 1/,
+    );
+    assert.throws(
+      () => agent.qValues([[1, 0, 0]], [[0]], { critic: "q3" as "q1" }),
+      /critic must be "min", "q1" or "q2", got "q3"/,
+    );
+    assert.throws(
+      () => agents.evaluateGrid(agent, { x: [], y: [0], obs: () => [1, 0, 0] }),
+      /x must be a non-empty array of numbers/,
+    );
+    assert.throws(
+      () => agents.evaluateGrid(agent, { x: [0], y: [NaN], obs: () => [1, 0, 0] }),
+      /y\[0\] must be a finite number, got NaN/,
+    );
+    assert.throws(
+      () => agents.evaluateGrid(agent, { x: [0], y: [0], obs: () => [1, 0] }),
+      /expected obs\[0\] of length 3, got 2/,
+    );
   } finally {
     agent.dispose();
   }

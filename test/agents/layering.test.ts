@@ -87,18 +87,27 @@ test("the cycle check finds a type-only cycle and a type-query cycle (it can fai
 
 test("src/ has no import cycle, type-only imports included", () => {
   const found = cycles(importGraph(path.join(ROOT, "src")));
-  assert.deepEqual(found.map((c) => c.map((f) => path.relative(ROOT, f))), []);
+  assert.deepEqual(
+    found.map((c) => c.map((f) => path.relative(ROOT, f))),
+    [],
+  );
 });
 
 test("src/agents compares algorithm names at most twice (the algorithm table holds the differences)", () => {
   const hits: string[] = [];
   for (const f of tsFiles(path.join(ROOT, "src", "agents"))) {
-    fs.readFileSync(f, "utf8").split("\n").forEach((line, i) => {
-      const code = line.replace(/\/\/.*$/, "");
-      const name = `["'](?:virel1|virel2|sac-v1|sac)["']`;
-      const n = (code.match(new RegExp(`\\balgo\\s*[!=]==?\\s*${name}|${name}\\s*[!=]==?\\s*[\\w.?]*\\balgo\\b|case\\s+${name}`, "g")) ?? []).length;
-      for (let k = 0; k < n; k++) hits.push(`${path.relative(ROOT, f)}:${i + 1}: ${line.trim()}`);
-    });
+    fs.readFileSync(f, "utf8")
+      .split("\n")
+      .forEach((line, i) => {
+        const code = line.replace(/\/\/.*$/, "");
+        const name = `["'](?:virel1|virel2|sac-v1|sac)["']`;
+        const n = (
+          code.match(
+            new RegExp(`\\balgo\\s*[!=]==?\\s*${name}|${name}\\s*[!=]==?\\s*[\\w.?]*\\balgo\\b|case\\s+${name}`, "g"),
+          ) ?? []
+        ).length;
+        for (let k = 0; k < n; k++) hits.push(`${path.relative(ROOT, f)}:${i + 1}: ${line.trim()}`);
+      });
   }
   assert.ok(hits.length <= 2, `${hits.length} algo comparisons:\n${hits.join("\n")}`);
 });

@@ -32,7 +32,13 @@ function filledBuffer(n: number, seed = 3): ReplayBuffer {
   const rng = new Rng(seed);
   const buf = new ReplayBuffer(n, OBS, ACT);
   for (let i = 0; i < n; i++) {
-    buf.add(rng.fillNormal(new Float32Array(OBS)), rng.fillUniform(new Float32Array(ACT), -1, 1), rng.normal(), rng.fillNormal(new Float32Array(OBS)), rng.uniform() < 0.05);
+    buf.add(
+      rng.fillNormal(new Float32Array(OBS)),
+      rng.fillUniform(new Float32Array(ACT), -1, 1),
+      rng.normal(),
+      rng.fillNormal(new Float32Array(OBS)),
+      rng.uniform() < 0.05,
+    );
   }
   return buf;
 }
@@ -86,7 +92,9 @@ test("the target V moves only by Polyak averaging: φ̄′ = τφ′ + (1 − τ
     // the E-step does not touch φ̄
     const beforeE = L.vTarget!.variables().map(values);
     L.eStep(buf.sample(32, rng));
-    L.vTarget!.variables().map(values).forEach((arr, i) => assert.deepEqual(arr, beforeE[i]));
+    L.vTarget!.variables()
+      .map(values)
+      .forEach((arr, i) => assert.deepEqual(arr, beforeE[i]));
   }
   L.dispose();
 });
@@ -98,9 +106,12 @@ test("SAC-v2 target Qs move only by Polyak averaging", () => {
   const old = L.q1Target!.variables().map(values);
   L.mStep(buf.sample(32, new Rng(2)));
   const q = L.q1.variables().map(values);
-  L.q1Target!.variables().map(values).forEach((arr, i) => {
-    for (let j = 0; j < arr.length; j++) assert.ok(Math.abs(arr[j]! - (tau * q[i]![j]! + (1 - tau) * old[i]![j]!)) < 1e-6);
-  });
+  L.q1Target!.variables()
+    .map(values)
+    .forEach((arr, i) => {
+      for (let j = 0; j < arr.length; j++)
+        assert.ok(Math.abs(arr[j]! - (tau * q[i]![j]! + (1 - tau) * old[i]![j]!)) < 1e-6);
+    });
   L.dispose();
 });
 
@@ -136,25 +147,41 @@ test("the dense layer's custom gradient equals tfjs's own matMul gradient (∂x,
   const b = tf.tensor1d(rng.fillNormal(new Float32Array(4)));
   const c = tf.tensor2d(rng.fillNormal(new Float32Array(7 * 4)), [7, 4]);
   for (const relu of [true, false]) {
-    const custom = tf.grads((xx: import("@tensorflow/tfjs").Tensor, ww: import("@tensorflow/tfjs").Tensor, bb: import("@tensorflow/tfjs").Tensor) =>
-      tf.sum(tf.mul(nn.dense(xx as never, ww as never, bb as never, relu), c)))([x, w, b]);
-    const plain = tf.grads((xx: import("@tensorflow/tfjs").Tensor, ww: import("@tensorflow/tfjs").Tensor, bb: import("@tensorflow/tfjs").Tensor) => {
-      const z = tf.add(tf.matMul(xx as never, ww as never), bb);
-      return tf.sum(tf.mul(relu ? tf.relu(z) : z, c));
-    })([x, w, b]);
+    const custom = tf.grads(
+      (
+        xx: import("@tensorflow/tfjs").Tensor,
+        ww: import("@tensorflow/tfjs").Tensor,
+        bb: import("@tensorflow/tfjs").Tensor,
+      ) => tf.sum(tf.mul(nn.dense(xx as never, ww as never, bb as never, relu), c)),
+    )([x, w, b]);
+    const plain = tf.grads(
+      (
+        xx: import("@tensorflow/tfjs").Tensor,
+        ww: import("@tensorflow/tfjs").Tensor,
+        bb: import("@tensorflow/tfjs").Tensor,
+      ) => {
+        const z = tf.add(tf.matMul(xx as never, ww as never), bb);
+        return tf.sum(tf.mul(relu ? tf.relu(z) : z, c));
+      },
+    )([x, w, b]);
     custom.forEach((g, i) => {
       const d = tf.max(tf.abs(tf.sub(g, plain[i]!))).dataSync()[0]!;
       assert.ok(d < 1e-5, `grad ${i} (relu ${relu}) differs by ${d}`);
     });
   }
   // and a finite difference on one weight of the ReLU layer
-  const f = (wv: import("@tensorflow/tfjs").Tensor) => tf.sum(tf.mul(nn.dense(x, wv as never, b, true), c)).dataSync()[0]!;
-  const g = tf.grads((ww: import("@tensorflow/tfjs").Tensor) => tf.sum(tf.mul(nn.dense(x, ww as never, b, true), c)))([w])[0]!.dataSync();
+  const f = (wv: import("@tensorflow/tfjs").Tensor) =>
+    tf.sum(tf.mul(nn.dense(x, wv as never, b, true), c)).dataSync()[0]!;
+  const g = tf
+    .grads((ww: import("@tensorflow/tfjs").Tensor) => tf.sum(tf.mul(nn.dense(x, ww as never, b, true), c)))([w])[0]!
+    .dataSync();
   const h = 1e-2;
   const wArr = Float32Array.from(w.dataSync() as Float32Array);
   const k = 6;
-  const wp = Float32Array.from(wArr); wp[k]! += h;
-  const wm = Float32Array.from(wArr); wm[k]! -= h;
+  const wp = Float32Array.from(wArr);
+  wp[k]! += h;
+  const wm = Float32Array.from(wArr);
+  wm[k]! -= h;
   const fd = (f(tf.tensor2d(wp, [5, 4])) - f(tf.tensor2d(wm, [5, 4]))) / (2 * h);
   assert.ok(Math.abs(fd - g[k]!) < 1e-2 * Math.max(1, Math.abs(fd)), `finite difference ${fd} vs ${g[k]}`);
 });
@@ -168,7 +195,10 @@ for (const algo of ["virel1", "virel2", "sac-v1", "sac"]) {
     for (const [name, v] of named) {
       const m = values(v);
       assert.ok(m.every(Number.isFinite), `${name} has a non-finite gradient`);
-      assert.ok(m.some((x) => x !== 0), `${name} has an all-zero gradient`);
+      assert.ok(
+        m.some((x) => x !== 0),
+        `${name} has an all-zero gradient`,
+      );
     }
     L.dispose();
   });
@@ -188,7 +218,10 @@ test("β rules: fixed β; td-residual (beta.py) = betaScale·MSE(Q, r + γ(1−d
   const want = tf.tidy(() => {
     const s = tf.tensor2d(b.obs, [256, OBS]);
     const sa = tf.concat([s, tf.tensor2d(b.act, [256, ACT])], 1);
-    const y = tf.add(tf.tensor2d(b.rew, [256, 1]), tf.mul(tf.mul(tf.sub(1, tf.tensor2d(b.done, [256, 1])), 0.99), L.v!.apply(tf.tensor2d(b.nextObs, [256, OBS]))));
+    const y = tf.add(
+      tf.tensor2d(b.rew, [256, 1]),
+      tf.mul(tf.mul(tf.sub(1, tf.tensor2d(b.done, [256, 1])), 0.99), L.v!.apply(tf.tensor2d(b.nextObs, [256, OBS]))),
+    );
     const m1 = tf.mean(tf.square(tf.sub(L.q1.apply(sa), y)));
     const m2 = tf.mean(tf.square(tf.sub(L.q2.apply(sa), y)));
     return tf.mul(tf.div(tf.add(m1, m2), 2), 0.5).dataSync()[0]!;
@@ -221,7 +254,10 @@ test("bad configs fail naming the field and the value", () => {
   assert.throws(() => parseConfig({ algo: "a2c" }), /algo must be one of .*"a2c"/);
   assert.throws(() => parseConfig({ algo: "virel1", gamma: 1.2 }), /config\.gamma.*1\.2/);
   assert.throws(() => parseConfig({ algo: "virel1", hidden: [64, 0] }), /config\.hidden\.1.*0/);
-  assert.throws(() => parseConfig({ algo: "sac", betaRule: "td-residual" }), /config\.betaRule is not a field of the sac config/);
+  assert.throws(
+    () => parseConfig({ algo: "sac", betaRule: "td-residual" }),
+    /config\.betaRule is not a field of the sac config/,
+  );
   assert.throws(() => parseConfig({ algo: "virel2", betaRule: "magic" }), /config\.betaRule.*"magic"/);
   assert.throws(() => parseConfig({ algo: "sac-v1", logStdMin: 3 }), /config\.logStdMin.*3/);
   assert.equal(parseConfig({ algo: "sac-v2" }).algo, "sac");
@@ -230,7 +266,10 @@ test("bad configs fail naming the field and the value", () => {
 });
 
 test("create() rejects an unknown env naming the env field", async () => {
-  await assert.rejects(agents.create({ algo: "virel1", env: "NoSuchEnv-v9" }), /^Error: env: unknown environment id "NoSuchEnv-v9"/);
+  await assert.rejects(
+    agents.create({ algo: "virel1", env: "NoSuchEnv-v9" }),
+    /^Error: env: unknown environment id "NoSuchEnv-v9"/,
+  );
   await assert.rejects(agents.create({ algo: "ppo", env: "Pendulum-v1" }), /algo must be one of/);
 });
 
@@ -249,16 +288,28 @@ test("replay buffer: ring overwrite, sizes, checks", () => {
 
 test("the library does not load tfjs at import time", async () => {
   const { spawnSync } = await import("node:child_process");
-  const r = spawnSync(process.execPath, ["-e", "const v=require('./dist/src/index.js'); const ok=!v.engine.isLoaded() && !Object.keys(require.cache).some(k=>k.includes('@tensorflow')); process.stdout.write(String(ok)+' '+Object.keys(v.agents).length)"], { encoding: "utf8" });
+  const r = spawnSync(
+    process.execPath,
+    [
+      "-e",
+      "const v=require('./dist/src/index.js'); const ok=!v.engine.isLoaded() && !Object.keys(require.cache).some(k=>k.includes('@tensorflow')); process.stdout.write(String(ok)+' '+Object.keys(v.agents).length)",
+    ],
+    { encoding: "utf8" },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^true \d+/);
 });
 
 test("a requested backend that is not installed is a clear error with how to install it", async () => {
   const { spawnSync } = await import("node:child_process");
-  const code = "require('./dist/src/engine/backend.js').ready('tfjs-node-gpu').then(()=>console.log('loaded'),e=>console.log(e.message))";
+  const code =
+    "require('./dist/src/engine/backend.js').ready('tfjs-node-gpu').then(()=>console.log('loaded'),e=>console.log(e.message))";
   const r = spawnSync(process.execPath, ["-e", code], { encoding: "utf8" });
   // (if tfjs-node-gpu is installed on this machine, it simply loads)
-  if (!r.stdout.startsWith("loaded")) assert.match(r.stdout, /backend "tfjs-node-gpu" is not available .*npm install @tensorflow\/tfjs-node-gpu/);
-  assert.throws(() => engine.parseBackendName("metal"), /backend must be one of auto, tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu, got "metal"/);
+  if (!r.stdout.startsWith("loaded"))
+    assert.match(r.stdout, /backend "tfjs-node-gpu" is not available .*npm install @tensorflow\/tfjs-node-gpu/);
+  assert.throws(
+    () => engine.parseBackendName("metal"),
+    /backend must be one of auto, tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu, got "metal"/,
+  );
 });

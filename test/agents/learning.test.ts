@@ -28,17 +28,24 @@ for (const algo of ["virel1", "virel2", "sac-v1", "sac"] as const) {
     const randomMean = await randomPolicyMean();
     assert.ok(randomMean < -800, `random policy ${randomMean}`);
     const agent = await agents.create({
-      algo, env: "Pendulum-v1", seed: 0,
+      algo,
+      env: "Pendulum-v1",
+      seed: 0,
       config: { hidden: [64, 64], lr: 1e-3, evalEvery: 0, logEvery: 1000 },
     });
     try {
       const summary = await agent.train(5000);
       assert.equal(summary.step, 5000);
       if (algo === "virel1" || algo === "virel2") {
-        assert.ok(agent.history.some((r) => r["virel/beta"] !== undefined && r["virel/beta"] !== 0.01), "β left its initial value betaScale·beta (td-residual rule)");
+        assert.ok(
+          agent.history.some((r) => r["virel/beta"] !== undefined && r["virel/beta"] !== 0.01),
+          "β left its initial value betaScale·beta (td-residual rule)",
+        );
       }
       const ev = agent.evaluate(5);
-      t.diagnostic(`${algo} after 5000 steps: ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}; random policy ${randomMean.toFixed(1)}`);
+      t.diagnostic(
+        `${algo} after 5000 steps: ${ev.mean.toFixed(1)} ± ${ev.std.toFixed(1)}; random policy ${randomMean.toFixed(1)}`,
+      );
       assert.ok(ev.mean > -600, `${algo} after 5000 steps: ${ev.mean.toFixed(1)} (random ${randomMean.toFixed(1)})`);
       assert.ok(ev.mean > randomMean + 500, `${algo} ${ev.mean.toFixed(1)} vs random ${randomMean.toFixed(1)}`);
     } finally {
@@ -48,16 +55,25 @@ for (const algo of ["virel1", "virel2", "sac-v1", "sac"] as const) {
 }
 
 test("the step-through API: collect, mStep, eStep, update, evaluate return plain numbers", async () => {
-  const agent = await agents.create({ algo: "virel2", env: "Pendulum-v1", seed: 5, config: { hidden: [16, 16], batchSize: 32, betaBatch: 64, randomSteps: 100 } });
+  const agent = await agents.create({
+    algo: "virel2",
+    env: "Pendulum-v1",
+    seed: 5,
+    config: { hidden: [16, 16], batchSize: 32, betaBatch: 64, randomSteps: 100 },
+  });
   try {
-    assert.throws(() => agent.mStep(), /replay buffer holds 0 transitions, fewer than batchSize 32; call collect\(\) first/);
+    assert.throws(
+      () => agent.mStep(),
+      /replay buffer holds 0 transitions, fewer than batchSize 32; call collect\(\) first/,
+    );
     const c = agent.collect(250);
     assert.equal(c.steps, 250);
     assert.equal(agent.envSteps, 250);
     assert.deepEqual(c.episodeLengths, [200]); // Pendulum's time limit
     assert.equal(agent.buffer.size, 250);
     const m = agent.mStep();
-    for (const k of ["msbe", "lossQ1", "lossQ2", "lossV", "q1Mean", "q2Mean", "beta"] as const) assert.equal(typeof m[k], "number", k);
+    for (const k of ["msbe", "lossQ1", "lossQ2", "lossV", "q1Mean", "q2Mean", "beta"] as const)
+      assert.equal(typeof m[k], "number", k);
     assert.ok(m.beta > 0 && m.beta !== 1, `β from the td-residual rule once 64 transitions are stored: ${m.beta}`);
     assert.ok(Math.abs(m.msbe - (m.lossQ1 + m.lossQ2) / 2) < 1e-12);
     const e = agent.eStep();

@@ -58,7 +58,12 @@ function mlp(P: Params, net: Mlp, x: readonly number[]): number[] {
 const softplus = (x: number) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
 
 /** ã = tanh(μ + σε) and log π(ã|s) = Σ[−ε²/2 − log√2π − log σ − log(1 − tanh² u)] (change of variables), float64. */
-function sample(P: Params, L: LearnerT, s: readonly number[], eps: readonly number[]): { a: number[]; logPi: number; mu: number[]; logStd: number[] } {
+function sample(
+  P: Params,
+  L: LearnerT,
+  s: readonly number[],
+  eps: readonly number[],
+): { a: number[]; logPi: number; mu: number[]; logStd: number[] } {
   const out = mlp(P, L.pi.net, s);
   const mu = out.slice(0, ACT);
   const logStd = out.slice(ACT).map((x) => Math.min(L.cfg.logStdMax, Math.max(L.cfg.logStdMin, x)));
@@ -89,15 +94,23 @@ function losses(P: Params, L: LearnerT, b: Batch, T: number, epsNow: number[][] 
   const algo = cfg.algo;
   const g = cfg.gamma;
   const q = (net: Mlp, s: number[], a: number[]) => mlp(P, net, [...s, ...a])[0]!;
-  const S = (r: number) => rows(b.obs, r, OBS), A = (r: number) => rows(b.act, r, ACT), S2 = (r: number) => rows(b.nextObs, r, OBS);
+  const S = (r: number) => rows(b.obs, r, OBS),
+    A = (r: number) => rows(b.act, r, ACT),
+    S2 = (r: number) => rows(b.nextObs, r, OBS);
   const idx = Array.from({ length: B }, (_, r) => r);
   // V: J^V = E[(V(s) − V̂(s))²],  V̂ = min_i Q_i(s, ã)  (SAC-v1: − α log π(ã|s))
-  const jv = L.v === null ? null : (PP: Params) => mean(idx.map((r) => {
-    const now = sample(P, L, S(r), epsNow![r]!);
-    let vHat = Math.min(q(L.q1, S(r), now.a), q(L.q2, S(r), now.a));
-    if (algo === "sac-v1") vHat -= T * now.logPi;
-    return (mlp(PP, L.v!, S(r))[0]! - vHat) ** 2;
-  }));
+  const jv =
+    L.v === null
+      ? null
+      : (PP: Params) =>
+          mean(
+            idx.map((r) => {
+              const now = sample(P, L, S(r), epsNow![r]!);
+              let vHat = Math.min(q(L.q1, S(r), now.a), q(L.q2, S(r), now.a));
+              if (algo === "sac-v1") vHat -= T * now.logPi;
+              return (mlp(PP, L.v!, S(r))[0]! - vHat) ** 2;
+            }),
+          );
   // ψ_i: hard r + γ(1−d)V̄(s′); VIREL2's Q₂: r + γ(1−d)(Q̄₂(s′,a′) − β log π(a′|s′)); SAC-v2: min_j Q̄_j − α log π
   const psi = (r: number, critic: 1 | 2): number => {
     const gd = g * (1 - b.done[r]!);
@@ -112,7 +125,8 @@ function losses(P: Params, L: LearnerT, b: Batch, T: number, epsNow: number[][] 
     }
     return rew + gd * mlp(P, L.vTarget!, S2(r))[0]!;
   };
-  const jq = (PP: Params, critic: 1 | 2) => mean(idx.map((r) => (mlp(PP, critic === 1 ? L.q1 : L.q2, [...S(r), ...A(r)])[0]! - psi(r, critic)) ** 2));
+  const jq = (PP: Params, critic: 1 | 2) =>
+    mean(idx.map((r) => (mlp(PP, critic === 1 ? L.q1 : L.q2, [...S(r), ...A(r)])[0]! - psi(r, critic)) ** 2));
   return { jv, jq };
 }
 
@@ -120,7 +134,10 @@ function losses(P: Params, L: LearnerT, b: Batch, T: number, epsNow: number[][] 
 function actorLoss(P: Params, L: LearnerT, b: Batch, T: number, eps: number[][]) {
   const cfg = L.cfg as AgentConfig & { actorCritic?: string };
   const useQ1 = cfg.actorCritic === "q1";
-  let lp = 0, qh = 0, mu2 = 0, ls2 = 0;
+  let lp = 0,
+    qh = 0,
+    mu2 = 0,
+    ls2 = 0;
   for (let r = 0; r < B; r++) {
     const s = rows(b.obs, r, OBS);
     const smp = sample(P, L, s, eps[r]!);
@@ -161,10 +178,15 @@ function adamGrad(opt: { moments(): { m: readonly Variable[] }; beta1: number; t
 function assertGradClose(got: Float64Array[], want: Float64Array[], what: string): void {
   const scale = Math.max(...want.map((w) => Math.max(...Array.from(w, Math.abs))));
   assert.ok(scale > 1e-4, `${what}: the gradient must not vanish (max |g| = ${scale})`);
-  got.forEach((g, i) => g.forEach((x, k) => {
-    const w = want[i]![k]!;
-    assert.ok(Math.abs(x - w) <= 2e-4 * scale + 1e-3 * Math.abs(w), `${what}: variable ${i}[${k}] ${x} vs float64 ${w} (scale ${scale})`);
-  }));
+  got.forEach((g, i) =>
+    g.forEach((x, k) => {
+      const w = want[i]![k]!;
+      assert.ok(
+        Math.abs(x - w) <= 2e-4 * scale + 1e-3 * Math.abs(w),
+        `${what}: variable ${i}[${k}] ${x} vs float64 ${w} (scale ${scale})`,
+      );
+    }),
+  );
 }
 
 function close(got: number, want: number, what: string, rel = 2e-5): void {
@@ -187,7 +209,9 @@ function makeBatch(rng: Rng): Batch {
   done[1] = 1;
   done[4] = 1;
   return {
-    size: B, obsDim: OBS, actDim: ACT,
+    size: B,
+    obsDim: OBS,
+    actDim: ACT,
     obs: rng.fillNormal(new Float32Array(B * OBS)),
     act: rng.fillUniform(new Float32Array(B * ACT), -0.9, 0.9),
     rew: rng.fillNormal(new Float32Array(B)),
@@ -229,7 +253,11 @@ for (const fast of [false, true]) {
         close(m.lossV!, jv(P0), "J^V(φ)");
         assertGradClose(adamGrad(L.optV!), centralGrad(P0, L.optV!.vars, jv), "∇φ J^V");
       } else assert.equal(m.lossV, null);
-      assertGradClose(adamGrad(L.optQ), centralGrad(P0, L.optQ.vars, (p) => jq(p, 1) + jq(p, 2)), "∇ω (J^Q(ω₁) + J^Q(ω₂))");
+      assertGradClose(
+        adamGrad(L.optQ),
+        centralGrad(P0, L.optQ.vars, (p) => jq(p, 1) + jq(p, 2)),
+        "∇ω (J^Q(ω₁) + J^Q(ω₂))",
+      );
       // ---- E-step (the critics have moved: read them again)
       const P1 = snapshot(L);
       const want = actorLoss(P1, L, batch, T, epsActor);
@@ -238,7 +266,11 @@ for (const fast of [false, true]) {
       close(e.loss, want.loss, "J^π(θ)");
       close(e.qHat, want.qHat, "E[Q̂]");
       close(e.entropy, -want.logPi, "H(π) = −E[log π]");
-      assertGradClose(adamGrad(L.optPi), centralGrad(P1, L.optPi.vars, (p) => actorLoss(p, L, batch, T, epsActor).loss), "∇θ J^π");
+      assertGradClose(
+        adamGrad(L.optPi),
+        centralGrad(P1, L.optPi.vars, (p) => actorLoss(p, L, batch, T, epsActor).loss),
+        "∇θ J^π",
+      );
       if (algo === "sac") {
         // J(α) = −log α·(E[log π] + H̄), H̄ = −|A|;  ∂J/∂ log α = −(E[log π] + H̄)
         close(e.alphaLoss!, -logAlpha0 * (want.logPi - ACT), "J(α)");
@@ -250,7 +282,13 @@ for (const fast of [false, true]) {
 }
 
 test("stored rewards are r·rewardScale (the scale β, α and Q are measured in)", async () => {
-  const make = (rewardScale: number) => agents.create({ algo: "sac-v1", env: "Pendulum-v1", seed: 4, config: { hidden: [4], batchSize: 4, randomSteps: 50, evalEvery: 0, rewardScale } });
+  const make = (rewardScale: number) =>
+    agents.create({
+      algo: "sac-v1",
+      env: "Pendulum-v1",
+      seed: 4,
+      config: { hidden: [4], batchSize: 4, randomSteps: 50, evalEvery: 0, rewardScale },
+    });
   const [a1, a3] = [await make(1), await make(3.5)];
   a1.collect(20);
   a3.collect(20);

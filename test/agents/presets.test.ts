@@ -23,11 +23,34 @@ test("paper preset: §5's β(ω) = α (fixed β) and reward scale; official code
       }
     }
   }
-  const v2 = parseConfig({ ...presetConfig("paper", "virel2", "Humanoid-v4"), algo: "virel2" }) as { betaRule: string; beta: number; rewardScale: number; hidden: number[]; tau: number; batchSize: number };
-  assert.deepEqual([v2.betaRule, v2.beta, v2.rewardScale, v2.hidden, v2.tau, v2.batchSize], ["fixed", 1, 20, [300, 300], 0.001, 128]);
-  const s1 = parseConfig({ ...presetConfig("paper", "sac-v1", "HalfCheetah-v4"), algo: "sac-v1" }) as { randomSteps: number; rewardScale: number; actorCritic: string; alpha: number };
+  const v2 = parseConfig({ ...presetConfig("paper", "virel2", "Humanoid-v4"), algo: "virel2" }) as {
+    betaRule: string;
+    beta: number;
+    rewardScale: number;
+    hidden: number[];
+    tau: number;
+    batchSize: number;
+  };
+  assert.deepEqual(
+    [v2.betaRule, v2.beta, v2.rewardScale, v2.hidden, v2.tau, v2.batchSize],
+    ["fixed", 1, 20, [300, 300], 0.001, 128],
+  );
+  const s1 = parseConfig({ ...presetConfig("paper", "sac-v1", "HalfCheetah-v4"), algo: "sac-v1" }) as {
+    randomSteps: number;
+    rewardScale: number;
+    actorCritic: string;
+    alpha: number;
+  };
   assert.deepEqual([s1.randomSteps, s1.rewardScale, s1.actorCritic, s1.alpha], [10_000, 5, "q1", 1]);
-  assert.deepEqual([sacRewardScale("Humanoid-v4"), sacRewardScale("Walker2d-v4"), sacRandomSteps("Ant-v4"), sacRandomSteps("Hopper-v4")], [20, 5, 10_000, 1000]);
+  assert.deepEqual(
+    [
+      sacRewardScale("Humanoid-v4"),
+      sacRewardScale("Walker2d-v4"),
+      sacRandomSteps("Ant-v4"),
+      sacRandomSteps("Hopper-v4"),
+    ],
+    [20, 5, 10_000, 1000],
+  );
   assert.match(presetValues("paper", "virel1", "Hopper-v4").betaRule!.source, /§5/);
   assert.throws(() => presetValues("fast", "virel1", "Hopper-v4"), /preset must be one of paper, got "fast"/);
   assert.throws(() => presetValues("paper", "ppo", "Hopper-v4"), /algo must be one of/);
@@ -35,7 +58,11 @@ test("paper preset: §5's β(ω) = α (fixed β) and reward scale; official code
 });
 
 test("virel explain-config --preset paper shows each field's value and source; virel train --preset paper runs all four algorithms", () => {
-  const ex = spawnSync(process.execPath, [bin, "explain-config", "--preset", "paper", "--algo", "virel2", "--env", "Humanoid-v4"], { encoding: "utf8", cwd: root, timeout: 120_000 });
+  const ex = spawnSync(
+    process.execPath,
+    [bin, "explain-config", "--preset", "paper", "--algo", "virel2", "--env", "Humanoid-v4"],
+    { encoding: "utf8", cwd: root, timeout: 120_000 },
+  );
   assert.equal(ex.status, 0, ex.stderr);
   assert.match(ex.stdout, /\| `rewardScale` \| 20 \| 20: §5 scales rewards/);
   assert.match(ex.stdout, /\| `hidden` \| \[300, 300\] \| 2×300: official VIREL code/);
@@ -43,10 +70,35 @@ test("virel explain-config --preset paper shows each field's value and source; v
   try {
     for (const algo of ALGOS) {
       const out = path.join(dir, algo);
-      const r = spawnSync(process.execPath, [bin, "train", "--preset", "paper", "--algo", algo, "--env", "Pendulum-v1", "--steps", "40", "--eval-every", "0", "--hidden", "8,6", "--out", out, "--progress", "none", "--json"],
-        { encoding: "utf8", cwd: root, timeout: 300_000 });
+      const r = spawnSync(
+        process.execPath,
+        [
+          bin,
+          "train",
+          "--preset",
+          "paper",
+          "--algo",
+          algo,
+          "--env",
+          "Pendulum-v1",
+          "--steps",
+          "40",
+          "--eval-every",
+          "0",
+          "--hidden",
+          "8,6",
+          "--out",
+          out,
+          "--progress",
+          "none",
+          "--json",
+        ],
+        { encoding: "utf8", cwd: root, timeout: 300_000 },
+      );
       assert.equal(r.status, 0, `${algo}: ${r.stderr}`);
-      const spec = JSON.parse(fs.readFileSync(path.join(out, "config.json"), "utf8")) as { config: Record<string, unknown> };
+      const spec = JSON.parse(fs.readFileSync(path.join(out, "config.json"), "utf8")) as {
+        config: Record<string, unknown>;
+      };
       const want = presetConfig("paper", algo, "Pendulum-v1") as Record<string, unknown>;
       for (const [k, v] of Object.entries(want)) {
         if (k === "hidden" || k === "evalEvery") continue; // overridden by the flags above (flags win over the preset)
@@ -55,7 +107,11 @@ test("virel explain-config --preset paper shows each field's value and source; v
       assert.deepEqual(spec.config.hidden, [8, 6]);
       assert.equal(spec.config.evalEvery, 0);
     }
-    const bad = spawnSync(process.execPath, [bin, "train", "--preset", "paper", "--env", "Pendulum-v1", "--steps", "5", "--out", path.join(dir, "x")], { encoding: "utf8", cwd: root, timeout: 120_000 });
+    const bad = spawnSync(
+      process.execPath,
+      [bin, "train", "--preset", "paper", "--env", "Pendulum-v1", "--steps", "5", "--out", path.join(dir, "x")],
+      { encoding: "utf8", cwd: root, timeout: 120_000 },
+    );
     assert.notEqual(bad.status, 0);
     assert.match(bad.stderr, /--preset paper needs --algo and --env/);
   } finally {

@@ -18,21 +18,47 @@ before(async () => {
 });
 
 test("VIREL2: the soft critic's gap to the hard one reaches γ·T·H/(1 − γ) (entropy accumulated), not γ·T·H", () => {
-  const gamma = 0.9, T = 0.5, B = 64;
-  const cfg = parseConfig({ algo: "virel2", hidden: [16], batchSize: B, gamma, tau: 0.05, lr: 3e-3, betaRule: "fixed", beta: T, policyReg: 0 });
+  const gamma = 0.9,
+    T = 0.5,
+    B = 64;
+  const cfg = parseConfig({
+    algo: "virel2",
+    hidden: [16],
+    batchSize: B,
+    gamma,
+    tau: 0.05,
+    lr: 3e-3,
+    betaRule: "fixed",
+    beta: T,
+    policyReg: 0,
+  });
   const root = new Rng(3);
   const L = new Learner(cfg, 2, 1, root.fork("init"), root.fork("noise"));
   const rng = new Rng(9);
   const obs = new Float32Array(B * 2).fill(0.5);
   const batch: Batch = {
-    size: B, obsDim: 2, actDim: 1, obs, nextObs: obs,
-    act: rng.fillUniform(new Float32Array(B), -0.9, 0.9), rew: new Float32Array(B), done: new Float32Array(B),
+    size: B,
+    obsDim: 2,
+    actDim: 1,
+    obs,
+    nextObs: obs,
+    act: rng.fillUniform(new Float32Array(B), -0.9, 0.9),
+    rew: new Float32Array(B),
+    done: new Float32Array(B),
   } as Batch;
   let m = L.mStep(batch);
   for (let k = 0; k < 2500; k++) m = L.mStep(batch);
   // H = −E[log π(·|s)] of the (unchanged) policy, from the E-step's estimate over many draws
   let H = 0;
-  const big: Batch = { ...batch, size: 2048, obs: new Float32Array(4096).fill(0.5), nextObs: new Float32Array(4096).fill(0.5), act: new Float32Array(2048), rew: new Float32Array(2048), done: new Float32Array(2048) } as Batch;
+  const big: Batch = {
+    ...batch,
+    size: 2048,
+    obs: new Float32Array(4096).fill(0.5),
+    nextObs: new Float32Array(4096).fill(0.5),
+    act: new Float32Array(2048),
+    rew: new Float32Array(2048),
+    done: new Float32Array(2048),
+  } as Batch;
   L.useFastPath = false;
   H = L.eStep(big).entropy; // reads log π before its own update
   const gap = m.q2Mean - m.q1Mean;
@@ -42,6 +68,9 @@ test("VIREL2: the soft critic's gap to the hard one reaches γ·T·H/(1 − γ) 
   assert.equal(rec["virel/q_gap"], gap, "the gap is logged as virel/q_gap");
   assert.ok(Math.abs(H) > 0.1, `entropy ${H}`);
   assert.ok(Math.abs(m.q1Mean) < 0.1 * Math.abs(accumulated), `hard critic ${m.q1Mean} (→ 0)`);
-  assert.ok(Math.abs(gap - accumulated) < 0.15 * Math.abs(accumulated), `gap ${gap} vs γTH/(1−γ) = ${accumulated} (one step: ${oneStep})`);
+  assert.ok(
+    Math.abs(gap - accumulated) < 0.15 * Math.abs(accumulated),
+    `gap ${gap} vs γTH/(1−γ) = ${accumulated} (one step: ${oneStep})`,
+  );
   L.dispose();
 });

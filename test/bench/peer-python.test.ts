@@ -14,10 +14,16 @@ const PY = "/usr/bin/python3";
 function hasModule(mod: string): string | null {
   if (!existsSync(PY)) return `${PY} is missing`;
   const r = spawnSync(PY, ["-c", `import ${mod}`], { encoding: "utf8" });
-  return r.status === 0 ? null : `${PY} has no ${mod} (apt-get install python3-${mod === "torch" ? "torch libopenblas0-pthread" : mod})`;
+  return r.status === 0
+    ? null
+    : `${PY} has no ${mod} (apt-get install python3-${mod === "torch" ? "torch libopenblas0-pthread" : mod})`;
 }
 
-interface Case { state: number[]; actions: number[][]; steps: { obs: number[]; reward: number; terminated: boolean }[] }
+interface Case {
+  state: number[];
+  actions: number[][];
+  steps: { obs: number[]; reward: number; terminated: boolean }[];
+}
 
 test("numpy Pendulum-v1 (bench/peer/pendulum_env.py) = Gymnasium's reference traces, bit for bit", (t) => {
   const missing = hasModule("numpy");
@@ -51,7 +57,23 @@ test("the PyTorch peer scripts run and print what bench/peer.ts parses (tiny sha
     return;
   }
   const env = { ...process.env, OPENBLAS_NUM_THREADS: "1" };
-  const u = spawnSync(PY, [join(repo, "bench", "peer", "sac_update.py"), "--hidden", "8", "--batch", "4", "--blocks", "2", "--per-block", "1", "--warmup", "0"], { encoding: "utf8", env });
+  const u = spawnSync(
+    PY,
+    [
+      join(repo, "bench", "peer", "sac_update.py"),
+      "--hidden",
+      "8",
+      "--batch",
+      "4",
+      "--blocks",
+      "2",
+      "--per-block",
+      "1",
+      "--warmup",
+      "0",
+    ],
+    { encoding: "utf8", env },
+  );
   assert.equal(u.status, 0, u.stderr);
   assert.match(u.stdout, /^torch \S+ threads=1 hidden=8 batch=4/m);
   assert.equal([...u.stdout.matchAll(/^block [\d.]+ [\d.]+$/gm)].length, 2);
@@ -59,7 +81,23 @@ test("the PyTorch peer scripts run and print what bench/peer.ts parses (tiny sha
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--blocks must be a positive integer, got 0/);
   for (const algo of ["sac", "virel1"]) {
-    const e = spawnSync(PY, [join(repo, "bench", "peer", "pendulum_sac.py"), "--algo", algo, "--steps", "1010", "--eval-every", "1010", "--eval-episodes", "1", "--hidden", "8"], { encoding: "utf8", env });
+    const e = spawnSync(
+      PY,
+      [
+        join(repo, "bench", "peer", "pendulum_sac.py"),
+        "--algo",
+        algo,
+        "--steps",
+        "1010",
+        "--eval-every",
+        "1010",
+        "--eval-episodes",
+        "1",
+        "--hidden",
+        "8",
+      ],
+      { encoding: "utf8", env },
+    );
     assert.equal(e.status, 0, e.stderr);
     const m = /^result (.*)$/m.exec(e.stdout);
     assert.ok(m, e.stdout);
@@ -68,6 +106,9 @@ test("the PyTorch peer scripts run and print what bench/peer.ts parses (tiny sha
     assert.equal(res.steps, 1010);
     assert.equal(res.evals.length, 1);
     // one 200-step Pendulum episode: each reward is in [−(π² + 0.1·64 + 0.001·4), 0]
-    assert.ok(res.evals[0]![1] <= 0 && res.evals[0]![1] >= -200 * (Math.PI ** 2 + 6.4 + 0.004), `eval return ${res.evals[0]![1]}`);
+    assert.ok(
+      res.evals[0]![1] <= 0 && res.evals[0]![1] >= -200 * (Math.PI ** 2 + 6.4 + 0.004),
+      `eval return ${res.evals[0]![1]}`,
+    );
   }
 });

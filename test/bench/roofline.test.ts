@@ -7,19 +7,39 @@ import { mlpMacs, roofline, sacV1UpdateFlops, measureSgemmPeak, rooflineLine } f
 
 /** Every matrix product of one SAC-v1 update at widths 2×H, listed as [m, n, k] (FLOPs 2mnk), by hand. */
 function products(O: number, A: number, H: number, B: number): Array<[number, number, number]> {
-  const fwd = (d0: number, out: number): Array<[number, number, number]> => [[B, H, d0], [B, H, H], [B, out, H]];
-  const wGrads = (d0: number, out: number): Array<[number, number, number]> => [[d0, H, B], [H, H, B], [H, out, B]]; // hᵀg
-  const xGrads = (d0: number, out: number, first: boolean): Array<[number, number, number]> =>
-    [[B, H, out], [B, H, H], ...(first ? [[B, d0, H] as [number, number, number]] : [])]; // g Wᵀ
+  const fwd = (d0: number, out: number): Array<[number, number, number]> => [
+    [B, H, d0],
+    [B, H, H],
+    [B, out, H],
+  ];
+  const wGrads = (d0: number, out: number): Array<[number, number, number]> => [
+    [d0, H, B],
+    [H, H, B],
+    [H, out, B],
+  ]; // hᵀg
+  const xGrads = (d0: number, out: number, first: boolean): Array<[number, number, number]> => [
+    [B, H, out],
+    [B, H, H],
+    ...(first ? [[B, d0, H] as [number, number, number]] : []),
+  ]; // g Wᵀ
   return [
     ...fwd(O, 2 * A), // π(s)
-    ...fwd(O + A, 1), ...fwd(O + A, 1), // Q1, Q2 at (s, ã)
-    ...fwd(O, 1), ...fwd(O, 1), // V(s), V̄(s′)
-    ...fwd(O + A, 1), ...fwd(O + A, 1), // Q1, Q2 at (s, a)
-    ...wGrads(O, 1), ...xGrads(O, 1, false), // ∂φ
-    ...wGrads(O + A, 1), ...xGrads(O + A, 1, false), ...wGrads(O + A, 1), ...xGrads(O + A, 1, false), // ∂Q1, ∂Q2
-    ...xGrads(O + A, 1, true), ...xGrads(O + A, 1, true), // ∂Q̂/∂ã
-    ...wGrads(O, 2 * A), ...xGrads(O, 2 * A, false), // ∂θ
+    ...fwd(O + A, 1),
+    ...fwd(O + A, 1), // Q1, Q2 at (s, ã)
+    ...fwd(O, 1),
+    ...fwd(O, 1), // V(s), V̄(s′)
+    ...fwd(O + A, 1),
+    ...fwd(O + A, 1), // Q1, Q2 at (s, a)
+    ...wGrads(O, 1),
+    ...xGrads(O, 1, false), // ∂φ
+    ...wGrads(O + A, 1),
+    ...xGrads(O + A, 1, false),
+    ...wGrads(O + A, 1),
+    ...xGrads(O + A, 1, false), // ∂Q1, ∂Q2
+    ...xGrads(O + A, 1, true),
+    ...xGrads(O + A, 1, true), // ∂Q̂/∂ã
+    ...wGrads(O, 2 * A),
+    ...xGrads(O, 2 * A, false), // ∂θ
   ];
 }
 
@@ -28,8 +48,14 @@ test("SAC-v1 update FLOPs: the formula equals the product-by-product count (pape
   const byHand = products(17, 6, 256, 256).reduce((s, [m, n, k]) => s + 2 * m * n * k, 0);
   assert.equal(paper, byHand);
   assert.equal(paper, 612_237_312); // 2 · 256 · 1 195 776 multiply-adds per row
-  for (const [O, A, H, B] of [[3, 1, 64, 128], [11, 3, 32, 7]] as const) {
-    assert.equal(sacV1UpdateFlops({ obs: O, act: A, hidden: [H, H], batch: B }), products(O, A, H, B).reduce((s, [m, n, k]) => s + 2 * m * n * k, 0));
+  for (const [O, A, H, B] of [
+    [3, 1, 64, 128],
+    [11, 3, 32, 7],
+  ] as const) {
+    assert.equal(
+      sacV1UpdateFlops({ obs: O, act: A, hidden: [H, H], batch: B }),
+      products(O, A, H, B).reduce((s, [m, n, k]) => s + 2 * m * n * k, 0),
+    );
   }
   assert.equal(mlpMacs([17, 256, 256, 12]), 17 * 256 + 256 * 256 + 256 * 12);
 });
@@ -43,8 +69,14 @@ test("roofline arithmetic: achieved = FLOPs / time, fraction = achieved / peak, 
   const none = roofline({ obs: 17, act: 6, hidden: [256, 256], batch: 256 }, 10, null);
   assert.equal(none.roofline_fraction, null);
   assert.match(rooflineLine("x", none, { error: "no addon" }), /peak not measured \(no addon\)/);
-  assert.throws(() => roofline({ obs: 17, act: 6, hidden: [256], batch: 256 }, 0, 1), /ms must be a positive number, got 0/);
-  assert.throws(() => sacV1UpdateFlops({ obs: 0, act: 6, hidden: [256], batch: 256 }), /obs must be a positive integer, got 0/);
+  assert.throws(
+    () => roofline({ obs: 17, act: 6, hidden: [256], batch: 256 }, 0, 1),
+    /ms must be a positive number, got 0/,
+  );
+  assert.throws(
+    () => sacV1UpdateFlops({ obs: 0, act: 6, hidden: [256], batch: 256 }),
+    /obs must be a positive integer, got 0/,
+  );
   assert.throws(() => sacV1UpdateFlops({ obs: 17, act: 6, hidden: [], batch: 256 }), /hidden must be a non-empty list/);
 });
 

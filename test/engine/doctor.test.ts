@@ -13,7 +13,11 @@ import { SETTINGS } from "../../src/engine/settings";
 function doctorIn(env: Record<string, string>): DoctorReport {
   const mod = join(__dirname, "..", "..", "src", "cli", "doctor.js");
   const script = `require(${JSON.stringify(mod)}).doctorReport().then((r) => process.stdout.write(JSON.stringify(r) + "\\n"))`;
-  const r = spawnSync(process.execPath, ["-e", script], { env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, ["-e", script], {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   const last = r.stdout.trim().split("\n").pop() as string;
   return JSON.parse(last) as DoctorReport;
@@ -28,8 +32,12 @@ test("doctor reports versions, loadable backends and active native kernels where
   assert.deepEqual([...byName.keys()], ["tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"]);
   assert.equal(byName.get("wasm")?.loads, true);
   assert.equal(byName.get("cpu")?.loads, true);
-  for (const b of r.backends) assert.ok(b.loads || (b.fix ?? "").length > 0, `${b.name}: a backend that does not load says how to fix it`);
-  assert.equal(r.auto, r.backends.find((b) => b.loads && !(b.name === "webgpu" && r.webgpu.adapter?.software === true))?.name);
+  for (const b of r.backends)
+    assert.ok(b.loads || (b.fix ?? "").length > 0, `${b.name}: a backend that does not load says how to fix it`);
+  assert.equal(
+    r.auto,
+    r.backends.find((b) => b.loads && !(b.name === "webgpu" && r.webgpu.adapter?.software === true))?.name,
+  );
   // WebGPU: the adapter (vendor, architecture, software/hardware) and why auto-selection does or does not use it.
   const w = r.webgpu;
   assert.equal(byName.get("webgpu")?.loads, w.adapter !== undefined);
@@ -42,7 +50,11 @@ test("doctor reports versions, loadable backends and active native kernels where
     }
   } else assert.match(w.why, /^not available/);
   assert.equal(w.usedByAuto, r.auto === "webgpu");
-  assert.equal(r.native.loaded, r.native.missingPrerequisite === null, `native: ${r.native.reason ?? ""} ${r.native.fix ?? ""}`);
+  assert.equal(
+    r.native.loaded,
+    r.native.missingPrerequisite === null,
+    `native: ${r.native.reason ?? ""} ${r.native.fix ?? ""}`,
+  );
   if (r.native.loaded) {
     assert.match(r.native.library ?? "", /blas|accelerate/i);
     assert.equal(r.native.threads, 1);
@@ -53,7 +65,10 @@ test("doctor reports versions, loadable backends and active native kernels where
   assert.match(text, r.native.loaded ? /native {4}✓ BLAS matmul kernels active/ : /native {4}✗ not active/);
   assert.match(text, /^webgpu {4}(adapter: vendor .+, architecture .+, (software|hardware)|no adapter)/m);
   // Every declared switch is shown, with its default when unset.
-  assert.deepEqual(r.settings.map((x) => x.env), Object.values(SETTINGS).map((x) => x.env));
+  assert.deepEqual(
+    r.settings.map((x) => x.env),
+    Object.values(SETTINGS).map((x) => x.env),
+  );
   for (const x of r.settings) assert.match(text, new RegExp(`^  ${x.env} `, "m"));
   assert.deepEqual(r.unknownSettings, []);
 });

@@ -72,7 +72,11 @@ test("gradients of a fused dense layer are identical with and without the fast p
     const b = tf.tensor1d([0.1, -0.2]);
     const f = (a_: tf.Tensor, w_: tf.Tensor, b_: tf.Tensor): tf.Scalar =>
       tf.sum(tf.square(tf.fused.matMul({ a: a_ as tf.Tensor2D, b: w_ as tf.Tensor2D, bias: b_ }))) as tf.Scalar;
-    const out = tf.tidy(() => tf.grads(f)([a, w, b]).map((g) => Array.from(g.dataSync())));
+    const out = tf.tidy(() =>
+      tf
+        .grads(f)([a, w, b])
+        .map((g) => Array.from(g.dataSync())),
+    );
     tf.dispose([a, w, b]);
     return out;
   };
@@ -86,5 +90,5 @@ test("gradients of a fused dense layer are identical with and without the fast p
   assert.deepEqual(on, off);
   // d/dW Σ (aW + b)² = 2 aᵀ(aW + b), checked at one entry by hand: aW + b = [[-0.1, 2.5], [1.175, -1.75]].
   const dW00 = 2 * (0.5 * -0.1 + 0.25 * 1.175);
-  assert.ok(Math.abs((on[1] as number[])[0] as number - dW00) < 1e-5, `dW[0,0] = ${String((on[1] as number[])[0])}`);
+  assert.ok(Math.abs(((on[1] as number[])[0] as number) - dW00) < 1e-5, `dW[0,0] = ${String((on[1] as number[])[0])}`);
 });

@@ -75,7 +75,8 @@ function assertClose(got: Result, want: Result | { shape: number[]; data: ArrayL
   assert.deepEqual(got.shape, want.shape, `${label}: shape`);
   assert.equal(got.data.length, want.data.length, `${label}: size`);
   for (let i = 0; i < got.data.length; i++) {
-    const g = got.data[i] as number, w = want.data[i] as number;
+    const g = got.data[i] as number,
+      w = want.data[i] as number;
     if (!(Math.abs(g - w) <= RTOL * (1 + Math.abs(w)))) {
       assert.fail(`${label}: element ${i} is ${g}, expected ${w}`);
     }
@@ -84,12 +85,20 @@ function assertClose(got: Result, want: Result | { shape: number[]; data: ArrayL
 
 /** Float64 reference of tfjs matMul semantics (broadcast batch dims, row-major). */
 function refMatMul(
-  a: ArrayLike<number>, aShape: number[], b: ArrayLike<number>, bShape: number[], ta: boolean, tb: boolean,
+  a: ArrayLike<number>,
+  aShape: number[],
+  b: ArrayLike<number>,
+  bShape: number[],
+  ta: boolean,
+  tb: boolean,
 ): { shape: number[]; data: Float64Array } {
-  const ra = aShape.length, rb = bShape.length;
-  const m = (ta ? aShape[ra - 1] : aShape[ra - 2]) as number, k = (ta ? aShape[ra - 2] : aShape[ra - 1]) as number;
+  const ra = aShape.length,
+    rb = bShape.length;
+  const m = (ta ? aShape[ra - 1] : aShape[ra - 2]) as number,
+    k = (ta ? aShape[ra - 2] : aShape[ra - 1]) as number;
   const n = (tb ? bShape[rb - 2] : bShape[rb - 1]) as number;
-  const oa = aShape.slice(0, -2), ob = bShape.slice(0, -2);
+  const oa = aShape.slice(0, -2),
+    ob = bShape.slice(0, -2);
   const rank = Math.max(oa.length, ob.length);
   const pa = new Array<number>(rank - oa.length).fill(1).concat(oa);
   const pb = new Array<number>(rank - ob.length).fill(1).concat(ob);
@@ -97,7 +106,11 @@ function refMatMul(
   const batch = outDims.reduce((x, y) => x * y, 1);
   const out = new Float64Array(batch * m * n);
   for (let t = 0; t < batch; t++) {
-    let rem = t, ia = 0, ib = 0, sa = 1, sb = 1;
+    let rem = t,
+      ia = 0,
+      ib = 0,
+      sa = 1,
+      sb = 1;
     for (let d = rank - 1; d >= 0; d--) {
       const idx = rem % (outDims[d] as number);
       rem = Math.floor(rem / (outDims[d] as number));
@@ -106,7 +119,8 @@ function refMatMul(
       sa *= pa[d] as number;
       sb *= pb[d] as number;
     }
-    const A = ia * m * k, B = ib * k * n;
+    const A = ia * m * k,
+      B = ib * k * n;
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let s = 0;
@@ -134,7 +148,11 @@ function matShape(rows: number, cols: number, transposed: boolean): number[] {
 test("native kernels load where a CBLAS and build tools are installed, and report the library", () => {
   const missing = missingBuildPrerequisite();
   if (missing === null) {
-    assert.equal(nativeLoaded, true, `native kernels did not load: ${nativeReason} (run node scripts/build-native.mjs)`);
+    assert.equal(
+      nativeLoaded,
+      true,
+      `native kernels did not load: ${nativeReason} (run node scripts/build-native.mjs)`,
+    );
     assert.match(nativeStatus().library ?? "", /blas|accelerate/i);
     assert.equal(existsSync(addonPath()), true);
   } else {
@@ -146,12 +164,27 @@ test("native kernels load where a CBLAS and build tools are installed, and repor
 test("BatchMatMul: random shapes, all transpose modes and broadcast batches match the stock kernel and float64 (native and pure wasm path)", () => {
   const rng = new Rng("native-batchmatmul");
   const batchPairs: Array<[number[], number[]]> = [
-    [[], []], [[3], [3]], [[4], []], [[], [2]], [[1], [5]], [[2, 3], [2, 3]], [[2, 3], [3]], [[2, 1], [1, 3]],
+    [[], []],
+    [[3], [3]],
+    [[4], []],
+    [[], [2]],
+    [[1], [5]],
+    [
+      [2, 3],
+      [2, 3],
+    ],
+    [[2, 3], [3]],
+    [
+      [2, 1],
+      [1, 3],
+    ],
   ];
   for (const [batchA, batchB] of batchPairs) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
-        const m = 1 + rng.int(33), n = 1 + rng.int(33), k = 1 + rng.int(40);
+        const m = 1 + rng.int(33),
+          n = 1 + rng.int(33),
+          k = 1 + rng.int(40);
         const A = randomTensor(rng, [...batchA, ...matShape(m, k, ta)]);
         const B = randomTensor(rng, [...batchB, ...matShape(k, n, tb)]);
         const label = `a ${A.t.shape} b ${B.t.shape} ta=${ta} tb=${tb}`;
@@ -160,7 +193,10 @@ test("BatchMatMul: random shapes, all transpose modes and broadcast batches matc
         if (nativeLoaded) assert.equal(calls, 1, `${label}: ran natively`);
         assertClose(got as Result, refMatMul(A.data, A.t.shape, B.data, B.t.shape, ta, tb), `${label} vs float64`);
         // The stock kernel mis-sizes its output for mixed broadcasts like [2,1] × [1,3]; compare the rest.
-        const mixed = batchA.length > 0 && batchB.length > 0 && batchA.some((d, i) => d !== batchB[i] && d !== 1) &&
+        const mixed =
+          batchA.length > 0 &&
+          batchB.length > 0 &&
+          batchA.some((d, i) => d !== batchB[i] && d !== 1) &&
           batchB.some((d, i) => d !== batchA[i] && d !== 1);
         if (!mixed) {
           const stock = withKernels("stock", () => run(() => tf.matMul(A.t, B.t, ta, tb)));
@@ -180,7 +216,8 @@ test("BatchMatMul: random shapes, all transpose modes and broadcast batches matc
 
 test("a 256×256 product agrees with float64 to 1e-4 relative in every transpose mode", () => {
   const rng = new Rng("native-256");
-  const A = randomTensor(rng, [256, 256]), B = randomTensor(rng, [256, 256]);
+  const A = randomTensor(rng, [256, 256]),
+    B = randomTensor(rng, [256, 256]);
   for (const ta of [false, true]) {
     for (const tb of [false, true]) {
       const got = run(() => tf.matMul(A.t, B.t, ta, tb));
@@ -194,14 +231,22 @@ test("a 256×256 product agrees with float64 to 1e-4 relative in every transpose
 /** Float64 reference of act(x) as tfjs defines it. */
 function refActivation(x: number, act: string, alpha: number, w: number): number {
   switch (act) {
-    case "linear": return x;
-    case "relu": return Math.max(0, x);
-    case "relu6": return Math.min(6, Math.max(0, x));
-    case "leakyrelu": return x < 0 ? alpha * x : x;
-    case "prelu": return x < 0 ? w * x : x;
-    case "sigmoid": return 1 / (1 + Math.exp(-x));
-    case "elu": return x > 0 ? x : Math.expm1(x);
-    default: throw new Error(`unknown activation ${act}`);
+    case "linear":
+      return x;
+    case "relu":
+      return Math.max(0, x);
+    case "relu6":
+      return Math.min(6, Math.max(0, x));
+    case "leakyrelu":
+      return x < 0 ? alpha * x : x;
+    case "prelu":
+      return x < 0 ? w * x : x;
+    case "sigmoid":
+      return 1 / (1 + Math.exp(-x));
+    case "elu":
+      return x > 0 ? x : Math.expm1(x);
+    default:
+      throw new Error(`unknown activation ${act}`);
   }
 }
 
@@ -214,23 +259,33 @@ function at(data: ArrayLike<number>, shape: number[], t: number, i: number, j: n
 
 test("_FusedMatMul: bias shapes and every fused activation match float64 (and the pure wasm path for rank-1 bias)", () => {
   const rng = new Rng("native-fused");
-  const batch = 3, m = 7, n = 5, k = 6;
+  const batch = 3,
+    m = 7,
+    n = 5,
+    k = 6;
   const biasShapes = [[n], [1], [m, n], [1, n], [m, 1], [batch, 1, n]];
   const activations = ["linear", "relu", "relu6", "leakyrelu", "prelu", "sigmoid", "elu"];
   for (const act of activations) {
     for (const biasShape of biasShapes) {
-      const ta = rng.uniform() < 0.5, tb = rng.uniform() < 0.5;
+      const ta = rng.uniform() < 0.5,
+        tb = rng.uniform() < 0.5;
       const A = randomTensor(rng, [batch, ...matShape(m, k, ta)]);
       const B = randomTensor(rng, [batch, ...matShape(k, n, tb)]);
       const bias = randomTensor(rng, biasShape);
       const preluShape = biasShape.length === 3 ? [m, n] : [n];
       const w = randomTensor(rng, preluShape);
       const alpha = 0.3;
-      const fused = (): tf.Tensor => tf.fused.matMul({
-        a: A.t as tf.Tensor3D, b: B.t as tf.Tensor3D, transposeA: ta, transposeB: tb, bias: bias.t,
-        activation: act as tf.fused.Activation, leakyreluAlpha: alpha,
-        preluActivationWeights: act === "prelu" ? w.t : undefined,
-      });
+      const fused = (): tf.Tensor =>
+        tf.fused.matMul({
+          a: A.t as tf.Tensor3D,
+          b: B.t as tf.Tensor3D,
+          transposeA: ta,
+          transposeB: tb,
+          bias: bias.t,
+          activation: act as tf.fused.Activation,
+          leakyreluAlpha: alpha,
+          preluActivationWeights: act === "prelu" ? w.t : undefined,
+        });
       const label = `${act} bias ${biasShape} ta=${ta} tb=${tb}`;
       let got: Result | undefined;
       const calls = countNative(() => (got = run(fused)));
@@ -258,17 +313,22 @@ test("_FusedMatMul: bias shapes and every fused activation match float64 (and th
 
 test("the stock _FusedMatMul is wrong exactly where stockFusedBiasIsWrong says (bias + transpose or batch)", () => {
   const rng = new Rng("native-stock-bug");
-  const m = 4, n = 5, k = 3;
+  const m = 4,
+    n = 5,
+    k = 3;
   for (const batch of [1, 2]) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
         for (const withBias of [false, true]) {
-          const A = randomTensor(rng, [batch, ...matShape(m, k, ta)]), B = randomTensor(rng, [batch, ...matShape(k, n, tb)]);
+          const A = randomTensor(rng, [batch, ...matShape(m, k, ta)]),
+            B = randomTensor(rng, [batch, ...matShape(k, n, tb)]);
           const bias = randomTensor(rng, [n]);
           const prod = refMatMul(A.data, A.t.shape, B.data, B.t.shape, ta, tb);
           const want = prod.data.map((x, e) => x + (withBias ? (bias.data[e % n] as number) : 0));
           const args = { a: A.t as tf.Tensor3D, b: B.t as tf.Tensor3D, transposeA: ta, transposeB: tb };
-          const stock = withKernels("stock", () => run(() => tf.fused.matMul({ ...args, bias: withBias ? bias.t : undefined })));
+          const stock = withKernels("stock", () =>
+            run(() => tf.fused.matMul({ ...args, bias: withBias ? bias.t : undefined })),
+          );
           let worst = 0;
           stock.data.forEach((g, i) => (worst = Math.max(worst, Math.abs(g - (want[i] as number)))));
           const predicted = stockFusedBiasIsWrong({
@@ -276,7 +336,11 @@ test("the stock _FusedMatMul is wrong exactly where stockFusedBiasIsWrong says (
             backend: tf.backend(),
             attrs: { transposeA: ta, transposeB: tb },
           });
-          assert.equal(worst > 1e-3, predicted, `batch ${batch} ta=${ta} tb=${tb} bias=${withBias}: stock error ${worst}`);
+          assert.equal(
+            worst > 1e-3,
+            predicted,
+            `batch ${batch} ta=${ta} tb=${tb} bias=${withBias}: stock error ${worst}`,
+          );
           for (const x of [A, B, bias]) x.t.dispose();
         }
       }
@@ -290,14 +354,23 @@ test("empty products: zero rows give an empty result, an empty inner dimension g
   if (!nativeLoaded) return; // the stock kernel leaves the k = 0 output uninitialised
   const zeros = run(() => tf.matMul(tf.ones([2, 0]), tf.ones([0, 3]), false, false));
   assert.deepEqual(Array.from(zeros.data), [0, 0, 0, 0, 0, 0]);
-  const biased = run(() => tf.fused.matMul({ a: tf.ones([2, 0]) as tf.Tensor2D, b: tf.ones([0, 3]) as tf.Tensor2D, bias: tf.tensor1d([1, -2, 3]), activation: "relu" }));
+  const biased = run(() =>
+    tf.fused.matMul({
+      a: tf.ones([2, 0]) as tf.Tensor2D,
+      b: tf.ones([0, 3]) as tf.Tensor2D,
+      bias: tf.tensor1d([1, -2, 3]),
+      activation: "relu",
+    }),
+  );
   assert.deepEqual(Array.from(biased.data), [1, 0, 3, 1, 0, 3]);
 });
 
 test("unsupported fused inputs go to the stock kernel, which raises its own error", () => {
   // a [2,3,4,5] · b [5,6] with bias [3,1,6]: valid for tfjs, but the kernel sees a 3-D a [6,4,5], where that bias
   // no longer broadcasts; the native path hands it on, and the stock kernel rejects a rank-3 bias.
-  const a = tf.ones([2, 3, 4, 5]), b = tf.ones([5, 6]), bias = tf.ones([3, 1, 6]);
+  const a = tf.ones([2, 3, 4, 5]),
+    b = tf.ones([5, 6]),
+    bias = tf.ones([3, 1, 6]);
   const fallbacks = nativeCounters.fallback;
   assert.throws(() => tf.fused.matMul({ a: a as tf.Tensor3D, b: b as tf.Tensor2D, bias }), /rank-1 bias/);
   if (nativeLoaded) assert.equal(nativeCounters.fallback - fallbacks, 1);
@@ -306,23 +379,41 @@ test("unsupported fused inputs go to the stock kernel, which raises its own erro
 
 test("gradients through tf.matMul and tf.fused.matMul equal the stock kernels' in every transpose mode", () => {
   const rng = new Rng("native-grads");
-  const m = 9, n = 4, k = 11;
+  const m = 9,
+    n = 4,
+    k = 11;
   for (const ta of [false, true]) {
     for (const tb of [false, true]) {
-      const A = randomTensor(rng, matShape(m, k, ta)), B = randomTensor(rng, matShape(k, n, tb));
-      const W = randomTensor(rng, [m, n]), bias = randomTensor(rng, [n]);
+      const A = randomTensor(rng, matShape(m, k, ta)),
+        B = randomTensor(rng, matShape(k, n, tb));
+      const W = randomTensor(rng, [m, n]),
+        bias = randomTensor(rng, [n]);
       for (const act of ["linear", "relu"] as const) {
-        const grads = (): Result[] => tf.tidy(() => {
-          const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor): tf.Scalar =>
-            tf.add(
-              tf.sum(tf.mul(tf.matMul(a, b, ta, tb), W.t)),
-              tf.sum(tf.mul(tf.fused.matMul({
-                a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeA: ta, transposeB: tb, bias: c, activation: act,
-              }), W.t)),
-            ) as tf.Scalar;
-          return tf.grads(f)([A.t, B.t, bias.t]).map((g) => ({ shape: g.shape.slice(), data: g.dataSync() as Float32Array }));
-        });
-        const got = grads(), want = withKernels("wasm", grads);
+        const grads = (): Result[] =>
+          tf.tidy(() => {
+            const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor): tf.Scalar =>
+              tf.add(
+                tf.sum(tf.mul(tf.matMul(a, b, ta, tb), W.t)),
+                tf.sum(
+                  tf.mul(
+                    tf.fused.matMul({
+                      a: a as tf.Tensor2D,
+                      b: b as tf.Tensor2D,
+                      transposeA: ta,
+                      transposeB: tb,
+                      bias: c,
+                      activation: act,
+                    }),
+                    W.t,
+                  ),
+                ),
+              ) as tf.Scalar;
+            return tf
+              .grads(f)([A.t, B.t, bias.t])
+              .map((g) => ({ shape: g.shape.slice(), data: g.dataSync() as Float32Array }));
+          });
+        const got = grads(),
+          want = withKernels("wasm", grads);
         got.forEach((g, i) => assertClose(g, want[i] as Result, `grad ${i} ${act} ta=${ta} tb=${tb}`));
       }
       for (const x of [A, B, W, bias]) x.t.dispose();
@@ -334,27 +425,39 @@ test("products stay correct when the wasm heap grows (before a call, and inside 
   const backend = tf.backend() as BackendWasm;
   const heapOf = (): ArrayBuffer => (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer as ArrayBuffer;
   const rng = new Rng("native-heap");
-  const A = randomTensor(rng, [33, 17]), B = randomTensor(rng, [17, 29]);
+  const A = randomTensor(rng, [33, 17]),
+    B = randomTensor(rng, [17, 29]);
   const want = refMatMul(A.data, [33, 17], B.data, [17, 29], false, false);
   const heap0 = heapOf();
   // Grow the heap between calls: a tensor larger than the whole current heap.
   const big = tf.zeros([heap0.byteLength / 4 + (1 << 20)]);
   assert.notEqual(heapOf(), heap0, "the heap grew");
-  assertClose(run(() => tf.matMul(A.t, B.t)), want, "after growth");
+  assertClose(
+    run(() => tf.matMul(A.t, B.t)),
+    want,
+    "after growth",
+  );
   // Grow it inside the kernel: the output allocation itself exceeds the free heap.
   const heap1 = heapOf();
   const rows = Math.ceil(Math.sqrt(heap1.byteLength / 4)) + 64;
-  const u = tf.ones([rows, 1]), v = tf.fill([1, rows], 2);
+  const u = tf.ones([rows, 1]),
+    v = tf.fill([1, rows], 2);
   const outer = tf.matMul(u, v);
   assert.notEqual(heapOf(), heap1, "the output allocation grew the heap");
   const s = outer.sum().dataSync()[0] as number;
   assert.ok(Math.abs(s - 2 * rows * rows) <= 1e-6 * 2 * rows * rows, `sum of the outer product is ${s}`);
-  assertClose(run(() => tf.matMul(A.t, B.t)), want, "after in-kernel growth");
+  assertClose(
+    run(() => tf.matMul(A.t, B.t)),
+    want,
+    "after in-kernel growth",
+  );
   tf.dispose([big, u, v, outer, A.t, B.t]);
 });
 
 test("no tensors or heap bytes leak across native products", () => {
-  const a = tf.randomNormal([16, 8]), b = tf.randomNormal([16, 12]), bias = tf.randomNormal([12]);
+  const a = tf.randomNormal([16, 8]),
+    b = tf.randomNormal([16, 12]),
+    bias = tf.randomNormal([12]);
   const x = (): void => {
     tf.tidy(() => {
       tf.matMul(a, b, true, false);

@@ -17,7 +17,11 @@ before(async () => {
   await tf.ready();
 });
 
-function train(native: boolean, updates: number, fastPaths = true): { params: Float32Array[]; leaked: number; nativeCalls: number } {
+function train(
+  native: boolean,
+  updates: number,
+  fastPaths = true,
+): { params: Float32Array[]; leaked: number; nativeCalls: number } {
   installNativeKernels({ native, fastPaths });
   const learner = makeReferenceUpdate(SHAPES, 3);
   const initial = learner.snapshot();
@@ -27,7 +31,10 @@ function train(native: boolean, updates: number, fastPaths = true): { params: Fl
   for (let i = 1; i < updates; i++) learner.update();
   const leaked = tf.memory().numTensors - tensors;
   const params = learner.snapshot();
-  assert.ok(params.some((p, i) => p.some((x, j) => x !== (initial[i] as Float32Array)[j])), "the update changes parameters");
+  assert.ok(
+    params.some((p, i) => p.some((x, j) => x !== (initial[i] as Float32Array)[j])),
+    "the update changes parameters",
+  );
   learner.dispose();
   return { params, leaked, nativeCalls: nativeCounters.native - calls };
 }
@@ -47,7 +54,8 @@ test("the reference update computes the same parameters on the native and the pu
   let worst = 0;
   a.params.forEach((p, i) => {
     const q = b.params[i] as Float32Array;
-    for (let j = 0; j < p.length; j++) worst = Math.max(worst, Math.abs((p[j] as number) - (q[j] as number)) / (1 + Math.abs(q[j] as number)));
+    for (let j = 0; j < p.length; j++)
+      worst = Math.max(worst, Math.abs((p[j] as number) - (q[j] as number)) / (1 + Math.abs(q[j] as number)));
   });
   assert.ok(worst < 1e-4, `largest relative parameter difference ${worst}`);
 });

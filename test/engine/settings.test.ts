@@ -34,9 +34,15 @@ test("switch values are parsed: 0/1 and their spellings, integers, backend names
 
 test("a bad value is an error naming the variable and the value", () => {
   assert.throws(() => setting("native", { VIREL_NATIVE: "maybe" }), /VIREL_NATIVE must be 0 or 1.*got "maybe"/);
-  assert.throws(() => setting("blasThreads", { VIREL_BLAS_THREADS: "0" }), /VIREL_BLAS_THREADS must be an integer from 1 to 256, got "0"/);
+  assert.throws(
+    () => setting("blasThreads", { VIREL_BLAS_THREADS: "0" }),
+    /VIREL_BLAS_THREADS must be an integer from 1 to 256, got "0"/,
+  );
   assert.throws(() => setting("blasThreads", { VIREL_BLAS_THREADS: "2.5" }), /VIREL_BLAS_THREADS.*got "2.5"/);
-  assert.throws(() => setting("backend", { VIREL_BACKEND: "metal" }), /VIREL_BACKEND must be one of auto, tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu, got "metal"/);
+  assert.throws(
+    () => setting("backend", { VIREL_BACKEND: "metal" }),
+    /VIREL_BACKEND must be one of auto, tfjs-node-gpu, tfjs-node, webgpu, wasm, cpu, got "metal"/,
+  );
   const rows = describeSettings({ VIREL_BLAS_THREADS: "x", VIREL_NATIVE: "0" });
   const threads = rows.find((r) => r.env === "VIREL_BLAS_THREADS");
   assert.match(threads?.error ?? "", /got "x"/);
@@ -81,5 +87,8 @@ test("every VIREL_* variable named in the repository's code, tests, scripts and 
   // "VIREL_BLAS_*"; VIREL_KEYS is a constant in src/agents/config.ts.
   const notEnv = new Set(["VIREL_ACCELERATE", "VIREL_BLAS", "VIREL_KEYS"]);
   const missing = [...used.keys()].filter((k) => !declared.has(k) && !notEnv.has(k));
-  assert.deepEqual(missing.map((k) => `${k} (${used.get(k) ?? ""})`), []);
+  assert.deepEqual(
+    missing.map((k) => `${k} (${used.get(k) ?? ""})`),
+    [],
+  );
 });

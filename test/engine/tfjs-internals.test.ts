@@ -10,7 +10,11 @@ import "@tensorflow/tfjs-backend-wasm";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { installNativeKernels, uninstallNativeKernels } from "../../src/engine/native";
 import {
-  TFJS_INTERNALS_VERSION, heapOffset, overrideTfjsVersionForTest, tfjsInternalsProblem, wasmMemory,
+  TFJS_INTERNALS_VERSION,
+  heapOffset,
+  overrideTfjsVersionForTest,
+  tfjsInternalsProblem,
+  wasmMemory,
 } from "../../src/engine/tfjs-internals";
 
 before(async () => {

@@ -29,7 +29,8 @@ before(async () => {
   probe = await probeWebGpu();
   if (!probe.available) {
     const why = `no WebGPU adapter: ${probe.reason ?? "?"} (${probe.fix ?? ""})`;
-    if (process.env.CI === "true") throw new Error(`CI=true needs the WebGPU software device (scripts/ci/webgpu.sh): ${why}`);
+    if (process.env.CI === "true")
+      throw new Error(`CI=true needs the WebGPU software device (scripts/ci/webgpu.sh): ${why}`);
     skip = why;
   }
 });
@@ -70,8 +71,13 @@ test("the reference update trains on webgpu: same parameters as the cpu backend 
     const cpu = await agents.create({ algo: "sac-v1", env: "Pendulum-v1", seed: 3, config: CFG });
     await cpu.train(STEPS);
     const onCpu = params(cpu);
-    assert.deepEqual(onGpu.map(([n]) => n), onCpu.map(([n]) => n));
-    let worst = 0, where = "", changed = 0;
+    assert.deepEqual(
+      onGpu.map(([n]) => n),
+      onCpu.map(([n]) => n),
+    );
+    let worst = 0,
+      where = "",
+      changed = 0;
     onGpu.forEach(([name, g], i) => {
       const c = (onCpu[i] as [string, Float32Array])[1];
       assert.equal(g.length, c.length, name);
@@ -83,7 +89,8 @@ test("the reference update trains on webgpu: same parameters as the cpu backend 
     });
     assert.ok(changed > 100, `the updates ran (non-zero Adam moments: ${changed})`);
     assert.ok(worst < 1e-4, `largest relative difference webgpu vs cpu: ${worst} at ${where}`);
-    if (process.env.VIREL_TEST_VERBOSE) process.stdout.write(`# webgpu vs cpu: worst ${worst.toExponential(2)} at ${where}\n`);
+    if (process.env.VIREL_TEST_VERBOSE)
+      process.stdout.write(`# webgpu vs cpu: worst ${worst.toExponential(2)} at ${where}\n`);
   } finally {
     if (saved === undefined) delete process.env.VIREL_FAST_UPDATE;
     else process.env.VIREL_FAST_UPDATE = saved;
@@ -94,13 +101,21 @@ test("auto-selection does not pick a software adapter, and says why", (t) => {
   if (skip) return t.skip(skip);
   if (probe.adapter?.software !== true) return t.skip("the adapter here is hardware");
   const mod = join(ROOT, "dist", "src", "engine", "backend.js");
-  const r = spawnSync(process.execPath, ["-e",
-    `require(${JSON.stringify(mod)}).ready("auto").then((i) => process.stdout.write(JSON.stringify(i) + "\\n"))`],
-  { encoding: "utf8", timeout: 120_000, env: { ...process.env, VIREL_BACKEND: "" } });
+  const r = spawnSync(
+    process.execPath,
+    [
+      "-e",
+      `require(${JSON.stringify(mod)}).ready("auto").then((i) => process.stdout.write(JSON.stringify(i) + "\\n"))`,
+    ],
+    { encoding: "utf8", timeout: 120_000, env: { ...process.env, VIREL_BACKEND: "" } },
+  );
   assert.equal(r.status, 0, r.stderr);
   const info = JSON.parse(r.stdout.trim().split("\n").pop() as string) as engine.BackendInfo;
   assert.notEqual(info.name, "webgpu");
-  assert.ok(info.skipped.some((s) => /^webgpu: only a software adapter/.test(s)), info.skipped.join("; "));
+  assert.ok(
+    info.skipped.some((s) => /^webgpu: only a software adapter/.test(s)),
+    info.skipped.join("; "),
+  );
 });
 
 test("`virel train --backend webgpu` trains Pendulum-v1 for a short run (finite losses, a checkpoint, an evaluation)", (t) => {
@@ -108,18 +123,52 @@ test("`virel train --backend webgpu` trains Pendulum-v1 for a short run (finite 
   const dir = mkdtempSync(join(tmpdir(), "virel-webgpu-"));
   try {
     writeFileSync(join(dir, "config.in.json"), JSON.stringify({ randomSteps: 60, batchSize: 16, logEvery: 20 }));
-    const r = spawnSync(process.execPath, [join(ROOT, "bin", "virel.js"), "train", "--env", "Pendulum-v1", "--algo", "virel1",
-      "--steps", "100", "--hidden", "16,16", "--eval-every", "100", "--eval-episodes", "1", "--config", join(dir, "config.in.json"),
-      "--backend", "webgpu", "--out", join(dir, "run"), "--json", "--progress", "none"], { encoding: "utf8", timeout: 300_000 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, "bin", "virel.js"),
+        "train",
+        "--env",
+        "Pendulum-v1",
+        "--algo",
+        "virel1",
+        "--steps",
+        "100",
+        "--hidden",
+        "16,16",
+        "--eval-every",
+        "100",
+        "--eval-episodes",
+        "1",
+        "--config",
+        join(dir, "config.in.json"),
+        "--backend",
+        "webgpu",
+        "--out",
+        join(dir, "run"),
+        "--json",
+        "--progress",
+        "none",
+      ],
+      { encoding: "utf8", timeout: 300_000 },
+    );
     assert.equal(r.status, 0, r.stderr);
-    const summary = (JSON.parse(r.stdout.trim().split("\n").pop() as string) as { summary: { backend: string; step: number; finalEval: { mean: number } | null } }).summary;
+    const summary = (
+      JSON.parse(r.stdout.trim().split("\n").pop() as string) as {
+        summary: { backend: string; step: number; finalEval: { mean: number } | null };
+      }
+    ).summary;
     assert.equal(summary.backend, "webgpu");
     assert.equal(summary.step, 100);
     assert.ok(summary.finalEval !== null && Number.isFinite(summary.finalEval.mean));
-    const rows = readFileSync(join(dir, "run", "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, number>);
+    const rows = readFileSync(join(dir, "run", "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, number>);
     const losses = rows.filter((x) => "losses/q1" in x);
     assert.ok(losses.length >= 2, `loss rows: ${losses.length}`);
-    for (const x of losses) for (const k of ["losses/q1", "losses/pi", "virel/beta"]) assert.ok(Number.isFinite(x[k]), `${k} = ${x[k]}`);
+    for (const x of losses)
+      for (const k of ["losses/q1", "losses/pi", "virel/beta"]) assert.ok(Number.isFinite(x[k]), `${k} = ${x[k]}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -127,8 +176,11 @@ test("`virel train --backend webgpu` trains Pendulum-v1 for a short run (finite 
 
 test("`virel bench --gpu` times the GPU path against the CPU path and names the device", (t) => {
   if (skip) return t.skip(skip);
-  const r = spawnSync(process.execPath, [join(ROOT, "bin", "virel.js"), "bench", "--gpu", "--hidden", "16", "--batch", "16", "--iters", "1", "--json"],
-    { encoding: "utf8", timeout: 300_000 });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, "bin", "virel.js"), "bench", "--gpu", "--hidden", "16", "--batch", "16", "--iters", "1", "--json"],
+    { encoding: "utf8", timeout: 300_000 },
+  );
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split("\n").pop() as string) as CrossoverResult;
   assert.equal(out.software, probe.adapter?.software);

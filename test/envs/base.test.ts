@@ -42,8 +42,18 @@ test("spaces: Pendulum and MountainCar boxes are Gymnasium's (float32 bounds), a
 test("ids() lists the classic tasks and the nine MuJoCo v5 tasks; spec() knows their Gymnasium facts", () => {
   const all = envs.ids();
   assert.deepEqual(all.slice(0, 2), ["Pendulum-v1", "MountainCarContinuous-v0"]);
-  for (const id of ["HalfCheetah-v5", "Hopper-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5", "Swimmer-v5",
-    "InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5"]) assert.ok(all.includes(id), id);
+  for (const id of [
+    "HalfCheetah-v5",
+    "Hopper-v5",
+    "Walker2d-v5",
+    "Ant-v5",
+    "Humanoid-v5",
+    "Swimmer-v5",
+    "InvertedPendulum-v5",
+    "InvertedDoublePendulum-v5",
+    "Reacher-v5",
+  ])
+    assert.ok(all.includes(id), id);
   assert.equal(envs.spec("Reacher-v5").maxEpisodeSteps, 50);
   assert.deepEqual(envs.spec("Humanoid-v5").observationSpace.shape, [348]);
   assert.equal(envs.spec("Humanoid-v5").actionSpace.high[0], f32(0.4));
@@ -75,16 +85,24 @@ test("seeding: same seed → same reset, different seeds differ, reset() continu
 });
 
 test("reset distributions cover Gymnasium's ranges (θ ∈ [−π, π], θ̇ ∈ [−1, 1]; x ∈ [−0.6, −0.4], v = 0)", async () => {
-  const p = await envs.make("Pendulum-v1", { seed: 3 }) as envs.PendulumEnv;
-  const car = await envs.make("MountainCarContinuous-v0", { seed: 3 }) as envs.MountainCarContinuousEnv;
-  let thMin = Infinity, thMax = -Infinity, dMin = Infinity, dMax = -Infinity, xMin = Infinity, xMax = -Infinity;
+  const p = (await envs.make("Pendulum-v1", { seed: 3 })) as envs.PendulumEnv;
+  const car = (await envs.make("MountainCarContinuous-v0", { seed: 3 })) as envs.MountainCarContinuousEnv;
+  let thMin = Infinity,
+    thMax = -Infinity,
+    dMin = Infinity,
+    dMax = -Infinity,
+    xMin = Infinity,
+    xMax = -Infinity;
   for (let i = 0; i < 2000; i++) {
     p.reset();
     const [th, thd] = p.state;
-    thMin = Math.min(thMin, th!); thMax = Math.max(thMax, th!);
-    dMin = Math.min(dMin, thd!); dMax = Math.max(dMax, thd!);
+    thMin = Math.min(thMin, th!);
+    thMax = Math.max(thMax, th!);
+    dMin = Math.min(dMin, thd!);
+    dMax = Math.max(dMax, thd!);
     const [x, v] = car.reset().obs;
-    xMin = Math.min(xMin, x!); xMax = Math.max(xMax, x!);
+    xMin = Math.min(xMin, x!);
+    xMax = Math.max(xMax, x!);
     assert.equal(v, 0);
     assert.equal(x, f32(x!));
   }
@@ -101,12 +119,18 @@ test("time limit: Pendulum truncates (not terminates) at step 200; maxEpisodeSte
     assert.equal(r.terminated, false);
     assert.equal(r.truncated, t === 200, `step ${t}`);
   }
-  assert.throws(() => env.step([0]), /Pendulum-v1: step\(\) called after the episode was truncated by the time limit at step 200; call reset\(\) first/);
+  assert.throws(
+    () => env.step([0]),
+    /Pendulum-v1: step\(\) called after the episode was truncated by the time limit at step 200; call reset\(\) first/,
+  );
   env.reset();
   assert.equal(env.step([0]).truncated, false, "reset restarts the time limit");
   const short = await envs.make("Pendulum-v1", { maxEpisodeSteps: 3 });
   short.reset({ seed: 0 });
-  assert.deepEqual([short.step([0]), short.step([0]), short.step([0])].map((r) => r.truncated), [false, false, true]);
+  assert.deepEqual(
+    [short.step([0]), short.step([0]), short.step([0])].map((r) => r.truncated),
+    [false, false, true],
+  );
   const unlimited = await envs.make("Pendulum-v1", { maxEpisodeSteps: Infinity });
   unlimited.reset({ seed: 0 });
   for (let t = 0; t < 500; t++) assert.equal(unlimited.step([0]).truncated, false);
@@ -123,7 +147,10 @@ test("termination: MountainCar reaches the goal with +100 − 0.1·a²; a step a
   assert.equal(last!.truncated, false);
   assert.ok(last!.obs[0]! >= f32(0.45));
   assert.equal(last!.reward, 100 - 0.1);
-  assert.throws(() => env.step([0]), /MountainCarContinuous-v0: step\(\) called after the episode terminated at step 106; call reset\(\) first/);
+  assert.throws(
+    () => env.step([0]),
+    /MountainCarContinuous-v0: step\(\) called after the episode terminated at step 106; call reset\(\) first/,
+  );
   // a time limit that expires on the goal step: terminated AND truncated (Gymnasium's TimeLimit does the same)
   const both = await envs.make("MountainCarContinuous-v0", { maxEpisodeSteps: c.actions.length });
   both.reset({ seed: 0 });
@@ -137,14 +164,19 @@ test("termination: MountainCar reaches the goal with +100 − 0.1·a²; a step a
 test("clipping: out-of-range actions move the system like the bound; MountainCar charges the unclipped action", async () => {
   const p1 = await envs.make("Pendulum-v1");
   const p2 = await envs.make("Pendulum-v1");
-  for (const e of [p1, p2]) { e.reset({ seed: 0 }); e.setState([0.3, -0.5]); }
+  for (const e of [p1, p2]) {
+    e.reset({ seed: 0 });
+    e.setState([0.3, -0.5]);
+  }
   const big = p1.step([7]);
   const bound = p2.step([2]);
   assert.deepEqual(big.obs, bound.obs);
   assert.equal(big.reward, bound.reward, "Pendulum's cost uses the clipped torque");
   const c1 = await envs.make("MountainCarContinuous-v0");
   const c2 = await envs.make("MountainCarContinuous-v0");
-  for (const e of [c1, c2]) { e.reset({ seed: 0 }); }
+  for (const e of [c1, c2]) {
+    e.reset({ seed: 0 });
+  }
   const cb = c1.step([-3]);
   const cc = c2.step([-1]);
   assert.deepEqual(cb.obs, cc.obs);
@@ -188,7 +220,9 @@ test("bad input: wrong action length, NaN, ±Infinity, non-arrays — each a cle
   assert.throws(() => env.step([]), { message: "Pendulum-v1: expected action of length 1, got 0" });
   assert.throws(() => env.step([NaN]), { message: "Pendulum-v1: action[0] must be finite, got NaN" });
   assert.throws(() => env.step([Infinity]), { message: "Pendulum-v1: action[0] must be finite, got Infinity" });
-  assert.throws(() => env.step(new Float64Array([-Infinity])), { message: "Pendulum-v1: action[0] must be finite, got -Infinity" });
+  assert.throws(() => env.step(new Float64Array([-Infinity])), {
+    message: "Pendulum-v1: action[0] must be finite, got -Infinity",
+  });
   assert.throws(() => env.step(0.5 as unknown as number[]), /expected action to be an array of length 1, got 0.5/);
   assert.throws(() => env.step(["1"] as unknown as number[]), /action\[0\] must be a number, got "1"/);
   assert.equal(env.elapsedSteps, 0, "rejected actions do not advance the env");
@@ -197,16 +231,25 @@ test("bad input: wrong action length, NaN, ±Infinity, non-arrays — each a cle
 
 test("bad input: malformed setState, unknown options, bad seeds and limits, use after close", async () => {
   const env = await envs.make("MountainCarContinuous-v0");
-  assert.throws(() => env.setState([0.1]), { message: "MountainCarContinuous-v0.setState: expected state of length 2, got 1" });
-  assert.throws(() => env.setState([0.1, NaN]), { message: "MountainCarContinuous-v0.setState: state[1] must be finite, got NaN" });
+  assert.throws(() => env.setState([0.1]), {
+    message: "MountainCarContinuous-v0.setState: expected state of length 2, got 1",
+  });
+  assert.throws(() => env.setState([0.1, NaN]), {
+    message: "MountainCarContinuous-v0.setState: state[1] must be finite, got NaN",
+  });
   assert.throws(() => env.setState([Infinity, 0]), /state\[0\] must be finite, got Infinity/);
   assert.throws(() => env.setState(undefined as unknown as number[]), /missing state/);
   assert.throws(() => env.setState([0, 0], [1]), /takes one array \(state of length 2\), got a second argument/);
   assert.throws(() => env.observe(), /observe\(\) called before reset\(\)/);
   assert.throws(() => env.render(), /render\(\) called before reset\(\)/);
-  await assert.rejects(envs.make("Pendulum-v1", { gravity: 9.8 }), { message: "Pendulum-v1: unknown option 'gravity' (known options: maxEpisodeSteps, seed, g)" });
+  await assert.rejects(envs.make("Pendulum-v1", { gravity: 9.8 }), {
+    message: "Pendulum-v1: unknown option 'gravity' (known options: maxEpisodeSteps, seed, g)",
+  });
   await assert.rejects(envs.make("Pendulum-v1", { g: NaN }), /option g must be a finite number, got NaN/);
-  await assert.rejects(envs.make("Pendulum-v1", { maxEpisodeSteps: 0 }), /maxEpisodeSteps must be a positive integer or Infinity, got 0/);
+  await assert.rejects(
+    envs.make("Pendulum-v1", { maxEpisodeSteps: 0 }),
+    /maxEpisodeSteps must be a positive integer or Infinity, got 0/,
+  );
   await assert.rejects(envs.make("Pendulum-v1", { seed: -1 }), /seed must be an integer in \[0, 2\^32 - 1\], got -1/);
   assert.throws(() => env.reset({ seed: 1.5 }), /MountainCarContinuous-v0.reset: seed must be an integer/);
   env.reset({ seed: 0 });
@@ -218,7 +261,10 @@ test("bad input: malformed setState, unknown options, bad seeds and limits, use 
 
 test("unknown id → Error listing the known ids (with a hint for a near miss)", async () => {
   await assert.rejects(envs.make("CartPole-v1"), (err: Error) => {
-    assert.match(err.message, /^unknown environment id "CartPole-v1"; known ids: Pendulum-v1, MountainCarContinuous-v0, HalfCheetah-v5/);
+    assert.match(
+      err.message,
+      /^unknown environment id "CartPole-v1"; known ids: Pendulum-v1, MountainCarContinuous-v0, HalfCheetah-v5/,
+    );
     for (const id of envs.ids()) assert.ok(err.message.includes(id), id);
     return true;
   });
@@ -246,22 +292,45 @@ test("EnvBase: a custom env gets the checks for free (two-part state like MuJoCo
         observationSpace: envs.box(-Infinity, Infinity, { shape: [4] }),
         actionSpace: envs.box(-1, 1, { shape: [2] }),
         maxEpisodeSteps: 10,
-        stateParts: [{ name: "qpos", length: 2 }, { name: "qvel", length: 2 }],
+        stateParts: [
+          { name: "qpos", length: 2 },
+          { name: "qvel", length: 2 },
+        ],
       });
     }
-    protected resetModel(rng: Rng) { this.x = Float64Array.of(rng.uniform(), rng.uniform()); this.v.fill(0); return { start: 1 }; }
-    protected stepModel(a: Float64Array) {
-      for (let i = 0; i < 2; i++) { this.v[i] += a[i]!; this.x[i] += this.v[i]!; }
-      return { reward: -Math.hypot(this.x[0]!, this.x[1]!), terminated: Math.abs(this.x[0]!) > 5, info: { reward_ctrl: -(a[0]! ** 2 + a[1]! ** 2) } };
+    protected resetModel(rng: Rng) {
+      this.x = Float64Array.of(rng.uniform(), rng.uniform());
+      this.v.fill(0);
+      return { start: 1 };
     }
-    protected writeState(parts: readonly Float64Array[]) { this.x = parts[0]!.slice(); this.v = parts[1]!.slice(); }
-    protected observation() { return Float64Array.of(...this.x, ...this.v); }
-    protected renderFrame() { return envs.svgFrame(10, 10, "<circle cx='5' cy='5' r='2'/>"); }
+    protected stepModel(a: Float64Array) {
+      for (let i = 0; i < 2; i++) {
+        this.v[i] += a[i]!;
+        this.x[i] += this.v[i]!;
+      }
+      return {
+        reward: -Math.hypot(this.x[0]!, this.x[1]!),
+        terminated: Math.abs(this.x[0]!) > 5,
+        info: { reward_ctrl: -(a[0]! ** 2 + a[1]! ** 2) },
+      };
+    }
+    protected writeState(parts: readonly Float64Array[]) {
+      this.x = parts[0]!.slice();
+      this.v = parts[1]!.slice();
+    }
+    protected observation() {
+      return Float64Array.of(...this.x, ...this.v);
+    }
+    protected renderFrame() {
+      return envs.svgFrame(10, 10, "<circle cx='5' cy='5' r='2'/>");
+    }
   }
   const env = new Point();
   assert.deepEqual(env.reset({ seed: 1 }).info, { start: 1 });
   assert.throws(() => env.setState([0, 0]), { message: "Point-v0.setState: missing qvel (expected qpos[2], qvel[2])" });
-  assert.throws(() => env.setState([0, 0], [0, 0, 0]), { message: "Point-v0.setState: expected qvel of length 2, got 3" });
+  assert.throws(() => env.setState([0, 0], [0, 0, 0]), {
+    message: "Point-v0.setState: expected qvel of length 2, got 3",
+  });
   env.setState([4, 0], [1, 0]);
   const r = env.step([0.5, 0]);
   assert.deepEqual(Array.from(r.obs), [5.5, 0, 1.5, 0]);

@@ -43,7 +43,10 @@ async function replay(c: TraceCase): Promise<{ maxObsErr: number; maxRewardErr: 
   return { maxObsErr, maxRewardErr };
 }
 
-for (const [name, trace] of [["Pendulum-v1", pendulumTrace], ["MountainCarContinuous-v0", mountainCarTrace]] as const) {
+for (const [name, trace] of [
+  ["Pendulum-v1", pendulumTrace],
+  ["MountainCarContinuous-v0", mountainCarTrace],
+] as const) {
   (trace.cases as TraceCase[]).forEach((c, k) => {
     test(`${name} matches Gymnasium 1.4.0 trace case ${k} (${c.steps.length} steps) to 1e-5`, async () => {
       assert.equal(c.env, name);
@@ -57,9 +60,15 @@ for (const [name, trace] of [["Pendulum-v1", pendulumTrace], ["MountainCarContin
 
 test("the traces exercise clipping and the goal: some actions are out of bounds; the last car case terminates with +100", () => {
   const pendActions = (pendulumTrace.cases as TraceCase[]).flatMap((c) => c.actions.map((a) => a[0]!));
-  assert.ok(pendActions.some((a) => Math.abs(a) > 2), "a Pendulum action beyond ±2");
+  assert.ok(
+    pendActions.some((a) => Math.abs(a) > 2),
+    "a Pendulum action beyond ±2",
+  );
   const carCases = mountainCarTrace.cases as TraceCase[];
-  assert.ok(carCases.flatMap((c) => c.actions.map((a) => a[0]!)).some((a) => Math.abs(a) > 1), "a car action beyond ±1");
+  assert.ok(
+    carCases.flatMap((c) => c.actions.map((a) => a[0]!)).some((a) => Math.abs(a) > 1),
+    "a car action beyond ±1",
+  );
   const last = carCases[carCases.length - 1]!;
   const final = last.steps[last.steps.length - 1]!;
   assert.equal(final.terminated, true);
@@ -85,8 +94,8 @@ test("Pendulum angle_normalize uses Python's modulo (sign of the divisor)", () =
   assert.equal(pyMod(-1, 3), 2);
   assert.equal(pyMod(1, -3), -2);
   assert.equal(pyMod(5.5, 2), 1.5);
-  assert.ok(Math.abs(envs.angleNormalize(3 * Math.PI / 2) - -Math.PI / 2) < 1e-12);
-  assert.ok(Math.abs(envs.angleNormalize(-3 * Math.PI / 2) - Math.PI / 2) < 1e-12);
+  assert.ok(Math.abs(envs.angleNormalize((3 * Math.PI) / 2) - -Math.PI / 2) < 1e-12);
+  assert.ok(Math.abs(envs.angleNormalize((-3 * Math.PI) / 2) - Math.PI / 2) < 1e-12);
   assert.ok(Math.abs(envs.angleNormalize(-7 * Math.PI + 0.25) - (Math.PI + 0.25 - 2 * Math.PI)) < 1e-12);
   assert.equal(envs.angleNormalize(0), 0);
 });

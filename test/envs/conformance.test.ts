@@ -40,14 +40,19 @@ for (const id of envs.ids()) {
       assert.ok(ended);
       assert.throws(() => env.step(new Float64Array(actDim)), /step\(\) called after the episode/);
       env.reset({ seed: 0 });
-      assert.throws(() => env.step(new Float64Array(actDim + 1)), { message: `${id}: expected action of length ${actDim}, got ${actDim + 1}` });
+      assert.throws(() => env.step(new Float64Array(actDim + 1)), {
+        message: `${id}: expected action of length ${actDim}, got ${actDim + 1}`,
+      });
       const nan = new Float64Array(actDim);
       nan[actDim - 1] = NaN;
       assert.throws(() => env.step(nan), { message: `${id}: action[${actDim - 1}] must be finite, got NaN` });
       nan[actDim - 1] = -Infinity;
       assert.throws(() => env.step(nan), { message: `${id}: action[${actDim - 1}] must be finite, got -Infinity` });
-      assert.throws(() => env.setState([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26]),
-        new RegExp(`^Error: ${id}\\.setState: `));
+      assert.throws(
+        () =>
+          env.setState([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26]),
+        new RegExp(`^Error: ${id}\\.setState: `),
+      );
       checkSvg(env.render().data);
     } finally {
       env.close();

@@ -40,7 +40,10 @@ test("MountainCar render: valid SVG with the sin(3x) hill, the car on it, and th
   const f = env.render();
   const counts = checkSvg(f.data);
   assert.equal(counts.get("polyline"), 1, "the hill curve");
-  const pts = /<polyline points="([^"]+)"/.exec(f.data)![1]!.split(" ").map((p) => p.split(",").map(Number) as [number, number]);
+  const pts = /<polyline points="([^"]+)"/
+    .exec(f.data)![1]!
+    .split(" ")
+    .map((p) => p.split(",").map(Number) as [number, number]);
   assert.equal(pts.length, 121);
   // the curve's lowest point is the valley at x = −π/6 (cos(3x) = 0, sin(3x) = −1)
   const lowest = pts.reduce((a, b) => (b[1] > a[1] ? b : a));

@@ -13,7 +13,10 @@ export function checkSvg(svg: string): Map<string, number> {
     const text = svg.slice(last, m.index);
     assert.ok(!closedRoot || text.trim() === "", "nothing after the root element");
     assert.ok(!/[<>]/.test(text), `text without < or >: ${JSON.stringify(text.slice(0, 40))}`);
-    assert.ok(!/&(?!(lt|gt|amp|quot|apos|#\d+);)/.test(text), `escaped & in text: ${JSON.stringify(text.slice(0, 40))}`);
+    assert.ok(
+      !/&(?!(lt|gt|amp|quot|apos|#\d+);)/.test(text),
+      `escaped & in text: ${JSON.stringify(text.slice(0, 40))}`,
+    );
     last = m.index! + m[0].length;
     const t = m[0];
     if (t.startsWith("</")) {

@@ -23,7 +23,9 @@ test("shapes: rows and a flat row-major batch; rewards and flags per copy", asyn
 test("determinism: copy i equals make(id) reset with seed + i, auto-resets included", async () => {
   const n = 3;
   const vec = await envs.makeVec("MountainCarContinuous-v0", n, { maxEpisodeSteps: 7 });
-  const singles = await Promise.all(Array.from({ length: n }, () => envs.make("MountainCarContinuous-v0", { maxEpisodeSteps: 7 })));
+  const singles = await Promise.all(
+    Array.from({ length: n }, () => envs.make("MountainCarContinuous-v0", { maxEpisodeSteps: 7 })),
+  );
   const r = vec.reset({ seed: 100 });
   singles.forEach((e, i) => assert.deepEqual(r.obs[i], e.reset({ seed: 100 + i }).obs));
   for (let t = 0; t < 20; t++) {
@@ -85,9 +87,15 @@ test("bad input: action count, a bad row (nothing moves), n, seeds, use after cl
   const vec = await envs.makeVec("Pendulum-v1", 3);
   assert.throws(() => vec.step([[0], [0], [0]]), /step\(\) called before reset\(\)/);
   vec.reset({ seed: 0 });
-  assert.throws(() => vec.step([[0], [0]]), { message: "Pendulum-v1 x3: expected 3 actions (one per env) or a flat array of 3 numbers, got 2" });
-  assert.throws(() => vec.step([[0], [NaN], [0]]), { message: "Pendulum-v1 x3 env 1: action[0] must be finite, got NaN" });
-  assert.throws(() => vec.step([[0], [0, 1], [0]]), { message: "Pendulum-v1 x3 env 1: expected action of length 1, got 2" });
+  assert.throws(() => vec.step([[0], [0]]), {
+    message: "Pendulum-v1 x3: expected 3 actions (one per env) or a flat array of 3 numbers, got 2",
+  });
+  assert.throws(() => vec.step([[0], [NaN], [0]]), {
+    message: "Pendulum-v1 x3 env 1: action[0] must be finite, got NaN",
+  });
+  assert.throws(() => vec.step([[0], [0, 1], [0]]), {
+    message: "Pendulum-v1 x3 env 1: expected action of length 1, got 2",
+  });
   for (const e of vec.envs) assert.equal((e as envs.PendulumEnv).elapsedSteps, 0, "no copy stepped");
   await assert.rejects(envs.makeVec("Pendulum-v1", 0), /makeVec: n must be a positive integer, got 0/);
   await assert.rejects(envs.makeVec("Pendulum-v1", 2.5), /n must be a positive integer, got 2.5/);

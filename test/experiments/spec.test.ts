@@ -8,8 +8,15 @@ import { loadSpec, parseSpec, select, runConfig } from "../../src/experiments";
 
 const root = path.join(__dirname, "..", "..", "..");
 const base = () => ({
-  name: "t", tasks: ["Pendulum-v1"], algos: ["virel1", "sac-v1"], seeds: [0, 1], steps: 4000,
-  evalEvery: 1000, evalEpisodes: 2, checkpointEvery: 1000, parallel: 1,
+  name: "t",
+  tasks: ["Pendulum-v1"],
+  algos: ["virel1", "sac-v1"],
+  seeds: [0, 1],
+  steps: 4000,
+  evalEvery: 1000,
+  evalEpisodes: 2,
+  checkpointEvery: 1000,
+  parallel: 1,
 });
 
 test("the committed specs are valid; fig3 is the paper's grid with a reduced budget", () => {
@@ -29,10 +36,14 @@ test("the committed specs are valid; fig3 is the paper's grid with a reduced bud
 
 test("bad specs: the error names the field and the value", () => {
   const bad = (patch: Record<string, unknown>, ...want: (string | RegExp)[]) => {
-    assert.throws(() => parseSpec({ ...base(), ...patch }, "spec.json"), (err: Error) => {
-      for (const w of want) assert.match(err.message, typeof w === "string" ? new RegExp(w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) : w);
-      return true;
-    });
+    assert.throws(
+      () => parseSpec({ ...base(), ...patch }, "spec.json"),
+      (err: Error) => {
+        for (const w of want)
+          assert.match(err.message, typeof w === "string" ? new RegExp(w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) : w);
+        return true;
+      },
+    );
   };
   bad({ tasks: ["Pendulum"] }, "tasks[0]", '"Pendulum"');
   bad({ algos: ["virel3"] }, "algos[0]", '"virel3"');
@@ -47,16 +58,43 @@ test("bad specs: the error names the field and the value", () => {
   bad({ algoConfig: { virel9: {} } }, /algoConfig/);
   bad({ steps: 4500 }, "evalEvery", "4500");
   bad({ reproduce: { task: "Hopper-v5", algo: "virel1", steps: 1000 } }, "reproduce.task", "Hopper-v5");
-  bad({ published: [{ task: "Pendulum-v1", algo: "SAC", step: 1000, source: "x paper" }] }, "published[0]", "needs mean, or low and high");
-  bad({ published: [{ task: "Pendulum-v1", algo: "SAC", step: 1000, low: 5, high: 1, source: "x paper" }] }, "low must be ≤ high");
-  assert.throws(() => loadSpec(path.join(root, "no-such-spec.json")), /cannot read experiment spec .*no-such-spec\.json/);
+  bad(
+    { published: [{ task: "Pendulum-v1", algo: "SAC", step: 1000, source: "x paper" }] },
+    "published[0]",
+    "needs mean, or low and high",
+  );
+  bad(
+    { published: [{ task: "Pendulum-v1", algo: "SAC", step: 1000, low: 5, high: 1, source: "x paper" }] },
+    "low must be ≤ high",
+  );
+  assert.throws(
+    () => loadSpec(path.join(root, "no-such-spec.json")),
+    /cannot read experiment spec .*no-such-spec\.json/,
+  );
 });
 
 test("selections and per-run configs", () => {
-  const s = parseSpec({ ...base(), optionalTasks: ["Hopper-v5"], reduced: { seeds: [0], steps: 2000 }, config: { lr: 0.001 }, algoConfig: { "sac-v1": { lr: 0.002 } }, taskConfig: { "Hopper-v5": { batchSize: 32 } } });
+  const s = parseSpec({
+    ...base(),
+    optionalTasks: ["Hopper-v5"],
+    reduced: { seeds: [0], steps: 2000 },
+    config: { lr: 0.001 },
+    algoConfig: { "sac-v1": { lr: 0.002 } },
+    taskConfig: { "Hopper-v5": { batchSize: 32 } },
+  });
   assert.deepEqual(select(s), { tasks: ["Pendulum-v1"], algos: ["virel1", "sac-v1"], seeds: [0, 1], steps: 4000 });
-  assert.deepEqual(select(s, { reduced: true }), { tasks: ["Pendulum-v1"], algos: ["virel1", "sac-v1"], seeds: [0], steps: 2000 });
-  assert.deepEqual(select(s, { tasks: ["Hopper-v5"], algos: ["sac-v1"], seeds: [1], steps: 3000 }), { tasks: ["Hopper-v5"], algos: ["sac-v1"], seeds: [1], steps: 3000 });
+  assert.deepEqual(select(s, { reduced: true }), {
+    tasks: ["Pendulum-v1"],
+    algos: ["virel1", "sac-v1"],
+    seeds: [0],
+    steps: 2000,
+  });
+  assert.deepEqual(select(s, { tasks: ["Hopper-v5"], algos: ["sac-v1"], seeds: [1], steps: 3000 }), {
+    tasks: ["Hopper-v5"],
+    algos: ["sac-v1"],
+    seeds: [1],
+    steps: 3000,
+  });
   assert.throws(() => select(s, { tasks: ["Ant-v5"] }), /--tasks: "Ant-v5"/);
   assert.throws(() => select(s, { algos: ["sac"] }), /--algos: "sac"/);
   assert.throws(() => select(s, { seeds: [9] }), /--seeds: 9/);

@@ -58,7 +58,8 @@ describe("stdio bridge over a real kernel", () => {
   async function until(pred: () => boolean, what: string, ms = 60_000): Promise<void> {
     const end = Date.now() + ms;
     while (!pred()) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; events: ${JSON.stringify(events.slice(-5))}`);
+      if (Date.now() > end)
+        throw new Error(`timed out waiting for ${what}; events: ${JSON.stringify(events.slice(-5))}`);
       await new Promise<void>((r) => {
         waiters.push(r);
         setTimeout(r, 200);
@@ -69,14 +70,23 @@ describe("stdio bridge over a real kernel", () => {
     const id = `t${++seq}`;
     child.stdin.write(JSON.stringify({ op: "execute", id, code }) + "\n");
     await until(() => events.some((e) => e.id === id && e.event === "done"), `done of ${id}`);
-    return { outputs: events.filter((e) => e.id === id && e.event === "output"), done: events.find((e) => e.id === id && e.event === "done")! };
+    return {
+      outputs: events.filter((e) => e.id === id && e.event === "output"),
+      done: events.find((e) => e.id === id && e.event === "done")!,
+    };
   }
 
   it("starts a kernel and runs cells with increasing execution counts", async () => {
     const a = await run('console.log("hello"); 6 * 7');
-    assert.ok(events.some((e) => e.event === "ready"), "ready event");
+    assert.ok(
+      events.some((e) => e.event === "ready"),
+      "ready event",
+    );
     assert.equal(a.done.status, "ok");
-    assert.deepEqual(a.outputs.map((o) => o.msgType), ["stream", "execute_result"]);
+    assert.deepEqual(
+      a.outputs.map((o) => o.msgType),
+      ["stream", "execute_result"],
+    );
     assert.equal(a.outputs[0]!.content!.text, "hello\n");
     assert.equal((a.outputs[1]!.content!.data as Record<string, string>)["text/plain"], "42");
     const b = await run("let kept = 5;");
@@ -84,9 +94,14 @@ describe("stdio bridge over a real kernel", () => {
   });
 
   it("relays a live display and its updates in place (same display_id)", async () => {
-    const r = await run("const h = display.text('step 0');\nfor (let i = 1; i <= 3; i++) h.update({ 'text/plain': `step ${i}` });");
+    const r = await run(
+      "const h = display.text('step 0');\nfor (let i = 1; i <= 3; i++) h.update({ 'text/plain': `step ${i}` });",
+    );
     assert.equal(r.done.status, "ok");
-    assert.deepEqual(r.outputs.map((o) => o.msgType), ["display_data", "update_display_data", "update_display_data", "update_display_data"]);
+    assert.deepEqual(
+      r.outputs.map((o) => o.msgType),
+      ["display_data", "update_display_data", "update_display_data", "update_display_data"],
+    );
     const ids = new Set(r.outputs.map((o) => (o.content!.transient as Record<string, string>).display_id));
     assert.equal(ids.size, 1, "every update names the first output's display_id");
     assert.equal((r.outputs[3]!.content!.data as Record<string, string>)["text/plain"], "step 3");
@@ -102,7 +117,9 @@ describe("stdio bridge over a real kernel", () => {
 
   it("interrupts a running cell and keeps the state", async () => {
     const id = `t${++seq}`;
-    child.stdin.write(JSON.stringify({ op: "execute", id, code: "kept = 6;\nawait new Promise((r) => setTimeout(r, 60000));" }) + "\n");
+    child.stdin.write(
+      JSON.stringify({ op: "execute", id, code: "kept = 6;\nawait new Promise((r) => setTimeout(r, 60000));" }) + "\n",
+    );
     // execute_input is not relayed; give the kernel time to enter the await before interrupting.
     await new Promise((r) => setTimeout(r, 1500));
     child.stdin.write(JSON.stringify({ op: "interrupt" }) + "\n");

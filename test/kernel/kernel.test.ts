@@ -18,7 +18,10 @@ function plain(m: JupyterMessage): string {
   return String((m.content.data as Record<string, unknown>)["text/plain"]);
 }
 function streamText(r: ExecuteResult): string {
-  return r.outputs.filter((o) => o.header.msg_type === "stream").map((o) => String(o.content.text)).join("");
+  return r.outputs
+    .filter((o) => o.header.msg_type === "stream")
+    .map((o) => String(o.content.text))
+    .join("");
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -56,8 +59,10 @@ describe("virel-ts kernel over ZeroMQ (cwd outside the repo: no node_modules)", 
     assert.deepEqual(types(none), [], "a declaration has no execute_result");
   });
 
-  it("preloads virel and display, and `import * as virel from \"virel\"` is the same module", async () => {
-    const r = await k.execute('import * as v from "virel";\nimport * as d from "virel/display";\n[v === virel, d === display, typeof virel.Rng, typeof display.plot]');
+  it('preloads virel and display, and `import * as virel from "virel"` is the same module', async () => {
+    const r = await k.execute(
+      'import * as v from "virel";\nimport * as d from "virel/display";\n[v === virel, d === display, typeof virel.Rng, typeof display.plot]',
+    );
     assert.equal(r.reply.content.status, "ok", JSON.stringify(r.reply.content));
     assert.equal(plain(r.outputs[0]!), "[ true, true, 'function', 'function' ]");
     const t = await k.execute("const n: number = virel.version;");
@@ -68,8 +73,13 @@ describe("virel-ts kernel over ZeroMQ (cwd outside the repo: no node_modules)", 
   it("streams stdout and stderr, and Node's types are available", async () => {
     const r = await k.execute('console.log("out"); console.error("err"); setTimeout(() => {}, 0); 1');
     assert.equal(r.reply.content.status, "ok");
-    const streams = r.outputs.filter((o) => o.header.msg_type === "stream").map((o) => [o.content.name, o.content.text]);
-    assert.deepEqual(streams, [["stdout", "out\n"], ["stderr", "err\n"]]);
+    const streams = r.outputs
+      .filter((o) => o.header.msg_type === "stream")
+      .map((o) => [o.content.name, o.content.text]);
+    assert.deepEqual(streams, [
+      ["stdout", "out\n"],
+      ["stderr", "err\n"],
+    ]);
   });
 
   it("reports a run-time error as ONE error message with ename/evalue/traceback, and keeps the state", async () => {
@@ -82,9 +92,16 @@ describe("virel-ts kernel over ZeroMQ (cwd outside the repo: no node_modules)", 
     assert.equal(e.ename, "RangeError");
     assert.equal(e.evalue, "bad range");
     assert.ok(Array.isArray(e.traceback) && e.traceback.length >= 2, "traceback has the message and frames");
-    assert.ok((e.traceback as string[]).some((l) => l.includes("boom")), "the cell's frame is in the traceback");
+    assert.ok(
+      (e.traceback as string[]).some((l) => l.includes("boom")),
+      "the cell's frame is in the traceback",
+    );
     const after = await k.execute("[counter, typeof boom]");
-    assert.equal(plain(after.outputs[0]!), "[ 5, 'function' ]", "assignments and declarations before the throw are kept");
+    assert.equal(
+      plain(after.outputs[0]!),
+      "[ 5, 'function' ]",
+      "assignments and declarations before the throw are kept",
+    );
   });
 
   it("reports type errors as ONE TSError with the position and a caret line", async () => {
@@ -93,7 +110,10 @@ describe("virel-ts kernel over ZeroMQ (cwd outside the repo: no node_modules)", 
     assert.deepEqual(types(r), ["error"]);
     const e = r.outputs[0]!.content;
     assert.equal(e.ename, "TSError");
-    assert.match(String(e.evalue), /^1:7 - Type 'number' is not assignable to type 'string'\. \(TS2322\) \(and 1 more\)$/);
+    assert.match(
+      String(e.evalue),
+      /^1:7 - Type 'number' is not assignable to type 'string'\. \(TS2322\) \(and 1 more\)$/,
+    );
     const tb = (e.traceback as string[]).join("\n");
     assert.match(tb, /2:7 - error TS2322/);
     assert.match(tb, /const t: number = "x";/);
@@ -115,7 +135,11 @@ describe("virel-ts kernel over ZeroMQ (cwd outside the repo: no node_modules)", 
   it("sends display_data and update_display_data with the same display_id", async () => {
     const r = await k.execute('const h = display.text("first");\nh.update({ "text/plain": "second" });\nh');
     assert.equal(r.reply.content.status, "ok");
-    assert.deepEqual(types(r), ["display_data", "update_display_data"], "a handle as last expression shows no execute_result");
+    assert.deepEqual(
+      types(r),
+      ["display_data", "update_display_data"],
+      "a handle as last expression shows no execute_result",
+    );
     const [d, u] = r.outputs as [JupyterMessage, JupyterMessage];
     const id = (d.content.transient as Record<string, unknown>).display_id;
     assert.equal(typeof id, "string");
@@ -133,16 +157,23 @@ describe("virel-ts kernel over ZeroMQ (cwd outside the repo: no node_modules)", 
     assert.deepEqual(Object.keys(data).sort(), ["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
     assert.deepEqual((data["application/vnd.plotly.v1+json"] as { data: { y: number[] }[] }).data[0]!.y, [1, 2, 3]);
     const live = await k.execute(
-      'const chart = display.live({ throttleMs: 0 });\nfor (let i = 0; i < 3; i++) chart.push({ loss: 1 / (i + 1) });',
+      "const chart = display.live({ throttleMs: 0 });\nfor (let i = 0; i < 3; i++) chart.push({ loss: 1 / (i + 1) });",
     );
-    assert.deepEqual(types(live), ["display_data", "update_display_data", "update_display_data", "update_display_data"]);
+    assert.deepEqual(types(live), [
+      "display_data",
+      "update_display_data",
+      "update_display_data",
+      "update_display_data",
+    ]);
     const last = live.outputs[3]!.content.data as Record<string, { data: { y: number[] }[] }>;
     assert.deepEqual(last["application/vnd.plotly.v1+json"]!.data[0]!.y, [1, 1 / 2, 1 / 3]);
   });
 
   it("interrupts a running async loop for real; its state and AbortSignal survive for the next cell", async () => {
     await k.execute("let steps = 0; let sig: AbortSignal | null = null;");
-    const run = k.startExecute("sig = display.interruptSignal();\nwhile (true) { steps++; await new Promise((r) => setTimeout(r, 2)); }");
+    const run = k.startExecute(
+      "sig = display.interruptSignal();\nwhile (true) { steps++; await new Promise((r) => setTimeout(r, 2)); }",
+    );
     let seen = 0;
     for (let i = 0; i < 200 && seen < 5; i++) {
       await sleep(20);
@@ -204,7 +235,7 @@ describe("virel-ts kernel over ZeroMQ (cwd outside the repo: no node_modules)", 
   });
 });
 
-describe("virel-ts kernel inside the repository (where \"virel\" is the package itself)", () => {
+describe('virel-ts kernel inside the repository (where "virel" is the package itself)', () => {
   it("resolves virel for the type-check and at run time from a folder of this repo", async () => {
     const root = join(__dirname, "..", "..", "..");
     const k = await KernelClient.start({ cwd: join(root, "test") });

@@ -39,7 +39,9 @@ describe("nbformat", () => {
   it("collects outputs like a frontend: merged streams, clear_output(wait), display updates across cells", () => {
     const displays = new Map();
     const a = new OutputCollector(displays);
-    const m = (t: string, content: Record<string, unknown>) => ({ ...createMessage(t, content as never, { session: "s" }) });
+    const m = (t: string, content: Record<string, unknown>) => ({
+      ...createMessage(t, content as never, { session: "s" }),
+    });
     a.add(m("stream", { name: "stdout", text: "a" }));
     a.add(m("stream", { name: "stdout", text: "b\n" }));
     a.add(m("display_data", { data: { "text/plain": "v1" }, metadata: {}, transient: { display_id: "d" } }));
@@ -53,21 +55,35 @@ describe("nbformat", () => {
     b.add(m("clear_output", { wait: true }));
     assert.equal(b.outputs.length, 1, "wait: cleared only when the next output comes");
     b.add(m("execute_result", { execution_count: 3, data: { "text/plain": "3" }, metadata: {} }));
-    assert.deepEqual(b.outputs, [{ output_type: "execute_result", execution_count: 3, data: { "text/plain": "3" }, metadata: {} }]);
+    assert.deepEqual(b.outputs, [
+      { output_type: "execute_result", execution_count: 3, data: { "text/plain": "3" }, metadata: {} },
+    ]);
   });
 
   it("parses nbformat 4 and names the bad field", () => {
-    const nb = parseNotebook(JSON.stringify({ nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [{ cell_type: "code", metadata: {}, source: ["a\n", "b"] }] }));
+    const nb = parseNotebook(
+      JSON.stringify({
+        nbformat: 4,
+        nbformat_minor: 5,
+        metadata: {},
+        cells: [{ cell_type: "code", metadata: {}, source: ["a\n", "b"] }],
+      }),
+    );
     assert.equal(nb.cells[0]!.cell_type, "code");
     assert.equal(typeof nb.cells[0]!.id, "string", "4.5 cells get an id");
-    assert.throws(() => parseNotebook(JSON.stringify({ nbformat: 3, nbformat_minor: 0, metadata: {}, cells: [] })), /not an nbformat-4 notebook: nbformat/);
+    assert.throws(
+      () => parseNotebook(JSON.stringify({ nbformat: 3, nbformat_minor: 0, metadata: {}, cells: [] })),
+      /not an nbformat-4 notebook: nbformat/,
+    );
     assert.deepEqual(splitLines("a\nb\n\nc"), ["a\n", "b\n", "\n", "c"]);
   });
 });
 
 describe("HTML rendering", () => {
   it("renders Markdown: headings, emphasis, code, lists, tables, math kept verbatim, no raw script", () => {
-    const html = renderMarkdown("# Title\nSome *it* and **bold** with `x<y` and $\\beta_1$.\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n<script>alert(1)</script>");
+    const html = renderMarkdown(
+      "# Title\nSome *it* and **bold** with `x<y` and $\\beta_1$.\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n<script>alert(1)</script>",
+    );
     assert.match(html, /<h1 id="title">Title<\/h1>/);
     assert.match(html, /<em>it<\/em> and <strong>bold<\/strong> with <code>x&lt;y<\/code>/);
     assert.match(html, /<span class="math">\$\\beta_1\$<\/span>/);
@@ -77,7 +93,11 @@ describe("HTML rendering", () => {
   });
 
   it("draws plotly outputs from their JSON with plotly.js included once", () => {
-    const plot = { output_type: "display_data", data: { "application/vnd.plotly.v1+json": { data: [{ y: [1] }], layout: {} }, "text/plain": "p" }, metadata: {} };
+    const plot = {
+      output_type: "display_data",
+      data: { "application/vnd.plotly.v1+json": { data: [{ y: [1] }], layout: {} }, "text/plain": "p" },
+      metadata: {},
+    };
     const nb = parseNotebook(
       JSON.stringify({
         nbformat: 4,
@@ -85,7 +105,13 @@ describe("HTML rendering", () => {
         metadata: {},
         cells: [
           { cell_type: "code", metadata: {}, source: "a", execution_count: 1, outputs: [plot, plot] },
-          { cell_type: "code", metadata: {}, source: "b", execution_count: 2, outputs: [{ output_type: "error", ename: "E", evalue: "v", traceback: ["\x1b[31mE\x1b[0m: v"] }] },
+          {
+            cell_type: "code",
+            metadata: {},
+            source: "b",
+            execution_count: 2,
+            outputs: [{ output_type: "error", ename: "E", evalue: "v", traceback: ["\x1b[31mE\x1b[0m: v"] }],
+          },
         ],
       }),
     );
@@ -126,7 +152,10 @@ describe("kernelspec install without Python", () => {
     assert.equal(userDataDir({ JUPYTER_DATA_DIR: "/x/data" }), "/x/data");
     assert.equal(userDataDir({ XDG_DATA_HOME: "/x/share" }, "linux"), "/x/share/jupyter");
     assert.equal(kernelsDir({ sysPrefix: true }, { VIRTUAL_ENV: "/venv" }), "/venv/share/jupyter/kernels");
-    assert.throws(() => kernelsDir({ sysPrefix: true }, {}), /--sys-prefix needs an active conda environment or virtualenv/);
+    assert.throws(
+      () => kernelsDir({ sysPrefix: true }, {}),
+      /--sys-prefix needs an active conda environment or virtualenv/,
+    );
     assert.throws(() => kernelsDir({ user: true, prefix: "/p" }), /choose one of --user, --prefix DIR, --sys-prefix/);
   });
 });

@@ -6,7 +6,14 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as zmq from "zeromq";
 import { KernelClient } from "../../src/notebook/client";
-import { createMessage, DigestHistory, encodeMessage, endpoint, parentId, type JupyterMessage } from "../../src/notebook/wire";
+import {
+  createMessage,
+  DigestHistory,
+  encodeMessage,
+  endpoint,
+  parentId,
+  type JupyterMessage,
+} from "../../src/notebook/wire";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -17,9 +24,9 @@ describe("DigestHistory", () => {
     assert.equal(h.accept("a"), false);
     for (let i = 0; i < 9; i++) assert.equal(h.accept(`s${i}`), true);
     assert.equal(h.size, 10);
-    assert.equal(h.accept("new"), true, "full: the oldest (\"a\") is dropped to make room");
+    assert.equal(h.accept("new"), true, 'full: the oldest ("a") is dropped to make room');
     assert.equal(h.size, 10);
-    assert.equal(h.accept("a"), true, "\"a\" was the oldest entry, so it was culled");
+    assert.equal(h.accept("a"), true, '"a" was the oldest entry, so it was culled');
     assert.equal(h.accept("s8"), false, "recent entries are kept");
     assert.throws(() => new DigestHistory(3), /maxSize must be an integer >= 10, got 3/);
   });
@@ -45,21 +52,47 @@ describe("virel-ts kernel: replayed and forged messages", () => {
 
   it("runs a validly signed message sent twice only once", async () => {
     await k.execute("let replayCount = 0;");
-    const msg = createMessage("execute_request", { code: "replayCount++;", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true }, { session: k.session });
+    const msg = createMessage(
+      "execute_request",
+      {
+        code: "replayCount++;",
+        silent: false,
+        store_history: true,
+        user_expressions: {},
+        allow_stdin: false,
+        stop_on_error: true,
+      },
+      { session: k.session },
+    );
     const frames = encodeMessage(msg, k.conn.key, false);
     await dealer.send(frames);
     await dealer.send(frames); // the same bytes, same signature: a replay
     const deadline = Date.now() + 20_000;
     while (inputs.filter((m) => parentId(m) === msg.header.msg_id).length < 1 && Date.now() < deadline) await sleep(20);
     const after = await k.execute("replayCount");
-    assert.equal(inputs.filter((m) => parentId(m) === msg.header.msg_id).length, 1, "one execute_input for the replayed request");
+    assert.equal(
+      inputs.filter((m) => parentId(m) === msg.header.msg_id).length,
+      1,
+      "one execute_input for the replayed request",
+    );
     const result = after.outputs.find((o) => o.header.msg_type === "execute_result")!;
     assert.equal((result.content.data as Record<string, string>)["text/plain"], "1", "replayCount++ ran once");
     assert.match(k.stderr, /dropped a replayed execute_request \(duplicate signature/);
   });
 
   it("drops a message signed with another key", async () => {
-    const msg = createMessage("execute_request", { code: "replayCount += 100;", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true }, { session: k.session });
+    const msg = createMessage(
+      "execute_request",
+      {
+        code: "replayCount += 100;",
+        silent: false,
+        store_history: true,
+        user_expressions: {},
+        allow_stdin: false,
+        stop_on_error: true,
+      },
+      { session: k.session },
+    );
     await dealer.send(encodeMessage(msg, "not-the-key", false));
     await sleep(300);
     const r = await k.execute("replayCount");
@@ -75,7 +108,10 @@ describe("virel-ts kernel: empty key", () => {
     try {
       const r = await k.execute("1 + 1");
       assert.equal(r.reply.content.status, "ok");
-      assert.match(k.stderr, /WARNING: the connection file's key is empty: message signing and the replay check are OFF/);
+      assert.match(
+        k.stderr,
+        /WARNING: the connection file's key is empty: message signing and the replay check are OFF/,
+      );
     } finally {
       await k.shutdown();
     }

@@ -12,16 +12,25 @@ describe("source map decoding", () => {
   it("decodes hand-computed VLQ segments", () => {
     // "AAAA" = [0,0,0,0]; "SAAS" = [9,0,0,9]; ";" = next line; "EAAC" = [2,0,0,1]; "gBAAgB" = [16,0,0,16]
     const lines = decodeMappings("AAAA,SAAS;EAAC,gBAAgB");
-    assert.deepEqual(lines[0], [{ genCol: 0, srcLine: 0, srcCol: 0 }, { genCol: 9, srcLine: 0, srcCol: 9 }]);
-    assert.deepEqual(lines[1], [{ genCol: 2, srcLine: 0, srcCol: 10 }, { genCol: 18, srcLine: 0, srcCol: 26 }]);
+    assert.deepEqual(lines[0], [
+      { genCol: 0, srcLine: 0, srcCol: 0 },
+      { genCol: 9, srcLine: 0, srcCol: 9 },
+    ]);
+    assert.deepEqual(lines[1], [
+      { genCol: 2, srcLine: 0, srcCol: 10 },
+      { genCol: 18, srcLine: 0, srcCol: 26 },
+    ]);
     assert.deepEqual(decodeMappings("AACA")[0], [{ genCol: 0, srcLine: 1, srcCol: 0 }], "C = +1 source line");
     assert.deepEqual(decodeMappings("AAAD")[0], [{ genCol: 0, srcLine: 0, srcCol: -1 }], "D = -1");
     assert.throws(() => decodeMappings("A!"), /invalid base64 character "!"/);
   });
 
   it("maps every identifier of a TypeScript emit back to where it was written", () => {
-    const src = "const a: number = 1;\ninterface P { x: number }\nfunction twice(p: P): number {\n  return p.x * 2;\n}\nconst answer = twice({ x: a });\n";
-    const out = ts.transpileModule(src, { compilerOptions: { sourceMap: true, target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.CommonJS } });
+    const src =
+      "const a: number = 1;\ninterface P { x: number }\nfunction twice(p: P): number {\n  return p.x * 2;\n}\nconst answer = twice({ x: a });\n";
+    const out = ts.transpileModule(src, {
+      compilerOptions: { sourceMap: true, target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.CommonJS },
+    });
     const map = new SourceMap(out.sourceMapText!);
     const js = out.outputText.split("\n");
     const srcLines = src.split("\n");
@@ -59,16 +68,23 @@ describe("virel-ts kernel: errors at the cell's own positions", () => {
     const err = r.outputs.find((o) => o.header.msg_type === "error")!;
     const tb = (err.content.traceback as string[]).map((l) => l.replace(/\x1b\[[0-9;]*m/g, ""));
     const col = code.split("\n")[3]!.indexOf("new RangeError") + 1;
-    assert.ok(tb.some((l) => l.includes(`In[${r.executionCount}]:4:${col}`)), tb.join("\n"));
+    assert.ok(
+      tb.some((l) => l.includes(`In[${r.executionCount}]:4:${col}`)),
+      tb.join("\n"),
+    );
     assert.equal(tb[1], `    ${code.split("\n")[3]}`, "the echoed source is the cell's TypeScript line");
     assert.equal(tb[2], `    ${" ".repeat(col - 1)}^`);
     assert.ok(!tb.some((l) => /var Mode|Mode\[Mode/.test(l)), "no compiled JavaScript in the traceback");
   });
 
   it("maps frames of a function declared in an earlier cell to that cell", async () => {
-    const def = await k.execute("// helper\n\nfunction check(x: number): number {\n  if (x < 0) throw new Error(`negative: ${x}`);\n  return x;\n}");
+    const def = await k.execute(
+      "// helper\n\nfunction check(x: number): number {\n  if (x < 0) throw new Error(`negative: ${x}`);\n  return x;\n}",
+    );
     const use = await k.execute("const ok: number = check(1);\ncheck(-2);");
-    const tb = ((use.outputs.find((o) => o.header.msg_type === "error")!.content.traceback as string[]).join("\n")).replace(/\x1b\[[0-9;]*m/g, "");
+    const tb = (use.outputs.find((o) => o.header.msg_type === "error")!.content.traceback as string[])
+      .join("\n")
+      .replace(/\x1b\[[0-9;]*m/g, "");
     const col = "  if (x < 0) throw ".length + 1; // V8 points at `new Error`
     assert.match(tb, new RegExp(`check \\(In\\[${def.executionCount}\\]:4:${col}\\)`));
     assert.match(tb, new RegExp(`In\\[${use.executionCount}\\]:2:1`));

@@ -69,8 +69,20 @@ test("continuous action-posterior: β = ∞ is uniform, samples follow the densi
 
 test("continuous action-posterior validation names the argument", () => {
   assert.throws(() => continuousActionPosterior((a) => a, 0, { low: 0, high: 1 }), /beta must be > 0, got 0/);
-  assert.throws(() => continuousActionPosterior((a) => a, NaN, { low: 0, high: 1 }), /beta must be a number >= 0, got NaN/);
-  assert.throws(() => continuousActionPosterior((a) => a, 1, { low: 1, high: 0 }), /high must be finite and > low \(1\), got 0/);
-  assert.throws(() => continuousActionPosterior((a) => a, 1, { low: 0, high: 1, points: 10 }), /points must be odd \(Simpson's rule\), got 10/);
-  assert.throws(() => continuousActionPosterior(() => NaN, 1, { low: 0, high: 1, points: 3 }), /q\(0\) must be finite, got NaN/);
+  assert.throws(
+    () => continuousActionPosterior((a) => a, NaN, { low: 0, high: 1 }),
+    /beta must be a number >= 0, got NaN/,
+  );
+  assert.throws(
+    () => continuousActionPosterior((a) => a, 1, { low: 1, high: 0 }),
+    /high must be finite and > low \(1\), got 0/,
+  );
+  assert.throws(
+    () => continuousActionPosterior((a) => a, 1, { low: 0, high: 1, points: 10 }),
+    /points must be odd \(Simpson's rule\), got 10/,
+  );
+  assert.throws(
+    () => continuousActionPosterior(() => NaN, 1, { low: 0, high: 1, points: 3 }),
+    /q\(0\) must be finite, got NaN/,
+  );
 });

@@ -50,7 +50,10 @@ test("actionPosterior matches the closed form exp(Q/β)/Σ exp(Q/β) on 500 rand
     }
     close(sum, 1, 1e-14);
     // invariant to adding a constant to Q(s,·)
-    const shifted = actionPosterior(q.map((x) => x + 123.5), beta);
+    const shifted = actionPosterior(
+      q.map((x) => x + 123.5),
+      beta,
+    );
     for (let i = 0; i < n; i++) close(shifted[i]!, p[i]!, 1e-12);
   }
 });
@@ -92,8 +95,15 @@ test("actionPosterior is stable at Q/β = 1e6 and beyond (no overflow, no NaN)",
     [[5, 5, 5], 1e-320],
   ] as const) {
     const r = actionPosterior(q, beta);
-    assert.ok(r.every((x) => Number.isFinite(x)), `finite for ${q} / ${beta}`);
-    close(r.reduce((a, b) => a + b, 0), 1, 1e-15);
+    assert.ok(
+      r.every((x) => Number.isFinite(x)),
+      `finite for ${q} / ${beta}`,
+    );
+    close(
+      r.reduce((a, b) => a + b, 0),
+      1,
+      1e-15,
+    );
   }
   assert.deepEqual(Array.from(actionPosterior([1, 2, 2], 1e-300)), [0, 0.5, 0.5]);
   assert.deepEqual(Array.from(logLikelihood([1e6, -2e6], 1)), [1e6, -2e6]);
@@ -131,7 +141,10 @@ test("posterior over h: normalised, exp(Q/β)p(h)/Σ, and conditioning it on s g
   const p0 = posterior(Q, 0, prior);
   close(p0[0]![1]!, 0.25, 1e-15);
   close(p0[1]![0]!, 0.75, 1e-15);
-  assert.deepEqual(posterior(Q, Infinity, prior).map((r) => Array.from(r)), prior.map((r) => Array.from(r)));
+  assert.deepEqual(
+    posterior(Q, Infinity, prior).map((r) => Array.from(r)),
+    prior.map((r) => Array.from(r)),
+  );
 });
 
 test("Eq. 3: LML = ELBO + KL to 1e-9 on 400 random problems (both priors), KL ≥ 0, and KL = 0 at the true posterior", () => {
@@ -223,7 +236,11 @@ test("Eq. 3 from three independent float64 hand computations: LML (plain sum ove
   // a 2-point example by hand: q = (0.5, 0.5), posterior ∝ (e^0, e^1) (one state, uniform prior)
   const q2 = [Float64Array.of(0.5, 0.5)];
   const pPost = [1 / (1 + Math.E), Math.E / (1 + Math.E)];
-  close(klPosterior([Float64Array.of(0, 1)], 1, q2, [1]), 0.5 * Math.log(0.5 / pPost[0]!) + 0.5 * Math.log(0.5 / pPost[1]!), 1e-15);
+  close(
+    klPosterior([Float64Array.of(0, 1)], 1, q2, [1]),
+    0.5 * Math.log(0.5 / pPost[0]!) + 0.5 * Math.log(0.5 / pPost[1]!),
+    1e-15,
+  );
 });
 
 test("Eq. 9: the exact ELBO gradient w.r.t. softmax logits matches central finite differences", () => {
@@ -235,7 +252,14 @@ test("Eq. 9: the exact ELBO gradient w.r.t. softmax logits matches central finit
     const beta = Math.exp(rng.uniformRange(Math.log(0.2), Math.log(20)));
     const theta = randTable(rng, nS, nA, -2, 2);
     const p0 = randDist(rng, nS);
-    const prior = c % 3 === 0 ? p0UniformPrior(p0, nA) : c % 3 === 1 ? undefined : [randDist(rng, nS * nA)].map((flat) => Array.from({ length: nS }, (_, s) => flat.slice(s * nA, (s + 1) * nA)))[0]!;
+    const prior =
+      c % 3 === 0
+        ? p0UniformPrior(p0, nA)
+        : c % 3 === 1
+          ? undefined
+          : [randDist(rng, nS * nA)].map((flat) =>
+              Array.from({ length: nS }, (_, s) => flat.slice(s * nA, (s + 1) * nA)),
+            )[0]!;
     const g = elboGradient(Q, beta, theta, p0, prior);
     const h = 1e-5;
     for (let s = 0; s < nS; s++) {
@@ -280,14 +304,51 @@ test("msbe: E_{h∼d}[(Q_target − Q̂)²] with uniform and normalised weights;
   close(msbe([1, 2, 3], [2, 2, 5], [0.5, 0.5, 0]), 0.5, 1e-15);
   close(msbe([1, 2, 3], [2, 2, 5], [1, 1, 0]), 0.5, 1e-15);
   close(msbe([1, 2, 3], [2, 2, 5], [0, 0, 3]), 4, 1e-15);
-  close(msbeTable([[1, 2], [3, 4]], [[1, 2], [3, 6]]), 1, 1e-15);
-  close(msbeTable([[1, 2], [3, 4]], [[1, 2], [3, 6]], [[1, 0], [0, 1]]), 2, 1e-15);
+  close(
+    msbeTable(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [
+        [1, 2],
+        [3, 6],
+      ],
+    ),
+    1,
+    1e-15,
+  );
+  close(
+    msbeTable(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [
+        [1, 2],
+        [3, 6],
+      ],
+      [
+        [1, 0],
+        [0, 1],
+      ],
+    ),
+    2,
+    1e-15,
+  );
   const rng = new Rng(7);
   for (let c = 0; c < 50; c++) {
     const n = 1 + rng.int(10);
     const a = Float64Array.from({ length: n }, () => rng.normal());
     assert.equal(msbe(a, a), 0);
-    close(msbe(a, a.map((x) => x + 1)), 1, 1e-14);
+    close(
+      msbe(
+        a,
+        a.map((x) => x + 1),
+      ),
+      1,
+      1e-14,
+    );
   }
 });
 
@@ -302,13 +363,71 @@ test("model validation: errors name the argument and the bad value", () => {
   assert.throws(() => msbe([1, 2], [1, 2], [1, -1]), /weights\[1\] must be non-negative, got -1/);
   assert.throws(() => msbe([1, 2], [1, 2], [0, 0]), /weights must have a positive sum, got 0/);
   const Q = [Float64Array.of(1, 2), Float64Array.of(3, 4)];
-  assert.throws(() => elbo(Q, 1, [[0.5, 0.5], [0.5, 0.4]], [0.5, 0.5]), /policy\[1\] must sum to 1 \(tol 1e-9\), got 0.9/);
-  assert.throws(() => elbo(Q, 1, [[0.5, 0.5], [1.5, -0.5]], [0.5, 0.5]), /policy\[1\]\[1\] must be non-negative, got -0.5/);
-  assert.throws(() => elbo(Q, 1, [[0.5, 0.5], [0.5, 0.5]], [0.5, 0.6]), /p0 must sum to 1 \(tol 1e-9\), got 1.1/);
+  assert.throws(
+    () =>
+      elbo(
+        Q,
+        1,
+        [
+          [0.5, 0.5],
+          [0.5, 0.4],
+        ],
+        [0.5, 0.5],
+      ),
+    /policy\[1\] must sum to 1 \(tol 1e-9\), got 0.9/,
+  );
+  assert.throws(
+    () =>
+      elbo(
+        Q,
+        1,
+        [
+          [0.5, 0.5],
+          [1.5, -0.5],
+        ],
+        [0.5, 0.5],
+      ),
+    /policy\[1\]\[1\] must be non-negative, got -0.5/,
+  );
+  assert.throws(
+    () =>
+      elbo(
+        Q,
+        1,
+        [
+          [0.5, 0.5],
+          [0.5, 0.5],
+        ],
+        [0.5, 0.6],
+      ),
+    /p0 must sum to 1 \(tol 1e-9\), got 1.1/,
+  );
   assert.throws(() => elbo(Q, 1, [[0.5, 0.5]], [0.5, 0.5]), /expected policy with 2 rows \(states\), got 1/);
   assert.throws(() => elbo(Q, 1, [[0.5, 0.5], [1]], [0.5, 0.5]), /expected policy\[1\] of length 2, got 1/);
-  assert.throws(() => elbo(Q, 0, [[0.5, 0.5], [0.5, 0.5]], [0.5, 0.5]), /beta must be > 0, got 0/);
+  assert.throws(
+    () =>
+      elbo(
+        Q,
+        0,
+        [
+          [0.5, 0.5],
+          [0.5, 0.5],
+        ],
+        [0.5, 0.5],
+      ),
+    /beta must be > 0, got 0/,
+  );
   assert.throws(() => posterior([Float64Array.of(1, NaN)], 1), /Q\[0\]\[1\] must be finite, got NaN/);
   assert.throws(() => posterior(Q, -2), /beta must be >= 0, got -2/);
-  assert.doesNotThrow(() => elbo(Q, 1, [[0.5, 0.5], [0.5, 0.5 + 5e-10]], [0.5, 0.5]));
+  assert.doesNotThrow(() =>
+    elbo(
+      Q,
+      1,
+      [
+        [0.5, 0.5],
+        [0.5, 0.5 + 5e-10],
+      ],
+      [0.5, 0.5],
+    ),
+  );
 });

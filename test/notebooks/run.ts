@@ -49,7 +49,7 @@ export interface Nb {
   cells: NbCell[];
 }
 
-export const text = (s: string | string[] | undefined): string => (Array.isArray(s) ? s.join("") : s ?? "");
+export const text = (s: string | string[] | undefined): string => (Array.isArray(s) ? s.join("") : (s ?? ""));
 
 export function readNb(file: string): Nb {
   return JSON.parse(readFileSync(file, "utf8")) as Nb;
@@ -88,10 +88,23 @@ export async function runNotebook(rel: string, timeoutS = 300): Promise<RunOutco
     const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
-        [join(ROOT, "bin", "virel.js"), "notebook", "run", join(ROOT, rel), "--out", out, "--timeout", String(timeoutS)],
+        [
+          join(ROOT, "bin", "virel.js"),
+          "notebook",
+          "run",
+          join(ROOT, rel),
+          "--out",
+          out,
+          "--timeout",
+          String(timeoutS),
+        ],
         { cwd: ROOT, env: { ...process.env, VIREL_TEST: "1" }, maxBuffer: 1 << 26, timeout: 2 * timeoutS * 1000 },
         (err, stdout, stderr) => {
-          const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : 1) : 0;
+          const code = err
+            ? typeof (err as { code?: unknown }).code === "number"
+              ? (err as { code: number }).code
+              : 1
+            : 0;
           resolve({ code, stdout, stderr });
         },
       );
@@ -112,11 +125,18 @@ export function problems(nb: Nb): string[] {
   return codeOutputs(nb).flatMap((outs, i) =>
     outs
       .filter((o) => o.output_type === "error" || (o.output_type === "stream" && o.name === "stderr"))
-      .map((o) => (o.output_type === "error" ? `code cell ${i}: ${o.ename}: ${o.evalue}` : `code cell ${i} stderr: ${text(o.text).slice(0, 300)}`)),
+      .map((o) =>
+        o.output_type === "error"
+          ? `code cell ${i}: ${o.ename}: ${o.evalue}`
+          : `code cell ${i} stderr: ${text(o.text).slice(0, 300)}`,
+      ),
   );
 }
 
 /** stdout of one cell's outputs. */
 export function stdoutOf(outs: NbOutput[]): string {
-  return outs.filter((o) => o.output_type === "stream" && o.name === "stdout").map((o) => text(o.text)).join("");
+  return outs
+    .filter((o) => o.output_type === "stream" && o.name === "stdout")
+    .map((o) => text(o.text))
+    .join("");
 }

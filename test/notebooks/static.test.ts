@@ -65,8 +65,15 @@ test("each tutorial opens with what it shows and how long it runs, and calls the
     assert.equal(first.cell_type, "markdown", `${name}: the first cell is Markdown`);
     assert.match(text(first.source), /What this notebook shows/, `${name}: first cell says what it shows`);
     assert.match(text(first.source), /How long it runs/, `${name}: first cell says how long it runs`);
-    const code = nb.cells.filter((c) => c.cell_type === "code").map((c) => text(c.source)).join("\n");
-    assert.match(code, /display\.(plot|lines|bars|heatmap|live|histogram|bands)\(/, `${name}: draws a plot with the display helpers`);
+    const code = nb.cells
+      .filter((c) => c.cell_type === "code")
+      .map((c) => text(c.source))
+      .join("\n");
+    assert.match(
+      code,
+      /display\.(plot|lines|bars|heatmap|live|histogram|bands)\(/,
+      `${name}: draws a plot with the display helpers`,
+    );
   }
 });
 
@@ -80,7 +87,11 @@ test("each exercise stub throws NotImplemented where its solution has code, and 
     assert.equal(s.length, w.length, `${name}: same number of code cells`);
     const stubs = s.filter((c) => /throw new NotImplemented\(/.test(c)).length;
     assert.ok(stubs >= 2, `${name}: at least two stubs, got ${stubs}`);
-    assert.equal(w.filter((c) => /throw new NotImplemented\(/.test(c)).length, 0, `${name}: the solutions have no stubs left`);
+    assert.equal(
+      w.filter((c) => /throw new NotImplemented\(/.test(c)).length,
+      0,
+      `${name}: the solutions have no stubs left`,
+    );
     const checks = (cells: string[]) => cells.join("\n").match(/^check\(/gm)?.length ?? 0;
     assert.ok(checks(s) >= stubs, `${name}: a check per stub`);
     assert.equal(checks(s), checks(w), `${name}: the same checks in stub and solution`);
@@ -89,12 +100,19 @@ test("each exercise stub throws NotImplemented where its solution has code, and 
 });
 
 test("the notebook language server finds no diagnostic in any notebook (what VS Code shows)", () => {
-  const env = { registry: ts.createDocumentRegistry(), explicitLibrary: ROOT, bundledLibraries: [], fallbackDir: NOTEBOOKS };
+  const env = {
+    registry: ts.createDocumentRegistry(),
+    explicitLibrary: ROOT,
+    bundledLibraries: [],
+    fallbackDir: NOTEBOOKS,
+  };
   for (const rel of allNotebooks()) {
     const uri = pathToFileURL(join(ROOT, rel)).href;
     const project = new NotebookProject(uri, env);
     try {
-      const cells = readNb(join(ROOT, rel)).cells.filter((c) => c.cell_type === "code").map((c, i) => ({ uri: `${uri}#cell${i}`, text: text(c.source) }));
+      const cells = readNb(join(ROOT, rel))
+        .cells.filter((c) => c.cell_type === "code")
+        .map((c, i) => ({ uri: `${uri}#cell${i}`, text: text(c.source) }));
       project.setCells(cells);
       const found = [...notebookDiagnostics(project).entries()].flatMap(([cell, list]) =>
         list.map((d) => `${cell.split("#")[1]} line ${d.range.start.line + 1}: ${d.message}`),

@@ -42,7 +42,9 @@ async function until<T>(what: string, limitMs: number, f: () => T | null | undef
 
 /** Metrics without the wall-clock perf/* entries. */
 function numbers(dir: string): MetricRecord[] {
-  return readMetrics(dir).map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith("perf/"))) as MetricRecord);
+  return readMetrics(dir).map(
+    (r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith("perf/"))) as MetricRecord,
+  );
 }
 
 function lastStep(dir: string): number {
@@ -65,91 +67,198 @@ if (why !== null && process.env.CI === "true") {
     assert.fail(`CI=true but Slurm is not usable: ${why}; .ci/run should have run scripts/ci/slurm.sh`);
   });
 } else {
-  test("virel sweep --slurm: job array, one task requeued mid-run, every run = the local sweep", { skip: why === null ? false : `Slurm is not available here (${why}); run scripts/ci/slurm.sh as root to start a single-node cluster` }, async () => {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "virel-slurm-"));
-    const cfg = path.join(tmp, "small.json");
-    fs.writeFileSync(cfg, JSON.stringify({ hidden: [16, 16], batchSize: 32, randomSteps: 100, evalEvery: 500, evalEpisodes: 1, logEvery: 50, betaBatch: 128 }));
-    const common = ["--env", "Pendulum-v1", "--algos", "virel1,sac", "--seeds", "0-1", "--steps", "1500", "--config", cfg];
-    const local = path.join(tmp, "local");
-    const l = sh(process.execPath, [bin, "sweep", ...common, "--parallel", "2", "--out", local, "--progress", "none"], 600_000);
-    assert.equal(l.status, 0, l.stderr);
+  test(
+    "virel sweep --slurm: job array, one task requeued mid-run, every run = the local sweep",
+    {
+      skip:
+        why === null
+          ? false
+          : `Slurm is not available here (${why}); run scripts/ci/slurm.sh as root to start a single-node cluster`,
+    },
+    async () => {
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "virel-slurm-"));
+      const cfg = path.join(tmp, "small.json");
+      fs.writeFileSync(
+        cfg,
+        JSON.stringify({
+          hidden: [16, 16],
+          batchSize: 32,
+          randomSteps: 100,
+          evalEvery: 500,
+          evalEpisodes: 1,
+          logEvery: 50,
+          betaBatch: 128,
+        }),
+      );
+      const common = [
+        "--env",
+        "Pendulum-v1",
+        "--algos",
+        "virel1,sac",
+        "--seeds",
+        "0-1",
+        "--steps",
+        "1500",
+        "--config",
+        cfg,
+      ];
+      const local = path.join(tmp, "local");
+      const l = sh(
+        process.execPath,
+        [bin, "sweep", ...common, "--parallel", "2", "--out", local, "--progress", "none"],
+        600_000,
+      );
+      assert.equal(l.status, 0, l.stderr);
 
-    const onSlurm = path.join(tmp, "slurm");
-    const s = sh(process.execPath, [bin, "sweep", "--slurm", ...common, "--out", onSlurm, "--time", "30:00", "--signal-before", "60"]);
-    assert.equal(s.status, 0, s.stderr);
-    const jobId = /submitted job (\d+)/.exec(s.stdout)?.[1];
-    assert.ok(jobId, s.stdout);
-    let requeued = -1;
-    try {
-      // requeue task 0 once it is running and has trained a few hundred steps
-      const run0 = path.join(onSlurm, "virel1", "seed-0");
-      await until("task 0 to pass step 300", 300_000, () => (queue(jobId).get(`${jobId}_0`) === "RUNNING" && lastStep(run0) >= 300 ? true : null), 100);
-      const r = sh("scontrol", ["requeue", `${jobId}_0`]);
-      assert.equal(r.status, 0, r.stderr);
-      requeued = lastStep(run0);
-      assert.ok(requeued < 1500, `task 0 finished (step ${requeued}) before it could be requeued`);
-      // a requeued job waits (BeginTime) before it may start again; let it start now
-      await until("task 0 to be pending again", 120_000, () => (queue(jobId).get(`${jobId}_0`) === "PENDING" ? true : null));
-      sh("scontrol", ["update", `jobid=${jobId}_0`, "StartTime=now"]);
-      await until(`job ${jobId} to leave the queue`, 600_000, () => (queue(jobId).size === 0 ? true : null), 500);
-    } finally {
-      sh("scancel", [jobId]);
-    }
-    const log0 = fs.readFileSync(path.join(onSlurm, "slurm", "task-0.out"), "utf8");
-    assert.match(log0, /restart 0/);
-    assert.match(log0, /restart 1/);
-    assert.match(log0, /virel: SIGTERM — saving a checkpoint and stopping/, log0);
-    const stoppedAt = Number(/stopped at step (\d+); checkpoint saved/.exec(log0)?.[1]);
-    assert.ok(stoppedAt >= requeued && stoppedAt < 1500, log0);
-    assert.match(log0, new RegExp(`resuming ${onSlurm}/virel1/seed-0 at step ${stoppedAt}`));
-    for (const algo of ["virel1", "sac"]) {
-      for (const seed of [0, 1]) {
-        const a = path.join(local, algo, `seed-${seed}`);
-        const b = path.join(onSlurm, algo, `seed-${seed}`);
-        const summary = JSON.parse(fs.readFileSync(path.join(b, "summary.json"), "utf8")) as { step: number };
-        assert.equal(summary.step, 1500, `${b} finished`);
-        assert.deepEqual(numbers(b), numbers(a), `${b}: metrics differ from the local sweep`);
-        const xa = readCheckpoint(path.join(a, "checkpoint.ckpt")).arrays;
-        const xb = readCheckpoint(path.join(b, "checkpoint.ckpt")).arrays;
-        for (const [k, v] of xa) assert.deepEqual(xb.get(k), v, `${b}: array ${k} differs from the local sweep`);
+      const onSlurm = path.join(tmp, "slurm");
+      const s = sh(process.execPath, [
+        bin,
+        "sweep",
+        "--slurm",
+        ...common,
+        "--out",
+        onSlurm,
+        "--time",
+        "30:00",
+        "--signal-before",
+        "60",
+      ]);
+      assert.equal(s.status, 0, s.stderr);
+      const jobId = /submitted job (\d+)/.exec(s.stdout)?.[1];
+      assert.ok(jobId, s.stdout);
+      let requeued = -1;
+      try {
+        // requeue task 0 once it is running and has trained a few hundred steps
+        const run0 = path.join(onSlurm, "virel1", "seed-0");
+        await until(
+          "task 0 to pass step 300",
+          300_000,
+          () => (queue(jobId).get(`${jobId}_0`) === "RUNNING" && lastStep(run0) >= 300 ? true : null),
+          100,
+        );
+        const r = sh("scontrol", ["requeue", `${jobId}_0`]);
+        assert.equal(r.status, 0, r.stderr);
+        requeued = lastStep(run0);
+        assert.ok(requeued < 1500, `task 0 finished (step ${requeued}) before it could be requeued`);
+        // a requeued job waits (BeginTime) before it may start again; let it start now
+        await until("task 0 to be pending again", 120_000, () =>
+          queue(jobId).get(`${jobId}_0`) === "PENDING" ? true : null,
+        );
+        sh("scontrol", ["update", `jobid=${jobId}_0`, "StartTime=now"]);
+        await until(`job ${jobId} to leave the queue`, 600_000, () => (queue(jobId).size === 0 ? true : null), 500);
+      } finally {
+        sh("scancel", [jobId]);
       }
-    }
-    const meta0 = JSON.parse(fs.readFileSync(path.join(onSlurm, "virel1", "seed-0", "meta.json"), "utf8")) as { resumedAt: string[] };
-    assert.equal(meta0.resumedAt.length, 1);
-    const st = sh(process.execPath, [bin, "slurm", "status", onSlurm, "--json"]);
-    assert.equal(st.status, 0, st.stderr);
-    const status = JSON.parse(st.stdout) as { jobId: string; tasks: { done: boolean; step: number; restarts: number }[] };
-    assert.equal(status.jobId, jobId);
-    assert.deepEqual(status.tasks.map((t) => [t.done, t.step]), [[true, 1500], [true, 1500], [true, 1500], [true, 1500]]);
-    assert.equal(status.tasks[0]!.restarts, 1);
-    const rep = sh(process.execPath, [bin, "report", onSlurm, "--out", path.join(onSlurm, "report.html")]);
-    assert.equal(rep.status, 0, rep.stderr);
-    assert.match(rep.stdout, /Pendulum-v1 virel1: 2 seed\(s\)/);
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+      const log0 = fs.readFileSync(path.join(onSlurm, "slurm", "task-0.out"), "utf8");
+      assert.match(log0, /restart 0/);
+      assert.match(log0, /restart 1/);
+      assert.match(log0, /virel: SIGTERM — saving a checkpoint and stopping/, log0);
+      const stoppedAt = Number(/stopped at step (\d+); checkpoint saved/.exec(log0)?.[1]);
+      assert.ok(stoppedAt >= requeued && stoppedAt < 1500, log0);
+      assert.match(log0, new RegExp(`resuming ${onSlurm}/virel1/seed-0 at step ${stoppedAt}`));
+      for (const algo of ["virel1", "sac"]) {
+        for (const seed of [0, 1]) {
+          const a = path.join(local, algo, `seed-${seed}`);
+          const b = path.join(onSlurm, algo, `seed-${seed}`);
+          const summary = JSON.parse(fs.readFileSync(path.join(b, "summary.json"), "utf8")) as { step: number };
+          assert.equal(summary.step, 1500, `${b} finished`);
+          assert.deepEqual(numbers(b), numbers(a), `${b}: metrics differ from the local sweep`);
+          const xa = readCheckpoint(path.join(a, "checkpoint.ckpt")).arrays;
+          const xb = readCheckpoint(path.join(b, "checkpoint.ckpt")).arrays;
+          for (const [k, v] of xa) assert.deepEqual(xb.get(k), v, `${b}: array ${k} differs from the local sweep`);
+        }
+      }
+      const meta0 = JSON.parse(fs.readFileSync(path.join(onSlurm, "virel1", "seed-0", "meta.json"), "utf8")) as {
+        resumedAt: string[];
+      };
+      assert.equal(meta0.resumedAt.length, 1);
+      const st = sh(process.execPath, [bin, "slurm", "status", onSlurm, "--json"]);
+      assert.equal(st.status, 0, st.stderr);
+      const status = JSON.parse(st.stdout) as {
+        jobId: string;
+        tasks: { done: boolean; step: number; restarts: number }[];
+      };
+      assert.equal(status.jobId, jobId);
+      assert.deepEqual(
+        status.tasks.map((t) => [t.done, t.step]),
+        [
+          [true, 1500],
+          [true, 1500],
+          [true, 1500],
+          [true, 1500],
+        ],
+      );
+      assert.equal(status.tasks[0]!.restarts, 1);
+      const rep = sh(process.execPath, [bin, "report", onSlurm, "--out", path.join(onSlurm, "report.html")]);
+      assert.equal(rep.status, 0, rep.stderr);
+      assert.match(rep.stdout, /Pendulum-v1 virel1: 2 seed\(s\)/);
+      fs.rmSync(tmp, { recursive: true, force: true });
+    },
+  );
 }
 
 if (why === null) {
   test("the time-limit warning (--signal=B:TERM@s) checkpoints and requeues the task; scancel checkpoints and does not", async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "virel-slurm-limit-"));
     const cfg = path.join(tmp, "small.json");
-    fs.writeFileSync(cfg, JSON.stringify({ hidden: [16, 16], batchSize: 32, randomSteps: 100, evalEvery: 500, evalEpisodes: 1, logEvery: 100 }));
+    fs.writeFileSync(
+      cfg,
+      JSON.stringify({
+        hidden: [16, 16],
+        batchSize: 32,
+        randomSteps: 100,
+        evalEvery: 500,
+        evalEpisodes: 1,
+        logEvery: 100,
+      }),
+    );
     const out = path.join(tmp, "sweep");
     // --time 3 --signal-before 100: the warning comes 80–140 s before the limit, i.e. 40–100 s into the task
-    const s = sh(process.execPath, [bin, "sweep", "--slurm", "--env", "Pendulum-v1", "--algos", "sac", "--seeds", "0", "--steps", "1000000",
-      "--config", cfg, "--out", out, "--time", "3", "--signal-before", "100"]);
+    const s = sh(process.execPath, [
+      bin,
+      "sweep",
+      "--slurm",
+      "--env",
+      "Pendulum-v1",
+      "--algos",
+      "sac",
+      "--seeds",
+      "0",
+      "--steps",
+      "1000000",
+      "--config",
+      cfg,
+      "--out",
+      out,
+      "--time",
+      "3",
+      "--signal-before",
+      "100",
+    ]);
     assert.equal(s.status, 0, s.stderr);
     const jobId = /submitted job (\d+)/.exec(s.stdout)![1]!;
     const logFile = path.join(out, "slurm", "task-0.out");
     const log = () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "");
     try {
-      await until("the time-limit warning and the self-requeue", 170_000, () => (/requeueing/.test(log()) ? true : null), 500);
+      await until(
+        "the time-limit warning and the self-requeue",
+        170_000,
+        () => (/requeueing/.test(log()) ? true : null),
+        500,
+      );
       assert.match(log(), /signal at \d+s \(task RUNNING\)/);
       const stopped = Number(/stopped at step (\d+); checkpoint saved/.exec(log())?.[1]);
       assert.ok(stopped > 0, log());
-      await until("the task to be pending again", 60_000, () => (queue(jobId).get(`${jobId}_0`) === "PENDING" ? true : null));
+      await until("the task to be pending again", 60_000, () =>
+        queue(jobId).get(`${jobId}_0`) === "PENDING" ? true : null,
+      );
       sh("scontrol", ["update", `jobid=${jobId}_0`, "StartTime=now"]);
-      await until("the resume", 60_000, () => (new RegExp(`resuming .* at step ${stopped}`).test(log()) ? true : null), 500);
+      await until(
+        "the resume",
+        60_000,
+        () => (new RegExp(`resuming .* at step ${stopped}`).test(log()) ? true : null),
+        500,
+      );
       assert.match(log(), /restart 1/);
       const dir = path.join(out, "sac", "seed-0");
       await until("a few more steps", 60_000, () => (lastStep(dir) > stopped + 200 ? true : null), 500);

@@ -41,7 +41,10 @@ test("pseudo-likelihood EM: exact forward–backward matches brute-force enumera
       return Float64Array.of(u, 1 - u);
     });
     const T = 4;
-    for (const [transform, eta] of [["exp", 0.7], ["linear", 1]] as const) {
+    for (const [transform, eta] of [
+      ["exp", 0.7],
+      ["linear", 1],
+    ] as const) {
       const f = transform === "exp" ? (R: number) => Math.exp(R / eta) : (R: number) => R;
       const bf = enumerate(mdp, pi, T, f);
       const r0 = tabular.pseudoLikelihoodEM(mdp, { iterations: 0, transform, eta, horizon: T, initialPolicy: pi });
@@ -50,7 +53,8 @@ test("pseudo-likelihood EM: exact forward–backward matches brute-force enumera
       for (let s = 0; s < 3; s++) {
         const tot = bf.counts[s]![0]! + bf.counts[s]![1]!;
         if (tot === 0) continue;
-        for (let a = 0; a < 2; a++) close(r1.policy[s]![a]!, bf.counts[s]![a]! / tot, 1e-12, `${transform} π(${a}|${s})`);
+        for (let a = 0; a < 2; a++)
+          close(r1.policy[s]![a]!, bf.counts[s]![a]! / tot, 1e-12, `${transform} π(${a}|${s})`);
       }
       close(r1.trace[0]!.logPseudoLikelihood, Math.log(bf.Z), 1e-12);
     }
@@ -62,7 +66,10 @@ test("pseudo-likelihood EM increases its own objective log E[𝒯(R)] every iter
   for (const transform of ["exp", "linear"] as const) {
     const r = tabular.pseudoLikelihoodEM(mdp, { iterations: 30, transform, horizon: 40 });
     for (let k = 1; k < r.trace.length; k++) {
-      assert.ok(r.trace[k]!.logPseudoLikelihood >= r.trace[k - 1]!.logPseudoLikelihood - 1e-12, `${transform} iteration ${k}`);
+      assert.ok(
+        r.trace[k]!.logPseudoLikelihood >= r.trace[k - 1]!.logPseudoLikelihood - 1e-12,
+        `${transform} iteration ${k}`,
+      );
     }
   }
 });
@@ -126,10 +133,16 @@ test("baseline validation names the option and value", () => {
   const mdp = tabular.riskyMDP();
   assert.throws(() => tabular.pseudoLikelihoodEM(mdp, { eta: 0 }), /pseudoLikelihoodEM: eta .*>0.*, got 0/);
   assert.throws(() => tabular.pseudoLikelihoodEM(mdp, { transform: "log" as never }), /transform .*, got "log"/);
-  assert.throws(() => tabular.pseudoLikelihoodEM(mdp, { initialPolicy: [[1, 0]] }), /expected initialPolicy with 5 rows \(states\), got 1/);
+  assert.throws(
+    () => tabular.pseudoLikelihoodEM(mdp, { initialPolicy: [[1, 0]] }),
+    /expected initialPolicy with 5 rows \(states\), got 1/,
+  );
   const neg = tabular.randomMDP({ states: 3, actions: 2, gamma: 0.5, seed: 0, rewardLow: -1 });
   assert.throws(() => tabular.pseudoLikelihoodEM(neg, { transform: "linear" }), /linear transform needs rewards >= 0/);
-  assert.throws(() => tabular.softValueIteration(mdp, { temperature: -1 }), /softValueIteration: temperature .*, got -1/);
+  assert.throws(
+    () => tabular.softValueIteration(mdp, { temperature: -1 }),
+    /softValueIteration: temperature .*, got -1/,
+  );
   assert.throws(() => tabular.riskSeekingDemo({ pWin: 2 }), /pWin must be in \[0, 1\], got 2/);
 });
 
@@ -137,7 +150,11 @@ test("softPolicyEvaluation: closed form on a one-state MDP, soft VI's fixed poin
   // One state with a self-loop, two actions: V = (Σ_a π_a r_a + c H(π)) / (1 − γ), Q_a = r_a + γ V.
   const gamma = 0.9;
   const one = tabular.makeMDP({ P: [[[1], [1]]], R: [[1, 0.25]], gamma, p0: [1] });
-  for (const [p, c] of [[0.3, 1], [0.8, 0.5], [1, 2]] as const) {
+  for (const [p, c] of [
+    [0.3, 1],
+    [0.8, 0.5],
+    [1, 2],
+  ] as const) {
     const H = -(p > 0 ? p * Math.log(p) : 0) - (p < 1 ? (1 - p) * Math.log(1 - p) : 0);
     const V = (p * 1 + (1 - p) * 0.25 + c * H) / (1 - gamma);
     const r = tabular.softPolicyEvaluation(one, [[p, 1 - p]], { temperature: c });
@@ -155,7 +172,8 @@ test("softPolicyEvaluation: closed form on a one-state MDP, soft VI's fixed poin
       const ev = tabular.softPolicyEvaluation(mdp, sv.policy, { temperature: c });
       for (let s = 0; s < 5; s++) {
         close(ev.V[s]!, sv.V[s]!, 1e-9 * (1 + Math.abs(sv.V[s]!)), `V_soft(${s})`);
-        for (let a = 0; a < 3; a++) close(ev.Q[s]![a]!, sv.Q[s]![a]!, 1e-9 * (1 + Math.abs(sv.Q[s]![a]!)), `Q_soft(${s},${a})`);
+        for (let a = 0; a < 3; a++)
+          close(ev.Q[s]![a]!, sv.Q[s]![a]!, 1e-9 * (1 + Math.abs(sv.Q[s]![a]!)), `Q_soft(${s},${a})`);
       }
     }
     // a random policy: MERLIN's reward form r − c log π evaluated by ordinary policy evaluation, with c log π added back
@@ -165,15 +183,22 @@ test("softPolicyEvaluation: closed form on a one-state MDP, soft VI's fixed poin
       return Float64Array.from(w, (x) => x / z);
     });
     const c = 0.7;
-    const aug = tabular.makeMDP({ ...mdp, R: mdp.R.map((row, s) => Array.from(row, (x, a) => x - c * Math.log(pi[s]![a]!))) });
+    const aug = tabular.makeMDP({
+      ...mdp,
+      R: mdp.R.map((row, s) => Array.from(row, (x, a) => x - c * Math.log(pi[s]![a]!))),
+    });
     const ref = tabular.evaluatePolicy(aug, pi);
     const ev = tabular.softPolicyEvaluation(mdp, pi, { temperature: c });
     close(ev.J, ref.J, 1e-10, "J_soft");
-    for (let s = 0; s < 5; s++) for (let a = 0; a < 3; a++) close(ev.Q[s]![a]!, ref.Q[s]![a]! + c * Math.log(pi[s]![a]!), 1e-10, `Q(${s},${a})`);
+    for (let s = 0; s < 5; s++)
+      for (let a = 0; a < 3; a++) close(ev.Q[s]![a]!, ref.Q[s]![a]! + c * Math.log(pi[s]![a]!), 1e-10, `Q(${s},${a})`);
     // c → 0: ordinary policy evaluation
     const hard = tabular.evaluatePolicy(mdp, pi);
     close(tabular.softPolicyEvaluation(mdp, pi, { temperature: 1e-12 }).J, hard.J, 1e-9, "c → 0");
   }
-  assert.throws(() => tabular.softPolicyEvaluation(one, [[0.5, 0.5]], { temperature: 0 }), /softPolicyEvaluation: temperature .*got 0/);
+  assert.throws(
+    () => tabular.softPolicyEvaluation(one, [[0.5, 0.5]], { temperature: 0 }),
+    /softPolicyEvaluation: temperature .*got 0/,
+  );
   assert.throws(() => tabular.softPolicyEvaluation(one, [[0.5, 0.6]]), /policy\[0\]/);
 });

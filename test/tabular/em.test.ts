@@ -6,7 +6,15 @@ import * as tabular from "../../src/tabular";
 const close = (a: number, b: number, tol: number, msg = "") =>
   assert.ok(Math.abs(a - b) <= tol, `${msg} expected ${b}, got ${a} (|diff| = ${Math.abs(a - b)}, tol ${tol})`);
 
-const SIZES: [number, number][] = [[2, 2], [3, 4], [5, 2], [8, 3], [12, 4], [20, 5], [30, 3]];
+const SIZES: [number, number][] = [
+  [2, 2],
+  [3, 4],
+  [5, 2],
+  [8, 3],
+  [12, 4],
+  [20, 5],
+  [30, 3],
+];
 const GAMMAS = [0, 0.5, 0.9, 0.95, 0.99];
 
 test("Theorem 1: variational EM reaches J* of value iteration within 1e-6 (relative) on 28 random MDPs", () => {
@@ -20,7 +28,8 @@ test("Theorem 1: variational EM reaches J* of value iteration within 1e-6 (relat
     assert.ok(Math.abs(em.J - vi.J) <= 1e-6 * Math.abs(vi.J), `${mdp.name}: J = ${em.J}, J* = ${vi.J}`);
     assert.ok(em.converged, `${mdp.name} converged`);
     // the posterior of the final model is greedy w.r.t. an optimal Q: its J is J* and Q̂ = Q*
-    for (let s = 0; s < states; s++) for (let a = 0; a < actions; a++) close(em.Q[s]![a]!, vi.Q[s]![a]!, 1e-8 * (1 + vi.J));
+    for (let s = 0; s < states; s++)
+      for (let a = 0; a < actions; a++) close(em.Q[s]![a]!, vi.Q[s]![a]!, 1e-8 * (1 + vi.J));
     n++;
   }
   assert.equal(n, 28);
@@ -33,7 +42,12 @@ test("Theorem 1: variational EM reaches J* of value iteration within 1e-6 (relat
 
 test("the MSBE towards Q^{π_q} never increases across M-steps (exact: drops to 0; expected TD(0): sup-norm contraction)", () => {
   for (let i = 0; i < 10; i++) {
-    const mdp = tabular.randomMDP({ states: 3 + i, actions: 2 + (i % 3), gamma: [0.5, 0.9, 0.95][i % 3]!, seed: 2000 + i });
+    const mdp = tabular.randomMDP({
+      states: 3 + i,
+      actions: 2 + (i % 3),
+      gamma: [0.5, 0.9, 0.95][i % 3]!,
+      seed: 2000 + i,
+    });
     let st = tabular.emInit(mdp);
     for (let k = 0; k < 6; k++) {
       st = tabular.eStep(st);
@@ -49,7 +63,8 @@ test("the MSBE towards Q^{π_q} never increases across M-steps (exact: drops to 
     for (let k = 0; k < 6; k++) {
       td = tabular.eStep(td);
       const target = tabular.evaluatePolicy(mdp, td.policy).Q;
-      const sup = (q: readonly Float64Array[]) => Math.max(...q.flatMap((row, s) => Array.from(row, (x, a) => Math.abs(x - target[s]![a]!))));
+      const sup = (q: readonly Float64Array[]) =>
+        Math.max(...q.flatMap((row, s) => Array.from(row, (x, a) => Math.abs(x - target[s]![a]!))));
       const before = sup(td.qHat);
       td = tabular.mStep(td);
       assert.ok(sup(td.qHat) <= (1 - 0.7 * (1 - mdp.gamma)) ** 3 * before + 1e-12, "TD(0) contracts towards Q^π");
@@ -95,13 +110,26 @@ test("step-by-step emInit / eStep / mStep reproduces variationalEM, and every tr
 test("gradient E-step (Eq. 9): ascends the ELBO, converges to the closed form, and EM with it approaches J*", () => {
   const mdp = tabular.randomMDP({ states: 10, actions: 4, gamma: 0.95, seed: 2 });
   // fixed critic and β: many ascent steps reach softmax(Q̂/β)
-  let st = tabular.emInit(mdp, { eStep: "gradient", eStepSteps: 2000, qInit: "uniform-policy", betaRule: "fixed", beta: 0.5 });
+  let st = tabular.emInit(mdp, {
+    eStep: "gradient",
+    eStepSteps: 2000,
+    qInit: "uniform-policy",
+    betaRule: "fixed",
+    beta: 0.5,
+  });
   const closed = st.qHat.map((row) => actionPosterior(row, 0.5));
   st = tabular.eStep(st);
   assert.ok(st.eStepKL < 1e-12, `KL to the closed form ${st.eStepKL}`);
   st.policy.forEach((row, s) => row.forEach((p, a) => close(p, closed[s]![a]!, 1e-7)));
   // each short E-step with the exact ELBO weighting (p0) increases ELBO(q, ω) at fixed ω
-  let g = tabular.emInit(mdp, { eStep: "gradient", eStepSteps: 3, eStepStateWeights: "p0", qInit: "uniform-policy", betaRule: "fixed", beta: 0.3 });
+  let g = tabular.emInit(mdp, {
+    eStep: "gradient",
+    eStepSteps: 3,
+    eStepStateWeights: "p0",
+    qInit: "uniform-policy",
+    betaRule: "fixed",
+    beta: 0.3,
+  });
   let prev = elbo(g.qHat, 0.3, g.policy, mdp.p0);
   for (let k = 0; k < 10; k++) {
     g = tabular.eStep(g);
@@ -148,7 +176,10 @@ test("M-step towards ψ (§4.1): TD(0), Q-learning and Monte Carlo targets, expe
   // expected Monte Carlo ψ is Q^π itself: same trace as the exact M-step
   const mc = tabular.variationalEM(mdp, { mStep: "monte-carlo", iterations: 4 });
   const ex = tabular.variationalEM(mdp, { iterations: 4 });
-  assert.deepEqual(mc.trace.map((e) => e.J), ex.trace.map((e) => e.J));
+  assert.deepEqual(
+    mc.trace.map((e) => e.J),
+    ex.trace.map((e) => e.J),
+  );
 });
 
 /** Sign changes of f(β) = g(β) − β on a dense log grid (80 points per decade, 1e-8 … 1e4): the roots' locations. */
@@ -167,8 +198,19 @@ function rootsByScan(mdp: tabular.TabularMDP, q: readonly Float64Array[]): numbe
 test("Table 1's β as its own fixed point: posterior-msbe reaches J* on 45 random MDPs of 5 sizes, γ ≤ 0.98", () => {
   // γ 0.5 / 0.9 / 0.95 with rewards in (0, 1]; γ 0.98 with rewards × 0.1 (the scale the fixed point needs there:
   // c ≲ 100(1 − γ)², docs/tabular.md and the γ = 0.99 test below)
-  const sizes: [number, number][] = [[3, 2], [5, 3], [8, 4], [12, 4], [20, 3]];
-  const cases: [number, number][] = [[0.5, 1], [0.9, 1], [0.95, 1], [0.98, 0.1]];
+  const sizes: [number, number][] = [
+    [3, 2],
+    [5, 3],
+    [8, 4],
+    [12, 4],
+    [20, 3],
+  ];
+  const cases: [number, number][] = [
+    [0.5, 1],
+    [0.9, 1],
+    [0.95, 1],
+    [0.98, 0.1],
+  ];
   let n = 0;
   let checkedRoots = 0;
   for (let i = 0; i < 45; i++) {
@@ -182,7 +224,10 @@ test("Table 1's β as its own fixed point: posterior-msbe reaches J* on 45 rando
     // every β solves β = E[(Q^{softmax(Q̂/β)} − Q̂)²] for its critic (g evaluated independently of the solver)
     for (const e of em.trace) {
       const g = tabular.posteriorMsbe(mdp, e.qHat, e.beta);
-      assert.ok(Math.abs(g - e.beta) <= 1e-9 * (1e-12 + e.beta), `${mdp.name} it ${e.iteration}: g(β) = ${g}, β = ${e.beta}`);
+      assert.ok(
+        Math.abs(g - e.beta) <= 1e-9 * (1e-12 + e.beta),
+        `${mdp.name} it ${e.iteration}: g(β) = ${g}, β = ${e.beta}`,
+      );
     }
     // and it is the smallest root: f(β) > 0 on a grid below it (a few iterations of a few MDPs, for CPU time)
     if (i % 9 === 0) {
@@ -190,7 +235,10 @@ test("Table 1's β as its own fixed point: posterior-msbe reaches J* on 45 rando
         if (!(e.beta > 0)) continue;
         for (let k = 1; k <= 60; k++) {
           const b = e.beta * 0.99 * 10 ** (-(k - 1) / 10);
-          assert.ok(tabular.posteriorMsbe(mdp, e.qHat, b) > b, `${mdp.name} it ${e.iteration}: root below β = ${e.beta} near ${b}`);
+          assert.ok(
+            tabular.posteriorMsbe(mdp, e.qHat, b) > b,
+            `${mdp.name} it ${e.iteration}: root below β = ${e.beta} near ${b}`,
+          );
         }
         checkedRoots++;
       }
@@ -215,8 +263,14 @@ test("fixed-point solver: β = 0 at Q*, the bound, and the root choice — the l
   assert.equal(roots.length, 3, `roots ${roots}`);
   const small = tabular.posteriorMsbeFixedPoint(mdp, q6);
   const large = tabular.posteriorMsbeFixedPoint(mdp, q6, { root: "largest" });
-  assert.ok(small.beta <= roots[0]! && small.beta >= roots[0]! / 10 ** (1 / 80), `smallest ${small.beta} vs scan ${roots}`);
-  assert.ok(large.beta <= roots[2]! && large.beta >= roots[2]! / 10 ** (1 / 80), `largest ${large.beta} vs scan ${roots}`);
+  assert.ok(
+    small.beta <= roots[0]! && small.beta >= roots[0]! / 10 ** (1 / 80),
+    `smallest ${small.beta} vs scan ${roots}`,
+  );
+  assert.ok(
+    large.beta <= roots[2]! && large.beta >= roots[2]! / 10 ** (1 / 80),
+    `largest ${large.beta} vs scan ${roots}`,
+  );
   assert.ok(large.beta > 10 * small.beta);
   assert.ok(large.beta <= large.bound, "every root is below the bound");
   close(small.beta, em.trace[5]!.beta, 0);
@@ -226,7 +280,10 @@ test("fixed-point solver: β = 0 at Q*, the bound, and the root choice — the l
   const bestJ = Math.max(...big.trace.map((e) => e.J));
   assert.ok(bestJ < vi.J - 2, `largest root: best J ${bestJ} vs J* ${vi.J}`);
   assert.ok(em.iterations <= 30, `smallest root converged in ${em.iterations}`);
-  assert.throws(() => tabular.variationalEM(mdp, { betaRoot: "middle" as never }), /betaRoot .*"smallest".*, got "middle"/);
+  assert.throws(
+    () => tabular.variationalEM(mdp, { betaRoot: "middle" as never }),
+    /betaRoot .*"smallest".*, got "middle"/,
+  );
 });
 
 test("γ = 0.99: posterior-msbe stalls with rewards in (0, 1] and reaches J* with rewards × 0.03 (c/(1−γ)² = 300)", () => {
@@ -236,7 +293,10 @@ test("γ = 0.99: posterior-msbe stalls with rewards in (0, 1] and reaches J* wit
     const raw = tabular.variationalEM(mdp, { betaRule: "posterior-msbe", iterations: 150 });
     assert.equal(raw.converged, false);
     assert.ok(raw.J < 0.85 * J, `seed ${seed}: unscaled J ${raw.J} vs J* ${J}`);
-    assert.ok(raw.trace.slice(-50).every((e) => e.beta > 0.1), "β does not shrink");
+    assert.ok(
+      raw.trace.slice(-50).every((e) => e.beta > 0.1),
+      "β does not shrink",
+    );
     const c = 0.03;
     const scaled = tabular.variationalEM(tabular.scaleRewards(mdp, c), { betaRule: "posterior-msbe", iterations: 150 });
     assert.ok(scaled.converged);
@@ -251,14 +311,26 @@ test("γ = 0.99: posterior-msbe stalls with rewards in (0, 1] and reaches J* wit
     const qc = q.map((row) => row.map((x) => c * x));
     for (const tau of [0.01, 0.5, 20]) {
       const g1 = tabular.posteriorMsbe(m, q, tau);
-      close(tabular.posteriorMsbe(tabular.scaleRewards(m, c), qc, c * tau), c * c * g1, 1e-9 * c * c * g1, `c ${c} τ ${tau}`);
+      close(
+        tabular.posteriorMsbe(tabular.scaleRewards(m, c), qc, c * tau),
+        c * c * g1,
+        1e-9 * c * c * g1,
+        `c ${c} τ ${tau}`,
+      );
     }
   }
   // and the same stall already at γ = 0.98 with rewards in (0, 1] (12×4: c/(1 − γ)² = 2500), gone with × 0.1
   const m98 = tabular.randomMDP({ states: 12, actions: 4, gamma: 0.98, seed: 0 });
   const J98 = tabular.valueIteration(m98).J;
   assert.ok(tabular.variationalEM(m98, { betaRule: "posterior-msbe", iterations: 60 }).J < 0.9 * J98);
-  close(tabular.policyReturn(m98, tabular.variationalEM(tabular.scaleRewards(m98, 0.1), { betaRule: "posterior-msbe" }).policy), J98, 1e-6 * J98);
+  close(
+    tabular.policyReturn(
+      m98,
+      tabular.variationalEM(tabular.scaleRewards(m98, 0.1), { betaRule: "posterior-msbe" }).policy,
+    ),
+    J98,
+    1e-6 * J98,
+  );
   // the Bellman-residual rule reaches J* there unscaled
   const mdp = tabular.randomMDP({ states: 6, actions: 6, gamma: 0.99, seed: 0 });
   close(tabular.variationalEM(mdp).J, tabular.valueIteration(mdp).J, 1e-6 * tabular.valueIteration(mdp).J);
@@ -282,7 +354,9 @@ test("β rules: fixed stays fixed; the lagged-msbe teaching rule cycles (the one
   const e = lag.trace[5]!;
   close(e.beta, msbeTable(lag.trace[4]!.qHat, e.qHat), 1e-12 * (1 + e.beta));
   // … which is not self-consistent: in the cycle, g(β_k) is far from β_k for the critic it is used with
-  const worst = Math.max(...lag.trace.slice(-3).map((t) => Math.abs(tabular.posteriorMsbe(mdp, t.qHat, t.beta) - t.beta) / t.beta));
+  const worst = Math.max(
+    ...lag.trace.slice(-3).map((t) => Math.abs(tabular.posteriorMsbe(mdp, t.qHat, t.beta) - t.beta) / t.beta),
+  );
   assert.ok(worst > 1, `lagged β is not a fixed point: max |g(β) − β|/β = ${worst}`);
   // Table 1's fixed point on the same MDP converges
   close(tabular.variationalEM(mdp, { betaRule: "posterior-msbe" }).J, J, 1e-6 * J);
@@ -294,22 +368,44 @@ test("β rules: fixed stays fixed; the lagged-msbe teaching rule cycles (the one
 
 test("variationalEM validation: positive rewards (§3.1) and option errors name the field and value", () => {
   const neg = tabular.randomMDP({ states: 3, actions: 2, gamma: 0.9, seed: 1, rewardLow: -1, rewardHigh: 1 });
-  assert.throws(() => tabular.variationalEM(neg), /rewards must be positive \(§3.1\), got mdp.R\[\d\]\[\d\] = -0\.\d+; use tabular.shiftRewards/);
+  assert.throws(
+    () => tabular.variationalEM(neg),
+    /rewards must be positive \(§3.1\), got mdp.R\[\d\]\[\d\] = -0\.\d+; use tabular.shiftRewards/,
+  );
   assert.doesNotThrow(() => tabular.variationalEM(tabular.shiftRewards(neg)));
   const mdp = tabular.randomMDP({ states: 3, actions: 2, gamma: 0.9, seed: 1 });
   assert.throws(() => tabular.variationalEM(mdp, { iterations: -1 }), /iterations .*>=0.*, got -1/);
   assert.throws(() => tabular.variationalEM(mdp, { beta: NaN }), /beta must be a number >= 0.*, got NaN/);
   assert.throws(() => tabular.variationalEM(mdp, { beta: -1 }), /beta must be a number >= 0.*, got -1/);
-  assert.throws(() => tabular.variationalEM(mdp, { betaRule: "msbe" as never }), /betaRule .*"bellman-residual".*, got "msbe"/);
+  assert.throws(
+    () => tabular.variationalEM(mdp, { betaRule: "msbe" as never }),
+    /betaRule .*"bellman-residual".*, got "msbe"/,
+  );
   assert.throws(() => tabular.variationalEM(mdp, { mStepAlpha: 2 }), /mStepAlpha .*<=1.*, got 2/);
   assert.throws(() => tabular.scaleRewards(mdp, 0), /scale must be finite and > 0, got 0/);
   assert.throws(() => tabular.scaleRewards(mdp, NaN), /scale must be finite and > 0, got NaN/);
-  assert.throws(() => tabular.posteriorMsbe(mdp, tabular.evaluatePolicy(mdp, tabular.uniformPolicy(mdp)).Q, -1), /beta must be a number >= 0, got -1/);
+  assert.throws(
+    () => tabular.posteriorMsbe(mdp, tabular.evaluatePolicy(mdp, tabular.uniformPolicy(mdp)).Q, -1),
+    /beta must be a number >= 0, got -1/,
+  );
   assert.throws(() => tabular.posteriorMsbeFixedPoint(mdp, [[0, 0]]), /expected qHat with 3 rows \(states\), got 1/);
-  assert.throws(() => tabular.posteriorMsbeFixedPoint(mdp, tabular.uniformPolicy(mdp), { root: "middle" as never }), /root must be "smallest" or "largest", got "middle"/);
+  assert.throws(
+    () => tabular.posteriorMsbeFixedPoint(mdp, tabular.uniformPolicy(mdp), { root: "middle" as never }),
+    /root must be "smallest" or "largest", got "middle"/,
+  );
   assert.throws(() => tabular.variationalEM(mdp, { iteration: 3 } as never), /unknown option "iteration"/);
   assert.throws(() => tabular.variationalEM(mdp, { qInit: [[0, 0]] }), /expected qInit with 3 rows \(states\), got 1/);
-  assert.throws(() => tabular.variationalEM(mdp, { qInit: [[0, 0], [0, NaN], [0, 0]] }), /qInit\[1\]\[1\] must be finite, got NaN/);
+  assert.throws(
+    () =>
+      tabular.variationalEM(mdp, {
+        qInit: [
+          [0, 0],
+          [0, NaN],
+          [0, 0],
+        ],
+      }),
+    /qInit\[1\]\[1\] must be finite, got NaN/,
+  );
   // β = 0 (greedy) and β = ∞ (uniform) are valid fixed temperatures
   const greedy = tabular.variationalEM(mdp, { betaRule: "fixed", beta: 0 });
   close(greedy.J, tabular.valueIteration(mdp).J, 1e-9);

@@ -27,12 +27,20 @@ test("randomMDP: shapes, distributions, positive rewards, reproducible by seed",
   for (let s = 0; s < 7; s++) {
     for (let x = 0; x < 3; x++) {
       assert.ok(a.P[s]![x] instanceof Float64Array && a.P[s]![x]!.length === 7);
-      close(a.P[s]![x]!.reduce((p, q) => p + q, 0), 1, 1e-12);
+      close(
+        a.P[s]![x]!.reduce((p, q) => p + q, 0),
+        1,
+        1e-12,
+      );
       assert.ok(a.P[s]![x]!.filter((p) => p > 0).length <= 4);
       assert.ok(a.R[s]![x]! > 0 && a.R[s]![x]! <= 1);
     }
   }
-  close(a.p0.reduce((p, q) => p + q, 0), 1, 1e-12);
+  close(
+    a.p0.reduce((p, q) => p + q, 0),
+    1,
+    1e-12,
+  );
   assert.doesNotThrow(() => tabular.validateMDP(a));
 });
 
@@ -46,15 +54,51 @@ test("solveLinear: LU with partial pivoting solves random systems and needs pivo
     const y = tabular.solveLinear(A, b);
     for (let i = 0; i < n; i++) close(y[i]!, x[i]!, 1e-8 * (1 + Math.abs(x[i]!)));
   }
-  assert.deepEqual(Array.from(tabular.solveLinear([[0, 1], [1, 0]], [2, 3])), [3, 2]);
-  assert.throws(() => tabular.solveLinear([[1, 2], [2, 4]], [1, 2]), /singular/);
-  assert.throws(() => tabular.solveLinear([[1, 2], [2, 4]], [1]), /expected b of length 2, got 1/);
+  assert.deepEqual(
+    Array.from(
+      tabular.solveLinear(
+        [
+          [0, 1],
+          [1, 0],
+        ],
+        [2, 3],
+      ),
+    ),
+    [3, 2],
+  );
+  assert.throws(
+    () =>
+      tabular.solveLinear(
+        [
+          [1, 2],
+          [2, 4],
+        ],
+        [1, 2],
+      ),
+    /singular/,
+  );
+  assert.throws(
+    () =>
+      tabular.solveLinear(
+        [
+          [1, 2],
+          [2, 4],
+        ],
+        [1],
+      ),
+    /expected b of length 2, got 1/,
+  );
 });
 
 test("evaluatePolicy: the linear solve agrees with iterative evaluation; J = Σ p0 V = Eq. 1", () => {
   const rng = new Rng(9);
   for (let c = 0; c < 20; c++) {
-    const mdp = tabular.randomMDP({ states: 2 + rng.int(10), actions: 1 + rng.int(4), gamma: [0, 0.5, 0.9][c % 3]!, seed: 100 + c });
+    const mdp = tabular.randomMDP({
+      states: 2 + rng.int(10),
+      actions: 1 + rng.int(4),
+      gamma: [0, 0.5, 0.9][c % 3]!,
+      seed: 100 + c,
+    });
     const pi = randPolicy(rng, mdp.nS, mdp.nA);
     const { Q, V, J } = tabular.evaluatePolicy(mdp, pi);
     let Qi = mdp.R.map((r) => Float64Array.from(r));
@@ -92,7 +136,11 @@ test("stateVisitation sums to 1 and matches the truncated series (1−γ) Σ γ^
   const mdp = tabular.randomMDP({ states: 6, actions: 3, gamma: 0.8, seed: 3 });
   const pi = randPolicy(rng, 6, 3);
   const d = tabular.stateVisitation(mdp, pi);
-  close(d.reduce((a, b) => a + b, 0), 1, 1e-12);
+  close(
+    d.reduce((a, b) => a + b, 0),
+    1,
+    1e-12,
+  );
   const { Ppi } = tabular.policyDynamics(mdp, pi);
   let pt = Float64Array.from(mdp.p0);
   const series = new Float64Array(6);
@@ -113,7 +161,13 @@ test("returnMoments: the risky action's return std is γ (win − lose) sqrt(p(1
   const rng = new Rng(12);
   let g = 0;
   const n = 4000;
-  for (let i = 0; i < n; i++) g += tabular.rollout(mdp, tabular.uniformPolicy(mdp), { steps: 200, rng, start: 0, firstAction: 1 }).discountedReturn;
+  for (let i = 0; i < n; i++)
+    g += tabular.rollout(mdp, tabular.uniformPolicy(mdp), {
+      steps: 200,
+      rng,
+      start: 0,
+      firstAction: 1,
+    }).discountedReturn;
   close(g / n, m.Q[0]![1]!, 4 * (m.std[0]![1]! / Math.sqrt(n)));
 });
 
@@ -136,7 +190,10 @@ test("shiftRewards: J and Q shift by c/(1−γ), the optimal policy and the acti
 test("chain and gridworld: structure, coordinates, and optimal behaviour", () => {
   const chain = tabular.chainMDP({ length: 5, gamma: 0.95 });
   const cv = tabular.valueIteration(chain);
-  assert.deepEqual(cv.policy.map((r) => r[0]), [1, 1, 1, 1, 1]); // walk forward
+  assert.deepEqual(
+    cv.policy.map((r) => r[0]),
+    [1, 1, 1, 1, 1],
+  ); // walk forward
   const myopic = tabular.valueIteration(tabular.chainMDP({ length: 5, gamma: 0.1 }));
   assert.equal(myopic.policy[0]![1], 1); // short-sighted: take the small reward
   const g = tabular.gridworldMDP();
@@ -161,24 +218,166 @@ test("chain and gridworld: structure, coordinates, and optimal behaviour", () =>
 });
 
 test("tabular validation: errors name the argument and the bad value", () => {
-  assert.throws(() => tabular.randomMDP({ states: 3, actions: 2, gamma: 1, seed: 0 }), /gamma must be in \[0, 1\), got 1/);
-  assert.throws(() => tabular.randomMDP({ states: 3, actions: 2, gamma: -0.1, seed: 0 }), /gamma must be in \[0, 1\), got -0.1/);
-  assert.throws(() => tabular.randomMDP({ states: 0, actions: 2, gamma: 0.5, seed: 0 }), /states must be an integer >= 1, got 0/);
-  const P = [[[0.5, 0.5], [1, 0]], [[0, 1], [0.25, 0.5]]];
-  assert.throws(() => tabular.makeMDP({ P, R: [[1, 1], [1, 1]], gamma: 0.9, p0: [1, 0] }), /mdp.P\[1\]\[1\] must sum to 1 \(tol 1e-9\), got 0.75/);
-  const Pneg = [[[1.5, -0.5], [1, 0]], [[0, 1], [0.4, 0.6]]];
-  assert.throws(() => tabular.makeMDP({ P: Pneg, R: [[1, 1], [1, 1]], gamma: 0.9, p0: [1, 0] }), /mdp.P\[0\]\[0\]\[1\] must be non-negative, got -0.5/);
-  const ok = [[[0.5, 0.5], [1, 0]], [[0, 1], [0.4, 0.6]]];
-  assert.throws(() => tabular.makeMDP({ P: ok, R: [[1, 1], [1]], gamma: 0.9, p0: [1, 0] }), /expected mdp.R\[1\] of length 2, got 1/);
-  assert.throws(() => tabular.makeMDP({ P: ok, R: [[1, 1], [1, NaN]], gamma: 0.9, p0: [1, 0] }), /mdp.R\[1\]\[1\] must be finite, got NaN/);
-  assert.throws(() => tabular.makeMDP({ P: ok, R: [[1, 1], [1, 1]], gamma: 0.9, p0: [0.7, 0] }), /mdp.p0 must sum to 1 \(tol 1e-9\), got 0.7/);
-  assert.throws(() => tabular.makeMDP({ P: ok, R: [[1, 1], [1, 1]], gamma: 0.9, p0: [1, 0, 0] }), /expected mdp.p0 of length 2, got 3/);
-  assert.throws(() => tabular.makeMDP({ P: [[[1, 0], [1, 0]], [[0, 1]]], R: [[1, 1], [1, 1]], gamma: 0.9, p0: [1, 0] }), /expected mdp.P\[1\] of length 2 \(actions\), got 1/);
-  const mdp = tabular.makeMDP({ P: ok, R: [[1, 1], [1, 1]], gamma: 0.9, p0: [1, 0] });
-  assert.throws(() => tabular.evaluatePolicy(mdp, [[0.5, 0.6], [1, 0]]), /policy\[0\] must sum to 1 \(tol 1e-9\), got 1.1/);
+  assert.throws(
+    () => tabular.randomMDP({ states: 3, actions: 2, gamma: 1, seed: 0 }),
+    /gamma must be in \[0, 1\), got 1/,
+  );
+  assert.throws(
+    () => tabular.randomMDP({ states: 3, actions: 2, gamma: -0.1, seed: 0 }),
+    /gamma must be in \[0, 1\), got -0.1/,
+  );
+  assert.throws(
+    () => tabular.randomMDP({ states: 0, actions: 2, gamma: 0.5, seed: 0 }),
+    /states must be an integer >= 1, got 0/,
+  );
+  const P = [
+    [
+      [0.5, 0.5],
+      [1, 0],
+    ],
+    [
+      [0, 1],
+      [0.25, 0.5],
+    ],
+  ];
+  assert.throws(
+    () =>
+      tabular.makeMDP({
+        P,
+        R: [
+          [1, 1],
+          [1, 1],
+        ],
+        gamma: 0.9,
+        p0: [1, 0],
+      }),
+    /mdp.P\[1\]\[1\] must sum to 1 \(tol 1e-9\), got 0.75/,
+  );
+  const Pneg = [
+    [
+      [1.5, -0.5],
+      [1, 0],
+    ],
+    [
+      [0, 1],
+      [0.4, 0.6],
+    ],
+  ];
+  assert.throws(
+    () =>
+      tabular.makeMDP({
+        P: Pneg,
+        R: [
+          [1, 1],
+          [1, 1],
+        ],
+        gamma: 0.9,
+        p0: [1, 0],
+      }),
+    /mdp.P\[0\]\[0\]\[1\] must be non-negative, got -0.5/,
+  );
+  const ok = [
+    [
+      [0.5, 0.5],
+      [1, 0],
+    ],
+    [
+      [0, 1],
+      [0.4, 0.6],
+    ],
+  ];
+  assert.throws(
+    () => tabular.makeMDP({ P: ok, R: [[1, 1], [1]], gamma: 0.9, p0: [1, 0] }),
+    /expected mdp.R\[1\] of length 2, got 1/,
+  );
+  assert.throws(
+    () =>
+      tabular.makeMDP({
+        P: ok,
+        R: [
+          [1, 1],
+          [1, NaN],
+        ],
+        gamma: 0.9,
+        p0: [1, 0],
+      }),
+    /mdp.R\[1\]\[1\] must be finite, got NaN/,
+  );
+  assert.throws(
+    () =>
+      tabular.makeMDP({
+        P: ok,
+        R: [
+          [1, 1],
+          [1, 1],
+        ],
+        gamma: 0.9,
+        p0: [0.7, 0],
+      }),
+    /mdp.p0 must sum to 1 \(tol 1e-9\), got 0.7/,
+  );
+  assert.throws(
+    () =>
+      tabular.makeMDP({
+        P: ok,
+        R: [
+          [1, 1],
+          [1, 1],
+        ],
+        gamma: 0.9,
+        p0: [1, 0, 0],
+      }),
+    /expected mdp.p0 of length 2, got 3/,
+  );
+  assert.throws(
+    () =>
+      tabular.makeMDP({
+        P: [
+          [
+            [1, 0],
+            [1, 0],
+          ],
+          [[0, 1]],
+        ],
+        R: [
+          [1, 1],
+          [1, 1],
+        ],
+        gamma: 0.9,
+        p0: [1, 0],
+      }),
+    /expected mdp.P\[1\] of length 2 \(actions\), got 1/,
+  );
+  const mdp = tabular.makeMDP({
+    P: ok,
+    R: [
+      [1, 1],
+      [1, 1],
+    ],
+    gamma: 0.9,
+    p0: [1, 0],
+  });
+  assert.throws(
+    () =>
+      tabular.evaluatePolicy(mdp, [
+        [0.5, 0.6],
+        [1, 0],
+      ]),
+    /policy\[0\] must sum to 1 \(tol 1e-9\), got 1.1/,
+  );
   assert.throws(() => tabular.evaluatePolicy(mdp, [[1, 0]]), /expected policy with 2 rows \(states\), got 1/);
   assert.throws(() => tabular.posteriorPolicy([[1, 2]], NaN), /beta must be a number >= 0, got NaN/);
-  assert.throws(() => tabular.bellmanOptimality(mdp, [[1, 2], [Infinity, 0]]), /Q\[1\]\[0\] must be finite, got Infinity/);
-  assert.throws(() => tabular.gridworldMDP({ layout: ["S.", ".X"] }), /layout\[1\] may only contain S, G, # and \., got "\.X"/);
+  assert.throws(
+    () =>
+      tabular.bellmanOptimality(mdp, [
+        [1, 2],
+        [Infinity, 0],
+      ]),
+    /Q\[1\]\[0\] must be finite, got Infinity/,
+  );
+  assert.throws(
+    () => tabular.gridworldMDP({ layout: ["S.", ".X"] }),
+    /layout\[1\] may only contain S, G, # and \., got "\.X"/,
+  );
   assert.throws(() => tabular.chainMDP({ slip: 1.5 }), /slip must be in \[0, 1\], got 1.5/);
 });

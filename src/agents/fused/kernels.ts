@@ -33,8 +33,16 @@ export const FAST_BACKENDS = ["wasm", "cpu"] as const;
 
 /** Names of the fused kernels (all prefixed `Virel`). */
 export const FAST_KERNELS = [
-  "VirelMlpForward", "VirelMlpBackward", "VirelTanhGaussian", "VirelTanhGaussianGrad", "VirelAdam", "VirelPolyak",
-  "VirelSoftMin", "VirelTdTarget", "VirelMseGrad", "VirelMinGrad",
+  "VirelMlpForward",
+  "VirelMlpBackward",
+  "VirelTanhGaussian",
+  "VirelTanhGaussianGrad",
+  "VirelAdam",
+  "VirelPolyak",
+  "VirelSoftMin",
+  "VirelTdTarget",
+  "VirelMseGrad",
+  "VirelMinGrad",
 ] as const;
 
 const LOG2 = Math.log(2);
@@ -59,7 +67,16 @@ interface Heap {
   /** g ← g ⊙ 1[h > 0] in place (g a tensor this kernel allocated). */
   reluMask(g: TensorInfo, h: TensorInfo): void;
   /** One Adam step into fresh outputs w2, m2, v2 (see simd.ts). */
-  adam(w: TensorInfo, g: TensorInfo, m: TensorInfo, v: TensorInfo, w2: TensorInfo, m2: TensorInfo, v2: TensorInfo, k: AdamConstants): void;
+  adam(
+    w: TensorInfo,
+    g: TensorInfo,
+    m: TensorInfo,
+    v: TensorInfo,
+    w2: TensorInfo,
+    m2: TensorInfo,
+    v2: TensorInfo,
+    k: AdamConstants,
+  ): void;
   /** out = s·τ + t·(1 − τ). */
   polyak(s: TensorInfo, t: TensorInfo, out: TensorInfo, tau: number, omt: number): void;
 }
@@ -102,7 +119,8 @@ function wasmHeap(backend: BackendWasm): Heap {
   return {
     ...base,
     biasAct: (y, bias, relu) => {
-      const rows = y.shape[0] as number, cols = y.shape[1] as number;
+      const rows = y.shape[0] as number,
+        cols = y.shape[1] as number;
       if (bias !== undefined && cols % 4 === 0) {
         (relu ? simd.biasRelu : simd.biasAdd)(ptr(y), ptr(bias), rows, 4 * cols);
       } else if (bias !== undefined) {
@@ -120,7 +138,23 @@ function wasmHeap(backend: BackendWasm): Heap {
     },
     adam: (w, g, m, v, w2, m2, v2, k) => {
       const n = bulk(w);
-      simd.adam(ptr(w), ptr(g), ptr(m), ptr(v), ptr(w2), ptr(m2), ptr(v2), 4 * n, k.b1, k.c1, k.b2, k.c2, k.step, k.isb, k.eps);
+      simd.adam(
+        ptr(w),
+        ptr(g),
+        ptr(m),
+        ptr(v),
+        ptr(w2),
+        ptr(m2),
+        ptr(v2),
+        4 * n,
+        k.b1,
+        k.c1,
+        k.b2,
+        k.c2,
+        k.step,
+        k.isb,
+        k.eps,
+      );
       adamJs(f32(w), f32(g), f32(m), f32(v), f32(w2), f32(m2), f32(v2), k, n);
     },
     polyak: (s, t, out, tau, omt) => {
@@ -167,7 +201,15 @@ function single(r: TensorInfo | TensorInfo[]): TensorInfo {
  * `op(a)·op(b) [+ bias, ReLU]` through the backend's registered (possibly native) matmul kernels.
  * @param a shape [m, k] (or [k, m] when transA); @param b shape [k, n] (or [n, k] when transB) → [m, n].
  */
-function gemm(heap: Heap, a: TensorInfo, b: TensorInfo, transA: boolean, transB: boolean, bias?: TensorInfo, relu = false): TensorInfo {
+function gemm(
+  heap: Heap,
+  a: TensorInfo,
+  b: TensorInfo,
+  transA: boolean,
+  transB: boolean,
+  bias?: TensorInfo,
+  relu = false,
+): TensorInfo {
   if ((bias !== undefined || relu) && heap.epilogueOutside) {
     const y = gemm(heap, a, b, transA, transB);
     heap.biasAct(y, bias, relu);
@@ -212,7 +254,9 @@ function bool(args: KernelArgs, name: string): boolean {
  * Outputs per net: [h₁ … h_{L−1}, y] when `keep` (the activations the backward pass needs), else [y].
  */
 function mlpForward(heap: Heap, args: KernelArgs): TensorInfo[] {
-  const nets = num(args, "nets"), layers = num(args, "layers"), keep = bool(args, "keep");
+  const nets = num(args, "nets"),
+    layers = num(args, "layers"),
+    keep = bool(args, "keep");
   const x = inputOf(args, "x");
   const out: TensorInfo[] = [];
   for (let n = 0; n < nets; n++) {
@@ -242,7 +286,9 @@ function columnSum(heap: Heap, g: TensorInfo, ones: TensorInfo): TensorInfo {
  * Σ_n (g₀ W₀ᵀ)[:, c₀:c₁] — the gradient with respect to those input columns summed over the nets.
  */
 function mlpBackward(heap: Heap, args: KernelArgs): TensorInfo[] {
-  const nets = num(args, "nets"), layers = num(args, "layers"), paramGrads = bool(args, "paramGrads");
+  const nets = num(args, "nets"),
+    layers = num(args, "layers"),
+    paramGrads = bool(args, "paramGrads");
   const cols = args.attrs?.["inputCols"];
   const inputCols = Array.isArray(cols) && cols.length === 2 ? (cols as [number, number]) : null;
   const x = inputOf(args, "x");
@@ -253,7 +299,8 @@ function mlpBackward(heap: Heap, args: KernelArgs): TensorInfo[] {
   if (ones !== null) heap.f32(ones).fill(1);
   for (let n = 0; n < nets; n++) {
     const dy = inputOf(args, `dy${n}`);
-    const dW: TensorInfo[] = [], dB: TensorInfo[] = [];
+    const dW: TensorInfo[] = [],
+      dB: TensorInfo[] = [];
     let g = dy;
     for (let l = layers - 1; l >= 0; l--) {
       const w = inputOf(args, `w${n}_${l}`);
@@ -273,9 +320,11 @@ function mlpBackward(heap: Heap, args: KernelArgs): TensorInfo[] {
           // ∂x[:, c₀:c₁] = (g₀ W₀ᵀ)[:, c₀:c₁], summed over the nets
           const [c0, c1] = inputCols;
           const dx = gemm(heap, g, w, false, true);
-          const inDim = w.shape[0] as number, width = c1 - c0;
+          const inDim = w.shape[0] as number,
+            width = c1 - c0;
           if (dxSum === null) dxSum = heap.alloc([rows, width]);
-          const src = heap.f32(dx), dst = heap.f32(dxSum);
+          const src = heap.f32(dx),
+            dst = heap.f32(dxSum);
           for (let r = 0; r < rows; r++) {
             for (let j = 0; j < width; j++) {
               const v = src[r * inDim + c0 + j]!;
@@ -308,20 +357,28 @@ function softplus(x: number): number {
  * Outputs [a, log π]: a of shape [B, A], or [B, O+A] = [obs, a] when obs is given; log π of shape [B, 1].
  */
 function tanhGaussian(heap: Heap, args: KernelArgs): TensorInfo[] {
-  const out = inputOf(args, "out"), noise = inputOf(args, "noise"), obs = args.inputs["obs"];
-  const lo = num(args, "logStdMin"), hi = num(args, "logStdMax");
-  const rows = out.shape[0] as number, A = (out.shape[1] as number) / 2;
+  const out = inputOf(args, "out"),
+    noise = inputOf(args, "noise"),
+    obs = args.inputs["obs"];
+  const lo = num(args, "logStdMin"),
+    hi = num(args, "logStdMax");
+  const rows = out.shape[0] as number,
+    A = (out.shape[1] as number) / 2;
   const O = obs ? (obs.shape[1] as number) : 0;
   const act = heap.alloc([rows, O + A]);
   const logPi = heap.alloc([rows, 1]);
-  const o = heap.f32(out), e = heap.f32(noise), a = heap.f32(act), lp = heap.f32(logPi);
+  const o = heap.f32(out),
+    e = heap.f32(noise),
+    a = heap.f32(act),
+    lp = heap.f32(logPi);
   const s = obs ? heap.f32(obs) : null;
   const W = O + A;
   for (let r = 0; r < rows; r++) {
     if (s !== null) for (let j = 0; j < O; j++) a[r * W + j] = s[r * O + j]!;
     let sum = 0;
     for (let i = 0; i < A; i++) {
-      const mu = o[r * 2 * A + i]!, raw = o[r * 2 * A + A + i]!;
+      const mu = o[r * 2 * A + i]!,
+        raw = o[r * 2 * A + A + i]!;
       const logStd = raw < lo ? lo : raw > hi ? hi : raw;
       const u = mu + Math.exp(logStd) * e[r * (A + 1) + i]!;
       a[r * W + O + i] = Math.tanh(u);
@@ -341,19 +398,31 @@ function tanhGaussian(heap: Heap, args: KernelArgs): TensorInfo[] {
  * Outputs [∂out [B, 2A], [mean μ² + mean log σ²] shape [1]].
  */
 function tanhGaussianGrad(heap: Heap, args: KernelArgs): TensorInfo[] {
-  const out = inputOf(args, "out"), noise = inputOf(args, "noise"), dAction = inputOf(args, "dAction");
-  const lo = num(args, "logStdMin"), hi = num(args, "logStdMax"), c = num(args, "dLogPi"), reg = num(args, "reg");
-  const rows = out.shape[0] as number, A = (out.shape[1] as number) / 2;
+  const out = inputOf(args, "out"),
+    noise = inputOf(args, "noise"),
+    dAction = inputOf(args, "dAction");
+  const lo = num(args, "logStdMin"),
+    hi = num(args, "logStdMax"),
+    c = num(args, "dLogPi"),
+    reg = num(args, "reg");
+  const rows = out.shape[0] as number,
+    A = (out.shape[1] as number) / 2;
   const dOut = heap.alloc([rows, 2 * A]);
   const regValue = heap.alloc([1]);
-  const o = heap.f32(out), e = heap.f32(noise), da = heap.f32(dAction), d = heap.f32(dOut);
+  const o = heap.f32(out),
+    e = heap.f32(noise),
+    da = heap.f32(dAction),
+    d = heap.f32(dOut);
   const k = (2 * reg) / (rows * A);
-  let sumMu2 = 0, sumLs2 = 0;
+  let sumMu2 = 0,
+    sumLs2 = 0;
   for (let r = 0; r < rows; r++) {
     for (let i = 0; i < A; i++) {
-      const mu = o[r * 2 * A + i]!, raw = o[r * 2 * A + A + i]!;
+      const mu = o[r * 2 * A + i]!,
+        raw = o[r * 2 * A + A + i]!;
       const logStd = raw < lo ? lo : raw > hi ? hi : raw;
-      const sigma = Math.exp(logStd), eps = e[r * (A + 1) + i]!;
+      const sigma = Math.exp(logStd),
+        eps = e[r * (A + 1) + i]!;
       const a = Math.tanh(mu + sigma * eps);
       const du = da[r * A + i]! * (1 - a * a) + c * 2 * a;
       d[r * 2 * A + i] = du + k * mu;
@@ -376,13 +445,22 @@ function tanhGaussianGrad(heap: Heap, args: KernelArgs): TensorInfo[] {
  * Outputs [w₀′, m₀′, v₀′, w₁′, …].
  */
 function adam(heap: Heap, args: KernelArgs): TensorInfo[] {
-  const count = num(args, "count"), lr = num(args, "lr"), b1 = num(args, "beta1"), b2 = num(args, "beta2");
-  const eps = num(args, "eps"), t = num(args, "t");
+  const count = num(args, "count"),
+    lr = num(args, "lr"),
+    b1 = num(args, "beta1"),
+    b2 = num(args, "beta2");
+  const eps = num(args, "eps"),
+    t = num(args, "t");
   // the reference update's constants are float32 scalars made from these float64 values (adam.ts)
   const f = Math.fround;
   const k: AdamConstants = {
-    b1: f(b1), c1: f(1 - b1), b2: f(b2), c2: f(1 - b2), eps: f(eps),
-    step: f(lr / (1 - Math.pow(b1, t))), isb: f(1 / Math.sqrt(1 - Math.pow(b2, t))),
+    b1: f(b1),
+    c1: f(1 - b1),
+    b2: f(b2),
+    c2: f(1 - b2),
+    eps: f(eps),
+    step: f(lr / (1 - Math.pow(b1, t))),
+    isb: f(1 / Math.sqrt(1 - Math.pow(b2, t))),
   };
   const outs: TensorInfo[] = [];
   for (let i = 0; i < count; i++) {
@@ -390,15 +468,25 @@ function adam(heap: Heap, args: KernelArgs): TensorInfo[] {
     outs.push(heap.alloc(w.shape), heap.alloc(w.shape), heap.alloc(w.shape));
   }
   for (let i = 0; i < count; i++) {
-    heap.adam(inputOf(args, `w${i}`), inputOf(args, `g${i}`), inputOf(args, `m${i}`), inputOf(args, `v${i}`),
-      outs[3 * i]!, outs[3 * i + 1]!, outs[3 * i + 2]!, k);
+    heap.adam(
+      inputOf(args, `w${i}`),
+      inputOf(args, `g${i}`),
+      inputOf(args, `m${i}`),
+      inputOf(args, `v${i}`),
+      outs[3 * i]!,
+      outs[3 * i + 1]!,
+      outs[3 * i + 2]!,
+      k,
+    );
   }
   return outs;
 }
 
 /** `VirelPolyak` — inputs `src{i}`, `tgt{i}` for i < `count`, attr tau: outputs tgt′ = τ·src + (1 − τ)·tgt. */
 function polyak(heap: Heap, args: KernelArgs): TensorInfo[] {
-  const count = num(args, "count"), tau = Math.fround(num(args, "tau")), omt = Math.fround(1 - num(args, "tau"));
+  const count = num(args, "count"),
+    tau = Math.fround(num(args, "tau")),
+    omt = Math.fround(1 - num(args, "tau"));
   const outs: TensorInfo[] = [];
   for (let i = 0; i < count; i++) outs.push(heap.alloc(inputOf(args, `tgt${i}`).shape));
   for (let i = 0; i < count; i++) heap.polyak(inputOf(args, `src${i}`), inputOf(args, `tgt${i}`), outs[i]!, tau, omt);
@@ -410,10 +498,15 @@ function polyak(heap: Heap, args: KernelArgs): TensorInfo[] {
 
 /** `VirelSoftMin` — inputs `a`, optional `b`, optional `logPi` (all [B, 1]), attr temp: min(a, b) − temp·log π. */
 function softMin(heap: Heap, args: KernelArgs): TensorInfo[] {
-  const aT = inputOf(args, "a"), bT = args.inputs["b"], lT = args.inputs["logPi"];
+  const aT = inputOf(args, "a"),
+    bT = args.inputs["b"],
+    lT = args.inputs["logPi"];
   const temp = num(args, "temp");
   const out = heap.alloc(aT.shape);
-  const a = heap.f32(aT), b = bT ? heap.f32(bT) : null, lp = lT ? heap.f32(lT) : null, o = heap.f32(out);
+  const a = heap.f32(aT),
+    b = bT ? heap.f32(bT) : null,
+    lp = lT ? heap.f32(lT) : null,
+    o = heap.f32(out);
   for (let i = 0; i < a.length; i++) {
     let v = b !== null && b[i]! < a[i]! ? b[i]! : a[i]!;
     if (lp !== null) v -= temp * lp[i]!;
@@ -427,13 +520,19 @@ function softMin(heap: Heap, args: KernelArgs): TensorInfo[] {
  * ψ = r + γ(1 − d)·next, and with log π also the soft ψ′ = ψ − γ(1 − d)·temp·log π. Outputs [ψ] or [ψ, ψ′].
  */
 function tdTarget(heap: Heap, args: KernelArgs): TensorInfo[] {
-  const rdT = inputOf(args, "rd"), nextT = inputOf(args, "next"), lT = args.inputs["logPi"];
-  const gamma = num(args, "gamma"), temp = num(args, "temp");
+  const rdT = inputOf(args, "rd"),
+    nextT = inputOf(args, "next"),
+    lT = args.inputs["logPi"];
+  const gamma = num(args, "gamma"),
+    temp = num(args, "temp");
   const rows = nextT.shape[0] as number;
   const y = heap.alloc([rows, 1]);
   const ySoft = lT ? heap.alloc([rows, 1]) : null;
-  const rd = heap.f32(rdT), next = heap.f32(nextT), yv = heap.f32(y);
-  const lp = lT ? heap.f32(lT) : null, ys = ySoft ? heap.f32(ySoft) : null;
+  const rd = heap.f32(rdT),
+    next = heap.f32(nextT),
+    yv = heap.f32(y);
+  const lp = lT ? heap.f32(lT) : null,
+    ys = ySoft ? heap.f32(ySoft) : null;
   for (let i = 0; i < rows; i++) {
     const gd = gamma * (1 - rd[2 * i + 1]!);
     const hard = rd[2 * i]! + gd * next[i]!;
@@ -448,12 +547,16 @@ function tdTarget(heap: Heap, args: KernelArgs): TensorInfo[] {
  * [mean((pred − target)²), mean(pred)] shape [2]].
  */
 function mseGrad(heap: Heap, args: KernelArgs): TensorInfo[] {
-  const pT = inputOf(args, "pred"), tT = inputOf(args, "target");
+  const pT = inputOf(args, "pred"),
+    tT = inputOf(args, "target");
   const grad = heap.alloc(pT.shape);
   const stats = heap.alloc([2]);
-  const p = heap.f32(pT), t = heap.f32(tT), g = heap.f32(grad);
+  const p = heap.f32(pT),
+    t = heap.f32(tT),
+    g = heap.f32(grad);
   const n = p.length;
-  let se = 0, sp = 0;
+  let se = 0,
+    sp = 0;
   for (let i = 0; i < n; i++) {
     const diff = p[i]! - t[i]!;
     g[i] = (2 * diff) / n;
@@ -471,11 +574,20 @@ function mseGrad(heap: Heap, args: KernelArgs): TensorInfo[] {
  * scale·1[q1 ≤ q2] and scale·1[q1 > q2] (tfjs's convention at ties), and [mean min(q1, q2), mean log π] shape [2].
  */
 function minGrad(heap: Heap, args: KernelArgs): TensorInfo[] {
-  const aT = inputOf(args, "q1"), bT = inputOf(args, "q2"), lT = inputOf(args, "logPi");
+  const aT = inputOf(args, "q1"),
+    bT = inputOf(args, "q2"),
+    lT = inputOf(args, "logPi");
   const scale = num(args, "scale");
-  const d1 = heap.alloc(aT.shape), d2 = heap.alloc(aT.shape), stats = heap.alloc([2]);
-  const a = heap.f32(aT), b = heap.f32(bT), lp = heap.f32(lT), g1 = heap.f32(d1), g2 = heap.f32(d2);
-  let sum = 0, sumLp = 0;
+  const d1 = heap.alloc(aT.shape),
+    d2 = heap.alloc(aT.shape),
+    stats = heap.alloc([2]);
+  const a = heap.f32(aT),
+    b = heap.f32(bT),
+    lp = heap.f32(lT),
+    g1 = heap.f32(d1),
+    g2 = heap.f32(d2);
+  let sum = 0,
+    sumLp = 0;
   for (let i = 0; i < a.length; i++) {
     const first = a[i]! <= b[i]!;
     g1[i] = first ? scale : 0;
@@ -510,7 +622,8 @@ const heaps = new WeakMap<object, Heap>();
 /** The Heap of a backend instance (cached; rebuilt when the native kernels are switched on or off). */
 function heapFor(backendName: string, backend: object): Heap {
   const cached = heaps.get(backend);
-  if (cached !== undefined && (backendName !== "wasm" || cached.epilogueOutside === nativeStatus().loaded)) return cached;
+  if (cached !== undefined && (backendName !== "wasm" || cached.epilogueOutside === nativeStatus().loaded))
+    return cached;
   const heap = backendName === "wasm" ? wasmHeap(backend as BackendWasm) : cpuHeap(backend as CpuBackendLike);
   heaps.set(backend, heap);
   return heap;
@@ -538,5 +651,9 @@ export function installFastKernels(): void {
 /** Whether the fused kernels can run on the active backend (wasm or cpu, kernels installed). */
 export function fastKernelsAvailable(): boolean {
   const name = tf.getBackend();
-  return registered && (FAST_BACKENDS as readonly string[]).includes(name) && tf.getKernel("VirelMlpForward", name) !== undefined;
+  return (
+    registered &&
+    (FAST_BACKENDS as readonly string[]).includes(name) &&
+    tf.getKernel("VirelMlpForward", name) !== undefined
+  );
 }

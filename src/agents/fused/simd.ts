@@ -25,11 +25,16 @@ interface WasmMemory {
 }
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  Instance: new (
+    module: object,
+    imports: Record<string, Record<string, unknown>>,
+  ) => { exports: Record<string, unknown> };
   Memory: abstract new (...args: never[]) => WasmMemory;
 };
 
-const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
+const I32 = 0x7f,
+  F32 = 0x7d,
+  V128 = 0x7b;
 
 function uleb(n: number): number[] {
   const out: number[] = [];
@@ -71,13 +76,20 @@ const get = (i: number): number[] => [0x20, ...uleb(i)];
 const set = (i: number): number[] => [0x21, ...uleb(i)];
 const tee = (i: number): number[] => [0x22, ...uleb(i)];
 const i32Const = (n: number): number[] => [0x41, ...sleb(n)];
-const I32_ADD = [0x6a], I32_GE_U = [0x4f];
+const I32_ADD = [0x6a],
+  I32_GE_U = [0x4f];
 const simd = (op: number): number[] => [0xfd, ...uleb(op)];
 const V_LOAD = [...simd(0x00), 0, 0]; // memarg: align 2^0, offset 0
 const V_STORE = [...simd(0x0b), 0, 0];
-const F32X4_SPLAT = simd(0x13), F32X4_GT = simd(0x44), V128_AND = simd(0x4e);
-const F32X4_SQRT = simd(0xe3), F32X4_ADD = simd(0xe4), F32X4_SUB = simd(0xe5), F32X4_MUL = simd(0xe6);
-const F32X4_DIV = simd(0xe7), F32X4_MAX = simd(0xe9);
+const F32X4_SPLAT = simd(0x13),
+  F32X4_GT = simd(0x44),
+  V128_AND = simd(0x4e);
+const F32X4_SQRT = simd(0xe3),
+  F32X4_ADD = simd(0xe4),
+  F32X4_SUB = simd(0xe5),
+  F32X4_MUL = simd(0xe6);
+const F32X4_DIV = simd(0xe7),
+  F32X4_MAX = simd(0xe9);
 
 /** A function: i32/f32 parameters, extra locals, and a body. */
 interface Fn {
@@ -90,13 +102,24 @@ interface Fn {
 /** `for (i = 0; i < bytes; i += 16) body` with i in local `i` and the byte count in local `bytes`. */
 function vectorLoop(i: number, bytes: number, body: number[]): number[] {
   return [
-    ...i32Const(0), ...set(i),
-    0x02, 0x40, // block
-    0x03, 0x40, //   loop
-    ...get(i), ...get(bytes), ...I32_GE_U, 0x0d, 0x01, // br_if 1 (exit) when i ≥ bytes
+    ...i32Const(0),
+    ...set(i),
+    0x02,
+    0x40, // block
+    0x03,
+    0x40, //   loop
+    ...get(i),
+    ...get(bytes),
+    ...I32_GE_U,
+    0x0d,
+    0x01, // br_if 1 (exit) when i ≥ bytes
     ...body,
-    ...get(i), ...i32Const(16), ...I32_ADD, ...set(i),
-    0x0c, 0x00, //   br 0
+    ...get(i),
+    ...i32Const(16),
+    ...I32_ADD,
+    ...set(i),
+    0x0c,
+    0x00, //   br 0
     0x0b, // end loop
     0x0b, // end block
   ];
@@ -108,14 +131,26 @@ const at = (p: number, i: number): number[] => [...get(p), ...get(i), ...I32_ADD
 function functions(): Fn[] {
   // relu(p, bytes): x ← max(x, 0)
   const relu: Fn = {
-    name: "relu", params: [I32, I32], locals: [I32, V128], // i = 2, zero = 3 (locals start at zero)
+    name: "relu",
+    params: [I32, I32],
+    locals: [I32, V128], // i = 2, zero = 3 (locals start at zero)
     body: vectorLoop(2, 1, [...at(0, 2), ...at(0, 2), ...V_LOAD, ...get(3), ...F32X4_MAX, ...V_STORE]),
   };
   // reluMask(g, h, bytes): g ← g & (h > 0)
   const reluMask: Fn = {
-    name: "reluMask", params: [I32, I32, I32], locals: [I32, V128], // i = 3, zero = 4
+    name: "reluMask",
+    params: [I32, I32, I32],
+    locals: [I32, V128], // i = 3, zero = 4
     body: vectorLoop(3, 2, [
-      ...at(0, 3), ...at(0, 3), ...V_LOAD, ...at(1, 3), ...V_LOAD, ...get(4), ...F32X4_GT, ...V128_AND, ...V_STORE,
+      ...at(0, 3),
+      ...at(0, 3),
+      ...V_LOAD,
+      ...at(1, 3),
+      ...V_LOAD,
+      ...get(4),
+      ...F32X4_GT,
+      ...V128_AND,
+      ...V_STORE,
     ]),
   };
   // adam(w, g, m, v, w2, m2, v2, bytes, β₁, 1−β₁, β₂, 1−β₂, step, 1/√(1−β₂ᵗ), ε)
@@ -127,26 +162,83 @@ function functions(): Fn[] {
     name: "adam",
     params: [I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32],
     locals: [I32, V128, V128, V128, V128, V128, V128, V128, V128, V128, V128],
-    body: [...splats, ...vectorLoop(I, BYTES, [
-      ...at(G, I), ...V_LOAD, ...set(GI),
-      // m′ = m·β₁ + g·(1−β₁)
-      ...at(M2, I), ...at(M, I), ...V_LOAD, ...get(B1), ...F32X4_MUL, ...get(GI), ...get(C1), ...F32X4_MUL, ...F32X4_ADD,
-      ...tee(MI), ...V_STORE,
-      // v′ = v·β₂ + (g·g)·(1−β₂)
-      ...at(V2, I), ...at(V, I), ...V_LOAD, ...get(B2), ...F32X4_MUL, ...get(GI), ...get(GI), ...F32X4_MUL, ...get(C2),
-      ...F32X4_MUL, ...F32X4_ADD, ...tee(VI), ...V_STORE,
-      // w′ = w − step·(m′ / (√v′·isb + ε))
-      ...at(W2, I), ...at(W, I), ...V_LOAD, ...get(STEP), ...get(MI), ...get(VI), ...F32X4_SQRT, ...get(ISB), ...F32X4_MUL,
-      ...get(EPS), ...F32X4_ADD, ...F32X4_DIV, ...F32X4_MUL, ...F32X4_SUB, ...V_STORE,
-    ])],
+    body: [
+      ...splats,
+      ...vectorLoop(I, BYTES, [
+        ...at(G, I),
+        ...V_LOAD,
+        ...set(GI),
+        // m′ = m·β₁ + g·(1−β₁)
+        ...at(M2, I),
+        ...at(M, I),
+        ...V_LOAD,
+        ...get(B1),
+        ...F32X4_MUL,
+        ...get(GI),
+        ...get(C1),
+        ...F32X4_MUL,
+        ...F32X4_ADD,
+        ...tee(MI),
+        ...V_STORE,
+        // v′ = v·β₂ + (g·g)·(1−β₂)
+        ...at(V2, I),
+        ...at(V, I),
+        ...V_LOAD,
+        ...get(B2),
+        ...F32X4_MUL,
+        ...get(GI),
+        ...get(GI),
+        ...F32X4_MUL,
+        ...get(C2),
+        ...F32X4_MUL,
+        ...F32X4_ADD,
+        ...tee(VI),
+        ...V_STORE,
+        // w′ = w − step·(m′ / (√v′·isb + ε))
+        ...at(W2, I),
+        ...at(W, I),
+        ...V_LOAD,
+        ...get(STEP),
+        ...get(MI),
+        ...get(VI),
+        ...F32X4_SQRT,
+        ...get(ISB),
+        ...F32X4_MUL,
+        ...get(EPS),
+        ...F32X4_ADD,
+        ...F32X4_DIV,
+        ...F32X4_MUL,
+        ...F32X4_SUB,
+        ...V_STORE,
+      ]),
+    ],
   };
   // polyak(s, t, out, bytes, τ, 1−τ): out = s·τ + t·(1−τ)
   const polyak: Fn = {
-    name: "polyak", params: [I32, I32, I32, I32, F32, F32], locals: [I32, V128, V128], // i = 6, τ = 7, 1−τ = 8
-    body: [...get(4), ...F32X4_SPLAT, ...set(7), ...get(5), ...F32X4_SPLAT, ...set(8), ...vectorLoop(6, 3, [
-      ...at(2, 6), ...at(0, 6), ...V_LOAD, ...get(7), ...F32X4_MUL, ...at(1, 6), ...V_LOAD, ...get(8), ...F32X4_MUL,
-      ...F32X4_ADD, ...V_STORE,
-    ])],
+    name: "polyak",
+    params: [I32, I32, I32, I32, F32, F32],
+    locals: [I32, V128, V128], // i = 6, τ = 7, 1−τ = 8
+    body: [
+      ...get(4),
+      ...F32X4_SPLAT,
+      ...set(7),
+      ...get(5),
+      ...F32X4_SPLAT,
+      ...set(8),
+      ...vectorLoop(6, 3, [
+        ...at(2, 6),
+        ...at(0, 6),
+        ...V_LOAD,
+        ...get(7),
+        ...F32X4_MUL,
+        ...at(1, 6),
+        ...V_LOAD,
+        ...get(8),
+        ...F32X4_MUL,
+        ...F32X4_ADD,
+        ...V_STORE,
+      ]),
+    ],
   };
   return [relu, reluMask, adam, polyak, biasEpilogue("biasRelu", true), biasEpilogue("biasAdd", false)];
 }
@@ -158,19 +250,46 @@ function functions(): Fn[] {
 function biasEpilogue(fnName: string, relu: boolean): Fn {
   const [Y, B, ROWS, ROW_BYTES, R, C, ZERO, ROW] = [0, 1, 2, 3, 4, 5, 6, 7];
   const inner = vectorLoop(C, ROW_BYTES, [
-    ...at(ROW, C), ...at(ROW, C), ...V_LOAD, ...at(B, C), ...V_LOAD, ...F32X4_ADD, ...(relu ? [...get(ZERO), ...F32X4_MAX] : []),
+    ...at(ROW, C),
+    ...at(ROW, C),
+    ...V_LOAD,
+    ...at(B, C),
+    ...V_LOAD,
+    ...F32X4_ADD,
+    ...(relu ? [...get(ZERO), ...F32X4_MAX] : []),
     ...V_STORE,
   ]);
   return {
-    name: fnName, params: [I32, I32, I32, I32], locals: [I32, I32, V128, I32],
+    name: fnName,
+    params: [I32, I32, I32, I32],
+    locals: [I32, I32, V128, I32],
     body: [
-      ...get(Y), ...set(ROW), ...i32Const(0), ...set(R),
-      0x02, 0x40, 0x03, 0x40, // block, loop over rows
-      ...get(R), ...get(ROWS), ...I32_GE_U, 0x0d, 0x01,
+      ...get(Y),
+      ...set(ROW),
+      ...i32Const(0),
+      ...set(R),
+      0x02,
+      0x40,
+      0x03,
+      0x40, // block, loop over rows
+      ...get(R),
+      ...get(ROWS),
+      ...I32_GE_U,
+      0x0d,
+      0x01,
       ...inner,
-      ...get(ROW), ...get(ROW_BYTES), ...I32_ADD, ...set(ROW),
-      ...get(R), ...i32Const(1), ...I32_ADD, ...set(R),
-      0x0c, 0x00, 0x0b, 0x0b,
+      ...get(ROW),
+      ...get(ROW_BYTES),
+      ...I32_ADD,
+      ...set(ROW),
+      ...get(R),
+      ...i32Const(1),
+      ...I32_ADD,
+      ...set(R),
+      0x0c,
+      0x00,
+      0x0b,
+      0x0b,
     ],
   };
 }
@@ -189,15 +308,44 @@ export function simdModuleBytes(): Uint8Array {
     return [...uleb(code.length), ...code];
   });
   const codeSec = section(10, [...uleb(bodies.length), ...bodies.flat()]);
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...typeSec, ...importSec, ...funcSec, ...exportSec, ...codeSec]);
+  return Uint8Array.from([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...typeSec,
+    ...importSec,
+    ...funcSec,
+    ...exportSec,
+    ...codeSec,
+  ]);
 }
 
 /** The exported SIMD functions (byte offsets and byte counts; counts are multiples of 16). */
 export interface SimdLoops {
   relu(p: number, bytes: number): void;
   reluMask(g: number, h: number, bytes: number): void;
-  adam(w: number, g: number, m: number, v: number, w2: number, m2: number, v2: number, bytes: number,
-       b1: number, c1: number, b2: number, c2: number, step: number, isb: number, eps: number): void;
+  adam(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    w2: number,
+    m2: number,
+    v2: number,
+    bytes: number,
+    b1: number,
+    c1: number,
+    b2: number,
+    c2: number,
+    step: number,
+    isb: number,
+    eps: number,
+  ): void;
   polyak(s: number, t: number, out: number, bytes: number, tau: number, omt: number): void;
   biasRelu(y: number, b: number, rows: number, rowBytes: number): void;
   biasAdd(y: number, b: number, rows: number, rowBytes: number): void;
@@ -260,12 +408,27 @@ export function reluMaskJs(g: Float32Array, h: Float32Array, from = 0): void {
 
 /** Adam constants, as float32: β₁, 1−β₁, β₂, 1−β₂, step = lr/(1−β₁ᵗ), isb = 1/√(1−β₂ᵗ), ε. */
 export interface AdamConstants {
-  b1: number; c1: number; b2: number; c2: number; step: number; isb: number; eps: number;
+  b1: number;
+  c1: number;
+  b2: number;
+  c2: number;
+  step: number;
+  isb: number;
+  eps: number;
 }
 
 /** One Adam step on [from…] (see the file comment for the formula and op order). */
-export function adamJs(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, w2: Float32Array,
-                       m2: Float32Array, v2: Float32Array, k: AdamConstants, from = 0): void {
+export function adamJs(
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  w2: Float32Array,
+  m2: Float32Array,
+  v2: Float32Array,
+  k: AdamConstants,
+  from = 0,
+): void {
   for (let j = from; j < w.length; j++) {
     const gj = g[j]!;
     const mj = f(f(m[j]! * k.b1) + f(gj * k.c1));
@@ -277,6 +440,13 @@ export function adamJs(w: Float32Array, g: Float32Array, m: Float32Array, v: Flo
 }
 
 /** out = s·τ + t·(1 − τ) on [from…]. */
-export function polyakJs(s: Float32Array, t: Float32Array, out: Float32Array, tau: number, omt: number, from = 0): void {
+export function polyakJs(
+  s: Float32Array,
+  t: Float32Array,
+  out: Float32Array,
+  tau: number,
+  omt: number,
+  from = 0,
+): void {
   for (let j = from; j < s.length; j++) out[j] = f(f(s[j]! * tau) + f(t[j]! * omt));
 }

@@ -76,10 +76,12 @@ function key(table: string[][], prefix: string, n: number, l: number): string {
 function forward(nets: readonly Mlp[], x: tf.Tensor, keep: boolean): tf.Tensor2D[][] {
   const inputs: tf.NamedTensorMap = { x };
   const layers = nets[0]!.layers.length;
-  nets.forEach((net, n) => net.layers.forEach((l, i) => {
-    inputs[key(W_KEYS, "w", n, i)] = l.w;
-    inputs[key(B_KEYS, "b", n, i)] = l.b;
-  }));
+  nets.forEach((net, n) =>
+    net.layers.forEach((l, i) => {
+      inputs[key(W_KEYS, "w", n, i)] = l.w;
+      inputs[key(B_KEYS, "b", n, i)] = l.b;
+    }),
+  );
   const outs = run("VirelMlpForward", inputs, { nets: nets.length, layers, keep }) as tf.Tensor2D[];
   const per = keep ? layers : 1;
   return nets.map((_, n) => outs.slice(n * per, (n + 1) * per));
@@ -94,8 +96,14 @@ function out(acts: tf.Tensor2D[]): tf.Tensor2D {
  * Explicit backprop through `nets` (kept activations `acts` from {@link forward} on x) for output gradients `dys`.
  * Returns per net [∂W₀, ∂b₀, …] (paramGrads) and, with inputCols, Σ_nets ∂x[:, c₀:c₁] as the last element.
  */
-function backward(nets: readonly Mlp[], x: tf.Tensor, acts: tf.Tensor2D[][], dys: tf.Tensor[], paramGrads: boolean,
-                  inputCols?: [number, number]): tf.Tensor[] {
+function backward(
+  nets: readonly Mlp[],
+  x: tf.Tensor,
+  acts: tf.Tensor2D[][],
+  dys: tf.Tensor[],
+  paramGrads: boolean,
+  inputCols?: [number, number],
+): tf.Tensor[] {
   const inputs: tf.NamedTensorMap = { x };
   const layers = nets[0]!.layers.length;
   nets.forEach((net, n) => {
@@ -112,7 +120,8 @@ function backward(nets: readonly Mlp[], x: tf.Tensor, acts: tf.Tensor2D[][], dys
 
 /** One Adam step (PyTorch's form, as adam.ts) on every variable of `opt` with gradients in the same order. */
 function adamStep(opt: Adam, grads: readonly tf.Tensor[]): void {
-  if (grads.length !== opt.vars.length) throw new Error(`${opt.name}: expected ${opt.vars.length} gradients, got ${grads.length}`);
+  if (grads.length !== opt.vars.length)
+    throw new Error(`${opt.name}: expected ${opt.vars.length} gradients, got ${grads.length}`);
   opt.t += 1;
   const { m, v } = opt.moments();
   const inputs: tf.NamedTensorMap = {};
@@ -122,7 +131,14 @@ function adamStep(opt: Adam, grads: readonly tf.Tensor[]): void {
     inputs[`m${i}`] = m[i]!;
     inputs[`v${i}`] = v[i]!;
   });
-  const outs = run("VirelAdam", inputs, { count: opt.vars.length, lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2, eps: opt.eps, t: opt.t });
+  const outs = run("VirelAdam", inputs, {
+    count: opt.vars.length,
+    lr: opt.lr,
+    beta1: opt.beta1,
+    beta2: opt.beta2,
+    eps: opt.eps,
+    t: opt.t,
+  });
   opt.vars.forEach((w, i) => {
     w.assign(outs[3 * i]!);
     m[i]!.assign(outs[3 * i + 1]!);
@@ -237,12 +253,20 @@ export class FusedUpdate implements UpdateRule {
    * ã ∼ π(·|s) with its log-density: one policy pass (or its given output) and one tanh-Gaussian kernel. With
    * `withObs` the action comes back as [s, ã] (the critics' input) instead of ã.
    */
-  private sample(s: tf.Tensor2D, noise: tf.Tensor2D, withObs: boolean, piOutput?: tf.Tensor2D): { action: tf.Tensor2D; logPi: tf.Tensor2D } {
+  private sample(
+    s: tf.Tensor2D,
+    noise: tf.Tensor2D,
+    withObs: boolean,
+    piOutput?: tf.Tensor2D,
+  ): { action: tf.Tensor2D; logPi: tf.Tensor2D } {
     const L = this.L;
     const piOut = piOutput ?? out(forward([L.pi.net], s, false)[0]!);
     const inputs: tf.NamedTensorMap = { out: piOut, noise };
     if (withObs) inputs["obs"] = s;
-    const [action, logPi] = run("VirelTanhGaussian", inputs, { logStdMin: L.pi.logStdMin, logStdMax: L.pi.logStdMax }) as [tf.Tensor2D, tf.Tensor2D];
+    const [action, logPi] = run("VirelTanhGaussian", inputs, {
+      logStdMin: L.pi.logStdMin,
+      logStdMax: L.pi.logStdMax,
+    }) as [tf.Tensor2D, tf.Tensor2D];
     return { action, logPi };
   }
 
@@ -250,8 +274,10 @@ export class FusedUpdate implements UpdateRule {
   criticStep(batch: Batch, temp: number): CriticStepResult {
     const L = this.L;
     const { cfg, spec } = L;
-    const B = batch.size, O = L.obsDim;
-    const v = L.v, vTarget = L.vTarget;
+    const B = batch.size,
+      O = L.obsDim;
+    const v = L.v,
+      vTarget = L.vTarget;
     // ε for ã ∼ π(·|s) is drawn first, then ε for a′ ∼ π(·|s′) — as the reference does
     const needNow = spec.vTarget !== null;
     const needNext = needsNextAction(spec);
@@ -292,7 +318,8 @@ export class FusedUpdate implements UpdateRule {
         y2 = y1!;
       } else {
         // ψ₁ = r + γ(1−d) V̄(s′)
-        if (k1 !== "hard-v" || (k2 !== "hard-v" && k2 !== "soft-own-target")) throw new Error(`fused update: target pair ${k1}/${k2} is not implemented`);
+        if (k1 !== "hard-v" || (k2 !== "hard-v" && k2 !== "soft-own-target"))
+          throw new Error(`fused update: target pair ${k1}/${k2} is not implemented`);
         const vNext = out(forward([vTarget!], s2, false)[0]!);
         [y1] = run("VirelTdTarget", { rd, next: vNext }, { gamma: cfg.gamma, temp });
         if (k2 === "soft-own-target") {
@@ -334,7 +361,9 @@ export class FusedUpdate implements UpdateRule {
   actorStep(batch: Batch, temp: number): ActorStepResult {
     const L = this.L;
     const cfg = L.cfg;
-    const B = batch.size, O = L.obsDim, A = L.actDim;
+    const B = batch.size,
+      O = L.obsDim,
+      A = L.actDim;
     const kept = this.policyPassFor(batch);
     const [qHat, logPi, reg] = tf.tidy(() => {
       const noise = this.noise(B, "e");
@@ -351,8 +380,11 @@ export class FusedUpdate implements UpdateRule {
       const [dQ1, dQ2, qStats] = run("VirelMinGrad", { q1: q1Out, q2: q2Out, logPi: logPiT! }, { scale: -1 / B });
       const [dAction] = backward([L.q1, L.q2], sa!, qActs, [dQ1!, dQ2!], false, [O, O + A]);
       // ∂J/∂(μ, log σ): through ã = tanh(μ + σε) and T·mean log π (∂/∂ log π = T/B), plus the regulariser
-      const [dOut, regValue] = run("VirelTanhGaussianGrad", { out: piOut, noise, dAction: dAction! },
-        { ...lim, dLogPi: temp / B, reg: cfg.policyReg });
+      const [dOut, regValue] = run(
+        "VirelTanhGaussianGrad",
+        { out: piOut, noise, dAction: dAction! },
+        { ...lim, dLogPi: temp / B, reg: cfg.policyReg },
+      );
       adamStep(L.optPi, backward([L.pi.net], s, piActs, [dOut!], true));
       const q = read(qStats!);
       return [q[0]!, q[1]!, read(regValue!)[0]!];
@@ -367,7 +399,8 @@ export class FusedUpdate implements UpdateRule {
    */
   betaResidual(buffer: ReplayBuffer, sampleRng: Rng, n: number, kind: "td" | "twin-q"): number {
     const L = this.L;
-    const O = L.obsDim, A = L.actDim;
+    const O = L.obsDim,
+      A = L.actDim;
     // the same draws as buffer.sample(n, sampleRng), gathered straight into the upload layouts
     const sa = this.staging.get("sa/beta", n * (O + A));
     const s2 = this.staging.get("s2/beta", n * O);
@@ -391,7 +424,9 @@ export class FusedUpdate implements UpdateRule {
       let y: tf.Tensor;
       if (noise === null) {
         // official beta.py: ψ = r + γ(1−d) V(s′) with the online V
-        [y] = run("VirelTdTarget", { rd: rdT, next: out(forward([L.v!], s2T, false)[0]!) }, { gamma, temp: 0 }) as [tf.Tensor];
+        [y] = run("VirelTdTarget", { rd: rdT, next: out(forward([L.v!], s2T, false)[0]!) }, { gamma, temp: 0 }) as [
+          tf.Tensor,
+        ];
       } else {
         // softlearning: ψ = r + γ(1−d) min_j Q_j(s′, a′∼π)
         const next = this.sample(s2T, noise, true);

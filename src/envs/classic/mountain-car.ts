@@ -92,14 +92,29 @@ export class MountainCarContinuousEnv extends EnvBase {
     const dv = clipped ? force * C.power - cosTerm : f32(f32(force * f32(C.power)) - f32(cosTerm));
     velocity = s32 ? f32(velocity + f32(dv)) : velocity + dv;
     let vIsF32 = s32;
-    if (velocity > C.maxSpeed) { velocity = C.maxSpeed; vIsF32 = false; }
-    if (velocity < -C.maxSpeed) { velocity = -C.maxSpeed; vIsF32 = false; }
+    if (velocity > C.maxSpeed) {
+      velocity = C.maxSpeed;
+      vIsF32 = false;
+    }
+    if (velocity < -C.maxSpeed) {
+      velocity = -C.maxSpeed;
+      vIsF32 = false;
+    }
     // position += velocity (float32 only when both are float32 or the velocity is a Python float)
     position = s32 ? f32(position + f32(velocity)) : position + velocity;
     let pIsF32 = s32;
-    if (position > C.maxPosition) { position = C.maxPosition; pIsF32 = false; }
-    if (position < C.minPosition) { position = C.minPosition; pIsF32 = false; }
-    if (position === (pIsF32 ? f32(C.minPosition) : C.minPosition) && velocity < 0) { velocity = 0; vIsF32 = false; }
+    if (position > C.maxPosition) {
+      position = C.maxPosition;
+      pIsF32 = false;
+    }
+    if (position < C.minPosition) {
+      position = C.minPosition;
+      pIsF32 = false;
+    }
+    if (position === (pIsF32 ? f32(C.minPosition) : C.minPosition) && velocity < 0) {
+      velocity = 0;
+      vIsF32 = false;
+    }
     // terminated = position >= goal_position and velocity >= goal_velocity (compared in the operands' dtype)
     const goalP = pIsF32 ? f32(C.goalPosition) : C.goalPosition;
     const goalV = vIsF32 ? f32(this.goalVelocity) : this.goalVelocity;
@@ -175,8 +190,7 @@ export class MountainCarContinuousEnv extends EnvBase {
       force = arrow(ox, oy, ox + len * Math.cos(slope), oy - len * Math.sin(slope), "#c2452d", 3.5);
     }
     const fText = this.lastForce === null ? "–" : this.lastForce.toFixed(2);
-    const caption =
-      `t = ${this.elapsedSteps} · x = ${this.position.toFixed(3)} · v = ${this.velocity.toFixed(4)} · force = ${fText}`;
+    const caption = `t = ${this.elapsedSteps} · x = ${this.position.toFixed(3)} · v = ${this.velocity.toFixed(4)} · force = ${fText}`;
     const body =
       `<rect width="${W}" height="${H}" fill="#f4f8fc"/>` +
       hill +

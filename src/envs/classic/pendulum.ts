@@ -57,7 +57,11 @@ export class PendulumEnv extends EnvBase {
     super(
       {
         id,
-        observationSpace: box(high.map((h) => -h), high, { float32: true }),
+        observationSpace: box(
+          high.map((h) => -h),
+          high,
+          { float32: true },
+        ),
         actionSpace: box([-PENDULUM.maxTorque], [PENDULUM.maxTorque], { float32: true }),
         maxEpisodeSteps: PENDULUM.maxEpisodeSteps,
         stateParts: [{ name: "state", length: 2 }],
@@ -136,8 +140,7 @@ export class PendulumEnv extends EnvBase {
       body += arcArrow(cx, cy, 52, a0 - sweep / 2, a0 + sweep / 2, "#1f5fa8", 4);
     }
     const uText = u === null ? "–" : u.toFixed(2);
-    const caption =
-      `t = ${this.elapsedSteps} · θ = ${angleNormalize(th).toFixed(2)} · ω = ${this.thetadot.toFixed(2)} · u = ${uText}`;
+    const caption = `t = ${this.elapsedSteps} · θ = ${angleNormalize(th).toFixed(2)} · ω = ${this.thetadot.toFixed(2)} · u = ${uText}`;
     body +=
       `<text x="${W / 2}" y="${H - 14}" font-size="12" text-anchor="middle" fill="#333">${caption}</text>` +
       `<text x="8" y="16" font-size="12" font-weight="bold" fill="#555">Pendulum-v1</text>`;

@@ -19,15 +19,32 @@ import { ANT_TASK } from "./tasks/ant";
 import { HUMANOID_TASK } from "./tasks/humanoid";
 
 export const MUJOCO_IDS = [
-  "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5", "Swimmer-v5",
-  "InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5",
+  "HalfCheetah-v5",
+  "Hopper-v5",
+  "Walker2d-v5",
+  "Ant-v5",
+  "Humanoid-v5",
+  "Swimmer-v5",
+  "InvertedPendulum-v5",
+  "InvertedDoublePendulum-v5",
+  "Reacher-v5",
 ] as const;
 
 /** One of the MuJoCo task ids. */
 export type MujocoId = (typeof MUJOCO_IDS)[number];
 
 const TASKS: ReadonlyMap<string, AnyTask> = new Map(
-  [INVERTED_PENDULUM_TASK, HALF_CHEETAH_TASK, HOPPER_TASK, WALKER2D_TASK, SWIMMER_TASK, INVERTED_DOUBLE_PENDULUM_TASK, REACHER_TASK, ANT_TASK, HUMANOID_TASK].map((t) => [t.id, t]),
+  [
+    INVERTED_PENDULUM_TASK,
+    HALF_CHEETAH_TASK,
+    HOPPER_TASK,
+    WALKER2D_TASK,
+    SWIMMER_TASK,
+    INVERTED_DOUBLE_PENDULUM_TASK,
+    REACHER_TASK,
+    ANT_TASK,
+    HUMANOID_TASK,
+  ].map((t) => [t.id, t]),
 );
 
 /** Create a MuJoCo task (loads @mujoco/mujoco lazily, once per process). */
@@ -58,7 +75,9 @@ export { HopperEnv, HOPPER_KWARGS, type HopperKwargs } from "./tasks/hopper";
 export { Walker2dEnv, WALKER2D_KWARGS, type Walker2dKwargs } from "./tasks/walker2d";
 export { SwimmerEnv, SWIMMER_KWARGS, type SwimmerKwargs } from "./tasks/swimmer";
 export {
-  InvertedDoublePendulumEnv, INVERTED_DOUBLE_PENDULUM_KWARGS, type InvertedDoublePendulumKwargs,
+  InvertedDoublePendulumEnv,
+  INVERTED_DOUBLE_PENDULUM_KWARGS,
+  type InvertedDoublePendulumKwargs,
 } from "./tasks/invertedDoublePendulum";
 export { ReacherEnv, REACHER_KWARGS, type ReacherKwargs } from "./tasks/reacher";
 export { AntEnv, ANT_KWARGS, type AntKwargs } from "./tasks/ant";

@@ -109,6 +109,8 @@ export function compileModel(mj: MujocoModule, xml: string, what: string): MjMod
     return mj.MjModel.from_xml_string(xml);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    throw new Error(`${what}: MuJoCo could not compile the model: ${msg.split("\n").slice(0, 3).join(" ").trim()}`, { cause: e });
+    throw new Error(`${what}: MuJoCo could not compile the model: ${msg.split("\n").slice(0, 3).join(" ").trim()}`, {
+      cause: e,
+    });
   }
 }

@@ -15,7 +15,11 @@ export interface MjcfElement {
 }
 
 /** Build an element; `undefined` attributes are dropped when written. */
-export function el(tag: string, attrs: Record<string, MjcfValue> = {}, children: readonly MjcfElement[] = []): MjcfElement {
+export function el(
+  tag: string,
+  attrs: Record<string, MjcfValue> = {},
+  children: readonly MjcfElement[] = [],
+): MjcfElement {
   return { tag, attrs, children };
 }
 

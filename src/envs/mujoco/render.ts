@@ -112,7 +112,10 @@ export function renderMujoco(model: MjModelView, data: MjDataView, title: string
       continue;
     }
     if (type === GEOM.sphere || type === GEOM.ellipsoid) {
-      shapes.push({ depth, svg: `<circle cx="${num(sx(p))}" cy="${num(sy(p))}" r="${num(r * o.scale)}" fill="${color}" stroke="#222" stroke-width="0.8"/>` });
+      shapes.push({
+        depth,
+        svg: `<circle cx="${num(sx(p))}" cy="${num(sy(p))}" r="${num(r * o.scale)}" fill="${color}" stroke="#222" stroke-width="0.8"/>`,
+      });
     } else if (type === GEOM.capsule || type === GEOM.cylinder) {
       const h = sizes[3 * g + 1]!;
       const a: V3 = [p[0] - h * axis[0], p[1] - h * axis[1], p[2] - h * axis[2]];
@@ -130,31 +133,36 @@ export function renderMujoco(model: MjModelView, data: MjDataView, title: string
       });
     } else if (type === GEOM.box) {
       const pts: [number, number][] = [];
-      for (const i of [-1, 1]) for (const j of [-1, 1]) for (const k of [-1, 1]) {
-        const c: V3 = [0, 0, 0];
-        for (let row = 0; row < 3; row++) {
-          c[row] = p[row]! + gmat[9 * g + 3 * row]! * i * sizes[3 * g]! + gmat[9 * g + 3 * row + 1]! * j * sizes[3 * g + 1]! + gmat[9 * g + 3 * row + 2]! * k * sizes[3 * g + 2]!;
-        }
-        pts.push([sx(c), sy(c)]);
-      }
-      const poly = hull(pts).map(([x, y]) => `${num(x)},${num(y)}`).join(" ");
+      for (const i of [-1, 1])
+        for (const j of [-1, 1])
+          for (const k of [-1, 1]) {
+            const c: V3 = [0, 0, 0];
+            for (let row = 0; row < 3; row++) {
+              c[row] =
+                p[row]! +
+                gmat[9 * g + 3 * row]! * i * sizes[3 * g]! +
+                gmat[9 * g + 3 * row + 1]! * j * sizes[3 * g + 1]! +
+                gmat[9 * g + 3 * row + 2]! * k * sizes[3 * g + 2]!;
+            }
+            pts.push([sx(c), sy(c)]);
+          }
+      const poly = hull(pts)
+        .map(([x, y]) => `${num(x)},${num(y)}`)
+        .join(" ");
       shapes.push({ depth, svg: `<polygon points="${poly}" fill="${color}" stroke="#222" stroke-width="0.8"/>` });
     }
   }
   shapes.sort((a, b) => b.depth - a.depth);
   const caption = `<text x="8" y="16" font-size="12" fill="#333">${escapeXml(title)}  t = ${data.time.toFixed(2)} s</text>`;
   const body =
-    `<rect width="${o.width}" height="${o.height}" fill="#f4f6fb"/>` + ground + shapes.map((s) => s.svg).join("") + caption;
+    `<rect width="${o.width}" height="${o.height}" fill="#f4f6fb"/>` +
+    ground +
+    shapes.map((s) => s.svg).join("") +
+    caption;
   return svgFrame(o.width, o.height, body, title);
 }
 
-function drawGround(
-  z: number,
-  center: V3,
-  o: RenderOptions,
-  sx: (p: V3) => number,
-  sy: (p: V3) => number,
-): string {
+function drawGround(z: number, center: V3, o: RenderOptions, sx: (p: V3) => number, sy: (p: V3) => number): string {
   const halfW = o.width / o.scale / 2 + 1;
   const x0 = Math.floor((center[0] - halfW) / o.tick) * o.tick;
   let marks = "";
@@ -176,6 +184,9 @@ function drawGround(
     const px = sx([x, center[1], z]);
     marks += `<line x1="${num(px)}" y1="${num(gy)}" x2="${num(px - 8)}" y2="${num(gy + 10)}" stroke="#9aa3b2" stroke-width="1.2"/>`;
   }
-  return `<rect x="0" y="${num(gy)}" width="${o.width}" height="${num(Math.max(0, o.height - gy))}" fill="#e3e6ee"/>` +
-    `<line x1="0" y1="${num(gy)}" x2="${o.width}" y2="${num(gy)}" stroke="#6b7280" stroke-width="1.5"/>` + marks;
+  return (
+    `<rect x="0" y="${num(gy)}" width="${o.width}" height="${num(Math.max(0, o.height - gy))}" fill="#e3e6ee"/>` +
+    `<line x1="0" y1="${num(gy)}" x2="${o.width}" y2="${num(gy)}" stroke="#6b7280" stroke-width="1.5"/>` +
+    marks
+  );
 }

@@ -106,7 +106,9 @@ export function resolveTaskOptions<K extends object>(
     const fs = options.frame_skip;
     // Gymnasium's tasks use 2–5; a huge value (1e9) would make one env step run for hours, so cap it.
     if (typeof fs !== "number" || !Number.isInteger(fs) || fs < 1 || fs > MAX_FRAME_SKIP) {
-      throw new Error(`${task.id}: option frame_skip must be an integer in [1, ${MAX_FRAME_SKIP}], got ${describe(fs)}`);
+      throw new Error(
+        `${task.id}: option frame_skip must be an integer in [1, ${MAX_FRAME_SKIP}], got ${describe(fs)}`,
+      );
     }
     frameSkip = fs;
   }
@@ -117,7 +119,11 @@ export function resolveTaskOptions<K extends object>(
   if (xml !== undefined && options.model !== undefined) {
     throw new Error(`${task.id}: give either option model (builder parameters) or option xml (MJCF text), not both`);
   }
-  return { settings: { kwargs: kwargs as K, frameSkip, render: task.render }, model: options.model, xml: xml as string | undefined };
+  return {
+    settings: { kwargs: kwargs as K, frameSkip, render: task.render },
+    model: options.model,
+    xml: xml as string | undefined,
+  };
 }
 
 /** Wrap a task declaration into the factory the registry calls (loads MuJoCo, builds and compiles the model). */

@@ -4,9 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  makeMujoco, MUJOCO_IDS, type MujocoEnv, type HalfCheetahEnv, type HopperEnv,
-} from "../../../src/envs/mujoco";
+import { makeMujoco, MUJOCO_IDS, type MujocoEnv, type HalfCheetahEnv, type HopperEnv } from "../../../src/envs/mujoco";
 import { make, spec } from "../../../src/envs/registry";
 import { checkSvg } from "../svg-check";
 
@@ -207,7 +205,16 @@ test("setState writes qpos/qvel and runs mj_forward (closed-form Reacher fingert
     const fy = 0.1 * Math.sin(q0) + 0.11 * Math.sin(q0 + q1);
     assert.ok(Math.abs(obs[8]! - (fx - tx)) < 1e-12, `dx ${obs[8]} vs ${fx - tx}`);
     assert.ok(Math.abs(obs[9]! - (fy - ty)) < 1e-12, `dy ${obs[9]} vs ${fy - ty}`);
-    assert.deepEqual(Array.from(obs.subarray(0, 8)), [Math.cos(q0), Math.cos(q1), Math.sin(q0), Math.sin(q1), tx, ty, 0.3, -0.2]);
+    assert.deepEqual(Array.from(obs.subarray(0, 8)), [
+      Math.cos(q0),
+      Math.cos(q1),
+      Math.sin(q0),
+      Math.sin(q1),
+      tx,
+      ty,
+      0.3,
+      -0.2,
+    ]);
   } finally {
     env.close();
   }
@@ -234,8 +241,10 @@ test("Gymnasium kwargs change the task: observation layout, weights, frame_skip,
     full.close();
   }
   const slim = await mk("Humanoid-v5", {
-    include_cinert_in_observation: false, include_cvel_in_observation: false,
-    include_qfrc_actuator_in_observation: false, include_cfrc_ext_in_observation: false,
+    include_cinert_in_observation: false,
+    include_cvel_in_observation: false,
+    include_qfrc_actuator_in_observation: false,
+    include_cfrc_ext_in_observation: false,
   });
   try {
     assert.deepEqual(slim.observationSpace.shape, [45]);
@@ -274,17 +283,38 @@ test("Gymnasium kwargs change the task: observation layout, weights, frame_skip,
 
 test("bad input: actions, setState, options, model parameters and MJCF give errors naming the problem", async () => {
   await assert.rejects(makeMujoco("Cheetah-v9"), /unknown MuJoCo task id "Cheetah-v9"; known ids: .*HalfCheetah-v5/);
-  await assert.rejects(makeMujoco("HalfCheetah-v5", { ctrl_cost_weight: -1 }), /option ctrl_cost_weight is invalid.*got -1/);
+  await assert.rejects(
+    makeMujoco("HalfCheetah-v5", { ctrl_cost_weight: -1 }),
+    /option ctrl_cost_weight is invalid.*got -1/,
+  );
   await assert.rejects(makeMujoco("HalfCheetah-v5", { ctrl_cost: 1 }), /unknown option 'ctrl_cost'/);
-  await assert.rejects(makeMujoco("Hopper-v5", { healthy_z_range: [2, 1] }), /option healthy_z_range is invalid \(must be \[low, high\] with low < high\), got \[2,1\]/);
+  await assert.rejects(
+    makeMujoco("Hopper-v5", { healthy_z_range: [2, 1] }),
+    /option healthy_z_range is invalid \(must be \[low, high\] with low < high\), got \[2,1\]/,
+  );
   await assert.rejects(makeMujoco("Hopper-v5", { terminate_when_unhealthy: "yes" }), /terminate_when_unhealthy/);
-  await assert.rejects(makeMujoco("Swimmer-v5", { frame_skip: 0 }), /frame_skip must be an integer in \[1, 1000\], got 0/);
-  await assert.rejects(makeMujoco("Swimmer-v5", { frame_skip: 1e9 }), /frame_skip must be an integer in \[1, 1000\], got 1000000000/);
+  await assert.rejects(
+    makeMujoco("Swimmer-v5", { frame_skip: 0 }),
+    /frame_skip must be an integer in \[1, 1000\], got 0/,
+  );
+  await assert.rejects(
+    makeMujoco("Swimmer-v5", { frame_skip: 1e9 }),
+    /frame_skip must be an integer in \[1, 1000\], got 1000000000/,
+  );
   await assert.rejects(makeMujoco("Ant-v5", { main_body: "tail" }), /main_body must name a body/);
-  await assert.rejects(makeMujoco("HalfCheetah-v5", { model: { bthighLength: -0.3 } }), /halfCheetahModel: bthighLength must be a positive finite number, got -0.3/);
-  await assert.rejects(makeMujoco("HalfCheetah-v5", { model: { thigh: 0.3 } }), /halfCheetahModel: unknown parameter thigh/);
+  await assert.rejects(
+    makeMujoco("HalfCheetah-v5", { model: { bthighLength: -0.3 } }),
+    /halfCheetahModel: bthighLength must be a positive finite number, got -0.3/,
+  );
+  await assert.rejects(
+    makeMujoco("HalfCheetah-v5", { model: { thigh: 0.3 } }),
+    /halfCheetahModel: unknown parameter thigh/,
+  );
   await assert.rejects(makeMujoco("HalfCheetah-v5", { model: { gear: [1, 2] } }), /gear must be an array of 6 numbers/);
-  await assert.rejects(makeMujoco("HalfCheetah-v5", { xml: "<mujoco><nonsense/></mujoco>" }), /HalfCheetah-v5: MuJoCo could not compile the model: .*nonsense/);
+  await assert.rejects(
+    makeMujoco("HalfCheetah-v5", { xml: "<mujoco><nonsense/></mujoco>" }),
+    /HalfCheetah-v5: MuJoCo could not compile the model: .*nonsense/,
+  );
 
   const env = await mk("HalfCheetah-v5");
   try {
@@ -295,7 +325,10 @@ test("bad input: actions, setState, options, model parameters and MJCF give erro
     assert.throws(() => env.step([0, 0, 0, 0, 0, Infinity]), /action\[5\] must be finite, got Infinity/);
     assert.throws(() => env.setState(new Float64Array(8), new Float64Array(9)), /expected qpos of length 9, got 8/);
     assert.throws(() => env.setState(new Float64Array(9)), /missing qvel/);
-    assert.throws(() => env.setState(new Float64Array(9), [0, 0, 0, 0, NaN, 0, 0, 0, 0]), /qvel\[4\] must be finite, got NaN/);
+    assert.throws(
+      () => env.setState(new Float64Array(9), [0, 0, 0, 0, NaN, 0, 0, 0, 0]),
+      /qvel\[4\] must be finite, got NaN/,
+    );
     assert.throws(() => env.reset({ seed: -1 }), /seed must be an integer/);
     env.close();
     assert.throws(() => env.step(new Float64Array(6)), /after close\(\)/);
@@ -316,7 +349,10 @@ test("render: an SVG side view projected from the geoms' world poses", async () 
       assert.equal(f.mime, "image/svg+xml");
       checkSvg(f.data);
       assert.ok(f.width > 0 && f.height > 0);
-      assert.ok((f.data.match(/<line |<circle |<polygon /g) ?? []).length >= env.model.ngeom - 1, `${id} draws its geoms`);
+      assert.ok(
+        (f.data.match(/<line |<circle |<polygon /g) ?? []).length >= env.model.ngeom - 1,
+        `${id} draws its geoms`,
+      );
     } finally {
       env.close();
     }
@@ -326,15 +362,26 @@ test("render: an SVG side view projected from the geoms' world poses", async () 
   try {
     ip.reset({ seed: 0 });
     ip.setState([0.5, 0], [0, 0]);
-    const lines = [...ip.render().data.matchAll(/<line x1="([-\d.]+)" y1="([-\d.]+)" x2="([-\d.]+)" y2="([-\d.]+)" stroke="[^"]+" stroke-width="([\d.]+)"/g)]
-      .map((m) => m.slice(1, 6).map(Number) as [number, number, number, number, number]);
+    const lines = [
+      ...ip
+        .render()
+        .data.matchAll(
+          /<line x1="([-\d.]+)" y1="([-\d.]+)" x2="([-\d.]+)" y2="([-\d.]+)" stroke="[^"]+" stroke-width="([\d.]+)"/g,
+        ),
+    ].map((m) => m.slice(1, 6).map(Number) as [number, number, number, number, number]);
     const near = (a: number, b: number): boolean => Math.abs(a - b) < 0.011;
     // a segment between two screen points, in either direction, with the given stroke width (2 r · 150 px/m)
     const drawn = (p: [number, number], q: [number, number], width: number): boolean =>
-      lines.some(([x1, y1, x2, y2, w]) => near(w, width) &&
-        ((near(x1, p[0]) && near(y1, p[1]) && near(x2, q[0]) && near(y2, q[1])) ||
-          (near(x1, q[0]) && near(y1, q[1]) && near(x2, p[0]) && near(y2, p[1]))));
-    assert.ok(drawn([260, 165], [290, 165], 30), `cart capsule (half-length 0.1, radius 0.1) at (275, 165): ${JSON.stringify(lines)}`);
+      lines.some(
+        ([x1, y1, x2, y2, w]) =>
+          near(w, width) &&
+          ((near(x1, p[0]) && near(y1, p[1]) && near(x2, q[0]) && near(y2, q[1])) ||
+            (near(x1, q[0]) && near(y1, q[1]) && near(x2, p[0]) && near(y2, p[1]))),
+      );
+    assert.ok(
+      drawn([260, 165], [290, 165], 30),
+      `cart capsule (half-length 0.1, radius 0.1) at (275, 165): ${JSON.stringify(lines)}`,
+    );
     assert.ok(drawn([275, 165], [275.15, 75], 14.7), "pole from (0.5, 0) to (0.501, 0.6), radius 0.049");
   } finally {
     ip.close();

@@ -8,21 +8,45 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  loadMujoco, MODEL_BUILDERS, MUJOCO_IDS, halfCheetahModel, hopperModel, antModel, humanoidModel,
-  reacherModel, swimmerModel, invertedDoublePendulumModel, walker2dModel, invertedPendulumModel,
+  loadMujoco,
+  MODEL_BUILDERS,
+  MUJOCO_IDS,
+  halfCheetahModel,
+  hopperModel,
+  antModel,
+  humanoidModel,
+  reacherModel,
+  swimmerModel,
+  invertedDoublePendulumModel,
+  walker2dModel,
+  invertedPendulumModel,
   HALF_CHEETAH_DEFAULTS,
 } from "../../../src/envs/mujoco";
 import { compileModel, type MujocoModule, type MjModelView } from "../../../src/envs/mujoco/loader";
 import { ROOT, assertClose } from "./helpers";
 
 interface Check {
-  nq: number; nv: number; nu: number; nbody: number; njnt: number; ngeom: number; nsite: number; ntendon: number;
-  timestep: number; qpos0: number[]; total_mass: number; gear: number[];
-  body_mass: number[]; body_inertia: number[][]; body_ipos: number[][];
+  nq: number;
+  nv: number;
+  nu: number;
+  nbody: number;
+  njnt: number;
+  ngeom: number;
+  nsite: number;
+  ntendon: number;
+  timestep: number;
+  qpos0: number[];
+  total_mass: number;
+  gear: number[];
+  body_mass: number[];
+  body_inertia: number[][];
+  body_ipos: number[][];
 }
-const CHECK = (JSON.parse(readFileSync(join(ROOT, "test", "fixtures", "mujoco", "compiled-check.json"), "utf8")) as {
-  models: Record<string, Check>;
-}).models;
+const CHECK = (
+  JSON.parse(readFileSync(join(ROOT, "test", "fixtures", "mujoco", "compiled-check.json"), "utf8")) as {
+    models: Record<string, Check>;
+  }
+).models;
 
 async function compiled<T>(xml: string, f: (m: MjModelView, mj: MujocoModule) => T): Promise<T> {
   const mj = await loadMujoco();
@@ -40,13 +64,40 @@ test("default models compile to the facts sheet's check values", async () => {
   for (const id of MUJOCO_IDS) {
     const c = CHECK[id]!;
     await compiled(MODEL_BUILDERS[id]!(), (m) => {
-      const got = { nq: m.nq, nv: m.nv, nu: m.nu, nbody: m.nbody, njnt: m.njnt, ngeom: m.ngeom, nsite: m.nsite, ntendon: m.ntendon };
-      assert.deepEqual(got, { nq: c.nq, nv: c.nv, nu: c.nu, nbody: c.nbody, njnt: c.njnt, ngeom: c.ngeom, nsite: c.nsite, ntendon: c.ntendon }, id);
+      const got = {
+        nq: m.nq,
+        nv: m.nv,
+        nu: m.nu,
+        nbody: m.nbody,
+        njnt: m.njnt,
+        ngeom: m.ngeom,
+        nsite: m.nsite,
+        ntendon: m.ntendon,
+      };
+      assert.deepEqual(
+        got,
+        {
+          nq: c.nq,
+          nv: c.nv,
+          nu: c.nu,
+          nbody: c.nbody,
+          njnt: c.njnt,
+          ngeom: c.ngeom,
+          nsite: c.nsite,
+          ntendon: c.ntendon,
+        },
+        id,
+      );
       const opt = m.opt;
       assert.equal(opt.timestep, c.timestep, `${id} timestep`);
       opt.delete();
       assertClose(m.qpos0, c.qpos0, `${id} qpos0`, 0);
-      assertClose(Array.from(m.actuator_gear).filter((_, i) => i % 6 === 0), c.gear, `${id} gear`, 0);
+      assertClose(
+        Array.from(m.actuator_gear).filter((_, i) => i % 6 === 0),
+        c.gear,
+        `${id} gear`,
+        0,
+      );
       assertClose(m.body_mass, c.body_mass, `${id} body_mass`, 1e-9);
       assertClose([m.body_mass.reduce((a, b) => a + b, 0)], [c.total_mass], `${id} total mass`, 1e-9);
       assertClose(m.body_inertia, c.body_inertia.flat(), `${id} body_inertia`, 1e-9);
@@ -77,7 +128,12 @@ test("model parameters: lengths scale segments and move the next joint; defaults
   });
   // Ant: density scales every leg mass linearly; the initial height sets qpos0[2]
   await compiled(antModel({ density: 10, initHeight: 0.6 }), (m) => {
-    assertClose(m.body_mass, CHECK["Ant-v5"]!.body_mass.map((x) => 2 * x), "ant masses", 1e-9);
+    assertClose(
+      m.body_mass,
+      CHECK["Ant-v5"]!.body_mass.map((x) => 2 * x),
+      "ant masses",
+      1e-9,
+    );
     assert.equal(m.qpos0[2], 0.6);
   });
   // Humanoid: longer shins move the feet down

@@ -32,7 +32,11 @@ for (const id of MUJOCO_IDS) {
         const resetInfo = env.resetInfo();
         assert.deepEqual(Object.keys(resetInfo), Object.keys(c.reset_info), `${where} reset info keys`);
         for (const [k, v] of Object.entries(c.reset_info)) {
-          assertClose(([] as number[]).concat(resetInfo[k] as number | number[]), ([] as number[]).concat(v), `${where} reset info ${k}`);
+          assertClose(
+            ([] as number[]).concat(resetInfo[k] as number | number[]),
+            ([] as number[]).concat(v),
+            `${where} reset info ${k}`,
+          );
         }
         const last = c.terminated.findIndex((t, i) => t || c.truncated[i]!);
         const n = last < 0 ? c.actions.length : last + 1;
@@ -53,7 +57,11 @@ for (const id of MUJOCO_IDS) {
           }
         }
         if (last >= 0) {
-          assert.throws(() => env.step(c.actions[last + 1] ?? c.actions[last]!), /reset/, `${where}: step after the episode ended`);
+          assert.throws(
+            () => env.step(c.actions[last + 1] ?? c.actions[last]!),
+            /reset/,
+            `${where}: step after the episode ended`,
+          );
         }
       }
     } finally {

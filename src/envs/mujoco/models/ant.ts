@@ -52,10 +52,38 @@ interface LegDef {
 }
 
 const LEGS: LegDef[] = [
-  { n: 1, body: "front_left_leg", dir: [1, 1], geoms: ["aux_1_geom", "left_leg_geom", "left_ankle_geom"], ankleAxis: [-1, 1, 0], ankleRange: [30, 70] },
-  { n: 2, body: "front_right_leg", dir: [-1, 1], geoms: ["aux_2_geom", "right_leg_geom", "right_ankle_geom"], ankleAxis: [1, 1, 0], ankleRange: [-70, -30] },
-  { n: 3, body: "back_leg", dir: [-1, -1], geoms: ["aux_3_geom", "back_leg_geom", "third_ankle_geom"], ankleAxis: [-1, 1, 0], ankleRange: [-70, -30] },
-  { n: 4, body: "right_back_leg", dir: [1, -1], geoms: ["aux_4_geom", "rightback_leg_geom", "fourth_ankle_geom"], ankleAxis: [1, 1, 0], ankleRange: [30, 70] },
+  {
+    n: 1,
+    body: "front_left_leg",
+    dir: [1, 1],
+    geoms: ["aux_1_geom", "left_leg_geom", "left_ankle_geom"],
+    ankleAxis: [-1, 1, 0],
+    ankleRange: [30, 70],
+  },
+  {
+    n: 2,
+    body: "front_right_leg",
+    dir: [-1, 1],
+    geoms: ["aux_2_geom", "right_leg_geom", "right_ankle_geom"],
+    ankleAxis: [1, 1, 0],
+    ankleRange: [-70, -30],
+  },
+  {
+    n: 3,
+    body: "back_leg",
+    dir: [-1, -1],
+    geoms: ["aux_3_geom", "back_leg_geom", "third_ankle_geom"],
+    ankleAxis: [-1, 1, 0],
+    ankleRange: [-70, -30],
+  },
+  {
+    n: 4,
+    body: "right_back_leg",
+    dir: [1, -1],
+    geoms: ["aux_4_geom", "rightback_leg_geom", "fourth_ankle_geom"],
+    ankleAxis: [1, 1, 0],
+    ankleRange: [30, 70],
+  },
 ];
 
 /** MJCF of the ant; `params` override {@link ANT_DEFAULTS}. */
@@ -95,15 +123,27 @@ export function antModel(params?: Partial<AntParams>): string {
       el("worldbody", {}, [
         el("geom", { name: "floor", type: "plane", size: [40, 40, 40], pos: [0, 0, 0], condim: 3, conaffinity: 1 }),
         el("body", { name: "torso", pos: [0, 0, p.initHeight] }, [
-          el("joint", { name: "root", type: "free", pos: [0, 0, 0], limited: false, damping: 0, armature: 0, margin: 0.01 }),
+          el("joint", {
+            name: "root",
+            type: "free",
+            pos: [0, 0, 0],
+            limited: false,
+            damping: 0,
+            armature: 0,
+            margin: 0.01,
+          }),
           el("geom", { name: "torso_geom", type: "sphere", size: [p.torsoRadius], pos: [0, 0, 0] }),
           ...LEGS.map(leg),
         ]),
       ]),
-      el("actuator", {}, order.flatMap((n) => [
-        el("motor", { joint: `hip_${n}`, gear: p.gear, ctrllimited: true, ctrlrange: [-1, 1] }),
-        el("motor", { joint: `ankle_${n}`, gear: p.gear, ctrllimited: true, ctrlrange: [-1, 1] }),
-      ])),
+      el(
+        "actuator",
+        {},
+        order.flatMap((n) => [
+          el("motor", { joint: `hip_${n}`, gear: p.gear, ctrllimited: true, ctrlrange: [-1, 1] }),
+          el("motor", { joint: `ankle_${n}`, gear: p.gear, ctrllimited: true, ctrlrange: [-1, 1] }),
+        ]),
+      ),
     ]),
   );
 }

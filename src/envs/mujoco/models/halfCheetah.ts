@@ -64,14 +64,66 @@ interface Segment {
 }
 
 const BACK: Segment[] = [
-  { name: "bthigh", range: [-0.52, 1.05], stiffness: 240, damping: 6, geomPos: [0.1, 0, -0.13], halfLength: 0.145, angle: -3.8, childPos: [0.16, 0, -0.25] },
-  { name: "bshin", range: [-0.785, 0.785], stiffness: 180, damping: 4.5, geomPos: [-0.14, 0, -0.07], halfLength: 0.15, angle: -2.03, childPos: [-0.28, 0, -0.14] },
-  { name: "bfoot", range: [-0.4, 0.785], stiffness: 120, damping: 3, geomPos: [0.03, 0, -0.097], halfLength: 0.094, angle: -0.27 },
+  {
+    name: "bthigh",
+    range: [-0.52, 1.05],
+    stiffness: 240,
+    damping: 6,
+    geomPos: [0.1, 0, -0.13],
+    halfLength: 0.145,
+    angle: -3.8,
+    childPos: [0.16, 0, -0.25],
+  },
+  {
+    name: "bshin",
+    range: [-0.785, 0.785],
+    stiffness: 180,
+    damping: 4.5,
+    geomPos: [-0.14, 0, -0.07],
+    halfLength: 0.15,
+    angle: -2.03,
+    childPos: [-0.28, 0, -0.14],
+  },
+  {
+    name: "bfoot",
+    range: [-0.4, 0.785],
+    stiffness: 120,
+    damping: 3,
+    geomPos: [0.03, 0, -0.097],
+    halfLength: 0.094,
+    angle: -0.27,
+  },
 ];
 const FRONT: Segment[] = [
-  { name: "fthigh", range: [-1, 0.7], stiffness: 180, damping: 4.5, geomPos: [-0.07, 0, -0.12], halfLength: 0.133, angle: 0.52, childPos: [-0.14, 0, -0.24] },
-  { name: "fshin", range: [-1.2, 0.87], stiffness: 120, damping: 3, geomPos: [0.065, 0, -0.09], halfLength: 0.106, angle: -0.6, childPos: [0.13, 0, -0.18] },
-  { name: "ffoot", range: [-0.5, 0.5], stiffness: 60, damping: 1.5, geomPos: [0.045, 0, -0.07], halfLength: 0.07, angle: -0.6 },
+  {
+    name: "fthigh",
+    range: [-1, 0.7],
+    stiffness: 180,
+    damping: 4.5,
+    geomPos: [-0.07, 0, -0.12],
+    halfLength: 0.133,
+    angle: 0.52,
+    childPos: [-0.14, 0, -0.24],
+  },
+  {
+    name: "fshin",
+    range: [-1.2, 0.87],
+    stiffness: 120,
+    damping: 3,
+    geomPos: [0.065, 0, -0.09],
+    halfLength: 0.106,
+    angle: -0.6,
+    childPos: [0.13, 0, -0.18],
+  },
+  {
+    name: "ffoot",
+    range: [-0.5, 0.5],
+    stiffness: 60,
+    damping: 1.5,
+    geomPos: [0.045, 0, -0.07],
+    halfLength: 0.07,
+    angle: -0.6,
+  },
 ];
 
 /** MJCF of the half cheetah; `params` override {@link HALF_CHEETAH_DEFAULTS}. */
@@ -91,8 +143,22 @@ export function halfCheetahModel(params?: Partial<HalfCheetahParams>): string {
     const [seg, ...rest] = segs as [Segment, ...Segment[]];
     const s = lengthScale[seg.name]!;
     const children: MjcfElement[] = [
-      el("joint", { name: seg.name, type: "hinge", pos: [0, 0, 0], axis: [0, 1, 0], range: seg.range, stiffness: seg.stiffness, damping: seg.damping }),
-      el("geom", { name: seg.name, type: "capsule", size: [r, seg.halfLength * s], pos: scale(seg.geomPos, s), axisangle: [0, 1, 0, seg.angle] }),
+      el("joint", {
+        name: seg.name,
+        type: "hinge",
+        pos: [0, 0, 0],
+        axis: [0, 1, 0],
+        range: seg.range,
+        stiffness: seg.stiffness,
+        damping: seg.damping,
+      }),
+      el("geom", {
+        name: seg.name,
+        type: "capsule",
+        size: [r, seg.halfLength * s],
+        pos: scale(seg.geomPos, s),
+        axisangle: [0, 1, 0, seg.angle],
+      }),
     ];
     if (rest.length > 0) children.push(chain(rest, scale(seg.childPos!, s)));
     return el("body", { name: seg.name, pos }, children);
@@ -106,8 +172,22 @@ export function halfCheetahModel(params?: Partial<HalfCheetahParams>): string {
       el("compiler", { angle: "radian", inertiafromgeom: true, settotalmass: p.totalMass }),
       el("option", { gravity: [0, 0, -9.81], timestep: p.timestep }),
       el("default", {}, [
-        el("joint", { armature: 0.1, damping: 0.01, limited: true, solimplimit: [0, 0.8, 0.03], solreflimit: [0.02, 1], stiffness: 8 }),
-        el("geom", { conaffinity: 0, condim: 3, contype: 1, friction: [p.friction, 0.1, 0.1], solimp: [0.0, 0.8, 0.01], solref: [0.02, 1] }),
+        el("joint", {
+          armature: 0.1,
+          damping: 0.01,
+          limited: true,
+          solimplimit: [0, 0.8, 0.03],
+          solreflimit: [0.02, 1],
+          stiffness: 8,
+        }),
+        el("geom", {
+          conaffinity: 0,
+          condim: 3,
+          contype: 1,
+          friction: [p.friction, 0.1, 0.1],
+          solimp: [0.0, 0.8, 0.01],
+          solref: [0.02, 1],
+        }),
         el("motor", { ctrllimited: true, ctrlrange: [-1, 1] }),
       ]),
       el("worldbody", {}, [
@@ -117,14 +197,24 @@ export function halfCheetahModel(params?: Partial<HalfCheetahParams>): string {
           rootJoint("rootz", "slide", [0, 0, 1]),
           rootJoint("rooty", "hinge", [0, 1, 0]),
           el("geom", { name: "torso", type: "capsule", size: [r], fromto: [-hip, 0, 0, hip, 0, 0] }),
-          el("geom", { name: "head", type: "capsule", size: [r, 0.15], pos: [hip + 0.1, 0, 0.1], axisangle: [0, 1, 0, 0.87] }),
+          el("geom", {
+            name: "head",
+            type: "capsule",
+            size: [r, 0.15],
+            pos: [hip + 0.1, 0, 0.1],
+            axisangle: [0, 1, 0, 0.87],
+          }),
           chain(BACK, [-hip, 0, 0]),
           chain(FRONT, [hip, 0, 0]),
         ]),
       ]),
-      el("actuator", {}, ["bthigh", "bshin", "bfoot", "fthigh", "fshin", "ffoot"].map((j, i) =>
-        el("motor", { name: j, joint: j, gear: p.gear[i]! }),
-      )),
+      el(
+        "actuator",
+        {},
+        ["bthigh", "bshin", "bfoot", "fthigh", "fshin", "ffoot"].map((j, i) =>
+          el("motor", { name: j, joint: j, gear: p.gear[i]! }),
+        ),
+      ),
     ]),
   );
 }

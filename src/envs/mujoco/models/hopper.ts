@@ -67,16 +67,27 @@ export function hopperModel(params?: Partial<HopperParams>): string {
       el("option", { integrator: "RK4", timestep: p.timestep }),
       el("default", {}, [
         el("joint", { armature: 1, damping: 1, limited: true }),
-        el("geom", { conaffinity: 1, condim: 1, contype: 1, margin: 0.001, solimp: [0.8, 0.8, 0.01], solref: [0.02, 1] }),
+        el("geom", {
+          conaffinity: 1,
+          condim: 1,
+          contype: 1,
+          margin: 0.001,
+          solimp: [0.8, 0.8, 0.01],
+          solref: [0.02, 1],
+        }),
         el("motor", { ctrllimited: true, ctrlrange: [-0.4, 0.4] }),
       ]),
       el("worldbody", {}, [
         el("geom", { name: "floor", type: "plane", size: [20, 20, 0.125], pos: [0, 0, 0], condim: 3, conaffinity: 1 }),
         torsoBody(L, p.torsoRadius, p.friction, [leg]),
       ]),
-      el("actuator", {}, ["thigh_joint", "leg_joint", "foot_joint"].map((joint) =>
-        el("motor", { joint, gear: p.gear, ctrllimited: true, ctrlrange: [-1, 1] }),
-      )),
+      el(
+        "actuator",
+        {},
+        ["thigh_joint", "leg_joint", "foot_joint"].map((joint) =>
+          el("motor", { joint, gear: p.gear, ctrllimited: true, ctrlrange: [-1, 1] }),
+        ),
+      ),
     ]),
   );
 }

@@ -34,13 +34,32 @@ export const HUMANOID_DEFAULTS: Readonly<HumanoidParams> = Object.freeze({
   timestep: 0.003,
 });
 
-type JointSpec = { name: string; axis: number[]; range: [number, number]; pos?: number[]; stiffness?: number; damping?: number; armature: number };
+type JointSpec = {
+  name: string;
+  axis: number[];
+  range: [number, number];
+  pos?: number[];
+  stiffness?: number;
+  damping?: number;
+  armature: number;
+};
 
 const hinge = (j: JointSpec): MjcfElement =>
-  el("joint", { name: j.name, type: "hinge", pos: j.pos ?? [0, 0, 0], axis: j.axis, range: j.range, stiffness: j.stiffness, damping: j.damping, armature: j.armature });
+  el("joint", {
+    name: j.name,
+    type: "hinge",
+    pos: j.pos ?? [0, 0, 0],
+    axis: j.axis,
+    range: j.range,
+    stiffness: j.stiffness,
+    damping: j.damping,
+    armature: j.armature,
+  });
 
-const capsule = (name: string, size: number[], fromto: number[]): MjcfElement => el("geom", { name, type: "capsule", size, fromto });
-const sphere = (name: string, r: number, pos: number[]): MjcfElement => el("geom", { name, type: "sphere", size: [r], pos });
+const capsule = (name: string, size: number[], fromto: number[]): MjcfElement =>
+  el("geom", { name, type: "capsule", size, fromto });
+const sphere = (name: string, r: number, pos: number[]): MjcfElement =>
+  el("geom", { name, type: "sphere", size: [r], pos });
 
 /** MJCF of the humanoid; `params` override {@link HUMANOID_DEFAULTS}. */
 export function humanoidModel(params?: Partial<HumanoidParams>): string {
@@ -56,14 +75,44 @@ export function humanoidModel(params?: Partial<HumanoidParams>): string {
     const axisSign = side === "right" ? 1 : -1; // the left hip x/z axes are mirrored
     const yJointArmature = side === "right" ? 0.008 : 0.01;
     return el("body", { name: `${side}_thigh`, pos: [0, 0.1 * y, -0.04] }, [
-      hinge({ name: `${side}_hip_x`, axis: [axisSign, 0, 0], range: [-25, 5], stiffness: 10, damping: 5, armature: 0.01 }),
-      hinge({ name: `${side}_hip_z`, axis: [0, 0, axisSign], range: [-60, 35], stiffness: 10, damping: 5, armature: 0.01 }),
-      hinge({ name: `${side}_hip_y`, axis: [0, 1, 0], range: [-110, 20], stiffness: 20, damping: 5, armature: yJointArmature }),
+      hinge({
+        name: `${side}_hip_x`,
+        axis: [axisSign, 0, 0],
+        range: [-25, 5],
+        stiffness: 10,
+        damping: 5,
+        armature: 0.01,
+      }),
+      hinge({
+        name: `${side}_hip_z`,
+        axis: [0, 0, axisSign],
+        range: [-60, 35],
+        stiffness: 10,
+        damping: 5,
+        armature: 0.01,
+      }),
+      hinge({
+        name: `${side}_hip_y`,
+        axis: [0, 1, 0],
+        range: [-110, 20],
+        stiffness: 20,
+        damping: 5,
+        armature: yJointArmature,
+      }),
       capsule(`${side}_thigh1`, [0.06], [0, 0, 0, ...scale([0, -0.01 * y, -0.34], sThigh)]),
       el("body", { name: `${side}_shin`, pos: scale([0, -0.01 * y, -0.403], sThigh) }, [
-        hinge({ name: `${side}_knee`, pos: [0, 0, 0.02], axis: [0, -1, 0], range: [-160, -2], stiffness: side === "left" ? 1 : undefined, armature: 0.006 }),
+        hinge({
+          name: `${side}_knee`,
+          pos: [0, 0, 0.02],
+          axis: [0, -1, 0],
+          range: [-160, -2],
+          stiffness: side === "left" ? 1 : undefined,
+          armature: 0.006,
+        }),
         capsule(`${side}_shin1`, [0.049], [0, 0, 0, ...scale([0, 0, -0.3], sShin)]),
-        el("body", { name: `${side}_foot`, pos: scale([0, 0, -0.45], sShin) }, [sphere(`${side}_foot`, 0.075, [0, 0, 0.1])]),
+        el("body", { name: `${side}_foot`, pos: scale([0, 0, -0.45], sShin) }, [
+          sphere(`${side}_foot`, 0.075, [0, 0, 0.1]),
+        ]),
       ]),
     ]);
   };
@@ -77,7 +126,11 @@ export function humanoidModel(params?: Partial<HumanoidParams>): string {
       capsule(`${side}_uarm1`, [0.04, 0.16], [0, 0, 0, ...scale([0.16, 0.16 * y, -0.16], sUpper)]),
       el("body", { name: `${side}_lower_arm`, pos: scale([0.18, 0.18 * y, -0.18], sUpper) }, [
         hinge({ name: `${side}_elbow`, axis: [0, -1, -y], range: [-90, 50], stiffness: 0, armature: 0.0028 }),
-        capsule(`${side}_larm`, [0.031], [...scale([0.01, -0.01 * y, 0.01], sLower), ...scale([0.17, -0.17 * y, 0.17], sLower)]),
+        capsule(
+          `${side}_larm`,
+          [0.031],
+          [...scale([0.01, -0.01 * y, 0.01], sLower), ...scale([0.17, -0.17 * y, 0.17], sLower)],
+        ),
         sphere(`${side}_hand`, 0.04, scale([0.18, -0.18 * y, 0.18], sLower)),
       ]),
     ]);
@@ -85,11 +138,23 @@ export function humanoidModel(params?: Partial<HumanoidParams>): string {
 
   const tilt = [1.0, 0, -0.002, 0];
   const gears: [string, number][] = [
-    ["abdomen_y", 100], ["abdomen_z", 100], ["abdomen_x", 100],
-    ["right_hip_x", 100], ["right_hip_z", 100], ["right_hip_y", 300], ["right_knee", 200],
-    ["left_hip_x", 100], ["left_hip_z", 100], ["left_hip_y", 300], ["left_knee", 200],
-    ["right_shoulder1", 25], ["right_shoulder2", 25], ["right_elbow", 25],
-    ["left_shoulder1", 25], ["left_shoulder2", 25], ["left_elbow", 25],
+    ["abdomen_y", 100],
+    ["abdomen_z", 100],
+    ["abdomen_x", 100],
+    ["right_hip_x", 100],
+    ["right_hip_z", 100],
+    ["right_hip_y", 300],
+    ["right_knee", 200],
+    ["left_hip_x", 100],
+    ["left_hip_z", 100],
+    ["left_hip_y", 300],
+    ["left_knee", 200],
+    ["right_shoulder1", 25],
+    ["right_shoulder2", 25],
+    ["right_elbow", 25],
+    ["left_shoulder1", 25],
+    ["left_shoulder2", 25],
+    ["left_elbow", 25],
   ];
   const tendon = (side: "left" | "right") =>
     el("fixed", { name: `${side}_hipknee` }, [
@@ -106,18 +171,57 @@ export function humanoidModel(params?: Partial<HumanoidParams>): string {
         el("motor", { ctrllimited: true, ctrlrange: [-0.4, 0.4] }),
       ]),
       el("worldbody", {}, [
-        el("geom", { name: "floor", type: "plane", size: [20, 20, 0.125], pos: [0, 0, 0], friction: [p.floorFriction, 0.1, 0.1], condim: 3 }),
+        el("geom", {
+          name: "floor",
+          type: "plane",
+          size: [20, 20, 0.125],
+          pos: [0, 0, 0],
+          friction: [p.floorFriction, 0.1, 0.1],
+          condim: 3,
+        }),
         el("body", { name: "torso", pos: [0, 0, p.initHeight] }, [
-          el("joint", { name: "root", type: "free", pos: [0, 0, 0], limited: false, stiffness: 0, damping: 0, armature: 0 }),
+          el("joint", {
+            name: "root",
+            type: "free",
+            pos: [0, 0, 0],
+            limited: false,
+            stiffness: 0,
+            damping: 0,
+            armature: 0,
+          }),
           capsule("torso1", [0.07], [0, -0.07, 0, 0, 0.07, 0]),
           sphere("head", 0.09, [0, 0, 0.19]),
           capsule("uwaist", [0.06], [-0.01, -0.06, -0.12, -0.01, 0.06, -0.12]),
           el("body", { name: "lwaist", pos: [-0.01, 0, -0.26], quat: tilt }, [
-            hinge({ name: "abdomen_z", pos: [0, 0, 0.065], axis: [0, 0, 1], range: [-45, 45], stiffness: 20, damping: 5, armature: 0.02 }),
-            hinge({ name: "abdomen_y", pos: [0, 0, 0.065], axis: [0, 1, 0], range: [-75, 30], stiffness: 10, damping: 5, armature: 0.02 }),
+            hinge({
+              name: "abdomen_z",
+              pos: [0, 0, 0.065],
+              axis: [0, 0, 1],
+              range: [-45, 45],
+              stiffness: 20,
+              damping: 5,
+              armature: 0.02,
+            }),
+            hinge({
+              name: "abdomen_y",
+              pos: [0, 0, 0.065],
+              axis: [0, 1, 0],
+              range: [-75, 30],
+              stiffness: 10,
+              damping: 5,
+              armature: 0.02,
+            }),
             capsule("lwaist", [0.06], [0, -0.06, 0, 0, 0.06, 0]),
             el("body", { name: "pelvis", pos: [0, 0, -0.165], quat: tilt }, [
-              hinge({ name: "abdomen_x", pos: [0, 0, 0.1], axis: [1, 0, 0], range: [-35, 35], stiffness: 10, damping: 5, armature: 0.02 }),
+              hinge({
+                name: "abdomen_x",
+                pos: [0, 0, 0.1],
+                axis: [1, 0, 0],
+                range: [-35, 35],
+                stiffness: 10,
+                damping: 5,
+                armature: 0.02,
+              }),
               capsule("butt", [0.09], [-0.02, -0.07, 0, -0.02, 0.07, 0]),
               leg("right"),
               leg("left"),
@@ -128,7 +232,11 @@ export function humanoidModel(params?: Partial<HumanoidParams>): string {
         ]),
       ]),
       el("tendon", {}, [tendon("left"), tendon("right")]),
-      el("actuator", {}, gears.map(([joint, gear]) => el("motor", { name: joint, joint, gear }))),
+      el(
+        "actuator",
+        {},
+        gears.map(([joint, gear]) => el("motor", { name: joint, joint, gear })),
+      ),
     ]),
   );
 }

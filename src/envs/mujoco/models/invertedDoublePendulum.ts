@@ -49,20 +49,40 @@ export function invertedDoublePendulumModel(params?: Partial<InvertedDoublePendu
         el("geom", { name: "floor", type: "plane", size: [40, 40, 40], pos: [0, 0, -3.0] }),
         el("geom", { name: "rail", type: "capsule", size: [0.02, p.railHalfLength], pos: [0, 0, 0], quat: horizontal }),
         el("body", { name: "cart", pos: [0, 0, 0] }, [
-          el("joint", { name: "slider", type: "slide", pos: [0, 0, 0], axis: [1, 0, 0], range: [-p.railHalfLength, p.railHalfLength], limited: true, margin: 0.01 }),
+          el("joint", {
+            name: "slider",
+            type: "slide",
+            pos: [0, 0, 0],
+            axis: [1, 0, 0],
+            range: [-p.railHalfLength, p.railHalfLength],
+            limited: true,
+            margin: 0.01,
+          }),
           el("geom", { name: "cart", type: "capsule", size: [0.1, 0.1], pos: [0, 0, 0], quat: horizontal }),
           el("body", { name: "pole", pos: [0, 0, 0] }, [
             el("joint", { name: "hinge", type: "hinge", pos: [0, 0, 0], axis: [0, 1, 0] }),
-            el("geom", { name: "cpole", type: "capsule", size: [p.poleRadius, 0.3], fromto: [0, 0, 0, 0, 0, p.poleLength] }),
+            el("geom", {
+              name: "cpole",
+              type: "capsule",
+              size: [p.poleRadius, 0.3],
+              fromto: [0, 0, 0, 0, 0, p.poleLength],
+            }),
             el("body", { name: "pole2", pos: [0, 0, p.poleLength] }, [
               el("joint", { name: "hinge2", type: "hinge", pos: [0, 0, 0], axis: [0, 1, 0] }),
-              el("geom", { name: "cpole2", type: "capsule", size: [p.poleRadius, 0.3], fromto: [0, 0, 0, 0, 0, p.pole2Length] }),
+              el("geom", {
+                name: "cpole2",
+                type: "capsule",
+                size: [p.poleRadius, 0.3],
+                fromto: [0, 0, 0, 0, 0, p.pole2Length],
+              }),
               el("site", { name: "tip", pos: [0, 0, p.pole2Length], size: [0.01, 0.01] }),
             ]),
           ]),
         ]),
       ]),
-      el("actuator", {}, [el("motor", { name: "slide", joint: "slider", gear: p.gear, ctrllimited: true, ctrlrange: [-1, 1] })]),
+      el("actuator", {}, [
+        el("motor", { name: "slide", joint: "slider", gear: p.gear, ctrllimited: true, ctrlrange: [-1, 1] }),
+      ]),
     ]),
   );
 }

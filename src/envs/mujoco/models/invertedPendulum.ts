@@ -55,16 +55,34 @@ export function invertedPendulumModel(params?: Partial<InvertedPendulumParams>):
       el("worldbody", {}, [
         el("geom", { name: "rail", type: "capsule", size: [0.02, p.railHalfLength], pos: [0, 0, 0], quat: horizontal }),
         el("body", { name: "cart", pos: [0, 0, 0] }, [
-          el("joint", { name: "slider", type: "slide", pos: [0, 0, 0], axis: [1, 0, 0], range: [-p.railHalfLength, p.railHalfLength], limited: true }),
+          el("joint", {
+            name: "slider",
+            type: "slide",
+            pos: [0, 0, 0],
+            axis: [1, 0, 0],
+            range: [-p.railHalfLength, p.railHalfLength],
+            limited: true,
+          }),
           el("geom", { name: "cart", type: "capsule", size: [p.cartRadius, 0.1], pos: [0, 0, 0], quat: horizontal }),
           el("body", { name: "pole", pos: [0, 0, 0] }, [
             el("joint", { name: "hinge", type: "hinge", pos: [0, 0, 0], axis: [0, 1, 0], range: [-90, 90] }),
-            el("geom", { name: "cpole", type: "capsule", size: [p.poleRadius, 0.3], fromto: [0, 0, 0, ...scale([0.001, 0, 0.6], s)] }),
+            el("geom", {
+              name: "cpole",
+              type: "capsule",
+              size: [p.poleRadius, 0.3],
+              fromto: [0, 0, 0, ...scale([0.001, 0, 0.6], s)],
+            }),
           ]),
         ]),
       ]),
       el("actuator", {}, [
-        el("motor", { name: "slide", joint: "slider", gear: p.gear, ctrllimited: true, ctrlrange: [-p.ctrlRange, p.ctrlRange] }),
+        el("motor", {
+          name: "slide",
+          joint: "slider",
+          gear: p.gear,
+          ctrllimited: true,
+          ctrlrange: [-p.ctrlRange, p.ctrlRange],
+        }),
       ]),
     ]),
   );

@@ -56,7 +56,13 @@ export function legChain(L: LegLayout, s: LegSpec): MjcfElement {
   const legBodyZ = (L.kneeZ + L.ankleZ) / 2;
   const footGeomX = (-s.footBack + s.footFront) / 2;
   const foot = el("body", { name: n("foot"), pos: [s.footBodyX, 0, 0 - legBodyZ] }, [
-    el("joint", { name: n("foot") + "_joint", type: "hinge", pos: [0 - s.footBodyX, 0, L.ankleZ - 0], axis: [0, -1, 0], range: [-45, 45] }),
+    el("joint", {
+      name: n("foot") + "_joint",
+      type: "hinge",
+      pos: [0 - s.footBodyX, 0, L.ankleZ - 0],
+      axis: [0, -1, 0],
+      range: [-45, 45],
+    }),
     el("geom", {
       name: n("foot") + "_geom",
       type: "capsule",
@@ -67,8 +73,19 @@ export function legChain(L: LegLayout, s: LegSpec): MjcfElement {
     }),
   ]);
   const leg = el("body", { name: n("leg"), pos: [0, 0, legBodyZ - L.hipZ] }, [
-    el("joint", { name: n("leg") + "_joint", type: "hinge", pos: [0, 0, L.kneeZ - legBodyZ], axis: [0, -1, 0], range: [-150, 0] }),
-    el("geom", { name: n("leg") + "_geom", type: "capsule", size: [s.legRadius, (L.kneeZ - L.ankleZ) / 2], friction: s.friction }),
+    el("joint", {
+      name: n("leg") + "_joint",
+      type: "hinge",
+      pos: [0, 0, L.kneeZ - legBodyZ],
+      axis: [0, -1, 0],
+      range: [-150, 0],
+    }),
+    el("geom", {
+      name: n("leg") + "_geom",
+      type: "capsule",
+      size: [s.legRadius, (L.kneeZ - L.ankleZ) / 2],
+      friction: s.friction,
+    }),
     foot,
   ]);
   return el("body", { name: n("thigh"), pos: [0, 0, L.hipZ - L.rootZ] }, [

@@ -35,7 +35,18 @@ export function reacherModel(params?: Partial<ReacherParams>): string {
   const wall = (name: string, fromto: number[]) =>
     el("geom", { name, type: "capsule", size: [0.02], fromto, conaffinity: 0 });
   const slide = (name: string, axis: number[], ref: number) =>
-    el("joint", { name, type: "slide", pos: [0, 0, 0], axis, range: [-0.27, 0.27], limited: true, ref, stiffness: 0, damping: 0, armature: 0 });
+    el("joint", {
+      name,
+      type: "slide",
+      pos: [0, 0, 0],
+      axis,
+      range: [-0.27, 0.27],
+      limited: true,
+      ref,
+      stiffness: 0,
+      damping: 0,
+      armature: 0,
+    });
   return toXml(
     el("mujoco", { model: "reacher" }, [
       el("compiler", { angle: "radian", inertiafromgeom: true }),
@@ -50,13 +61,32 @@ export function reacherModel(params?: Partial<ReacherParams>): string {
         wall("sideE", [0.3, -0.3, 0.01, 0.3, 0.3, 0.01]),
         wall("sideN", [-0.3, 0.3, 0.01, 0.3, 0.3, 0.01]),
         wall("sideW", [-0.3, -0.3, 0.01, -0.3, 0.3, 0.01]),
-        el("geom", { name: "root", type: "cylinder", size: [0.011], fromto: [0, 0, 0, 0, 0, 0.02], contype: 0, conaffinity: 0 }),
+        el("geom", {
+          name: "root",
+          type: "cylinder",
+          size: [0.011],
+          fromto: [0, 0, 0, 0, 0, 0.02],
+          contype: 0,
+          conaffinity: 0,
+        }),
         el("body", { name: "body0", pos: [0, 0, 0.01] }, [
           el("joint", { name: "joint0", type: "hinge", pos: [0, 0, 0], axis: [0, 0, 1], limited: false }),
           el("geom", { name: "link0", type: "capsule", size: [p.linkRadius], fromto: [0, 0, 0, p.link0Length, 0, 0] }),
           el("body", { name: "body1", pos: [p.link0Length, 0, 0] }, [
-            el("joint", { name: "joint1", type: "hinge", pos: [0, 0, 0], axis: [0, 0, 1], range: [-3.0, 3.0], limited: true }),
-            el("geom", { name: "link1", type: "capsule", size: [p.linkRadius], fromto: [0, 0, 0, p.link1Length, 0, 0] }),
+            el("joint", {
+              name: "joint1",
+              type: "hinge",
+              pos: [0, 0, 0],
+              axis: [0, 0, 1],
+              range: [-3.0, 3.0],
+              limited: true,
+            }),
+            el("geom", {
+              name: "link1",
+              type: "capsule",
+              size: [p.linkRadius],
+              fromto: [0, 0, 0, p.link1Length, 0, 0],
+            }),
             el("body", { name: "fingertip", pos: scale([0.11, 0, 0], s1) }, [
               el("geom", { name: "fingertip", type: "sphere", size: [0.01], pos: [0, 0, 0], contype: 0 }),
             ]),
@@ -68,9 +98,13 @@ export function reacherModel(params?: Partial<ReacherParams>): string {
           el("geom", { name: "target", type: "sphere", size: [0.009], pos: [0, 0, 0], contype: 0, conaffinity: 0 }),
         ]),
       ]),
-      el("actuator", {}, ["joint0", "joint1"].map((joint) =>
-        el("motor", { joint, gear: p.gear, ctrllimited: true, ctrlrange: [-1, 1] }),
-      )),
+      el(
+        "actuator",
+        {},
+        ["joint0", "joint1"].map((joint) =>
+          el("motor", { joint, gear: p.gear, ctrllimited: true, ctrlrange: [-1, 1] }),
+        ),
+      ),
     ]),
   );
 }

@@ -42,7 +42,14 @@ export function swimmerModel(params?: Partial<SwimmerParams>): string {
   const L = p.segmentLength;
   const link = (fromto: number[]) => el("geom", { type: "capsule", size: [p.radius], fromto, density: p.density });
   const hinge = (name: string) =>
-    el("joint", { name, type: "hinge", pos: [0, 0, 0], axis: [0, 0, 1], range: [-p.jointRange, p.jointRange], limited: true });
+    el("joint", {
+      name,
+      type: "hinge",
+      pos: [0, 0, 0],
+      axis: [0, 0, 1],
+      range: [-p.jointRange, p.jointRange],
+      limited: true,
+    });
   return toXml(
     el("mujoco", { model: "swimmer" }, [
       el("compiler", { angle: "degree", inertiafromgeom: true }),
@@ -62,9 +69,13 @@ export function swimmerModel(params?: Partial<SwimmerParams>): string {
           ]),
         ]),
       ]),
-      el("actuator", {}, ["motor1_rot", "motor2_rot"].map((joint) =>
-        el("motor", { joint, gear: p.gear, ctrllimited: true, ctrlrange: [-1, 1] }),
-      )),
+      el(
+        "actuator",
+        {},
+        ["motor1_rot", "motor2_rot"].map((joint) =>
+          el("motor", { joint, gear: p.gear, ctrllimited: true, ctrlrange: [-1, 1] }),
+        ),
+      ),
     ]),
   );
 }

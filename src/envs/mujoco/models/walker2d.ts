@@ -77,7 +77,11 @@ export function walker2dModel(params?: Partial<Walker2dParams>): string {
         el("geom", { name: "floor", type: "plane", size: [40, 40, 40], pos: [0, 0, 0], condim: 3, conaffinity: 1 }),
         torsoBody(L, p.torsoRadius, p.friction, [legChain(L, leg("")), legChain(L, leg("_left"))]),
       ]),
-      el("actuator", {}, joints.map((joint) => el("motor", { joint, gear: p.gear, ctrllimited: true, ctrlrange: [-1, 1] }))),
+      el(
+        "actuator",
+        {},
+        joints.map((joint) => el("motor", { joint, gear: p.gear, ctrllimited: true, ctrlrange: [-1, 1] })),
+      ),
     ]),
   );
 }

@@ -65,9 +65,12 @@ export class AntEnv extends MujocoEnv {
   constructor(ctx: MujocoContext, s: TaskSettings<AntKwargs>, options: MakeOptions) {
     const { mj, model } = ctx;
     const k = s.kwargs;
-    const mainBody = typeof k.main_body === "string" ? mj.mj_name2id(model, mj.mjtObj.mjOBJ_BODY.value, k.main_body) : k.main_body;
+    const mainBody =
+      typeof k.main_body === "string" ? mj.mj_name2id(model, mj.mjtObj.mjOBJ_BODY.value, k.main_body) : k.main_body;
     if (mainBody < 0 || mainBody >= model.nbody) {
-      throw new Error(`Ant-v5: option main_body must name a body or be an index in [0, ${model.nbody - 1}], got ${JSON.stringify(k.main_body)}`);
+      throw new Error(
+        `Ant-v5: option main_body must name a body or be an index in [0, ${model.nbody - 1}], got ${JSON.stringify(k.main_body)}`,
+      );
     }
     const skip = k.exclude_current_positions_from_observation ? 2 : 0;
     const obsDim = model.nq - skip + model.nv + (k.include_cfrc_ext_in_observation ? 6 * (model.nbody - 1) : 0);

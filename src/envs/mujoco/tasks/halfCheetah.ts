@@ -39,7 +39,11 @@ export class HalfCheetahEnv extends MujocoEnv {
   constructor(ctx: MujocoContext, s: TaskSettings<HalfCheetahKwargs>, options: MakeOptions) {
     const skip = s.kwargs.exclude_current_positions_from_observation ? 1 : 0;
     const obsDim = ctx.model.nq - skip + ctx.model.nv;
-    super(ctx, { id: "HalfCheetah-v5", frameSkip: s.frameSkip, obsDim, maxEpisodeSteps: 1000, render: s.render }, options);
+    super(
+      ctx,
+      { id: "HalfCheetah-v5", frameSkip: s.frameSkip, obsDim, maxEpisodeSteps: 1000, render: s.render },
+      options,
+    );
     this.kwargs = s.kwargs;
     this.skip = skip;
   }

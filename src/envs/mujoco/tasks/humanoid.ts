@@ -65,9 +65,13 @@ export const HUMANOID_KWARGS: Readonly<HumanoidKwargs> = Object.freeze({
 function obsSize(m: { nq: number; nv: number; nbody: number }, k: HumanoidKwargs): number {
   const b = m.nbody - 1;
   return (
-    m.nq - (k.exclude_current_positions_from_observation ? 2 : 0) + m.nv +
-    (k.include_cinert_in_observation ? 10 * b : 0) + (k.include_cvel_in_observation ? 6 * b : 0) +
-    (k.include_qfrc_actuator_in_observation ? m.nv - 6 : 0) + (k.include_cfrc_ext_in_observation ? 6 * b : 0)
+    m.nq -
+    (k.exclude_current_positions_from_observation ? 2 : 0) +
+    m.nv +
+    (k.include_cinert_in_observation ? 10 * b : 0) +
+    (k.include_cvel_in_observation ? 6 * b : 0) +
+    (k.include_qfrc_actuator_in_observation ? m.nv - 6 : 0) +
+    (k.include_cfrc_ext_in_observation ? 6 * b : 0)
   );
 }
 
@@ -76,7 +80,17 @@ export class HumanoidEnv extends MujocoEnv {
   readonly kwargs: Readonly<HumanoidKwargs>;
 
   constructor(ctx: MujocoContext, s: TaskSettings<HumanoidKwargs>, options: MakeOptions) {
-    super(ctx, { id: "Humanoid-v5", frameSkip: s.frameSkip, obsDim: obsSize(ctx.model, s.kwargs), maxEpisodeSteps: 1000, render: s.render }, options);
+    super(
+      ctx,
+      {
+        id: "Humanoid-v5",
+        frameSkip: s.frameSkip,
+        obsDim: obsSize(ctx.model, s.kwargs),
+        maxEpisodeSteps: 1000,
+        render: s.render,
+      },
+      options,
+    );
     this.kwargs = s.kwargs;
   }
 

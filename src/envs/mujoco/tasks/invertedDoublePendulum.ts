@@ -33,7 +33,17 @@ export class InvertedDoublePendulumEnv extends MujocoEnv {
   constructor(ctx: MujocoContext, s: TaskSettings<InvertedDoublePendulumKwargs>, options: MakeOptions) {
     const m = ctx.model;
     if (m.nsite < 1) throw new Error("InvertedDoublePendulum-v5: the model needs a tip site (site 0)");
-    super(ctx, { id: "InvertedDoublePendulum-v5", frameSkip: s.frameSkip, obsDim: 1 + 2 * (m.nq - 1) + m.nv + 1, maxEpisodeSteps: 1000, render: s.render }, options);
+    super(
+      ctx,
+      {
+        id: "InvertedDoublePendulum-v5",
+        frameSkip: s.frameSkip,
+        obsDim: 1 + 2 * (m.nq - 1) + m.nv + 1,
+        maxEpisodeSteps: 1000,
+        render: s.render,
+      },
+      options,
+    );
     this.kwargs = s.kwargs;
   }
 

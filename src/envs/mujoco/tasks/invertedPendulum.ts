@@ -25,7 +25,17 @@ export class InvertedPendulumEnv extends MujocoEnv {
   readonly kwargs: Readonly<InvertedPendulumKwargs>;
 
   constructor(ctx: MujocoContext, s: TaskSettings<InvertedPendulumKwargs>, options: MakeOptions) {
-    super(ctx, { id: "InvertedPendulum-v5", frameSkip: s.frameSkip, obsDim: ctx.model.nq + ctx.model.nv, maxEpisodeSteps: 1000, render: s.render }, options);
+    super(
+      ctx,
+      {
+        id: "InvertedPendulum-v5",
+        frameSkip: s.frameSkip,
+        obsDim: ctx.model.nq + ctx.model.nv,
+        maxEpisodeSteps: 1000,
+        render: s.render,
+      },
+      options,
+    );
     this.kwargs = s.kwargs;
   }
 

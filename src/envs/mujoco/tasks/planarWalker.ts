@@ -39,7 +39,17 @@ export abstract class PlanarWalkerEnv<K extends PlanarWalkerKwargs> extends Mujo
 
   protected constructor(id: string, ctx: MujocoContext, s: TaskSettings<K>, options: MakeOptions) {
     const skip = s.kwargs.exclude_current_positions_from_observation ? 1 : 0;
-    super(ctx, { id, frameSkip: s.frameSkip, obsDim: ctx.model.nq - skip + ctx.model.nv, maxEpisodeSteps: 1000, render: s.render }, options);
+    super(
+      ctx,
+      {
+        id,
+        frameSkip: s.frameSkip,
+        obsDim: ctx.model.nq - skip + ctx.model.nv,
+        maxEpisodeSteps: 1000,
+        render: s.render,
+      },
+      options,
+    );
     this.kwargs = s.kwargs;
     this.skip = skip;
   }

@@ -21,7 +21,10 @@ export type ReacherKwargs = {
   reward_control_weight: number;
 };
 
-export const REACHER_KWARGS: Readonly<ReacherKwargs> = Object.freeze({ reward_dist_weight: 1, reward_control_weight: 1 });
+export const REACHER_KWARGS: Readonly<ReacherKwargs> = Object.freeze({
+  reward_dist_weight: 1,
+  reward_control_weight: 1,
+});
 
 /** The Reacher-v5 environment. */
 export class ReacherEnv extends MujocoEnv {
@@ -38,8 +41,13 @@ export class ReacherEnv extends MujocoEnv {
     };
     const fingertip = body("fingertip");
     const target = body("target");
-    if (model.nq !== 4 || model.nv !== 4) throw new Error(`Reacher-v5: expected nq = nv = 4, got ${model.nq}, ${model.nv}`);
-    super(ctx, { id: "Reacher-v5", frameSkip: s.frameSkip, obsDim: 10, maxEpisodeSteps: 50, render: s.render }, options);
+    if (model.nq !== 4 || model.nv !== 4)
+      throw new Error(`Reacher-v5: expected nq = nv = 4, got ${model.nq}, ${model.nv}`);
+    super(
+      ctx,
+      { id: "Reacher-v5", frameSkip: s.frameSkip, obsDim: 10, maxEpisodeSteps: 50, render: s.render },
+      options,
+    );
     this.kwargs = s.kwargs;
     this.fingertip = fingertip;
     this.target = target;
@@ -58,14 +66,29 @@ export class ReacherEnv extends MujocoEnv {
     const [dx, dy, dz] = this.tipToTarget();
     const rewardDist = -Math.sqrt(dx * dx + dy * dy + dz * dz) * this.kwargs.reward_dist_weight;
     const rewardCtrl = -sumSquares(action) * this.kwargs.reward_control_weight;
-    return { reward: rewardDist + rewardCtrl, terminated: false, info: { reward_dist: rewardDist, reward_ctrl: rewardCtrl } };
+    return {
+      reward: rewardDist + rewardCtrl,
+      terminated: false,
+      info: { reward_dist: rewardDist, reward_ctrl: rewardCtrl },
+    };
   }
 
   protected observation(): Float64Array {
     const q = this.data.qpos;
     const v = this.data.qvel;
     const [dx, dy] = this.tipToTarget();
-    return Float64Array.of(Math.cos(q[0]!), Math.cos(q[1]!), Math.sin(q[0]!), Math.sin(q[1]!), q[2]!, q[3]!, v[0]!, v[1]!, dx, dy);
+    return Float64Array.of(
+      Math.cos(q[0]!),
+      Math.cos(q[1]!),
+      Math.sin(q[0]!),
+      Math.sin(q[1]!),
+      q[2]!,
+      q[3]!,
+      v[0]!,
+      v[1]!,
+      dx,
+      dy,
+    );
   }
 
   protected resetState(rng: Rng): { qpos: Float64Array; qvel: Float64Array } {
@@ -92,6 +115,15 @@ export const REACHER_TASK = defineTask<ReacherKwargs>({
   defaults: REACHER_KWARGS,
   schema: { reward_dist_weight: kw.finite, reward_control_weight: kw.finite },
   buildModel: reacherModel,
-  render: { ...DEFAULT_RENDER, elevation: 90, scale: 480, width: 340, height: 360, center: [0, 0.02, 0], trackBody: -1, tick: 0.1 },
+  render: {
+    ...DEFAULT_RENDER,
+    elevation: 90,
+    scale: 480,
+    width: 340,
+    height: 360,
+    center: [0, 0.02, 0],
+    trackBody: -1,
+    tick: 0.1,
+  },
   create: (ctx, s, options) => new ReacherEnv(ctx, s, options),
 });

@@ -38,7 +38,17 @@ export class SwimmerEnv extends MujocoEnv {
 
   constructor(ctx: MujocoContext, s: TaskSettings<SwimmerKwargs>, options: MakeOptions) {
     const skip = s.kwargs.exclude_current_positions_from_observation ? 2 : 0;
-    super(ctx, { id: "Swimmer-v5", frameSkip: s.frameSkip, obsDim: ctx.model.nq - skip + ctx.model.nv, maxEpisodeSteps: 1000, render: s.render }, options);
+    super(
+      ctx,
+      {
+        id: "Swimmer-v5",
+        frameSkip: s.frameSkip,
+        obsDim: ctx.model.nq - skip + ctx.model.nv,
+        maxEpisodeSteps: 1000,
+        render: s.render,
+      },
+      options,
+    );
     this.kwargs = s.kwargs;
     this.skip = skip;
   }
@@ -101,6 +111,15 @@ export const SWIMMER_TASK = defineTask<SwimmerKwargs>({
     exclude_current_positions_from_observation: kw.flag,
   },
   buildModel: swimmerModel,
-  render: { ...DEFAULT_RENDER, elevation: 90, scale: 70, width: 480, height: 320, center: [-0.5, 0, 0], track: "xy", tick: 0.5 },
+  render: {
+    ...DEFAULT_RENDER,
+    elevation: 90,
+    scale: 70,
+    width: 480,
+    height: 320,
+    center: [-0.5, 0, 0],
+    track: "xy",
+    tick: 0.5,
+  },
   create: (ctx, s, options) => new SwimmerEnv(ctx, s, options),
 });
