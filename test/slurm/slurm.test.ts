@@ -249,14 +249,23 @@ if (why === null) {
       assert.match(log(), /signal at \d+s \(task RUNNING\)/);
       const stopped = Number(/stopped at step (\d+); checkpoint saved/.exec(log())?.[1]);
       assert.ok(stopped > 0, log());
-      await until("the task to be pending again", 60_000, () =>
+      await until("the task to be pending again", 120_000, () =>
         queue(jobId).get(`${jobId}_0`) === "PENDING" ? true : null,
       );
       sh("scontrol", ["update", `jobid=${jobId}_0`, "StartTime=now"]);
+      // a requeued task may still be held (begin time) on a busy machine: release it again while it is pending
+      let nudged = Date.now();
       await until(
         "the resume",
-        60_000,
-        () => (new RegExp(`resuming .* at step ${stopped}`).test(log()) ? true : null),
+        240_000,
+        () => {
+          if (new RegExp(`resuming .* at step ${stopped}`).test(log())) return true;
+          if (Date.now() - nudged > 10_000 && queue(jobId).get(`${jobId}_0`) === "PENDING") {
+            sh("scontrol", ["update", `jobid=${jobId}_0`, "StartTime=now"]);
+            nudged = Date.now();
+          }
+          return null;
+        },
         500,
       );
       assert.match(log(), /restart 1/);
