@@ -2,17 +2,26 @@
  * The program the kernel compiles, as one virtual TypeScript file with a position map back to the cells.
  *
  * The kernel (tslab) runs the code cells in order; every cell sees the declarations of the cells before it, and a
- * later cell may declare a name again (the new declaration wins). One file reproduces that with nested blocks:
+ * later cell may declare a name again (the new declaration wins). One file reproduces that with blocks that nest
+ * only where a cell declares a name again:
  *
  *     export {};                          ← a module, like tslab's own prefix (top-level await is allowed)
  *     import … from "…";                  ← the cells' imports and `declare`/namespace statements, hoisted in
  *                                            cell order (they are only legal at the top level of a module)
  *     {
- *     <cell 1>
+ *     <cell 1>                            ← declares x
+ *     <cell 2>                            ← declares y; sees cell 1 (same block)
  *     {
- *     <cell 2>                             ← sees cell 1; a `const x` here shadows cell 1's `x`
- *     …
+ *     <cell 3>                            ← declares x again: a new block, so its `x` shadows cell 1's for
+ *     <cell 4>                               cells 3, 4, … while cell 2 still sees cell 1's
  *     }}
+ *
+ * A cell opens a new block exactly when one of its top-level names was declared by an earlier cell (in the same
+ * block the later declaration would be a redeclaration error, or — hoisted — would change what earlier cells
+ * see). So the depth is the number of re-declaring cells, not the number of cells: a 2000-cell notebook with
+ * distinct names is one flat block (the old layout nested every cell, which cost O(cells) per name lookup and
+ * overflowed TypeScript's recursive parser near 2500 cells). A notebook that re-declares in very many cells
+ * still nests that deep (the limit is in docs/vscode.md).
  *
  * Each cell body is copied verbatim, except that hoisted statements and `export` keywords are replaced by spaces
  * of the same length (newlines kept), so a cell offset maps to the virtual file by adding one number. Hoisted
@@ -58,6 +67,8 @@ export interface CellSyntaxError {
 /** What one cell contributes: statements to hoist, ranges to blank, and its own syntax errors. */
 interface CellAnalysis {
   readonly text: string;
+  /** Names the cell declares at its top level (variables, functions, classes, interfaces, types, enums). */
+  readonly names: readonly string[];
   readonly hoisted: readonly { start: number; end: number; key: string | null }[];
   readonly blanks: readonly { start: number; end: number }[];
   readonly syntaxErrors: readonly CellSyntaxError[];
@@ -101,14 +112,37 @@ function cellSyntaxErrors(text: string): CellSyntaxError[] {
   return errors;
 }
 
+/** The names a binding pattern declares (`const { a, b: [c] } = …` → a, c). */
+function bindingNames(name: ts.BindingName, out: string[]): void {
+  if (ts.isIdentifier(name)) out.push(name.text);
+  else for (const el of name.elements) if (!ts.isOmittedExpression(el)) bindingNames(el.name, out);
+}
+
+/** Top-level names of one statement (none for hoisted / export-only statements). */
+function declaredNames(stmt: ts.Statement, out: string[]): void {
+  if (ts.isVariableStatement(stmt)) {
+    for (const d of stmt.declarationList.declarations) bindingNames(d.name, out);
+  } else if (
+    ts.isFunctionDeclaration(stmt) ||
+    ts.isClassDeclaration(stmt) ||
+    ts.isInterfaceDeclaration(stmt) ||
+    ts.isTypeAliasDeclaration(stmt) ||
+    ts.isEnumDeclaration(stmt)
+  ) {
+    if (stmt.name !== undefined) out.push(stmt.name.text);
+  }
+}
+
 function analyseCell(text: string): CellAnalysis {
   const cached = analysisCache.get(text);
   if (cached !== undefined) return cached;
   const sf = ts.createSourceFile("cell.ts", text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const hoisted: { start: number; end: number; key: string | null }[] = [];
   const blanks: { start: number; end: number }[] = [];
+  const names: string[] = [];
   for (const stmt of sf.statements) {
     const start = stmt.getStart(sf);
+    if (!isTopLevelOnly(stmt)) declaredNames(stmt, names);
     if (isTopLevelOnly(stmt)) {
       const isImport = ts.isImportDeclaration(stmt) || ts.isImportEqualsDeclaration(stmt);
       const key = isImport ? text.slice(start, stmt.end).replace(/\s+/g, " ").replace(/;\s*$/, "") : null;
@@ -128,7 +162,7 @@ function analyseCell(text: string): CellAnalysis {
       }
     }
   }
-  const result: CellAnalysis = { text, hoisted, blanks, syntaxErrors: cellSyntaxErrors(text) };
+  const result: CellAnalysis = { text, names, hoisted, blanks, syntaxErrors: cellSyntaxErrors(text) };
   if (analysisCache.size >= ANALYSIS_CACHE_MAX) {
     const first = analysisCache.keys().next();
     if (first.done !== true) analysisCache.delete(first.value);
@@ -155,6 +189,10 @@ export class NotebookSource {
   readonly text: string;
   readonly segments: readonly Segment[];
   readonly syntaxErrors: readonly (readonly CellSyntaxError[])[];
+  /** How many blocks the cells are nested in (1 + the number of cells that declare a name again). */
+  readonly depth: number;
+  /** Top-level names declared by the cell bodies: name → the first cell that declares it. */
+  private readonly firstDeclared = new Map<string, number>();
 
   constructor(readonly cells: readonly CellText[]) {
     const analyses = cells.map((c) => analyseCell(c.text));
@@ -171,15 +209,42 @@ export class NotebookSource {
         text += a.text.slice(h.start, h.end) + "\n";
       }
     });
+    const parts: string[] = [text];
+    let length = text.length;
+    const push = (piece: string): void => {
+      parts.push(piece);
+      length += piece.length;
+    };
+    const declared = new Set<string>();
+    let depth = 0;
     analyses.forEach((a, cell) => {
-      text += "{\n";
-      segments.push({ virtualStart: text.length, length: a.text.length, cell, cellStart: 0, hoisted: false });
-      text += blankOut(a.text, a.blanks) + "\n";
+      if (depth === 0 || a.names.some((n) => declared.has(n))) {
+        push("{\n");
+        depth++;
+      }
+      for (const n of a.names) {
+        declared.add(n);
+        if (!this.firstDeclared.has(n)) this.firstDeclared.set(n, cell);
+      }
+      segments.push({ virtualStart: length, length: a.text.length, cell, cellStart: 0, hoisted: false });
+      push(blankOut(a.text, a.blanks) + "\n");
     });
-    text += "}".repeat(cells.length) + "\n";
+    push("}".repeat(depth) + "\n");
+    text = parts.join("");
+    this.depth = depth;
     this.text = text;
     this.segments = segments;
     this.syntaxErrors = analyses.map((a) => a.syntaxErrors);
+  }
+
+  /**
+   * True when `name` is declared at the top level of a cell after `cell` and of no cell up to `cell`: in the kernel
+   * the name does not exist yet when `cell` runs, although in the shared block of the virtual file it is in scope
+   * (in its temporal dead zone, or hoisted for functions, types and interfaces). The features hide such names.
+   */
+  declaredOnlyLater(name: string, cell: number): boolean {
+    const first = this.firstDeclared.get(name);
+    return first !== undefined && first > cell;
   }
 
   /** Virtual offset of `offset` in cell `cell` (the end of a cell is a valid offset); undefined when out of range. */
@@ -187,8 +252,8 @@ export class NotebookSource {
     const c = this.cells[cell];
     if (c === undefined || offset < 0 || offset > c.text.length) return undefined;
     let body: number | undefined;
-    for (const s of this.segments) {
-      if (s.cell !== cell || offset < s.cellStart || offset > s.cellStart + s.length) continue;
+    for (const s of this.byCell()[cell] ?? []) {
+      if (offset < s.cellStart || offset > s.cellStart + s.length) continue;
       const v = s.virtualStart + (offset - s.cellStart);
       if (s.hoisted) return v;
       body = v;
@@ -196,14 +261,37 @@ export class NotebookSource {
     return body;
   }
 
+  private cellIndex: Segment[][] | undefined;
+  /** Segments grouped by cell (built on first use). */
+  private byCell(): Segment[][] {
+    if (this.cellIndex === undefined) {
+      const index: Segment[][] = this.cells.map(() => []);
+      for (const s of this.segments) index[s.cell]!.push(s);
+      this.cellIndex = index;
+    }
+    return this.cellIndex;
+  }
+
+  /** The segment holding virtual offset `offset` (segments are in text order and never touch): binary search. */
+  private segmentAt(offset: number): Segment | undefined {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.segments[mid]!.virtualStart <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    const s = found >= 0 ? this.segments[found] : undefined;
+    return s !== undefined && offset <= s.virtualStart + s.length ? s : undefined;
+  }
+
   /** Cell position of virtual offset `offset`, or undefined inside generated text (header, braces). */
   fromVirtual(offset: number): CellOffset | undefined {
-    for (const s of this.segments) {
-      if (offset >= s.virtualStart && offset <= s.virtualStart + s.length) {
-        return { cell: s.cell, offset: s.cellStart + (offset - s.virtualStart) };
-      }
-    }
-    return undefined;
+    const s = this.segmentAt(offset);
+    return s === undefined ? undefined : { cell: s.cell, offset: s.cellStart + (offset - s.virtualStart) };
   }
 
   /**
@@ -213,9 +301,7 @@ export class NotebookSource {
   spanToCell(start: number, length: number): { cell: number; start: number; end: number } | undefined {
     const from = this.fromVirtual(start);
     if (from === undefined) return undefined;
-    const seg = this.segments.find(
-      (s) => s.cell === from.cell && start >= s.virtualStart && start <= s.virtualStart + s.length,
-    );
+    const seg = this.segmentAt(start);
     if (seg === undefined) return undefined;
     const segEnd = seg.virtualStart + seg.length;
     const end = Math.min(start + Math.max(0, length), segEnd);
