@@ -133,9 +133,18 @@ function declaredNames(stmt: ts.Statement, out: string[]): void {
   }
 }
 
-function analyseCell(text: string): CellAnalysis {
+/**
+ * The analysis of a cell text, cached by text (least recently used out first). `keep` is the notebook's cell count:
+ * the cache holds at least twice that, so rebuilding after an edit re-analyses only the edited cell (a fixed bound
+ * below the cell count made every rebuild re-parse every cell once a notebook outgrew it).
+ */
+function analyseCell(text: string, keep: number): CellAnalysis {
   const cached = analysisCache.get(text);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) {
+    analysisCache.delete(text);
+    analysisCache.set(text, cached);
+    return cached;
+  }
   const sf = ts.createSourceFile("cell.ts", text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const hoisted: { start: number; end: number; key: string | null }[] = [];
   const blanks: { start: number; end: number }[] = [];
@@ -163,9 +172,10 @@ function analyseCell(text: string): CellAnalysis {
     }
   }
   const result: CellAnalysis = { text, names, hoisted, blanks, syntaxErrors: cellSyntaxErrors(text) };
-  if (analysisCache.size >= ANALYSIS_CACHE_MAX) {
+  while (analysisCache.size >= Math.max(ANALYSIS_CACHE_MAX, 2 * keep)) {
     const first = analysisCache.keys().next();
-    if (first.done !== true) analysisCache.delete(first.value);
+    if (first.done === true) break;
+    analysisCache.delete(first.value);
   }
   analysisCache.set(text, result);
   return result;
@@ -195,7 +205,7 @@ export class NotebookSource {
   private readonly firstDeclared = new Map<string, number>();
 
   constructor(readonly cells: readonly CellText[]) {
-    const analyses = cells.map((c) => analyseCell(c.text));
+    const analyses = cells.map((c) => analyseCell(c.text, cells.length));
     const segments: Segment[] = [];
     let text = MODULE_HEADER;
     const seenImports = new Set<string>();
