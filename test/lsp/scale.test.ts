@@ -107,4 +107,35 @@ describe("language server at scale", { timeout: 240_000 }, () => {
     assert.match((hover!.contents as MarkupContent).value, /const v2498: number/);
     assert.doesNotMatch(client.log, /Maximum call stack|Cannot read properties/);
   });
+
+  it("hides every kind of later-cell name the kernel's way, and keeps a local of the same name", async () => {
+    const nbPath = join(root, "test", "lsp", "fixtures", "kinds.ipynb");
+    const uri = (i: number): string => `vscode-notebook-cell:${nbPath}#k${i}`;
+    const cells = [
+      {
+        uri: uri(0),
+        text:
+          "let a: Later = {};\nconst k = new K();\ng();\nconst e = E.A;\nlet t: T = 1;\n" +
+          "function local(): number {\n  const v9 = 1;\n  return v9;\n}\nconst w = v9;\n",
+      },
+      { uri: uri(1), text: "interface Later {}\nclass K {}\nfunction g() {}\nenum E { A }\ntype T = number;\nconst v9 = 2;\n" },
+      { uri: uri(2), text: "const all = [new K(), g(), E.A, v9] as const;\nlet later: Later = {};\n" },
+    ];
+    await client.notify("notebookDocument/didOpen", openParams(pathToFileURL(nbPath).href, cells));
+    await client.waitFor(() => cells.every((c) => client.diagnostics.has(c.uri)), "diagnostics of the kinds notebook");
+    const got = errors(client.diagnostics.get(uri(0))).map((d) => [d.code, d.message, d.range.start.line, d.range.start.character]);
+    got.sort((x, y) => (x[2] as number) - (y[2] as number));
+    assert.deepEqual(got, [
+      [2304, "Cannot find name 'Later'.", 0, 7],
+      [2304, "Cannot find name 'K'.", 1, 14],
+      [2304, "Cannot find name 'g'.", 2, 0],
+      [2304, "Cannot find name 'E'.", 3, 10],
+      [2304, "Cannot find name 'T'.", 4, 7],
+      [2304, "Cannot find name 'v9'.", 9, 10],
+    ]);
+    assert.deepEqual(client.diagnostics.get(uri(1)), []);
+    assert.deepEqual(client.diagnostics.get(uri(2)), []);
+    const local = await client.request<Hover | null>("textDocument/hover", { textDocument: { uri: uri(0) }, position: { line: 7, character: 10 } });
+    assert.match((local!.contents as MarkupContent).value, /const v9: 1/);
+  });
 });
