@@ -55,7 +55,9 @@ async function measure(server: string, n: number, edits: number): Promise<void> 
       const t = performance.now();
       await client.notify("notebookDocument/didChange", {
         notebookDocument: { uri: pathToFileURL(nbPath).href, version: e + 2 },
-        change: { cells: { textContent: [{ document: { uri: uri(mid), version: e + 2 }, changes: [{ range, text }] }] } },
+        change: {
+          cells: { textContent: [{ document: { uri: uri(mid), version: e + 2 }, changes: [{ range, text }] }] },
+        },
       });
       await client.waitFor(() => client.published.length - from >= n, `edit ${e} of ${n}`, 600_000);
       times.push(performance.now() - t);
@@ -69,7 +71,8 @@ async function measure(server: string, n: number, edits: number): Promise<void> 
         `edit→diagnostics median ${(median / 1000).toFixed(2)} s (min ${(times[0]! / 1000).toFixed(2)}, max ${(times[times.length - 1]! / 1000).toFixed(2)})  ` +
         `RSS ${mem.rss.toFixed(0)} MB (peak ${mem.peak.toFixed(0)} MB)`,
     );
-    if (/Maximum call stack|Cannot read properties/.test(client.log)) console.log(`  server errors: ${client.log.slice(0, 300)}`);
+    if (/Maximum call stack|Cannot read properties/.test(client.log))
+      console.log(`  server errors: ${client.log.slice(0, 300)}`);
   } finally {
     client.kill();
   }
@@ -89,9 +92,12 @@ async function main(): Promise<void> {
     return n;
   });
   const edits = Number(opts.edits);
-  if (!Number.isInteger(edits) || edits < 1) throw new Error(`--edits: not a positive integer: ${JSON.stringify(opts.edits)}`);
+  if (!Number.isInteger(edits) || edits < 1)
+    throw new Error(`--edits: not a positive integer: ${JSON.stringify(opts.edits)}`);
   const [l1, l5] = loadavg();
-  console.log(`node ${process.version}, server ${resolve(opts.server)}, load average ${l1!.toFixed(2)} / ${l5!.toFixed(2)} (1 / 5 min)`);
+  console.log(
+    `node ${process.version}, server ${resolve(opts.server)}, load average ${l1!.toFixed(2)} / ${l5!.toFixed(2)} (1 / 5 min)`,
+  );
   for (const n of sizes) await measure(resolve(opts.server), n, edits);
   const [e1] = loadavg();
   console.log(`load average at the end ${e1!.toFixed(2)}`);

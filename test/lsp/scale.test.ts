@@ -38,7 +38,11 @@ describe("language server at scale", { timeout: 240_000 }, () => {
     const uri = (i: number): string => `vscode-notebook-cell:${nbPath}#s${i}`;
     const cells = scaleCells(n, uri);
     await client.notify("notebookDocument/didOpen", openParams(pathToFileURL(nbPath).href, cells));
-    await client.waitFor(() => cells.every((c) => client.diagnostics.has(c.uri)), "diagnostics of all 2000 cells", 180_000);
+    await client.waitFor(
+      () => cells.every((c) => client.diagnostics.has(c.uri)),
+      "diagnostics of all 2000 cells",
+      180_000,
+    );
 
     // Exactly three errors, all on cell 1000: the type error, and the two later cells' names as the kernel reports
     // them (in the shared block TypeScript would say "used before its declaration" for v1010 and nothing for f1020).
@@ -85,7 +89,8 @@ describe("language server at scale", { timeout: 240_000 }, () => {
       position: { line: 4, character: 0 },
     });
     const labels = new Set(list.items.map((i) => i.label));
-    for (const name of ["v1209", "f1209", "v0", "f0", "v1210", "f1210", "Math"]) assert.ok(labels.has(name), `${name} offered`);
+    for (const name of ["v1209", "f1209", "v0", "f0", "v1210", "f1210", "Math"])
+      assert.ok(labels.has(name), `${name} offered`);
     for (const name of ["v1211", "f1211", "f1299", "v1999"]) assert.ok(!labels.has(name), `${name} hidden`);
   });
 
@@ -95,9 +100,15 @@ describe("language server at scale", { timeout: 240_000 }, () => {
     const uri = (i: number): string => `vscode-notebook-cell:${nbPath}#t${i}`;
     const cells = scaleCells(n, uri);
     await client.notify("notebookDocument/didOpen", openParams(pathToFileURL(nbPath).href, cells));
-    await client.waitFor(() => cells.every((c) => client.diagnostics.has(c.uri)), "diagnostics of all 2500 cells", 180_000);
+    await client.waitFor(
+      () => cells.every((c) => client.diagnostics.has(c.uri)),
+      "diagnostics of all 2500 cells",
+      180_000,
+    );
     assert.deepEqual(
-      errors(client.diagnostics.get(uri(n / 2))).map((d) => d.code).sort(),
+      errors(client.diagnostics.get(uri(n / 2)))
+        .map((d) => d.code)
+        .sort(),
       [2304, 2304, 2322],
     );
     const hover = await client.request<Hover | null>("textDocument/hover", {
@@ -118,12 +129,20 @@ describe("language server at scale", { timeout: 240_000 }, () => {
           "let a: Later = {};\nconst k = new K();\ng();\nconst e = E.A;\nlet t: T = 1;\n" +
           "function local(): number {\n  const v9 = 1;\n  return v9;\n}\nconst w = v9;\n",
       },
-      { uri: uri(1), text: "interface Later {}\nclass K {}\nfunction g() {}\nenum E { A }\ntype T = number;\nconst v9 = 2;\n" },
+      {
+        uri: uri(1),
+        text: "interface Later {}\nclass K {}\nfunction g() {}\nenum E { A }\ntype T = number;\nconst v9 = 2;\n",
+      },
       { uri: uri(2), text: "const all = [new K(), g(), E.A, v9] as const;\nlet later: Later = {};\n" },
     ];
     await client.notify("notebookDocument/didOpen", openParams(pathToFileURL(nbPath).href, cells));
     await client.waitFor(() => cells.every((c) => client.diagnostics.has(c.uri)), "diagnostics of the kinds notebook");
-    const got = errors(client.diagnostics.get(uri(0))).map((d) => [d.code, d.message, d.range.start.line, d.range.start.character]);
+    const got = errors(client.diagnostics.get(uri(0))).map((d) => [
+      d.code,
+      d.message,
+      d.range.start.line,
+      d.range.start.character,
+    ]);
     got.sort((x, y) => (x[2] as number) - (y[2] as number));
     assert.deepEqual(got, [
       [2304, "Cannot find name 'Later'.", 0, 7],
@@ -135,7 +154,10 @@ describe("language server at scale", { timeout: 240_000 }, () => {
     ]);
     assert.deepEqual(client.diagnostics.get(uri(1)), []);
     assert.deepEqual(client.diagnostics.get(uri(2)), []);
-    const local = await client.request<Hover | null>("textDocument/hover", { textDocument: { uri: uri(0) }, position: { line: 7, character: 10 } });
+    const local = await client.request<Hover | null>("textDocument/hover", {
+      textDocument: { uri: uri(0) },
+      position: { line: 7, character: 10 },
+    });
     assert.match((local!.contents as MarkupContent).value, /const v9: 1/);
   });
 });
