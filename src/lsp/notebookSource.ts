@@ -21,7 +21,13 @@
  * see). So the depth is the number of re-declaring cells, not the number of cells: a 2000-cell notebook with
  * distinct names is one flat block (the old layout nested every cell, which cost O(cells) per name lookup and
  * overflowed TypeScript's recursive parser near 2500 cells). A notebook that re-declares in very many cells
- * still nests that deep (the limit is in docs/vscode.md).
+ * still nests that deep (docs/language-server.md, "Scale"). The names of a cell's hoisted statements (imports,
+ * `declare`) count as that cell's names for this rule, so a later `const path = …` does not hide an earlier import.
+ *
+ * In a shared block, a name that only a LATER cell declares is in scope too (in its temporal dead zone, or hoisted
+ * for functions and types), where the kernel does not know it yet; `declaredOnlyLater` tells the features
+ * (src/lsp/features.ts), which report such a use as the kernel does (2304 "Cannot find name") and leave such names
+ * out of completions, hover and go-to-definition.
  *
  * Each cell body is copied verbatim, except that hoisted statements and `export` keywords are replaced by spaces
  * of the same length (newlines kept), so a cell offset maps to the virtual file by adding one number. Hoisted
@@ -69,7 +75,7 @@ interface CellAnalysis {
   readonly text: string;
   /** Names the cell declares at its top level (variables, functions, classes, interfaces, types, enums). */
   readonly names: readonly string[];
-  readonly hoisted: readonly { start: number; end: number; key: string | null }[];
+  readonly hoisted: readonly { start: number; end: number; key: string | null; names: readonly string[] }[];
   readonly blanks: readonly { start: number; end: number }[];
   readonly syntaxErrors: readonly CellSyntaxError[];
 }
@@ -155,6 +161,25 @@ function declaredNames(stmt: ts.Statement, out: string[]): void {
   }
 }
 
+/** Names a hoisted statement declares (import bindings, `declare` names, namespaces). */
+function hoistedNames(stmt: ts.Statement): string[] {
+  const out: string[] = [];
+  if (ts.isImportDeclaration(stmt)) {
+    const clause = stmt.importClause;
+    if (clause?.name !== undefined) out.push(clause.name.text);
+    const bindings = clause?.namedBindings;
+    if (bindings !== undefined && ts.isNamespaceImport(bindings)) out.push(bindings.name.text);
+    if (bindings !== undefined && ts.isNamedImports(bindings)) for (const e of bindings.elements) out.push(e.name.text);
+  } else if (ts.isImportEqualsDeclaration(stmt)) {
+    out.push(stmt.name.text);
+  } else if (ts.isModuleDeclaration(stmt)) {
+    if (ts.isIdentifier(stmt.name)) out.push(stmt.name.text);
+  } else {
+    declaredNames(stmt, out);
+  }
+  return out;
+}
+
 /**
  * The analysis of a cell text, cached by text (least recently used out first). `keep` is the notebook's cell count:
  * the cache holds at least twice that, so rebuilding after an edit re-analyses only the edited cell (a fixed bound
@@ -173,7 +198,7 @@ function analyseCell(text: string, keep: number): CellAnalysis {
     return cached;
   }
   const sf = ts.createSourceFile("cell.ts", text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
-  const hoisted: { start: number; end: number; key: string | null }[] = [];
+  const hoisted: { start: number; end: number; key: string | null; names: string[] }[] = [];
   const blanks: { start: number; end: number }[] = [];
   const names: string[] = [];
   for (const stmt of sf.statements) {
@@ -182,7 +207,7 @@ function analyseCell(text: string, keep: number): CellAnalysis {
     if (isTopLevelOnly(stmt)) {
       const isImport = ts.isImportDeclaration(stmt) || ts.isImportEqualsDeclaration(stmt);
       const key = isImport ? text.slice(start, stmt.end).replace(/\s+/g, " ").replace(/;\s*$/, "") : null;
-      hoisted.push({ start, end: stmt.end, key });
+      hoisted.push({ start, end: stmt.end, key, names: hoistedNames(stmt) });
       blanks.push({ start, end: stmt.end });
     } else if (ts.isExportDeclaration(stmt)) {
       // `export { a }` / `export * from "m"`: nothing to declare in a cell.
@@ -236,12 +261,16 @@ export class NotebookSource {
     const segments: Segment[] = [];
     let text = MODULE_HEADER;
     const seenImports = new Set<string>();
+    // Names of the hoisted statements per cell (a repeated import declares nothing new): a later cell that declares
+    // one of them again must open a block, as for the cells' own names.
+    const hoistedBy: string[][] = analyses.map(() => []);
     analyses.forEach((a, cell) => {
       for (const h of a.hoisted) {
         if (h.key !== null) {
           if (seenImports.has(h.key)) continue;
           seenImports.add(h.key);
         }
+        hoistedBy[cell]!.push(...h.names);
         segments.push({ virtualStart: text.length, length: h.end - h.start, cell, cellStart: h.start, hoisted: true });
         text += a.text.slice(h.start, h.end) + "\n";
       }
@@ -255,10 +284,11 @@ export class NotebookSource {
     const declared = new Set<string>();
     let depth = 0;
     analyses.forEach((a, cell) => {
-      if (depth === 0 || a.names.some((n) => declared.has(n))) {
+      if (depth === 0 || a.names.some((n) => declared.has(n)) || hoistedBy[cell]!.some((n) => declared.has(n))) {
         push("{\n");
         depth++;
       }
+      for (const n of hoistedBy[cell]!) declared.add(n);
       for (const n of a.names) {
         declared.add(n);
         if (!this.firstDeclared.has(n)) this.firstDeclared.set(n, cell);

@@ -134,6 +134,10 @@ describe("language server at scale", { timeout: 240_000 }, () => {
         text: "interface Later {}\nclass K {}\nfunction g() {}\nenum E { A }\ntype T = number;\nconst v9 = 2;\n",
       },
       { uri: uri(2), text: "const all = [new K(), g(), E.A, v9] as const;\nlet later: Later = {};\n" },
+      // An import stays visible to the cells after it although a later cell declares its name again.
+      { uri: uri(3), text: 'import * as nodePath from "node:path";\n' },
+      { uri: uri(4), text: "const sep: string = nodePath.sep;\n" },
+      { uri: uri(5), text: "const nodePath = 1;\nconst two: number = nodePath + 1;\n" },
     ];
     await client.notify("notebookDocument/didOpen", openParams(pathToFileURL(nbPath).href, cells));
     await client.waitFor(() => cells.every((c) => client.diagnostics.has(c.uri)), "diagnostics of the kinds notebook");
@@ -153,7 +157,7 @@ describe("language server at scale", { timeout: 240_000 }, () => {
       [2304, "Cannot find name 'v9'.", 9, 10],
     ]);
     assert.deepEqual(client.diagnostics.get(uri(1)), []);
-    assert.deepEqual(client.diagnostics.get(uri(2)), []);
+    for (const i of [2, 3, 4, 5]) assert.deepEqual(client.diagnostics.get(uri(i)), [], `cell ${i}`);
     const local = await client.request<Hover | null>("textDocument/hover", {
       textDocument: { uri: uri(0) },
       position: { line: 7, character: 10 },
