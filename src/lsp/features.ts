@@ -51,6 +51,94 @@ function cellRange(source: NotebookSource, cell: number, start: number, end: num
   return { start: doc.positionAt(start), end: doc.positionAt(end) };
 }
 
+/**
+ * Diagnostic codes TypeScript gives a name used before its declaration in the same block (2448 block-scoped
+ * variable, 2449 class, 2450 enum, 2454 used before being assigned). On a name that only a LATER cell declares they
+ * are an artefact of the shared block; the kernel reports 2304 "Cannot find name" there instead.
+ */
+const USED_BEFORE_DECLARATION = new Set([2448, 2449, 2450, 2454]);
+
+/** The declaring statement of a declaration (variables and binding patterns walk up to their statement). */
+function declaringStatement(decl: ts.Node): ts.Node {
+  let n: ts.Node = decl;
+  while (ts.isBindingElement(n) || ts.isObjectBindingPattern(n) || ts.isArrayBindingPattern(n)) n = n.parent;
+  if (ts.isVariableDeclaration(n) && ts.isVariableDeclarationList(n.parent)) return n.parent.parent;
+  return n;
+}
+
+/**
+ * True when `id` (an identifier of cell `cell`) resolves to a top-level declaration of a LATER cell only: a name
+ * the kernel does not know yet when `cell` runs. The virtual file shares one block between cells that declare
+ * distinct names, so such a name is in scope there (in its temporal dead zone, or hoisted: functions, types).
+ */
+function isLaterCellName(project: NotebookProject, checker: ts.TypeChecker, id: ts.Identifier, cell: number): boolean {
+  if (!project.source.declaredOnlyLater(id.text, cell)) return false;
+  return isLaterCellSymbol(project, checker.getSymbolAtLocation(id), cell);
+}
+
+/** True when every declaration of `symbol` is a top-level declaration of a cell after `cell`. */
+function isLaterCellSymbol(project: NotebookProject, symbol: ts.Symbol | undefined, cell: number): boolean {
+  const source = project.source;
+  const decls = symbol?.declarations ?? [];
+  if (decls.length === 0) return false;
+  return decls.every((d) => {
+    if (d.getSourceFile().fileName !== project.cellsFile) return false;
+    const stmt = declaringStatement(d);
+    if (!ts.isBlock(stmt.parent)) return false; // a property or a nested declaration, not a cell's top-level name
+    const at = source.fromVirtual(stmt.getStart());
+    return at !== undefined && at.cell > cell;
+  });
+}
+
+/** Uses of later cells' names, in every cell: [virtual start, name]. Walks the cells file once (no recursion). */
+function laterCellNameUses(project: NotebookProject): { start: number; end: number; cell: number; name: string }[] {
+  const program = project.service.getProgram();
+  const sf = program?.getSourceFile(project.cellsFile);
+  if (program === undefined || sf === undefined) return [];
+  const checker = program.getTypeChecker();
+  const source = project.source;
+  const out: { start: number; end: number; cell: number; name: string }[] = [];
+  const stack: ts.Node[] = [sf];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (ts.isIdentifier(node)) {
+      const start = node.getStart(sf);
+      const at = source.fromVirtual(start);
+      if (at !== undefined && isLaterCellName(project, checker, node, at.cell)) {
+        out.push({ start, end: node.end, cell: at.cell, name: node.text });
+      }
+      continue;
+    }
+    ts.forEachChild(node, (child) => {
+      stack.push(child);
+    });
+  }
+  return out;
+}
+
+/** The identifier of the cells file at virtual offset `pos` (touching it at either end), if any. */
+function identifierAt(sf: ts.SourceFile, pos: number): ts.Identifier | undefined {
+  let node: ts.Node = sf;
+  for (;;) {
+    if (ts.isIdentifier(node)) return node;
+    let next: ts.Node | undefined;
+    ts.forEachChild(node, (child) => {
+      if (next === undefined && child.getStart(sf) <= pos && pos <= child.end) next = child;
+    });
+    if (next === undefined) return undefined;
+    node = next;
+  }
+}
+
+/** True when the name at `pos` of cell `cell` belongs to a later cell (hover and definition then answer nothing). */
+function atLaterCellName(project: NotebookProject, cell: number, pos: number): boolean {
+  const program = project.service.getProgram();
+  const sf = program?.getSourceFile(project.cellsFile);
+  if (program === undefined || sf === undefined) return false;
+  const id = identifierAt(sf, pos);
+  return id !== undefined && isLaterCellName(project, program.getTypeChecker(), id, cell);
+}
+
 /** Virtual offset of an LSP position in cell `cell` (positions past a line's end are clamped, as LSP asks). */
 export function virtualOffset(project: NotebookProject, cell: number, position: Position): number | undefined {
   const source = project.source;
@@ -124,8 +212,21 @@ export function notebookDiagnostics(project: NotebookProject): Map<string, Diagn
     }
     out.set(c.uri, list);
   });
-  for (const d of project.service.getSemanticDiagnostics(project.cellsFile)) {
+  const semantic = project.service.getSemanticDiagnostics(project.cellsFile);
+  const later = laterCellNameUses(project);
+  const laterStarts = new Set(later.map((u) => u.start));
+  for (const u of later) {
+    out.get(source.cells[u.cell]!.uri)?.push({
+      range: cellRange(source, u.cell, source.fromVirtual(u.start)!.offset, source.fromVirtual(u.end)!.offset),
+      severity: DiagnosticSeverity.Error,
+      code: 2304,
+      source: DIAGNOSTIC_SOURCE,
+      message: `Cannot find name '${u.name}'.`,
+    });
+  }
+  for (const d of semantic) {
     if (d.start === undefined) continue;
+    if (laterStarts.has(d.start) && USED_BEFORE_DECLARATION.has(d.code)) continue;
     const span = source.spanToCell(d.start, d.length ?? 0);
     const cell = span === undefined ? undefined : source.cells[span.cell];
     if (span === undefined || cell === undefined) continue;
@@ -234,6 +335,14 @@ export function completions(
   if (info === undefined) return null;
   const items: CompletionItem[] = [];
   for (const e of info.entries) {
+    // A later cell's name is in scope in the shared block, but not in the kernel when this cell runs.
+    if (
+      !info.isMemberCompletion &&
+      source.declaredOnlyLater(e.name, cell) &&
+      isLaterCellSymbol(project, project.service.getCompletionEntrySymbol(project.cellsFile, pos, e.name, e.source), cell)
+    ) {
+      continue;
+    }
     const item: CompletionItem = { label: e.name, kind: completionKind(e.kind), sortText: e.sortText };
     if (e.insertText !== undefined) item.insertText = e.insertText;
     if (e.filterText !== undefined) item.filterText = e.filterText;
@@ -277,7 +386,7 @@ export function resolveCompletion(project: NotebookProject, item: CompletionItem
 /** Hover: the declaration as TypeScript, then the JSDoc as Markdown. */
 export function hover(project: NotebookProject, cell: number, position: Position): Hover | null {
   const pos = virtualOffset(project, cell, position);
-  if (pos === undefined) return null;
+  if (pos === undefined || atLaterCellName(project, cell, pos)) return null;
   const info = project.service.getQuickInfoAtPosition(project.cellsFile, pos);
   if (info === undefined) return null;
   const blocks = [codeBlock(ts.displayPartsToString(info.displayParts))];
@@ -319,7 +428,7 @@ export function signatureHelp(project: NotebookProject, cell: number, position: 
 /** Go to definition: cells map to cell documents, library declarations to their .ts sources when present. */
 export function definition(project: NotebookProject, cell: number, position: Position): Location[] | null {
   const pos = virtualOffset(project, cell, position);
-  if (pos === undefined) return null;
+  if (pos === undefined || atLaterCellName(project, cell, pos)) return null;
   const defs = project.service.getDefinitionAtPosition(project.cellsFile, pos);
   if (defs === undefined) return null;
   const out: Location[] = [];

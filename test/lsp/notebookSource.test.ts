@@ -12,7 +12,7 @@ const cells = [
 describe("NotebookSource", () => {
   const src = new NotebookSource(cells);
 
-  it("hoists imports once and declare statements, nests the cells in blocks", () => {
+  it("hoists imports once and declare statements, opens a block only where a cell declares a name again", () => {
     const expected =
       MODULE_HEADER +
       'import * as path from "node:path";\n' +
@@ -21,9 +21,21 @@ describe("NotebookSource", () => {
       "                                  \n       const a = 1;\n\n" +
       "{\n" +
       'const a = "shadow";\n                                  \n                        \n\n' +
-      "{\nlet b = a + g;\n" +
-      "}}}\n";
+      "let b = a + g;\n" +
+      "}}\n";
     assert.equal(src.text, expected);
+    assert.equal(src.depth, 2);
+  });
+
+  it("keeps distinct names in one block whatever the cell count, and knows which names only later cells declare", () => {
+    const many = Array.from({ length: 3000 }, (_, i) => ({ uri: `c${i}`, text: `const v${i} = ${i};\nfunction f${i}() { return v${i}; }\n` }));
+    many.push({ uri: "again", text: "const v7 = 0;\n" });
+    const big = new NotebookSource(many);
+    assert.equal(big.depth, 2); // one block, one more for the cell that declares v7 again
+    assert.equal(big.declaredOnlyLater("v10", 9), true);
+    assert.equal(big.declaredOnlyLater("f10", 10), false);
+    assert.equal(big.declaredOnlyLater("v7", 3000), false);
+    assert.equal(big.declaredOnlyLater("Math", 0), false); // not a cell's name
   });
 
   it("maps every cell offset to the same character (or its blank) and back", () => {
