@@ -381,9 +381,7 @@ interface BenchFlags {
 }
 
 /** One measurement (the pre-suite interface of `virel bench`, kept for scripts and notebooks). */
-export async function benchUpdate(
-  o: BenchFlags,
-): Promise<
+export async function benchUpdate(o: BenchFlags): Promise<
   {
     ms_per_update: number;
     cpu_ms_per_update: number;

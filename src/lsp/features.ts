@@ -42,7 +42,8 @@ function cellDoc(source: NotebookSource, cell: number): TextDocument {
     cellDocs.set(source, docs);
   }
   const doc = docs[cell];
-  if (doc === undefined) throw new Error(`cell index out of range: ${cell} (the notebook has ${docs.length} code cells)`);
+  if (doc === undefined)
+    throw new Error(`cell index out of range: ${cell} (the notebook has ${docs.length} code cells)`);
   return doc;
 }
 
@@ -159,7 +160,10 @@ function fileLocation(project: NotebookProject, fileName: string, start: number,
       const width = s.line === e.line ? e.character - s.character : 0;
       return {
         uri: pathToFileURL(orig.file).href,
-        range: { start: { line: orig.line, character: orig.character }, end: { line: orig.line, character: orig.character + width } },
+        range: {
+          start: { line: orig.line, character: orig.character },
+          end: { line: orig.line, character: orig.character + width },
+        },
       };
     }
   }
@@ -245,7 +249,8 @@ export function notebookDiagnostics(project: NotebookProject): Map<string, Diagn
     for (const r of d.relatedInformation ?? []) {
       if (r.file === undefined || r.start === undefined) continue;
       const location = spanLocation(project, r.file.fileName, r.start, r.length ?? 0);
-      if (location !== undefined) related.push({ location, message: ts.flattenDiagnosticMessageText(r.messageText, "\n") });
+      if (location !== undefined)
+        related.push({ location, message: ts.flattenDiagnosticMessageText(r.messageText, "\n") });
     }
     if (related.length > 0) diagnostic.relatedInformation = related;
     out.get(cell.uri)?.push(diagnostic);
@@ -339,7 +344,11 @@ export function completions(
     if (
       !info.isMemberCompletion &&
       source.declaredOnlyLater(e.name, cell) &&
-      isLaterCellSymbol(project, project.service.getCompletionEntrySymbol(project.cellsFile, pos, e.name, e.source), cell)
+      isLaterCellSymbol(
+        project,
+        project.service.getCompletionEntrySymbol(project.cellsFile, pos, e.name, e.source),
+        cell,
+      )
     ) {
       continue;
     }
@@ -353,7 +362,13 @@ export function completions(
       }
     }
     if (e.kindModifiers?.split(",").includes("deprecated")) item.tags = [CompletionItemTag.Deprecated];
-    const data: CompletionData = { cellUri: c.uri, offset: cellOffset, name: e.name, source: e.source, entryData: e.data };
+    const data: CompletionData = {
+      cellUri: c.uri,
+      offset: cellOffset,
+      name: e.name,
+      source: e.source,
+      entryData: e.data,
+    };
     item.data = data;
     items.push(item);
   }
@@ -361,7 +376,11 @@ export function completions(
 }
 
 /** Fill in the signature and documentation of a completion item. */
-export function resolveCompletion(project: NotebookProject, item: CompletionItem, data: CompletionData): CompletionItem {
+export function resolveCompletion(
+  project: NotebookProject,
+  item: CompletionItem,
+  data: CompletionData,
+): CompletionItem {
   const cell = project.cellIndex(data.cellUri);
   if (cell < 0) return item;
   const pos = project.source.toVirtual(cell, data.offset);
@@ -418,7 +437,10 @@ export function signatureHelp(project: NotebookProject, cell: number, position: 
     });
     label += ts.displayPartsToString(item.suffixDisplayParts);
     const sig: SignatureInformation = { label, parameters };
-    const doc = docToMarkdown(item.documentation, item.tags.filter((t) => t.name !== "param"));
+    const doc = docToMarkdown(
+      item.documentation,
+      item.tags.filter((t) => t.name !== "param"),
+    );
     if (doc !== "") sig.documentation = { kind: MarkupKind.Markdown, value: doc };
     return sig;
   });
@@ -437,7 +459,11 @@ export function definition(project: NotebookProject, cell: number, position: Pos
       // `virel` / `display` themselves: the module they stand for.
       const preloaded = PRELOADED.find((p) => p.name === d.name);
       const file = preloaded === undefined ? undefined : project.resolveModule(preloaded.module);
-      if (file !== undefined) out.push({ uri: pathToFileURL(file).href, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } });
+      if (file !== undefined)
+        out.push({
+          uri: pathToFileURL(file).href,
+          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        });
       continue;
     }
     const loc = spanLocation(project, d.fileName, d.textSpan.start, d.textSpan.length);

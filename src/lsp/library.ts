@@ -35,7 +35,12 @@ function readJson(file: string): Record<string, unknown> | undefined {
 export function isUsableLibrary(dir: string): boolean {
   const pkg = readJson(path.join(dir, "package.json"));
   if (pkg === undefined || pkg["name"] !== "virel") return false;
-  const types = typeof pkg["types"] === "string" ? pkg["types"] : typeof pkg["typings"] === "string" ? pkg["typings"] : "index.d.ts";
+  const types =
+    typeof pkg["types"] === "string"
+      ? pkg["types"]
+      : typeof pkg["typings"] === "string"
+        ? pkg["typings"]
+        : "index.d.ts";
   return fs.existsSync(path.join(dir, types));
 }
 
@@ -83,10 +88,16 @@ export function findLibrary(
  * Folders to look for `@types/node` in, in order: beside the notebook (the user's own version), beside the library,
  * then the server's bundled copy.
  */
-export function typeRootsFor(notebookDir: string | undefined, library: LibraryLocation | undefined, bundled: readonly string[]): string[] {
+export function typeRootsFor(
+  notebookDir: string | undefined,
+  library: LibraryLocation | undefined,
+  bundled: readonly string[],
+): string[] {
   const candidates: string[] = [];
-  if (notebookDir !== undefined) for (const d of ancestors(notebookDir)) candidates.push(path.join(d, "node_modules", "@types"));
-  if (library !== undefined) for (const d of ancestors(library.root)) candidates.push(path.join(d, "node_modules", "@types"));
+  if (notebookDir !== undefined)
+    for (const d of ancestors(notebookDir)) candidates.push(path.join(d, "node_modules", "@types"));
+  if (library !== undefined)
+    for (const d of ancestors(library.root)) candidates.push(path.join(d, "node_modules", "@types"));
   for (const b of bundled) candidates.push(path.join(b, "node_modules", "@types"));
   const seen = new Set<string>();
   const out: string[] = [];

@@ -98,8 +98,13 @@ export class NotebookStore {
     const p = parseNotification(DidOpenSchema, raw, "notebookDocument/didOpen");
     const nb = p.notebookDocument;
     this.closeNotebook(nb.uri);
-    this.notebooks.set(nb.uri, { uri: nb.uri, version: nb.version, cells: nb.cells.map((c) => ({ kind: c.kind, document: c.document })) });
-    for (const d of p.cellTextDocuments) this.documents.set(d.uri, TextDocument.create(d.uri, d.languageId, d.version, d.text));
+    this.notebooks.set(nb.uri, {
+      uri: nb.uri,
+      version: nb.version,
+      cells: nb.cells.map((c) => ({ kind: c.kind, document: c.document })),
+    });
+    for (const d of p.cellTextDocuments)
+      this.documents.set(d.uri, TextDocument.create(d.uri, d.languageId, d.version, d.text));
     return nb.uri;
   }
 
@@ -118,14 +123,21 @@ export class NotebookStore {
     }
     for (const t of cells?.textContent ?? []) {
       if (!this.documents.has(t.document.uri) && !(s?.didOpen ?? []).some((d) => d.uri === t.document.uri)) {
-        throw new Error(`notebookDocument/didChange: change.cells.textContent: unknown cell document ${t.document.uri}`);
+        throw new Error(
+          `notebookDocument/didChange: change.cells.textContent: unknown cell document ${t.document.uri}`,
+        );
       }
     }
     nb.version = p.notebookDocument.version;
     if (s !== undefined) {
-      nb.cells.splice(s.array.start, s.array.deleteCount, ...(s.array.cells ?? []).map((c) => ({ kind: c.kind, document: c.document })));
+      nb.cells.splice(
+        s.array.start,
+        s.array.deleteCount,
+        ...(s.array.cells ?? []).map((c) => ({ kind: c.kind, document: c.document })),
+      );
       for (const d of s.didClose ?? []) this.documents.delete(d.uri);
-      for (const d of s.didOpen ?? []) this.documents.set(d.uri, TextDocument.create(d.uri, d.languageId, d.version, d.text));
+      for (const d of s.didOpen ?? [])
+        this.documents.set(d.uri, TextDocument.create(d.uri, d.languageId, d.version, d.text));
     }
     for (const c of cells?.data ?? []) {
       const i = nb.cells.findIndex((x) => x.document === c.document);

@@ -88,7 +88,10 @@ export class NotebookProject {
   private version = 0;
   private readonly options: ts.CompilerOptions;
 
-  constructor(readonly notebookUri: string, env: ProjectEnvironment) {
+  constructor(
+    readonly notebookUri: string,
+    env: ProjectEnvironment,
+  ) {
     const folder = notebookFolder(notebookUri);
     this.dir = folder ?? env.fallbackDir;
     const base = folder !== undefined ? path.basename(fileURLToPath(notebookUri)) : "untitled";
@@ -117,7 +120,8 @@ export class NotebookProject {
     const host: ts.LanguageServiceHost = {
       getCompilationSettings: () => this.options,
       getScriptFileNames: () => [this.preludeFile, this.cellsFile],
-      getScriptVersion: (f) => (f === this.cellsFile ? String(this.version) : f === this.preludeFile ? "0" : diskVersion(f)),
+      getScriptVersion: (f) =>
+        f === this.cellsFile ? String(this.version) : f === this.preludeFile ? "0" : diskVersion(f),
       getScriptSnapshot: (f) => {
         const text = this.readFile(f);
         return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
@@ -132,7 +136,13 @@ export class NotebookProject {
       useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
       resolveModuleNameLiterals: (literals, containingFile, redirected, options, containingSourceFile) =>
         literals.map((lit) =>
-          this.resolve(lit.text, containingFile, options, redirected, ts.getModeForUsageLocation(containingSourceFile, lit, options)),
+          this.resolve(
+            lit.text,
+            containingFile,
+            options,
+            redirected,
+            ts.getModeForUsageLocation(containingSourceFile, lit, options),
+          ),
         ),
     };
     this.service = ts.createLanguageService(host, env.registry);

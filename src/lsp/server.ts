@@ -122,7 +122,9 @@ export function startServer(options: { transport?: Transport; connection?: Conne
         return handler(params, token);
       } catch (err) {
         if (err instanceof ResponseError) throw err;
-        connection.console.error(`${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        connection.console.error(
+          `${method} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        );
         throw new ResponseError(ErrorCodes.InternalError, `${method} failed: ${errorText(err)}`);
       }
     };
@@ -140,7 +142,9 @@ export function startServer(options: { transport?: Transport; connection?: Conne
     try {
       diagnostics = notebookDiagnostics(project);
     } catch (err) {
-      connection.console.error(`diagnostics of ${notebookUri} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      connection.console.error(
+        `diagnostics of ${notebookUri} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      );
       return;
     }
     const before = published.get(notebookUri) ?? new Set<string>();

@@ -29,7 +29,8 @@ export function decodeVlq(segment: string): number[] {
   let shift = 0;
   for (const ch of segment) {
     const digit = BASE64_VALUE.get(ch);
-    if (digit === undefined) throw new Error(`invalid base64 VLQ digit ${JSON.stringify(ch)} in ${JSON.stringify(segment)}`);
+    if (digit === undefined)
+      throw new Error(`invalid base64 VLQ digit ${JSON.stringify(ch)} in ${JSON.stringify(segment)}`);
     value += (digit & 31) * 2 ** shift;
     if (digit & 32) {
       shift += 5;
@@ -84,7 +85,11 @@ function loadMap(mapFile: string): LoadedMap | undefined {
   const hit = cache.get(mapFile);
   if (hit !== undefined && hit.mtimeMs === st.mtimeMs) return hit;
   try {
-    const raw = JSON.parse(fs.readFileSync(mapFile, "utf8")) as { sources?: unknown; sourceRoot?: unknown; mappings?: unknown };
+    const raw = JSON.parse(fs.readFileSync(mapFile, "utf8")) as {
+      sources?: unknown;
+      sourceRoot?: unknown;
+      mappings?: unknown;
+    };
     if (!Array.isArray(raw.sources) || typeof raw.mappings !== "string") return undefined;
     const root = typeof raw.sourceRoot === "string" ? raw.sourceRoot : "";
     const dir = path.dirname(mapFile);

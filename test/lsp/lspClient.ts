@@ -3,7 +3,12 @@
  * records the diagnostics it publishes.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node";
+import {
+  createMessageConnection,
+  type MessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from "vscode-jsonrpc/node";
 import type { Diagnostic, PublishDiagnosticsParams } from "vscode-languageserver";
 
 export class LspTestClient {
@@ -36,7 +41,10 @@ export class LspTestClient {
   /** Start `command args` (a server talking LSP over stdio). */
   static start(command: string, args: readonly string[], cwd: string): LspTestClient {
     const child = spawn(command, [...args], { cwd, stdio: ["pipe", "pipe", "pipe"] });
-    const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+    const connection = createMessageConnection(
+      new StreamMessageReader(child.stdout),
+      new StreamMessageWriter(child.stdin),
+    );
     return new LspTestClient(child, connection);
   }
 
@@ -63,7 +71,11 @@ export class LspTestClient {
       };
       const timer = setTimeout(() => {
         this.listeners.delete(listener);
-        reject(new Error(`timed out waiting for ${label}; diagnostics: ${JSON.stringify([...this.diagnostics])}\n${this.log}`));
+        reject(
+          new Error(
+            `timed out waiting for ${label}; diagnostics: ${JSON.stringify([...this.diagnostics])}\n${this.log}`,
+          ),
+        );
       }, timeoutMs);
       this.listeners.add(listener);
     });

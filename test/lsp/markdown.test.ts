@@ -35,7 +35,14 @@ describe("JSDoc to Markdown", () => {
     const md = docToMarkdown(
       [{ kind: "text", text: "Uniform double." }],
       [
-        { name: "param", text: [{ kind: "parameterName", text: "low" }, { kind: "space", text: " " }, { kind: "text", text: "lower bound" }] },
+        {
+          name: "param",
+          text: [
+            { kind: "parameterName", text: "low" },
+            { kind: "space", text: " " },
+            { kind: "text", text: "lower bound" },
+          ],
+        },
         { name: "returns", text: [{ kind: "text", text: "a number" }] },
       ],
     );
@@ -71,7 +78,10 @@ describe("declaration maps", () => {
       writeFileSync(join(dir, "a.ts"), "export class Foo {}\n");
       writeFileSync(join(dir, "a.d.ts"), "export declare class Foo {\n}\n");
       // `Foo` at d.ts col 21 ↔ a.ts col 13.
-      writeFileSync(join(dir, "a.d.ts.map"), JSON.stringify({ version: 3, file: "a.d.ts", sources: ["a.ts"], mappings: "AAAA,qBAAa" }));
+      writeFileSync(
+        join(dir, "a.d.ts.map"),
+        JSON.stringify({ version: 3, file: "a.d.ts", sources: ["a.ts"], mappings: "AAAA,qBAAa" }),
+      );
       assert.deepEqual(originalPosition({ file: join(dir, "a.d.ts"), line: 0, character: 21 }), {
         file: join(dir, "a.ts"),
         line: 0,

@@ -28,7 +28,10 @@ describe("NotebookSource", () => {
   });
 
   it("keeps distinct names in one block whatever the cell count, and knows which names only later cells declare", () => {
-    const many = Array.from({ length: 3000 }, (_, i) => ({ uri: `c${i}`, text: `const v${i} = ${i};\nfunction f${i}() { return v${i}; }\n` }));
+    const many = Array.from({ length: 3000 }, (_, i) => ({
+      uri: `c${i}`,
+      text: `const v${i} = ${i};\nfunction f${i}() { return v${i}; }\n`,
+    }));
     many.push({ uri: "again", text: "const v7 = 0;\n" });
     const big = new NotebookSource(many);
     assert.equal(big.depth, 2); // one block, one more for the cell that declares v7 again
@@ -90,7 +93,9 @@ describe("NotebookSource", () => {
   });
 
   it("accepts top-level await in a cell (the kernel runs cells as async modules)", () => {
-    const s = new NotebookSource([{ uri: "a", text: "const r = await Promise.resolve(1);\nfor await (const v of [r]) {}\n" }]);
+    const s = new NotebookSource([
+      { uri: "a", text: "const r = await Promise.resolve(1);\nfor await (const v of [r]) {}\n" },
+    ]);
     assert.deepEqual(s.syntaxErrors[0], []);
   });
 });

@@ -142,7 +142,10 @@ describe("notebook language server over stdio", { timeout: 90_000 }, () => {
 
   it("hovers show the library's JSDoc as Markdown, formulas intact", async () => {
     const onClass = markdown(
-      await client.request<Hover | null>("textDocument/hover", { textDocument: { uri: C2 }, position: positionOf(TEXT2, "Rng;", 1) }),
+      await client.request<Hover | null>("textDocument/hover", {
+        textDocument: { uri: C2 },
+        position: positionOf(TEXT2, "Rng;", 1),
+      }),
     );
     assert.match(onClass, /```typescript\n\(alias\) class Rng/);
     assert.match(onClass, /Seeded PRNG \(xoshiro128\\\*\\\*\): uniform, normal/);
@@ -163,7 +166,10 @@ describe("notebook language server over stdio", { timeout: 90_000 }, () => {
     assert.ok(posterior.includes("`p(a|s,O) = exp(Q(s,a)/β) / Σ_a' exp(Q(s,a')/β)`"), posterior);
     assert.match(posterior, /Action-posterior \(Table 1, Eq\. 6\)/);
     const local = markdown(
-      await client.request<Hover | null>("textDocument/hover", { textDocument: { uri: C2 }, position: positionOf(TEXT2, "learningRate") }),
+      await client.request<Hover | null>("textDocument/hover", {
+        textDocument: { uri: C2 },
+        position: positionOf(TEXT2, "learningRate"),
+      }),
     );
     assert.match(local, /const learningRate: 0\.1/);
   });
@@ -185,7 +191,10 @@ describe("notebook language server over stdio", { timeout: 90_000 }, () => {
       textDocument: { uri: C2 },
       position: positionOf(TEXT2, "([1, 2]", 1),
     });
-    assert.equal(posterior?.signatures[0]?.label, "actionPosterior(q: ArrayLike<number>, beta: number): Float64Array<ArrayBufferLike>");
+    assert.equal(
+      posterior?.signatures[0]?.label,
+      "actionPosterior(q: ArrayLike<number>, beta: number): Float64Array<ArrayBufferLike>",
+    );
     assert.equal(posterior?.activeParameter, 0);
   });
 
@@ -194,13 +203,19 @@ describe("notebook language server over stdio", { timeout: 90_000 }, () => {
       textDocument: { uri: C2 },
       position: positionOf(TEXT2, "learningRate", 3),
     });
-    assert.deepEqual(local, [{ uri: C1, range: { start: { line: 0, character: 6 }, end: { line: 0, character: 18 } } }]);
+    assert.deepEqual(local, [
+      { uri: C1, range: { start: { line: 0, character: 6 }, end: { line: 0, character: 18 } } },
+    ]);
     const lib = await client.request<Location[]>("textDocument/definition", {
       textDocument: { uri: C2 },
       position: positionOf(TEXT2, "Rng;", 1),
     });
     assert.equal(lib.length, 1);
-    assert.equal(lib[0]!.uri, pathToFileURL(join(root, "src", "rng.ts")).href, "the declaration map leads to the .ts source");
+    assert.equal(
+      lib[0]!.uri,
+      pathToFileURL(join(root, "src", "rng.ts")).href,
+      "the declaration map leads to the .ts source",
+    );
     const srcLines = readFileSync(join(root, "src", "rng.ts"), "utf8").split("\n");
     const line = srcLines.findIndex((l) => l.startsWith("export class Rng"));
     assert.deepEqual(lib[0]!.range, { start: { line, character: 13 }, end: { line, character: 16 } });
@@ -209,9 +224,14 @@ describe("notebook language server over stdio", { timeout: 90_000 }, () => {
       position: positionOf(TEXT2, "actionPosterior", 2),
     });
     const file = join(root, "src", "model", "actionPosterior.ts");
-    const fnLine = readFileSync(file, "utf8").split("\n").findIndex((l) => l.startsWith("export function actionPosterior("));
+    const fnLine = readFileSync(file, "utf8")
+      .split("\n")
+      .findIndex((l) => l.startsWith("export function actionPosterior("));
     assert.deepEqual(fn, [
-      { uri: pathToFileURL(file).href, range: { start: { line: fnLine, character: 16 }, end: { line: fnLine, character: 31 } } },
+      {
+        uri: pathToFileURL(file).href,
+        range: { start: { line: fnLine, character: 16 }, end: { line: fnLine, character: 31 } },
+      },
     ]);
   });
 
@@ -225,7 +245,9 @@ describe("notebook language server over stdio", { timeout: 90_000 }, () => {
           textContent: [
             {
               document: { uri: C3, version: 2 },
-              changes: [{ range: { start: { line: 0, character: 13 }, end: { line: 0, character: 19 } }, text: "number" }],
+              changes: [
+                { range: { start: { line: 0, character: 13 }, end: { line: 0, character: 19 } }, text: "number" },
+              ],
             },
           ],
         },
@@ -241,7 +263,16 @@ describe("notebook language server over stdio", { timeout: 90_000 }, () => {
       notebookDocument: { uri: nbUri, version: ++version },
       change: {
         cells: {
-          structure: { array: { start: 2, deleteCount: 2, cells: [{ kind: 2, document: C3 }, { kind: 2, document: C2 }] } },
+          structure: {
+            array: {
+              start: 2,
+              deleteCount: 2,
+              cells: [
+                { kind: 2, document: C3 },
+                { kind: 2, document: C2 },
+              ],
+            },
+          },
         },
       },
     });
@@ -295,7 +326,12 @@ describe("notebook language server over stdio", { timeout: 90_000 }, () => {
           textContent: [
             {
               document: { uri: C4, version: 2 },
-              changes: [{ range: { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } }, text: "function f( {\n" }],
+              changes: [
+                {
+                  range: { start: { line: 1, character: 0 }, end: { line: 2, character: 0 } },
+                  text: "function f( {\n",
+                },
+              ],
             },
           ],
         },
@@ -308,8 +344,15 @@ describe("notebook language server over stdio", { timeout: 90_000 }, () => {
     const d4 = client.diagnostics.get(C4)!;
     const syntax = d4.find((d) => d.code === 1005)!;
     assert.equal(syntax.message, "'}' expected.");
-    assert.deepEqual(syntax.range.start, { line: 2, character: 0 }, "at the end of cell 4, where the block is left open");
-    assert.ok(d4.every((d) => d.range.end.line <= 2), JSON.stringify(d4));
+    assert.deepEqual(
+      syntax.range.start,
+      { line: 2, character: 0 },
+      "at the end of cell 4, where the block is left open",
+    );
+    assert.ok(
+      d4.every((d) => d.range.end.line <= 2),
+      JSON.stringify(d4),
+    );
     assert.deepEqual(errors(client.diagnostics.get(C1)), []);
     assert.deepEqual(errors(client.diagnostics.get(C3)), [], JSON.stringify(client.diagnostics.get(C3)));
   });
@@ -324,18 +367,33 @@ describe("notebook language server over stdio", { timeout: 90_000 }, () => {
       client.request("textDocument/completion", { textDocument: { uri: C1 }, position: { line: -1, character: "x" } }),
       (e: { code: number; message: string }) => e.code === -32602 && /position\.line/.test(e.message),
     );
-    await assert.rejects(client.request("completionItem/resolve", { label: "x" }), (e: { code: number }) => e.code === -32602);
+    await assert.rejects(
+      client.request("completionItem/resolve", { label: "x" }),
+      (e: { code: number }) => e.code === -32602,
+    );
     await assert.rejects(client.request("virel/noSuchMethod", {}), (e: { code: number }) => e.code === -32601);
     // Notifications with nonsense params are logged, not fatal.
-    await client.notify("notebookDocument/didChange", { notebookDocument: { uri: nbUri }, change: { cells: { structure: 7 } } });
+    await client.notify("notebookDocument/didChange", {
+      notebookDocument: { uri: nbUri },
+      change: { cells: { structure: 7 } },
+    });
     await client.notify("notebookDocument/didOpen", { notebookDocument: null });
     // A body that is not JSON at all.
     const garbage = "{not json";
     client.child.stdin.write(`Content-Length: ${Buffer.byteLength(garbage)}\r\n\r\n${garbage}`);
     // An unknown document is not an error, just no result.
-    assert.equal(await client.request("textDocument/hover", { textDocument: { uri: "file:///nowhere.ts" }, position: { line: 0, character: 0 } }), null);
+    assert.equal(
+      await client.request("textDocument/hover", {
+        textDocument: { uri: "file:///nowhere.ts" },
+        position: { line: 0, character: 0 },
+      }),
+      null,
+    );
     // Still serving.
-    const h = await client.request<Hover | null>("textDocument/hover", { textDocument: { uri: C1 }, position: positionOf(TEXT1, "learningRate") });
+    const h = await client.request<Hover | null>("textDocument/hover", {
+      textDocument: { uri: C1 },
+      position: positionOf(TEXT1, "learningRate"),
+    });
     assert.match(markdown(h), /learningRate/);
   });
 
@@ -346,10 +404,16 @@ describe("notebook language server over stdio", { timeout: 90_000 }, () => {
       cellTextDocuments: [{ uri: C1 }, { uri: MD }, { uri: C3 }, { uri: C4 }],
     });
     await client.waitFor(
-      () => [C1, C3, C4].every((u) => client.published.slice(beforeClose).some((p) => p.uri === u && p.diagnostics.length === 0)),
+      () =>
+        [C1, C3, C4].every((u) =>
+          client.published.slice(beforeClose).some((p) => p.uri === u && p.diagnostics.length === 0),
+        ),
       "diagnostics cleared on close",
     );
-    assert.equal(await client.request("textDocument/hover", { textDocument: { uri: C1 }, position: { line: 0, character: 7 } }), null);
+    assert.equal(
+      await client.request("textDocument/hover", { textDocument: { uri: C1 }, position: { line: 0, character: 7 } }),
+      null,
+    );
   });
 
   it("shuts down and exits with code 0", async () => {

@@ -26,7 +26,10 @@ describe("the .vsix", { timeout: 90_000 }, () => {
   before(() => {
     tmp = mkdtempSync(join(tmpdir(), "virel-vsix-"));
     const out = join(tmp, "virel-notebooks.vsix");
-    const r = spawnSync(process.execPath, [join(root, "extension", "build.mjs"), "--out", out], { cwd: root, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [join(root, "extension", "build.mjs"), "--out", out], {
+      cwd: root,
+      encoding: "utf8",
+    });
     assert.equal(r.status, 0, `build.mjs failed:\n${r.stdout}\n${r.stderr}`);
     vsix = readFileSync(out);
     entries = zipEntries(vsix);
@@ -96,10 +99,21 @@ describe("the .vsix", { timeout: 90_000 }, () => {
         requiresMessaging: "never",
       },
     ]);
-    assert.deepEqual(Object.keys(manifest.contributes.configurationDefaults["[typescript]"]["editor.unicodeHighlight.allowedCharacters"]), ["−", "𝒪", "𝒯", "𝒰", "𝓛"]);
+    assert.deepEqual(
+      Object.keys(
+        manifest.contributes.configurationDefaults["[typescript]"]["editor.unicodeHighlight.allowedCharacters"],
+      ),
+      ["−", "𝒪", "𝒯", "𝒰", "𝓛"],
+    );
     assert.equal(manifest.capabilities.untrustedWorkspaces.supported, "limited");
-    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, ["virel.packagePath", "virel.nodePath"]);
-    const xml = zipRead(vsix, entries.find((e) => e.name === "extension.vsixmanifest")!).toString("utf8");
+    assert.deepEqual(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations, [
+      "virel.packagePath",
+      "virel.nodePath",
+    ]);
+    const xml = zipRead(
+      vsix,
+      entries.find((e) => e.name === "extension.vsixmanifest")!,
+    ).toString("utf8");
     assert.match(xml, /Id="virel-notebooks"/);
     assert.match(xml, /Publisher="virel-lab"/);
   });
@@ -113,7 +127,8 @@ describe("the .vsix", { timeout: 90_000 }, () => {
     };
     assert.deepEqual(external("extension.js"), ["vscode"]);
     // TypeScript keeps a few optional requires behind try/catch (source-map-support, inspector); they never load here.
-    for (const n of external("server.js")) assert.match(n, /^(source-map-support|@microsoft\/typescript-etw|inspector)$/, n);
+    for (const n of external("server.js"))
+      assert.match(n, /^(source-map-support|@microsoft\/typescript-etw|inspector)$/, n);
   });
 
   it("serves a notebook outside any virel checkout from what the .vsix ships", async () => {
@@ -121,14 +136,32 @@ describe("the .vsix", { timeout: 90_000 }, () => {
     const nbPath = join(nbDir, "demo.ipynb");
     const c1 = `vscode-notebook-cell:${nbPath}#a`;
     const c2 = `vscode-notebook-cell:${nbPath}#b`;
-    const text1 = "const r = new virel.Rng(1);\nconst has = [1, 2].includes(2);\nconst home = process.env.HOME;\nconst h = virel.hashSeed('x');\n";
+    const text1 =
+      "const r = new virel.Rng(1);\nconst has = [1, 2].includes(2);\nconst home = process.env.HOME;\nconst h = virel.hashSeed('x');\n";
     const text2 = "const s: string = r.uniform();\n";
-    const client = LspTestClient.start(process.execPath, [join(ext, "dist", "server.js"), "--stdio"], nbDir.replace(/elsewhere$/, ""));
+    const client = LspTestClient.start(
+      process.execPath,
+      [join(ext, "dist", "server.js"), "--stdio"],
+      nbDir.replace(/elsewhere$/, ""),
+    );
     try {
-      await client.request("initialize", { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: { diagnosticsDelayMs: 10 } });
+      await client.request("initialize", {
+        processId: process.pid,
+        rootUri: null,
+        capabilities: {},
+        initializationOptions: { diagnosticsDelayMs: 10 },
+      });
       await client.notify("initialized", {});
       await client.notify("notebookDocument/didOpen", {
-        notebookDocument: { uri: pathToFileURL(nbPath).href, notebookType: "jupyter-notebook", version: 1, cells: [{ kind: 2, document: c1 }, { kind: 2, document: c2 }] },
+        notebookDocument: {
+          uri: pathToFileURL(nbPath).href,
+          notebookType: "jupyter-notebook",
+          version: 1,
+          cells: [
+            { kind: 2, document: c1 },
+            { kind: 2, document: c2 },
+          ],
+        },
         cellTextDocuments: [
           { uri: c1, languageId: "typescript", version: 1, text: text1 },
           { uri: c2, languageId: "typescript", version: 1, text: text2 },
@@ -140,11 +173,27 @@ describe("the .vsix", { timeout: 90_000 }, () => {
       const d2: Diagnostic[] = client.diagnostics.get(c2)!;
       assert.equal(d2.length, 1);
       assert.equal(d2[0]!.code, 2322);
-      const list = await client.request<CompletionList>("textDocument/completion", { textDocument: { uri: c1 }, position: { line: 0, character: 20 } });
-      for (const name of ["Rng", "actionPosterior"]) assert.ok(list.items.some((i) => i.label === name), `virel.${name}`);
-      const hover = await client.request<Hover>("textDocument/hover", { textDocument: { uri: c1 }, position: { line: 3, character: 18 } });
-      assert.match((hover.contents as MarkupContent).value, /\(alias\) hashSeed\(label: string\): number[\s\S]*Hash a string label into a 32-bit seed \(FNV-1a\)/);
-      const defs = await client.request<Location[]>("textDocument/definition", { textDocument: { uri: c1 }, position: { line: 0, character: 21 } });
+      const list = await client.request<CompletionList>("textDocument/completion", {
+        textDocument: { uri: c1 },
+        position: { line: 0, character: 20 },
+      });
+      for (const name of ["Rng", "actionPosterior"])
+        assert.ok(
+          list.items.some((i) => i.label === name),
+          `virel.${name}`,
+        );
+      const hover = await client.request<Hover>("textDocument/hover", {
+        textDocument: { uri: c1 },
+        position: { line: 3, character: 18 },
+      });
+      assert.match(
+        (hover.contents as MarkupContent).value,
+        /\(alias\) hashSeed\(label: string\): number[\s\S]*Hash a string label into a 32-bit seed \(FNV-1a\)/,
+      );
+      const defs = await client.request<Location[]>("textDocument/definition", {
+        textDocument: { uri: c1 },
+        position: { line: 0, character: 21 },
+      });
       // `new virel.Rng(…)`: the class and its constructor, both in the shipped declarations (no sources there).
       const dts = join(ext, "dist", "types", "dist", "src", "rng.d.ts");
       const lines = readFileSync(dts, "utf8").split("\n");
@@ -217,12 +266,25 @@ describe("the .vsix", { timeout: 90_000 }, () => {
         activate(context: unknown): void;
         deactivate(): Promise<void> | undefined;
       };
-      const context = { subscriptions: [] as unknown[], asAbsolutePath: (p: string) => join(ext, p), globalStorageUri: { fsPath: join(tmp, "storage") } };
+      const context = {
+        subscriptions: [] as unknown[],
+        asAbsolutePath: (p: string) => join(ext, p),
+        globalStorageUri: { fsPath: join(tmp, "storage") },
+      };
       extension.activate(context);
-      assert.deepEqual([...commands.keys()].sort(), ["virel.installKernel", "virel.openTutorials", "virel.restartKernel"]);
+      assert.deepEqual([...commands.keys()].sort(), [
+        "virel.installKernel",
+        "virel.openTutorials",
+        "virel.restartKernel",
+      ]);
       assert.deepEqual(controllers, [{ id: "virel-ts", type: "jupyter-notebook", label: "VIREL (TypeScript)" }]);
-      assert.equal(created.length, 10, "output channel, the notebook controller and its 2 listeners, 3 commands, 3 listeners");
-      for (const d of created) assert.ok(context.subscriptions.includes(d), "every disposable is in context.subscriptions");
+      assert.equal(
+        created.length,
+        10,
+        "output channel, the notebook controller and its 2 listeners, 3 commands, 3 listeners",
+      );
+      for (const d of created)
+        assert.ok(context.subscriptions.includes(d), "every disposable is in context.subscriptions");
       await commands.get("virel.installKernel")!();
       assert.equal(progressRuns, 0, "no install in an untrusted workspace");
       assert.equal(warnings.length, 1);
@@ -232,9 +294,17 @@ describe("the .vsix", { timeout: 90_000 }, () => {
       await commands.get("virel.openTutorials")!();
       const shipped = readdirSync(join(root, "notebooks")).filter((n) => n.endsWith(".ipynb")).length;
       assert.equal(offered.length, shipped + 4, `offered: ${offered.join(", ")}`);
-      for (const rel of ["01-graphical-model.ipynb", join("exercises", "02-e-step-and-m-step.ipynb"), join("exercises", "solutions", "02-e-step-and-m-step.ipynb")]) {
+      for (const rel of [
+        "01-graphical-model.ipynb",
+        join("exercises", "02-e-step-and-m-step.ipynb"),
+        join("exercises", "solutions", "02-e-step-and-m-step.ipynb"),
+      ]) {
         assert.ok(offered.includes(rel), `${rel} offered`);
-        assert.deepEqual(readFileSync(join(tmp, "storage", "notebooks", rel)), readFileSync(join(root, "notebooks", rel)), `${rel} copied`);
+        assert.deepEqual(
+          readFileSync(join(tmp, "storage", "notebooks", rel)),
+          readFileSync(join(root, "notebooks", rel)),
+          `${rel} copied`,
+        );
       }
       assert.equal(extension.deactivate(), undefined, "no language client without a TypeScript notebook");
     } finally {
