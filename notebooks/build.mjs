@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Notebook metadata of our kernel (kernel/kernelspec/kernel.json, kernel/server.ts LANGUAGE_INFO). */
+/** Notebook metadata of our kernel (src/jupyter/kernel/kernelspec/kernel.json, src/jupyter/kernel/server.ts LANGUAGE_INFO). */
 const METADATA = {
   kernelspec: { name: "virel-ts", display_name: "VIREL (TypeScript)", language: "typescript" },
   language_info: {

@@ -29,7 +29,7 @@ for (let i = 0; i < argv.length; i++) {
   } else filters.push(argv[i]);
 }
 if (!out) throw new Error("--out needs a directory");
-if (!existsSync(join(root, "dist", "kernel", "launcher.js"))) {
+if (!existsSync(join(root, "dist", "src", "jupyter", "kernel", "launcher.js"))) {
   console.error("render: dist/ is missing; run `npm run build` first (npm run notebooks:html does)");
   process.exit(1);
 }

@@ -1,7 +1,7 @@
 /**
  * The "VIREL (TypeScript)" notebook controller: runs the cells of Jupyter notebooks (`jupyter-notebook`) on the
  * virel-ts kernel with no Python and no Jupyter extension. Per notebook it starts the virel package's
- * `dist/src/notebook/stdio-bridge.js` (the kernel plus the package's ZeroMQ Jupyter client, relayed as JSON lines)
+ * `dist/src/jupyter/stdio-bridge.js` (the kernel plus the package's ZeroMQ Jupyter client, relayed as JSON lines)
  * in the notebook's folder, and maps the kernel's iopub messages to cell outputs:
  *   stream → stdout/stderr items (consecutive text of one stream joins one output);
  *   display_data / execute_result → one output per bundle (a plotly figure keeps only its plotly JSON and
@@ -242,7 +242,7 @@ export class VirelController implements vscode.Disposable {
           "no virel package found: open the VIREL lab folder, install it (npm install virel) or set virel.packagePath",
         );
       }
-      const bridge = path.join(pkg, "dist", "src", "notebook", "stdio-bridge.js");
+      const bridge = path.join(pkg, "dist", "src", "jupyter", "stdio-bridge.js");
       if (!fs.existsSync(bridge))
         throw new Error(`the virel package at ${pkg} is not built: ${bridge} is missing (run npm run build there)`);
       const cwd =

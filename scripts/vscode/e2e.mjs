@@ -42,7 +42,7 @@ if (!existsSync(join(cache, ".complete")) || !existsSync(entry))
   fail(`code-server ${VERSION} is not installed in ${cache}; run: bash scripts/ci/vscode.sh`);
 if (!existsSync(chromiumPath)) fail(`no Chromium at ${chromiumPath} (apt-get install chromium, or set VIREL_CHROMIUM)`);
 if (!existsSync(vsix)) fail(`no ${vsix}; run: npm run vsix`);
-if (!existsSync(join(root, "dist", "src", "notebook", "stdio-bridge.js")))
+if (!existsSync(join(root, "dist", "src", "jupyter", "stdio-bridge.js")))
   fail("the library is not built; run: npm run build");
 
 const { chromium } = await import("playwright-core");

@@ -24,13 +24,13 @@ export function register(program: Command): void {
   targetOptions(
     kernel.command("install").description("write the virel-ts kernelspec (absolute node + launcher paths, logos)"),
   ).action(async (opts: TargetOpts) => {
-    const { installKernelSpec } = await import("../notebook/kernelspec.js");
+    const { installKernelSpec } = await import("../jupyter/kernelspec.js");
     const dir = installKernelSpec(opts);
     process.stdout.write(`installed kernelspec "${opts.name ?? "virel-ts"}" (VIREL (TypeScript)) in ${dir}\n`);
   });
   targetOptions(kernel.command("uninstall").description("remove the virel-ts kernelspec")).action(
     async (opts: TargetOpts) => {
-      const { uninstallKernelSpec } = await import("../notebook/kernelspec.js");
+      const { uninstallKernelSpec } = await import("../jupyter/kernelspec.js");
       const dir = uninstallKernelSpec(opts);
       if (dir) process.stdout.write(`removed ${dir}\n`);
       else {
@@ -43,7 +43,7 @@ export function register(program: Command): void {
     .command("list")
     .description("show Jupyter's kernel search path and where virel-ts is installed")
     .action(async () => {
-      const { searchDirs, findInstalled } = await import("../notebook/kernelspec.js");
+      const { searchDirs, findInstalled } = await import("../jupyter/kernelspec.js");
       const found = new Set(findInstalled());
       for (const d of searchDirs())
         process.stdout.write(`${d}${[...found].some((f) => f.startsWith(d)) ? "  ← virel-ts" : ""}\n`);
@@ -52,7 +52,7 @@ export function register(program: Command): void {
     .command("spec")
     .description("print the kernel.json this installation would write")
     .action(async () => {
-      const { kernelSpec } = await import("../notebook/kernelspec.js");
+      const { kernelSpec } = await import("../jupyter/kernelspec.js");
       process.stdout.write(JSON.stringify(kernelSpec(), null, 2) + "\n");
     });
   kernel
@@ -60,7 +60,7 @@ export function register(program: Command): void {
     .description("start the kernel on a connection file (what Jupyter runs)")
     .requiredOption("-f, --connection-file <file>", "Jupyter connection file")
     .action(async (opts: { connectionFile: string }) => {
-      const { launcherPath } = await import("../notebook/paths.js");
+      const { launcherPath } = await import("../jupyter/paths.js");
       const { launch } = (await import(launcherPath())) as { launch(argv: string[]): Promise<void> };
       await launch(["--connection-file", opts.connectionFile]);
     });

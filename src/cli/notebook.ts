@@ -17,7 +17,7 @@ export function register(program: Command): void {
         if (!Number.isFinite(timeoutS) || timeoutS <= 0)
           throw new Error(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
       }
-      const { runNotebook, CellFailure } = await import("../notebook/runner.js");
+      const { runNotebook, CellFailure } = await import("../jupyter/runner.js");
       try {
         const r = await runNotebook(file, {
           out: opts.out,
@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .argument("<file>", "notebook (.ipynb)")
     .requiredOption("-o, --out <file>", "HTML file to write")
     .action(async (file: string, opts: { out: string }) => {
-      const { renderNotebookFile } = await import("../notebook/html.js");
+      const { renderNotebookFile } = await import("../jupyter/html.js");
       const bytes = renderNotebookFile(file, opts.out);
       process.stdout.write(`wrote ${opts.out} (${(bytes / 1e6).toFixed(1)} MB)\n`);
     });

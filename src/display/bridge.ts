@@ -1,9 +1,10 @@
 /**
- * The contract between the display helpers and the kernel that runs them. The kernel (kernel/) installs a
- * `KernelBridge` on `globalThis[BRIDGE_KEY]` before the first cell; the helpers look it up on every call, so they
- * also work (printing text/plain) in plain Node, and they fall back to tslab's own display channel when they run
- * inside a stock tslab kernel.
+ * The contract between the display helpers and the kernel that runs them. The kernel (src/jupyter/kernel/)
+ * installs a `KernelBridge` on `globalThis[BRIDGE_KEY]` before the first cell; the helpers look it up on every
+ * call, so they also work (printing text/plain) in plain Node, and they fall back to tslab's own display channel
+ * (through src/jupyter/kernel/tslab.ts) when they run inside a stock tslab kernel.
  */
+import { tslabDisplayChannel } from "../jupyter/kernel/tslab";
 
 /** A mime bundle: mime type → data (strings, or JSON for `application/*+json` types). */
 export type MimeBundle = Record<string, unknown>;
@@ -61,7 +62,7 @@ type TslabWriter = (
 function tslabBridge(): KernelBridge | null {
   let jupyter: { lastWriteDisplayData: TslabWriter | null } | undefined;
   try {
-    jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: TslabWriter | null };
+    jupyter = tslabDisplayChannel() as { lastWriteDisplayData: TslabWriter | null };
   } catch {
     return null;
   }

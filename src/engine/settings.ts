@@ -158,7 +158,7 @@ export const SETTINGS = {
     values: "0, 1",
     defaultText: "0",
     scope: "runtime",
-    readBy: "kernel/launcher.ts",
+    readBy: "src/jupyter/kernel/launcher.ts",
     parse: onOff("VIREL_KERNEL_NO_WARMUP"),
     fallback: false,
   }),

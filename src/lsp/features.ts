@@ -23,7 +23,7 @@ import {
   type SignatureInformation,
 } from "vscode-languageserver";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { PRELOADED } from "../notebook/prelude";
+import { PRELOADED } from "../jupyter/prelude";
 import { codeBlock, docToMarkdown, partsToMarkdown } from "./markdown";
 import type { NotebookSource } from "./notebookSource";
 import type { NotebookProject } from "./project";

@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as ts from "typescript";
-import { PRELUDE_DTS } from "../notebook/prelude";
+import { PRELUDE_DTS } from "../jupyter/prelude";
 import { type CellText, NotebookSource } from "./notebookSource";
 import { findLibrary, typeRootsFor, type LibraryLocation } from "./library";
 

@@ -70,7 +70,7 @@ test("every VIREL_* variable named in the repository's code, tests, scripts and 
   const root = join(__dirname, "..", "..", "..");
   const declared = new Set(Object.values(SETTINGS).map((s) => s.env));
   const used = new Map<string, string>();
-  for (const dir of ["src", "kernel", "scripts", "test", "bench", "native", "notebooks/src"]) {
+  for (const dir of ["src", "scripts", "test", "bench", "native", "notebooks/src"]) {
     let files: string[];
     try {
       files = sources(join(root, dir));

@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { packageRoot } from "../../src/notebook/paths";
+import { packageRoot } from "../../src/jupyter/paths";
 
 export const ROOT = packageRoot();
 export const NOTEBOOKS = join(ROOT, "notebooks");

@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KernelClient, type ExecuteResult } from "../../src/notebook/client";
-import type { JupyterMessage } from "../../src/notebook/wire";
+import { KernelClient, type ExecuteResult } from "../../../src/jupyter/client";
+import type { JupyterMessage } from "../../../src/jupyter/protocol/wire";
 
 function types(r: ExecuteResult): string[] {
   return r.outputs.map((o) => o.header.msg_type);
@@ -237,7 +237,7 @@ describe("virel-ts kernel over ZeroMQ (cwd outside the repo: no node_modules)", 
 
 describe('virel-ts kernel inside the repository (where "virel" is the package itself)', () => {
   it("resolves virel for the type-check and at run time from a folder of this repo", async () => {
-    const root = join(__dirname, "..", "..", "..");
+    const root = join(__dirname, "..", "..", "..", "..");
     const k = await KernelClient.start({ cwd: join(root, "test") });
     try {
       const r = await k.execute('import { Rng } from "virel";\nconst rng = new Rng(1);\ntypeof rng.uniform');

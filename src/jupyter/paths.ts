@@ -23,12 +23,12 @@ export function packageRoot(): string {
   }
 }
 
-/** The compiled kernel entry point (`dist/kernel/launcher.js`). */
+/** The compiled kernel entry point (`dist/src/jupyter/kernel/launcher.js`). */
 export function launcherPath(): string {
-  return join(packageRoot(), "dist", "kernel", "launcher.js");
+  return join(packageRoot(), "dist", "src", "jupyter", "kernel", "launcher.js");
 }
 
-/** The kernelspec template folder (`kernel/kernelspec`: kernel.json template and logos). */
+/** The kernelspec template folder (`src/jupyter/kernel/kernelspec`: kernel.json template and logos; shipped as source files). */
 export function kernelspecTemplateDir(): string {
-  return join(packageRoot(), "kernel", "kernelspec");
+  return join(packageRoot(), "src", "jupyter", "kernel", "kernelspec");
 }

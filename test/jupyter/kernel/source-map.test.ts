@@ -5,8 +5,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as ts from "typescript";
-import { KernelClient } from "../../src/notebook/client";
-import { decodeMappings, SourceMap } from "../../kernel/source-map";
+import { KernelClient } from "../../../src/jupyter/client";
+import { decodeMappings, SourceMap } from "../../../src/jupyter/kernel/source-map";
 
 describe("source map decoding", () => {
   it("decodes hand-computed VLQ segments", () => {

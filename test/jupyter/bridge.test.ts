@@ -1,5 +1,5 @@
 /**
- * The stdio bridge the VS Code notebook controller talks to (src/notebook/stdio-bridge.ts): JSON lines in, the
+ * The stdio bridge the VS Code notebook controller talks to (src/jupyter/stdio-bridge.ts): JSON lines in, the
  * kernel's outputs out — streams, displays and in-place updates, errors at the cell's own lines, interrupt,
  * restart (state cleared) and a kernel that dies (reported, then a fresh kernel on the next run).
  */
@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { parseRequest } from "../../src/notebook/stdio-bridge";
+import { parseRequest } from "../../src/jupyter/stdio-bridge";
 
 interface Ev {
   event: string;
@@ -42,7 +42,7 @@ describe("stdio bridge over a real kernel", () => {
   let seq = 0;
   before(() => {
     cwd = mkdtempSync(join(tmpdir(), "virel-bridge-test-"));
-    child = spawn(process.execPath, [join(__dirname, "..", "..", "src", "notebook", "stdio-bridge.js")], {
+    child = spawn(process.execPath, [join(__dirname, "..", "..", "src", "jupyter", "stdio-bridge.js")], {
       cwd,
       env: { ...process.env, VIREL_KERNEL_NO_WARMUP: "1" },
     });

@@ -7,7 +7,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { promisify } from "node:util";
-import type { JupyterMessage } from "../src/notebook/wire";
+import type { JupyterMessage } from "../protocol/wire";
 
 /** The scope of one execute request. */
 export class CellScope {

@@ -5,7 +5,7 @@
  * anything else → invalid.
  */
 import * as ts from "@tslab/typescript-for-tslab";
-import { isCompleteCode } from "tslab/dist/converter";
+import { isCompleteCode } from "./tslab";
 
 export type IsComplete = { status: "complete" } | { status: "incomplete"; indent: string } | { status: "invalid" };
 

@@ -5,13 +5,13 @@ import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createMessage, decodeMessage, encodeMessage, DELIMITER, sign } from "../../src/notebook/wire";
-import { OutputCollector, parseNotebook, splitLines } from "../../src/notebook/nbformat";
-import { renderMarkdown } from "../../src/notebook/markdown";
-import { notebookToHtml } from "../../src/notebook/html";
-import { installKernelSpec, kernelsDir, uninstallKernelSpec, userDataDir } from "../../src/notebook/kernelspec";
-import { isComplete } from "../../kernel/is-complete";
-import { cpToUtf16, utf16ToCp } from "../../kernel/server";
+import { createMessage, decodeMessage, encodeMessage, DELIMITER, sign } from "../../src/jupyter/protocol/wire";
+import { OutputCollector, parseNotebook, splitLines } from "../../src/jupyter/nbformat";
+import { renderMarkdown } from "../../src/jupyter/markdown";
+import { notebookToHtml } from "../../src/jupyter/html";
+import { installKernelSpec, kernelsDir, uninstallKernelSpec, userDataDir } from "../../src/jupyter/kernelspec";
+import { isComplete } from "../../src/jupyter/kernel/is-complete";
+import { cpToUtf16, utf16ToCp } from "../../src/jupyter/kernel/server";
 
 describe("wire protocol", () => {
   it("signs header|parent|metadata|content with HMAC-SHA256 and round-trips", () => {
@@ -133,7 +133,9 @@ describe("kernelspec install without Python", () => {
       assert.equal(spec.language, "typescript");
       assert.equal(spec.interrupt_mode, "signal");
       assert.equal(spec.argv[0], process.execPath);
-      assert.ok(spec.argv[1].endsWith(join("dist", "kernel", "launcher.js")) && existsSync(spec.argv[1]));
+      assert.ok(
+        spec.argv[1].endsWith(join("dist", "src", "jupyter", "kernel", "launcher.js")) && existsSync(spec.argv[1]),
+      );
       assert.deepEqual(spec.argv.slice(2), ["--connection-file", "{connection_file}"]);
       assert.deepEqual(readdirSync(dir).sort(), ["kernel.json", "logo-32x32.png", "logo-64x64.png", "logo-svg.svg"]);
       const png = readFileSync(join(dir, "logo-64x64.png"));

@@ -9,7 +9,7 @@ import { basename } from "node:path";
 import { plotHtml, plotlyLoaderScript, PLOTLY_MIME, type Figure } from "../display/plotly";
 import { escapeHtml, renderMarkdown } from "./markdown";
 import { readNotebook, sourceText, type Notebook, type Output } from "./nbformat";
-import type { Json, JsonObject } from "./wire";
+import type { Json, JsonObject } from "./protocol/wire";
 
 const STYLE = `
 body{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Helvetica,Arial,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222;line-height:1.5}

@@ -5,7 +5,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as zmq from "zeromq";
-import { KernelClient } from "../../src/notebook/client";
+import { KernelClient } from "../../../src/jupyter/client";
 import {
   createMessage,
   DigestHistory,
@@ -13,7 +13,7 @@ import {
   endpoint,
   parentId,
   type JupyterMessage,
-} from "../../src/notebook/wire";
+} from "../../../src/jupyter/protocol/wire";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,7 +4,7 @@
  * kernel with the Jupyter client of this package (ZeroMQ, signed messages) and relays it over stdin/stdout as
  * JSON lines, so the extension needs neither ZeroMQ (a native module) nor Python nor the Jupyter extension.
  *
- *   node dist/src/notebook/stdio-bridge.js          (working directory: the notebook's folder)
+ *   node dist/src/jupyter/stdio-bridge.js          (working directory: the notebook's folder)
  *
  * Requests (one JSON object per line on stdin):
  *   {"op":"execute","id":"…","code":"…"}    run a cell; outputs and the end are reported with the same id
@@ -20,7 +20,7 @@
  */
 import { createInterface } from "node:readline";
 import { KernelClient } from "./client";
-import type { JsonObject } from "./wire";
+import type { JsonObject } from "./protocol/wire";
 
 type Request =
   { op: "execute"; id: string; code: string } | { op: "interrupt" } | { op: "restart" } | { op: "shutdown" };

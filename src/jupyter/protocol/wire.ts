@@ -1,5 +1,5 @@
 /**
- * The Jupyter messaging wire protocol (v5.3), shared by our kernel (`kernel/`) and our client
+ * The Jupyter messaging wire protocol (v5.3), shared by our kernel (`src/jupyter/kernel/`) and our client
  * (`virel notebook run`): frames are `[identities…, "<IDS|MSG>", hmac, header, parent_header, metadata, content,
  * buffers…]`, the hmac being HMAC-SHA256 of the four JSON parts under the connection file's key.
  */

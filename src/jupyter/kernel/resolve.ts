@@ -13,7 +13,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
 
-export { packageRoot } from "../src/notebook/paths";
+export { packageRoot } from "../paths";
 
 /** Map of runtime module ids → absolute file the kernel loads for them. */
 export function runtimeModules(root: string): Map<string, string> {

@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { KernelClient, type KernelStartOptions } from "./client";
 import { DISPLAY_NAME, KERNEL_NAME } from "./kernelspec";
 import { OutputCollector, readNotebook, sourceText, writeNotebook, type CodeCell, type Notebook } from "./nbformat";
-import type { JsonObject } from "./wire";
+import type { JsonObject } from "./protocol/wire";
 
 export interface RunOptions {
   /** Where to write the executed notebook (default: in place). */

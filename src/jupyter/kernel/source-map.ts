@@ -9,10 +9,11 @@
  * tslab's CommonJS step). Both are recognised by tslab's own option values (outDir "outDir"; file "custom.js").
  * That module's exports are non-configurable getters, so the wrapping is a new object forwarding to it, put in
  * its place in `require.cache` before tslab's converter loads — this module must be imported before
- * `tslab/dist/converter` (kernel/executor.ts imports it first; when it comes too late it warns and errors keep
- * the compiled positions).
+ * tslab's converter loads (executor.ts imports it first, and tslab.ts loads the converter lazily; when it comes too
+ * late it warns and errors keep the compiled positions).
  */
 import * as ts from "@tslab/typescript-for-tslab";
+import { converterModuleId } from "./tslab";
 
 /** One decoded mapping: generated column → source line/column (all 0-based). */
 interface Segment {
@@ -136,10 +137,10 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export function installSourceMapCapture(): void {
   if (installed) return;
   installed = true;
-  const converterId = require.resolve("tslab/dist/converter");
+  const converterId = converterModuleId();
   if (require.cache[converterId] !== undefined) {
     // Too late in this process (something loaded tslab's converter first): errors keep compiled positions.
-    process.emitWarning("kernel/source-map loaded after tslab/dist/converter: run-time errors are not source-mapped");
+    process.emitWarning("source-map.ts loaded after tslab's converter: run-time errors are not source-mapped");
     return;
   }
   const tsId = require.resolve("@tslab/typescript-for-tslab");

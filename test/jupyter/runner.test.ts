@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CellFailure, runNotebook } from "../../src/notebook/runner";
-import { notebookToHtml } from "../../src/notebook/html";
-import { parseNotebook, type CodeCell } from "../../src/notebook/nbformat";
+import { CellFailure, runNotebook } from "../../src/jupyter/runner";
+import { notebookToHtml } from "../../src/jupyter/html";
+import { parseNotebook, type CodeCell } from "../../src/jupyter/nbformat";
 
 function nb(sources: string[]): string {
   return JSON.stringify({

@@ -21,11 +21,11 @@ import {
   type ConnectionInfo,
   type JsonObject,
   type JupyterMessage,
-} from "./wire";
+} from "./protocol/wire";
 
 /** How to start a kernel: a kernelspec-style argv where `{connection_file}` is replaced. */
 export interface KernelStartOptions {
-  /** Defaults to our kernel: `[node, dist/kernel/launcher.js, --connection-file, {connection_file}]`. */
+  /** Defaults to our kernel: `[node, dist/src/jupyter/kernel/launcher.js, --connection-file, {connection_file}]`. */
   argv?: string[];
   /** The kernel's working directory (the notebook's directory). */
   cwd?: string;

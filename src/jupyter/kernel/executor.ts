@@ -1,19 +1,19 @@
 /**
  * Runs cells: tslab's converter (TypeScript 5.0.4, CommonJS, not strict) type-checks and compiles each cell
  * against the declarations of the previous cells; we run the output in the kernel's context inside the cell's
- * scope (kernel/async-scope.ts) and report a structured outcome (the last expression's value, or an error with
+ * scope (async-scope.ts) and report a structured outcome (the last expression's value, or an error with
  * ename/evalue/traceback) instead of tslab's console printing.
  *
- * Differences from tslab's own executor (tslab/dist/executor), which we cannot reuse because it prints values and
+ * Differences from tslab's own executor (`tslab/dist/executor`), which we cannot reuse because it prints values and
  * errors to a console and races interrupts without stopping the cell:
  * - an interrupt aborts the cell's AbortSignal and cancels its timers (the async loop really stops);
  * - a cell that fails at run time keeps its declarations (what ran before the error stays usable);
- * - the preloaded names (src/notebook/prelude.ts) are declared before the first cell and load lazily;
+ * - the preloaded names (src/jupyter/prelude.ts) are declared before the first cell and load lazily;
  * - run-time errors point at the cell's own TypeScript: stack frames `In[N]:line:col` are mapped through the
- *   source maps of tslab's compile steps (kernel/source-map.ts), and the source line echoed under the error is
+ *   source maps of tslab's compile steps (source-map.ts), and the source line echoed under the error is
  *   the cell's line, not the compiled JavaScript.
  */
-// First: switches on tslab's source maps, which must happen before tslab/dist/converter loads.
+// First: switches on tslab's source maps, which must happen before tslab's converter loads (./tslab loads it lazily).
 import {
   type CellPositions,
   installSourceMapCapture,
@@ -25,10 +25,8 @@ import Module from "node:module";
 import { dirname, extname, join, resolve } from "node:path";
 import { inspect as utilInspect } from "node:util";
 import vm from "node:vm";
-import { createConverter, type Converter, type Diagnostic } from "tslab/dist/converter";
-import { getCodeMetadata } from "tslab/dist/metadata";
-import { printQuickInfo } from "tslab/dist/inspect";
-import { PRELOADED, PRELUDE_DTS } from "../src/notebook/prelude";
+import { createConverter, getCodeMetadata, printQuickInfo, type Converter, type Diagnostic } from "./tslab";
+import { PRELOADED, PRELUDE_DTS } from "../prelude";
 import { CellScope, cellStorage, realTimers, trackScope } from "./async-scope";
 import { runtimeModules } from "./resolve";
 

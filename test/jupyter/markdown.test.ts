@@ -1,7 +1,7 @@
 // The notebook HTML renderer's emphasis follows CommonMark's flanking rules (cases from the CommonMark 0.31 spec).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { renderInline, renderMarkdown } from "../../src/notebook/markdown";
+import { renderInline, renderMarkdown } from "../../src/jupyter/markdown";
 
 test("a star after a letter and before a space does not open emphasis: ω* … ω* stays literal", () => {
   assert.equal(renderInline("the optimum ω* is where ω* stops moving"), "the optimum ω* is where ω* stops moving");

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
  * Entry point of the VIREL (TypeScript) Jupyter kernel, started by Jupyter through the kernelspec:
- *   node dist/kernel/launcher.js --connection-file {connection_file}
+ *   node dist/src/jupyter/kernel/launcher.js --connection-file {connection_file}
  * The working directory is the notebook's directory (Jupyter sets it).
  */
 import * as ts from "@tslab/typescript-for-tslab";
-import { readConnectionFile } from "../src/notebook/wire";
-import { setting } from "../src/engine/settings";
+import { readConnectionFile } from "../protocol/wire";
+import { setting } from "../../engine/settings";
 import { installTypeOverlay, packageRoot } from "./resolve";
 import { KernelServer } from "./server";
 

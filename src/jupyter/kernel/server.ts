@@ -6,8 +6,8 @@
 import { randomUUID } from "node:crypto";
 import { inspect as utilInspect } from "node:util";
 import * as zmq from "zeromq";
-import { installBridge, MIME_BUNDLE, SILENT_RESULT, type KernelBridge, type MimeBundle } from "../src/display/bridge";
-import { version as virelVersion } from "../src/version";
+import { installBridge, MIME_BUNDLE, SILENT_RESULT, type KernelBridge, type MimeBundle } from "../../display/bridge";
+import { version as virelVersion } from "../../version";
 import {
   createMessage,
   decodeMessage,
@@ -20,7 +20,7 @@ import {
   type Json,
   type JsonObject,
   type JupyterMessage,
-} from "../src/notebook/wire";
+} from "../protocol/wire";
 import {
   CellScope,
   cellStorage,
@@ -32,6 +32,7 @@ import {
 } from "./async-scope";
 import { CellExecutor, type CellOutcome } from "./executor";
 import { isComplete } from "./is-complete";
+import { tslabDisplayChannel } from "./tslab";
 
 /** What `kernel_info_reply` says about the language. */
 export const LANGUAGE_INFO = {
@@ -258,11 +259,8 @@ export class KernelServer {
     installBridge(bridge);
     // `import { display } from "tslab"` keeps working: tslab's display writes through this function.
     try {
-      const tj = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
-      tj.lastWriteDisplayData = (
-        d: { data: MimeBundle; metadata?: Record<string, unknown>; transient?: { display_id?: string } },
-        update: boolean,
-      ) => bridge.display(d.data, { displayId: d.transient?.display_id, update, metadata: d.metadata });
+      tslabDisplayChannel().lastWriteDisplayData = (d, update) =>
+        bridge.display(d.data as MimeBundle, { displayId: d.transient?.display_id, update, metadata: d.metadata });
     } catch {
       /* tslab's display is optional */
     }

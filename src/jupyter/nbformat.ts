@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { z } from "zod";
-import type { JsonObject, JupyterMessage } from "./wire";
+import type { JsonObject, JupyterMessage } from "./protocol/wire";
 
 /** Notebook source text: a string or a list of lines. */
 export type MultilineString = string | string[];
