@@ -149,7 +149,7 @@ export function flattenTable(t: Table): Float64Array {
 
 /**
  * Mean squared Bellman-optimality residual: `E_{h∼d}[(T*Q(h) − Q(h))²]` (d uniform by default) — zero only at
- * Q = Q*; the default β rule of {@link variationalEM} (the residual form of the later paper's ε_ω, NOTES.md).
+ * Q = Q*; the default β rule of {@link variationalEM} (the squared-residual form of the later paper's ε_ω).
  */
 export function bellmanResidual(mdp: TabularMDP, Q: Table, weights?: Table): number {
   validateMDP(mdp);
