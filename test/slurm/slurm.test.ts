@@ -252,17 +252,20 @@ if (why === null) {
       await until("the task to be pending again", 120_000, () =>
         queue(jobId).get(`${jobId}_0`) === "PENDING" ? true : null,
       );
-      sh("scontrol", ["update", `jobid=${jobId}_0`, "StartTime=now"]);
-      // a requeued task may still be held (begin time) on a busy machine: release it again while it is pending
-      let nudged = Date.now();
+      // Slurm holds a requeued task until the old allocation's job credential has expired (cred_expire, 120 s by
+      // default); starting it earlier on the same node fails with "Job credential revoked". So wait for Slurm to
+      // start it, and only release it by hand (StartTime=now) once that window has passed.
+      const pendingSince = Date.now();
+      let nudged = 0;
       await until(
         "the resume",
-        240_000,
+        300_000,
         () => {
           if (new RegExp(`resuming .* at step ${stopped}`).test(log())) return true;
-          if (Date.now() - nudged > 10_000 && queue(jobId).get(`${jobId}_0`) === "PENDING") {
+          const now = Date.now();
+          if (now - pendingSince > 130_000 && now - nudged > 15_000 && queue(jobId).get(`${jobId}_0`) === "PENDING") {
             sh("scontrol", ["update", `jobid=${jobId}_0`, "StartTime=now"]);
-            nudged = Date.now();
+            nudged = now;
           }
           return null;
         },
