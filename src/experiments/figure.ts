@@ -5,8 +5,8 @@
  *   <name>.md    the final-return table beside the spec's published numbers (each with its source)
  * All three are deterministic functions of the results and the spec. No tfjs here.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
+import { writeFileAtomic } from "../agents/checkpoint";
 import { renderReport } from "../report/index";
 import type { CurveGroup } from "../report/index";
 import { algoCurves, finalRows, finalTableMarkdown, fmtSteps, gatherRuns, ALGO_LABELS } from "./gather";
@@ -86,13 +86,6 @@ export function experimentFigure(spec: ExperimentSpec, results = resultsDir(spec
   return { runs, curves, rows, svg, markdown, html };
 }
 
-function writeAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-}
-
 /** Write `<out>/<name>.svg`, `.html` and `.md` (default out: docs/fig3 in the repository). */
 export function writeExperimentFigure(
   spec: ExperimentSpec,
@@ -105,8 +98,8 @@ export function writeExperimentFigure(
     path.join(out, `${spec.name}.html`),
     path.join(out, `${spec.name}.md`),
   ];
-  writeAtomic(files[0]!, fig.svg);
-  writeAtomic(files[1]!, fig.html);
-  writeAtomic(files[2]!, fig.markdown);
+  writeFileAtomic(files[0]!, fig.svg);
+  writeFileAtomic(files[1]!, fig.html);
+  writeFileAtomic(files[2]!, fig.markdown);
   return { ...fig, files };
 }

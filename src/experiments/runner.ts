@@ -11,6 +11,7 @@ import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { writeFileAtomic } from "../agents/checkpoint";
 import { EXPERIMENT_FILES, repoRoot, resultsDir, runDir, runState } from "./layout";
 import type { RunState } from "./layout";
 import { runConfig, select } from "./spec";
@@ -198,9 +199,7 @@ function appendRecord(
     backendPath: inv.backendPath,
     invocations,
   };
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify(rec, null, 2) + "\n");
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify(rec, null, 2) + "\n");
   return rec;
 }
 

@@ -12,7 +12,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RUN_FILES, readMetricsChecked, readSpec } from "../agents/run";
-import { TMP_PATTERN } from "../agents/checkpoint";
+import { TMP_PATTERN, writeFileAtomic } from "../agents/checkpoint";
+import { pidAlive } from "../runs/lock";
 import type { RunSpec } from "../agents/run";
 
 /** One run found on disk. */
@@ -270,22 +271,10 @@ export function writeReport(
     if (m && f.startsWith(path.basename(file) + ".tmp-") && !pidAlive(Number(m[1])))
       fs.rmSync(path.join(path.dirname(file), f), { force: true });
   }
-  const tmp = `${file}.tmp-${process.pid}`;
   try {
-    fs.writeFileSync(tmp, html);
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, html);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
     throw new Error(`cannot write the report ${file}: ${(err as Error).message}`, { cause: err });
   }
   return { file, groups, runs: runs.length, warnings };
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

@@ -38,7 +38,8 @@ export function slurmTaskId(env: NodeJS.ProcessEnv = process.env): string | null
   return env.SLURM_JOB_ID ? env.SLURM_JOB_ID : null;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists on this host (EPERM: it exists but is not ours). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -97,7 +98,7 @@ export function lockRun(dir: string, log: (line: string) => void = () => undefin
     }
     let why: string | null = null;
     if (holder === null || typeof holder.pid !== "number") why = "it is empty or unreadable";
-    else if (holder.host === me.host && !alive(holder.pid)) why = `pid ${holder.pid} no longer runs on ${holder.host}`;
+    else if (holder.host === me.host && !pidAlive(holder.pid)) why = `pid ${holder.pid} no longer runs on ${holder.host}`;
     else if (holder.slurm !== null && holder.slurm === me.slurm && holder.pid !== me.pid) why = `it is this Slurm task's (${holder.slurm}) previous run, requeued or preempted`;
     if (why === null) {
       const h = holder!;
