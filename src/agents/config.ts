@@ -226,6 +226,15 @@ export const FIELDS = {
     source: "4096: official beta.py, softlearning",
     algos: VIREL,
   }),
+  betaSource: field({
+    schema: z.enum(["replay", "minibatch"]),
+    meaning:
+      "where the td-residual rule's samples come from: `replay` = betaBatch fresh replay samples at every re-estimate (official beta.py; one extra pass of Q and V over 4096 rows per step); `minibatch` = the M-step's own minibatch, scored before its gradient step with the online V, β = betaScale × the mean over the last ⌈betaBatch/batchSize⌉ minibatches (the same number of samples and the same expectation per sample, at one extra V pass over the minibatch; ours, for speed). td-residual only",
+    range: "replay | minibatch",
+    default: "replay",
+    source: "replay: official beta.py; minibatch: ours (issue 14, docs/speed.md has the measured β traces)",
+    algos: VIREL,
+  }),
   betaEvery: field({
     schema: int().min(1),
     meaning: "re-estimate β every this many gradient steps",
@@ -298,7 +307,7 @@ const COMMON_KEYS = [
   "logEvery",
   "checkpointEvery",
 ] as const;
-const VIREL_KEYS = ["betaRule", "beta", "betaScale", "betaBatch", "betaEvery"] as const;
+const VIREL_KEYS = ["betaRule", "beta", "betaScale", "betaBatch", "betaSource", "betaEvery"] as const;
 
 function shape<K extends FieldName>(keys: readonly K[]): ShapeOf<K> {
   return Object.fromEntries(keys.map((k) => [k, FIELDS[k].schema])) as ShapeOf<K>;
@@ -451,6 +460,11 @@ export function parseConfig(input: unknown): AgentConfig {
   const betaBatch = "betaBatch" in cfg && cfg.betaRule !== "fixed" ? cfg.betaBatch : 0;
   if (betaBatch > cfg.bufferSize) {
     throw new Error(`config.betaBatch must be ≤ config.bufferSize (${cfg.bufferSize}), got ${betaBatch}`);
+  }
+  if ("betaSource" in cfg && cfg.betaSource === "minibatch" && cfg.betaRule === "twin-q-residual") {
+    throw new Error(
+      `config.betaSource "minibatch" works with betaRule "td-residual" (the twin-q residual needs a′ ∼ π(·|s′), which the M-step of VIREL does not draw), got betaRule ${showValue(cfg.betaRule)}`,
+    );
   }
   return cfg;
 }

@@ -96,6 +96,12 @@ export interface CriticStepResult {
   lossQ2: number;
   q1Mean: number;
   q2Mean: number;
+  /**
+   * With `residual` asked for: the td residual of the β rule on this minibatch, before the step — mean over the
+   * spec's betaCritics of MSE(Q_i(s,a), r + γ(1−d) V(s′)) with the online V, as `betaResidual(…, "td")` computes
+   * it on its own draws (betaSource `minibatch`); else null.
+   */
+  residual: number | null;
 }
 
 /** What an actor step (the E-step's θ update) measured, before the step. */
@@ -117,8 +123,11 @@ export interface ActorStepResult {
  */
 export interface UpdateRule {
   readonly name: "reference" | "fused";
-  /** M-step: V (if any), Q₁ and Q₂, then Polyak; `temp` is T in the soft targets. */
-  criticStep(batch: Batch, temp: number): CriticStepResult;
+  /**
+   * M-step: V (if any), Q₁ and Q₂, then Polyak; `temp` is T in the soft targets. With `residual` (VIREL, betaSource
+   * `minibatch`) it also scores the minibatch's td residual with the parameters before the step (one more V pass).
+   */
+  criticStep(batch: Batch, temp: number, residual?: boolean): CriticStepResult;
   /** E-step: one Adam step on θ for J^π = E[T log π(ã|s) − Q̂(s, ã)] + policyReg·reg (Eq. 9). */
   actorStep(batch: Batch, temp: number): ActorStepResult;
   /**

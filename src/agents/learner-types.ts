@@ -49,6 +49,8 @@ export interface EStepResult {
 export interface LearnerScalarState {
   gradSteps: number;
   beta: number;
+  /** VIREL with betaSource `minibatch`: the last minibatches' td residuals (absent otherwise and in older checkpoints). */
+  betaWindow?: number[];
   logAlpha: number;
   alphaAdam: { m: number; v: number; t: number } | null;
   adamT: { pi: number; q: number; v: number | null };

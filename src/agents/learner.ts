@@ -41,6 +41,11 @@ export function initialBeta(c: VirelConfig): number {
   return c.betaRule === "td-residual" ? c.betaScale * c.beta : c.beta;
 }
 
+/** betaSource `minibatch`: how many minibatches make one β estimate (⌈betaBatch/batchSize⌉, as many samples as beta.py). */
+export function betaWindowSize(c: VirelConfig): number {
+  return Math.ceil(c.betaBatch / c.batchSize);
+}
+
 export class Learner implements LearnerApi {
   /** Networks, optimisers and the noise stream, shared by both update rules. */
   readonly state: LearnerState;
@@ -50,6 +55,11 @@ export class Learner implements LearnerApi {
   readonly alphaAdam: ScalarAdam | null;
   /** VIREL: the current β(ω). */
   beta: number;
+  /**
+   * VIREL with betaSource `minibatch`: the td residuals of the last ⌈betaBatch/batchSize⌉ minibatches, oldest
+   * first, each scored by its M-step before the step.
+   */
+  betaWindow: number[] = [];
   /** Gradient steps taken (counts M-steps). */
   gradSteps = 0;
   /** Run the fused update when the backend supports it, else the reference update. Switchable at any time. */
@@ -167,10 +177,29 @@ export class Learner implements LearnerApi {
       this.beta = initialBeta(c);
       return this.beta;
     }
+    if (c.betaSource === "minibatch") {
+      // the same number of samples as beta.py's estimate, from the last M-steps' own minibatches (their Q and V
+      // before each step): until the window is full, β stays where it is
+      if (this.betaWindow.length < betaWindowSize(c)) {
+        this.beta = initialBeta(c);
+        return this.beta;
+      }
+      const m = this.betaWindow.reduce((a, b) => a + b, 0) / this.betaWindow.length;
+      if (!Number.isFinite(m)) throw new Error(`non-finite MSBE estimate for β: ${m}`);
+      this.beta = c.betaScale * m;
+      return this.beta;
+    }
     const m = rule.betaResidual(buffer, sampleRng, c.betaBatch, c.betaRule === "twin-q-residual" ? "twin-q" : "td");
     if (!Number.isFinite(m)) throw new Error(`non-finite MSBE estimate for β: ${m}`);
     this.beta = c.betaScale * m;
     return this.beta;
+  }
+
+  /** The β window's size when the M-step scores its minibatch for β (td-residual, betaSource minibatch), else 0. */
+  private scoresMinibatch(): number {
+    if (this.spec.temperature !== "beta") return 0;
+    const c = this.cfg as VirelConfig;
+    return c.betaRule === "td-residual" && c.betaSource === "minibatch" ? betaWindowSize(c) : 0;
   }
 
   /**
@@ -181,7 +210,12 @@ export class Learner implements LearnerApi {
     const rule = this.rule();
     this.checkBatch(batch);
     const temp = this.temperature();
-    const c = rule.criticStep(batch, temp);
+    const windowSize = this.scoresMinibatch();
+    const { residual, ...c } = rule.criticStep(batch, temp, windowSize > 0);
+    if (residual !== null) {
+      this.betaWindow.push(residual);
+      if (this.betaWindow.length > windowSize) this.betaWindow.shift();
+    }
     this.gradSteps += 1;
     return { msbe: (c.lossQ1 + c.lossQ2) / 2, ...c, beta: temp };
   }
@@ -243,6 +277,7 @@ export class Learner implements LearnerApi {
     return {
       gradSteps: this.gradSteps,
       beta: this.beta,
+      ...(this.betaWindow.length > 0 ? { betaWindow: [...this.betaWindow] } : {}),
       logAlpha: this.logAlpha,
       alphaAdam: this.alphaAdam ? { m: this.alphaAdam.m, v: this.alphaAdam.v, t: this.alphaAdam.t } : null,
       adamT: { pi: this.optPi.t, q: this.optQ.t, v: this.optV ? this.optV.t : null },
@@ -253,6 +288,7 @@ export class Learner implements LearnerApi {
   setScalarState(s: LearnerScalarState): void {
     this.gradSteps = s.gradSteps;
     this.beta = s.beta;
+    this.betaWindow = [...(s.betaWindow ?? [])];
     this.logAlpha = s.logAlpha;
     if (this.alphaAdam && s.alphaAdam) Object.assign(this.alphaAdam, s.alphaAdam);
     this.optPi.t = s.adamT.pi;

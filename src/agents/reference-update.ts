@@ -51,12 +51,18 @@ function minQ(q1: Mlp, q2: Mlp, sa: tf.Tensor2D, training = false): tf.Tensor {
     : tf.minimum(q1.apply(sa), q2.apply(sa));
 }
 
+/** The td residual mean_i MSE(Q_i(s,a), y) over the spec's betaCritics (Q₁, or Q₁ and Q₂), no gradient. */
+function tdResidual(S: LearnerState, sa: tf.Tensor2D, y: tf.Tensor): tf.Scalar {
+  const losses = (S.spec.betaCritics === 1 ? [S.q1] : [S.q1, S.q2]).map((q) => mse(q.apply(sa), y));
+  return losses.length === 1 ? losses[0]! : tf.div(tf.add(losses[0]!, losses[1]!), 2);
+}
+
 export class ReferenceUpdate implements UpdateRule {
   readonly name = "reference";
 
   constructor(private readonly S: LearnerState) {}
 
-  criticStep(batch: Batch, temp: number): CriticStepResult {
+  criticStep(batch: Batch, temp: number, residual = false): CriticStepResult {
     const S = this.S;
     const { cfg, spec } = S;
     const B = batch.size;
@@ -68,6 +74,9 @@ export class ReferenceUpdate implements UpdateRule {
     tf.tidy(() => {
       const { s, a, r, s2, d } = batchTensors(batch);
       const gd = tf.mul(tf.sub(1, d), cfg.gamma); // γ(1 − d)
+      // betaSource minibatch: the β rule's td residual on this minibatch, before any step (online V, beta.py's ψ)
+      const sa = tf.concat([s, a], 1);
+      if (residual) kept.push(tf.keep(tdResidual(S, sa, tf.add(r, tf.mul(gd, S.v!.apply(s2))))));
       // φ ← φ − λ_V ∇J^V(φ),  J^V = E[(V(s) − V̂(s))²],  V̂(s) = min_i Q_i(s, ã)  [soft: − T log π(ã|s)]
       if (S.v !== null && noiseNow !== null) {
         const now = S.pi.sample(s, noiseNow);
@@ -101,7 +110,6 @@ export class ReferenceUpdate implements UpdateRule {
       const y1 = psi(k1);
       const y2 = k2 === k1 ? y1 : psi(k2);
       // ω_i ← ω_i − λ_Q ∇J^Q(ω_i),  J^Q = E[(Q_i(s,a) − ψ_i)²]
-      const sa = tf.concat([s, a], 1);
       const { grads } = tf.variableGrads(() => {
         const p1 = S.q1.apply(sa);
         const p2 = S.q2.apply(sa);
@@ -120,10 +128,11 @@ export class ReferenceUpdate implements UpdateRule {
       if (S.q2Target !== null) S.q2Target.polyakFrom(S.q2, tau, omt);
     });
     const vals = readScalars(kept);
+    const res = residual ? vals.shift()! : null;
     const off = S.v !== null ? 1 : 0;
     const lossV = S.v !== null ? vals[0]! : null;
     const [lossQ1, lossQ2, q1Mean, q2Mean] = vals.slice(off) as [number, number, number, number];
-    return { lossV, lossQ1, lossQ2, q1Mean, q2Mean };
+    return { lossV, lossQ1, lossQ2, q1Mean, q2Mean, residual: res };
   }
 
   actorStep(batch: Batch, temp: number): ActorStepResult {
@@ -175,6 +184,7 @@ export class ReferenceUpdate implements UpdateRule {
         y = tf.add(r, tf.mul(gd, minQ(S.q1, S.q2, tf.concat([s2, next.action], 1))));
         half = 0.5;
       }
+      if (half === 1) return tdResidual(S, sa, y);
       const losses = qs.map((q) => tf.mul(mse(q.apply(sa), y), half));
       return losses.length === 1 ? losses[0]! : tf.div(tf.add(losses[0]!, losses[1]!), 2);
     });

@@ -80,7 +80,7 @@ function run(fastUpdate: boolean, algo: string, extra: Partial<AgentConfigInput>
     const obs = new Rng(100 + i).fillNormal(new Float32Array(OBS * 7));
     actions.push(L.act(obs, false), L.act(obs.subarray(0, OBS), true));
   }
-  numbers.push(L.beta, L.logAlpha, L.gradSteps, L.optPi.t, L.optQ.t);
+  numbers.push(L.beta, L.logAlpha, L.gradSteps, L.optPi.t, L.optQ.t, ...L.betaWindow);
   const params = new Map(L.named().map(([k, v]) => [k, Float32Array.from(v.dataSync() as Float32Array)]));
   L.dispose();
   return { params, numbers, actions };
@@ -149,6 +149,8 @@ const CASES: Array<[string, Partial<AgentConfigInput>]> = [
   ["virel1", { betaBatch: 64 }],
   ["virel1", { betaBatch: 64, betaRule: "twin-q-residual" }],
   ["virel1", { betaRule: "fixed", beta: 0.3 }],
+  ["virel1", { betaBatch: 60, betaSource: "minibatch" }],
+  ["virel2", { betaBatch: 60, betaSource: "minibatch" }],
   ["virel2", { betaBatch: 64 }],
   ["virel2", { betaBatch: 64, betaRule: "twin-q-residual", policyReg: 0 }],
   ["sac-v1", {}],
@@ -212,6 +214,21 @@ for (const algo of ["virel1", "virel2", "sac-v1", "sac"]) {
     L.dispose();
   });
 }
+
+test("virel1, betaSource minibatch: the fast path's scored M-step leaves tf.memory().numTensors unchanged", () => {
+  const L = makeLearner(true, "virel1", { betaBatch: 60, betaSource: "minibatch" });
+  const buf = filledBuffer(200);
+  const rng = new Rng(5);
+  L.update(buf.sample(30, rng));
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 4; i++) {
+    L.refreshBeta(buf, rng);
+    L.update(buf.sample(30, rng));
+  }
+  assert.equal(L.betaWindow.length, 2);
+  assert.equal(tf.memory().numTensors, before);
+  L.dispose();
+});
 
 test("useFastPath can be switched between updates: the result equals an all-reference run", () => {
   const algo = "virel1",

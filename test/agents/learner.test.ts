@@ -236,6 +236,69 @@ test("β rules: fixed β; td-residual (beta.py) = betaScale·MSE(Q, r + γ(1−d
   T.dispose();
 });
 
+test("betaSource minibatch: each M-step scores its own minibatch with beta.py's residual before the step; β = betaScale × the mean of the last ⌈betaBatch/batchSize⌉", () => {
+  const L = makeLearner("virel1", { betaRule: "td-residual", betaScale: 0.5, betaBatch: 80, betaSource: "minibatch" });
+  const W = 3; // ⌈80 / 32⌉
+  const buf = filledBuffer(300);
+  const rng = new Rng(9);
+  /** beta.py's residual on `b` with the learner's current Q₁, Q₂, online V, in float64 from the weights. */
+  const byHand = (b: ReturnType<ReplayBuffer["sample"]>): number => {
+    const mlp = (net: typeof L.q1, x: number[]): number => {
+      let h = x;
+      net.layers.forEach((l, i) => {
+        const w = l.w.dataSync(),
+          bias = l.b.dataSync();
+        const [nIn, nOut] = l.w.shape as [number, number];
+        const o = Array.from({ length: nOut }, (_, j) => {
+          let z = bias[j]!;
+          for (let k = 0; k < nIn; k++) z += h[k]! * w[k * nOut + j]!;
+          return i < net.layers.length - 1 ? Math.max(0, z) : z;
+        });
+        h = o;
+      });
+      return h[0]!;
+    };
+    let m1 = 0,
+      m2 = 0;
+    for (let i = 0; i < b.size; i++) {
+      const s = Array.from(b.obs.subarray(i * OBS, (i + 1) * OBS));
+      const sa = [...s, ...Array.from(b.act.subarray(i * ACT, (i + 1) * ACT))];
+      const y = b.rew[i]! + 0.99 * (1 - b.done[i]!) * mlp(L.v!, Array.from(b.nextObs.subarray(i * OBS, (i + 1) * OBS)));
+      m1 += (mlp(L.q1, sa) - y) ** 2 / b.size;
+      m2 += (mlp(L.q2, sa) - y) ** 2 / b.size;
+    }
+    return (m1 + m2) / 2;
+  };
+  const want: number[] = [];
+  for (let k = 0; k < W + 2; k++) {
+    const beta = L.refreshBeta(buf, rng);
+    // β uses the window of the M-steps before this one; until it holds W residuals, β = betaScale·beta
+    const window = want.slice(-W);
+    const expect = window.length < W ? 0.5 : 0.5 * (window.reduce((a, x) => a + x, 0) / W);
+    assert.ok(Math.abs(beta - expect) <= 1e-5 * expect, `step ${k}: β ${beta} vs ${expect}`);
+    const b = buf.sample(32, rng);
+    want.push(byHand(b)); // before the step: the parameters the M-step scores with
+    L.update(b);
+    const got = L.betaWindow[L.betaWindow.length - 1]!;
+    assert.ok(Math.abs(got - want[k]!) <= 2e-5 * want[k]!, `step ${k}: residual ${got} vs float64 ${want[k]}`);
+    assert.equal(L.betaWindow.length, Math.min(k + 1, W));
+  }
+  // the window is learner state: it survives scalarState / setScalarState
+  const s = JSON.parse(JSON.stringify(L.scalarState())) as ReturnType<LearnerT["scalarState"]>;
+  assert.deepEqual(s.betaWindow, L.betaWindow);
+  const M = makeLearner("virel1", { betaRule: "td-residual", betaScale: 0.5, betaBatch: 80, betaSource: "minibatch" });
+  M.setScalarState(s);
+  assert.equal(M.refreshBeta(buf, new Rng(1)), L.refreshBeta(buf, new Rng(1)));
+  M.dispose();
+  L.dispose();
+  // the replay source keeps no window
+  const R = makeLearner("virel1", { betaRule: "td-residual", betaBatch: 80 });
+  R.update(buf.sample(32, rng));
+  assert.deepEqual(R.betaWindow, []);
+  assert.equal(R.scalarState().betaWindow, undefined);
+  R.dispose();
+});
+
 test("SAC-v2 moves log α toward the target entropy −|A|", () => {
   const L = makeLearner("sac", { alphaLr: 0.05 });
   const buf = filledBuffer(200);
@@ -250,6 +313,11 @@ test("SAC-v2 moves log α toward the target entropy −|A|", () => {
 
 test("bad configs fail naming the field and the value", () => {
   assert.throws(() => parseConfig({ algo: "virel1", lr: -1 }), /config\.lr.*-1/);
+  assert.throws(() => parseConfig({ algo: "virel1", betaSource: "window" }), /config\.betaSource.*"window"/);
+  assert.throws(
+    () => parseConfig({ algo: "virel1", betaSource: "minibatch", betaRule: "twin-q-residual" }),
+    /config\.betaSource "minibatch" works with betaRule "td-residual".*"twin-q-residual"/,
+  );
   assert.throws(() => parseConfig({ algo: "sac", batchSize: 512, bufferSize: 100 }), /config\.batchSize.*512/);
   assert.throws(() => parseConfig({ algo: "a2c" }), /algo must be one of .*"a2c"/);
   assert.throws(() => parseConfig({ algo: "virel1", gamma: 1.2 }), /config\.gamma.*1\.2/);

@@ -271,7 +271,7 @@ export class FusedUpdate implements UpdateRule {
   }
 
   /** The fused M-step: same targets, order and noise draws as the reference `criticStep`. */
-  criticStep(batch: Batch, temp: number): CriticStepResult {
+  criticStep(batch: Batch, temp: number, residual = false): CriticStepResult {
     const L = this.L;
     const { cfg, spec } = L;
     const B = batch.size,
@@ -282,13 +282,18 @@ export class FusedUpdate implements UpdateRule {
     const needNow = spec.vTarget !== null;
     const needNext = needsNextAction(spec);
     this.dropPolicyPass();
-    const stats = tf.tidy(() => {
+    const result = tf.tidy(() => {
       const eNow = needNow ? this.noise(B, "now") : null;
       const eNext = needNext ? this.noise(B, "next") : null;
       const s = this.upload(batch.obs, [B, O]);
       const s2 = this.upload(batch.nextObs, [B, O]);
       const { sa, rd } = this.packBatch(batch, "m");
       const kept: tf.Tensor[] = [];
+      // betaSource minibatch: ψ = r + γ(1−d) V(s′) with the online V before its step (beta.py's target); the
+      // residual is read from the Q pass below, which also runs before the Q step
+      const yBeta = residual
+        ? run("VirelTdTarget", { rd, next: out(forward([v!], s2, false)[0]!) }, { gamma: cfg.gamma, temp: 0 })[0]!
+        : null;
       // φ ← φ − λ_V ∇J^V(φ),  J^V = E[(V(s) − V̂(s))²],  V̂(s) = min_i Q_i(s, ã)  [soft: − T log π(ã|s)]
       if (v !== null && eNow !== null) {
         // π(s), kept for the E-step on this minibatch
@@ -336,6 +341,12 @@ export class FusedUpdate implements UpdateRule {
       const qActs = forward([L.q1, L.q2], sa, true);
       const [dQ1, stats1] = run("VirelMseGrad", { pred: out(qActs[0]!), target: y1! });
       const [dQ2, stats2] = run("VirelMseGrad", { pred: out(qActs[1]!), target: y2 });
+      const residualStats =
+        yBeta === null
+          ? []
+          : qActs
+              .slice(0, L.spec.betaCritics)
+              .map((acts) => run("VirelMseGrad", { pred: out(acts), target: yBeta })[1]!);
       adamStep(L.optQ, backward([L.q1, L.q2], sa, qActs, [dQ1!, dQ2!], true));
       kept.push(stats1!, stats2!);
       // φ̄ ← τφ + (1 − τ)φ̄ (SAC-v2: Q̄_i ← τQ_i + (1 − τ)Q̄_i)
@@ -344,13 +355,15 @@ export class FusedUpdate implements UpdateRule {
       if (L.q1Target !== null) targetPairs.push([L.q1, L.q1Target]);
       if (L.q2Target !== null) targetPairs.push([L.q2, L.q2Target]);
       if (targetPairs.length > 0) polyakStep(targetPairs, cfg.tau);
-      return kept.map((t) => Array.from(read(t)));
+      return { kept: kept.map((t) => Array.from(read(t))), residuals: residualStats.map((t) => read(t)[0]!) };
     });
+    const { kept: stats, residuals } = result;
     const off = v !== null ? 1 : 0;
     const lossV = v !== null ? stats[0]![0]! : null;
     const [lossQ1, q1Mean] = stats[off]! as [number, number];
     const [lossQ2, q2Mean] = stats[off + 1]! as [number, number];
-    return { lossV, lossQ1, lossQ2, q1Mean, q2Mean };
+    const res = residual ? residuals.reduce((a, b) => a + b, 0) / residuals.length : null;
+    return { lossV, lossQ1, lossQ2, q1Mean, q2Mean, residual: res };
   }
 
   /**
