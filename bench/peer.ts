@@ -4,7 +4,8 @@
  *
  *   1. one SAC-v1 update at the paper's shapes (obs 17, act 6, 2×256, batch 256): ours (fast update, native BLAS
  *      path) / PyTorch as shipped ≤ 0.5; also PyTorch with one OpenBLAS thread, for the record
- *   2. VIREL1 with its per-step β estimate (4096 samples) / our SAC-v1 ≤ 1.15 (both fast, native)
+ *   2. VIREL1 with its per-step β estimate / our SAC-v1 ≤ 1.15 (both fast, native): the target on betaSource
+ *      `minibatch` (the M-step's own minibatches, as many samples); beta.py's 4096 fresh replay samples printed too
  *   3. pure wasm path (VIREL_NATIVE=0, a child process) / PyTorch as shipped ≤ 2.0
  *   4. the roofline: our SAC-v1 update's GFLOP/s against the single-core sgemm peak (src/cli/bench-roofline.ts)
  *   5. end to end, Pendulum-v1, 2×256, lr 1e-3, 6000 env steps, 5-episode evaluations every 1000: wall-clock
@@ -95,13 +96,23 @@ function torchUpdate(
 }
 
 /** One end-to-end PyTorch run (bench/peer/pendulum_sac.py). */
+/** The end-to-end runs, each on both sides with the same algorithm: SAC (v2), VIREL1 with beta.py's β, VIREL1 with betaSource minibatch. */
+const E2E = ["sac", "virel1", "virel1/minibatch"] as const;
+const E2E_NAMES: Record<(typeof E2E)[number], string> = {
+  sac: "SAC",
+  virel1: "VIREL1 (β on 4096 replay samples)",
+  "virel1/minibatch": "VIREL1 (β from its minibatches)",
+};
+
 function torchPendulum(
   peer: Peer,
   algo: string,
   steps: number,
 ): Promise<{ wall_s: number; cpu_s: number; evals: [number, number][] }> {
+  const [name, source] = algo.split("/");
+  const args = ["--algo", name!, "--steps", String(steps), ...(source ? ["--beta-source", source] : [])];
   return new Promise((res, rej) => {
-    const child = spawn(peer.python, [join(peer.dir, "pendulum_sac.py"), "--algo", algo, "--steps", String(steps)], {
+    const child = spawn(peer.python, [join(peer.dir, "pendulum_sac.py"), ...args], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let so = "",
@@ -286,7 +297,7 @@ async function main(): Promise<void> {
     }
   };
   runTorch();
-  const spec = (algo: string, beta: boolean): UpdateSpec => ({
+  const spec = (algo: string, beta: boolean, betaSource?: "replay" | "minibatch"): UpdateSpec => ({
     algo,
     hidden: 256,
     batch: 256,
@@ -294,12 +305,20 @@ async function main(): Promise<void> {
     act: 6,
     update: "fast",
     beta,
+    ...(betaSource ? { betaSource } : {}),
   });
   const timing = { blocks, perBlock, warmup: 10 };
   const sac = await timeUpdate(spec("sac-v1", false), timing);
   out(`${stats(`ours SAC-v1 (fast, ${sac.path})`, sac.blocks)}  [${load()}]`);
-  const virel = await timeUpdate(spec("virel1", true), { ...timing, perBlock: Math.max(2, Math.round(perBlock / 2)) });
-  out(`${stats(`ours VIREL1 + β estimate (fast, ${virel.path})`, virel.blocks)}  [${load()}]`);
+  const virel = await timeUpdate(spec("virel1", true, "minibatch"), timing);
+  out(`${stats(`ours VIREL1 + β from its minibatches (fast, ${virel.path})`, virel.blocks)}  [${load()}]`);
+  const virelReplay = await timeUpdate(spec("virel1", true, "replay"), {
+    ...timing,
+    perBlock: Math.max(2, Math.round(perBlock / 2)),
+  });
+  out(
+    `${stats(`ours VIREL1 + β on 4096 replay samples (fast, ${virelReplay.path})`, virelReplay.blocks)}  [${load()}]`,
+  );
   let wasm: UpdateResult | null = null,
     sac2: UpdateResult | null = null;
   if (native) {
@@ -328,8 +347,13 @@ async function main(): Promise<void> {
   if (o.e2e) {
     out(`\n## End to end, Pendulum-v1, 2×256, lr 1e-3, ${steps} env steps, 5-episode evaluations every 1000`);
     e2e = { ours: {}, torch: {} };
-    for (const algo of ["sac", "virel1"]) {
-      const r = await oursTraining("Pendulum-v1", algo, steps, { lr: 1e-3, evalEvery: 1000, evalEpisodes: 5 });
+    for (const algo of E2E) {
+      const r = await oursTraining("Pendulum-v1", algo.split("/")[0]!, steps, {
+        lr: 1e-3,
+        evalEvery: 1000,
+        evalEpisodes: 5,
+        ...(algo === "virel1/minibatch" ? { betaSource: "minibatch" } : {}),
+      });
       e2e.ours[algo] = r;
       out(
         `ours ${algo.padEnd(7)} ${f2(r.wall_s)} s wall (CPU ${f2(r.cpu_s)} s; evaluation ${f2(r.eval_s)} s); evaluations ${r.evals.map(([s, m]) => `${s}: ${m.toFixed(0)}`).join(", ")}  [${load()}]`,
@@ -384,7 +408,8 @@ async function main(): Promise<void> {
         : ""),
   );
   out(
-    `VIREL1 + β estimate / our SAC-v1: ${f2(minOf(virel.blocks.wall))} / ${f2(minOf(sac.blocks.wall))} ms = ${verdict(minOf(virel.blocks.wall) / minOf(sac.blocks.wall), TARGET.virelVsSac)}`,
+    `VIREL1 + β (betaSource minibatch) / our SAC-v1: ${f2(minOf(virel.blocks.wall))} / ${f2(minOf(sac.blocks.wall))} ms = ${verdict(minOf(virel.blocks.wall) / minOf(sac.blocks.wall), TARGET.virelVsSac)}` +
+      `; with beta.py's 4096 replay samples ${f2(minOf(virelReplay.blocks.wall) / minOf(sac.blocks.wall))}×`,
   );
   out(
     `pure wasm SAC-v1 / PyTorch as shipped: ${wasm ? f2(minOf(wasm.blocks.wall)) : "—"} / ${tMin === null ? "—" : f2(tMin)} ms = ${verdict(ratio(wasm ? minOf(wasm.blocks.wall) : null, tMin), TARGET.wasmVsTorch)}`,
@@ -400,12 +425,12 @@ async function main(): Promise<void> {
       `2 BLAS threads, SAC-v1 update: ${f2(minOf(sac2.blocks.wall))} ms vs ${f2(minOf(sac.blocks.wall))} ms on 1 (${(minOf(sac.blocks.wall) / minOf(sac2.blocks.wall)).toFixed(2)}× speed-up)`,
     );
   if (e2e) {
-    for (const algo of ["sac", "virel1"]) {
+    for (const algo of E2E) {
       const ours = e2e.ours[algo]!,
         t = e2e.torch[algo];
       const tw = typeof t === "object" ? t.wall_s : null;
       out(
-        `end to end Pendulum-v1 ${algo === "sac" ? "SAC" : "VIREL1"}, ours / PyTorch: ${f2(ours.wall_s)} / ${tw === null ? "—" : f2(tw)} s = ${verdict(ratio(ours.wall_s, tw), TARGET.e2eVsTorch)}`,
+        `end to end Pendulum-v1 ${E2E_NAMES[algo]}, ours / PyTorch: ${f2(ours.wall_s)} / ${tw === null ? "—" : f2(tw)} s = ${verdict(ratio(ours.wall_s, tw), TARGET.e2eVsTorch)}`,
       );
     }
   }

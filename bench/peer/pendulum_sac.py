@@ -8,16 +8,21 @@ What is timed: the whole loop (env steps, replay, updates, evaluations), wall-cl
 The algorithms follow src/agents/learner.ts (the project's reference update), written the common PyTorch way:
   SAC-v2  Q_i ← r + γ(1−d)(min_j Q̄_j(s′, a′) − α log π(a′|s′));  π: α log π(ã|s) − min_i Q_i(s, ã);
           log α: −log α · (log π(ã|s) − |A|)  (lr 3e-4, α₀ = 1)
-  VIREL1  β = 0.01 · mean_i MSE(Q_i(s,a), r + γ(1−d)V(s′)) on 4096 replay samples (β = 1 before the buffer holds
-          them); V(s) ← min_i Q_i(s, ã); Q_i ← r + γ(1−d)V̄(s′); V̄ Polyak;
+  VIREL1  β = 0.01 · mean_i MSE(Q_i(s,a), r + γ(1−d)V(s′)) on 4096 replay samples (β = 0.01 · 1 before the buffer
+          holds them, as the project's td-residual rule); with --beta-source minibatch the residual is scored on each
+          update's own minibatch before its steps and β is 0.01 × the mean over the last ⌈4096/256⌉ = 16 of them
+          (the project's betaSource minibatch); V(s) ← min_i Q_i(s, ã); Q_i ← r + γ(1−d)V̄(s′); V̄ Polyak;
           π: β log π(ã|s) − min_i Q_i(s, ã) + 1e-3·(mean μ² + mean log σ²)
 
-Usage: python3 bench/peer/pendulum_sac.py [--algo sac|virel1] [--steps 6000] [--eval-every 1000] [--threads N]
+Usage: python3 bench/peer/pendulum_sac.py [--algo sac|virel1] [--beta-source replay|minibatch] [--steps 6000]
+                                          [--eval-every 1000] [--threads N]
 Prints `torch <version>`, the evaluations (`eval <step> <mean return>`), then
 `result {"wall_s": …, "cpu_s": …, …}` (one JSON line).
 """
 import argparse
+import collections
 import json
+import math
 import os
 import sys
 import time
@@ -30,6 +35,7 @@ from pendulum_env import Pendulum  # noqa: E402
 
 p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 p.add_argument("--algo", choices=["sac", "virel1"], default="sac")
+p.add_argument("--beta-source", choices=["replay", "minibatch"], default="replay")
 p.add_argument("--steps", type=int, default=6000)
 p.add_argument("--eval-every", type=int, default=1000)
 p.add_argument("--eval-episodes", type=int, default=5)
@@ -82,7 +88,8 @@ else:
     v = mlp(O, 1)
     v_t = frozen_copy(v)
     opt_v = torch.optim.Adam(v.parameters(), args.lr)
-    beta = BETA0
+    beta = BETA_SCALE * BETA0
+    window = collections.deque(maxlen=math.ceil(BETA_BATCH / BATCH))
 
 # replay buffer (float32, like the project's)
 CAP = args.steps
@@ -114,7 +121,7 @@ def to_env(a):
 
 def update():
     global beta
-    if args.algo == "virel1":
+    if args.algo == "virel1" and args.beta_source == "replay":
         with torch.no_grad():  # β(ω): the MSBE on BETA_BATCH replay samples, online V (official beta.py)
             if size >= BETA_BATCH:
                 s, a, r, s2, d = sample(BETA_BATCH)
@@ -122,9 +129,16 @@ def update():
                 sa = torch.cat([s, a], 1)
                 beta = BETA_SCALE * 0.5 * (((q1(sa) - y) ** 2).mean() + ((q2(sa) - y) ** 2).mean()).item()
             else:
-                beta = BETA0
+                beta = BETA_SCALE * BETA0
+    if args.algo == "virel1" and args.beta_source == "minibatch":  # β from the last minibatches' residuals
+        full = size >= BETA_BATCH and len(window) == window.maxlen
+        beta = BETA_SCALE * (sum(window) / len(window) if full else BETA0)
     s, a, r, s2, d = sample(BATCH)
     sa = torch.cat([s, a], 1)
+    if args.algo == "virel1" and args.beta_source == "minibatch":
+        with torch.no_grad():  # this minibatch's residual before its steps, online V
+            y = r + GAMMA * (1 - d) * v(s2)
+            window.append(0.5 * (((q1(sa) - y) ** 2).mean() + ((q2(sa) - y) ** 2).mean()).item())
     if args.algo == "sac":
         alpha = log_alpha.exp().item()
         with torch.no_grad():

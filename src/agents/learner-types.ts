@@ -85,6 +85,10 @@ export interface LearnerApi {
   targetEntropy(): number;
   /** Re-estimate β(ω) from replay samples (VIREL's `td-residual` or `twin-q-residual` rule; `fixed` sets β = beta); returns the new β. */
   refreshBeta(buffer: ReplayBuffer, sampleRng: Rng): number;
+  /** VIREL: the β rule's residual on `n` replay samples, β unchanged (compare estimators). */
+  replayResidual(buffer: ReplayBuffer, sampleRng: Rng, n: number, kind?: "td" | "twin-q"): number;
+  /** VIREL, betaSource `minibatch`: the last minibatches' td residuals, oldest first. */
+  readonly betaWindow: readonly number[];
   /** M-step (critics, Eq. 10). */
   mStep(batch: Batch): MStepResult;
   /** E-step (actor, Eq. 9). */

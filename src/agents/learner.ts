@@ -203,6 +203,19 @@ export class Learner implements LearnerApi {
   }
 
   /**
+   * The β rule's Bellman residual on `n` replay samples drawn with `sampleRng`, as beta.py computes it (td) or
+   * softlearning (twin-q), without changing β: to compare estimators (bench/beta-trace.ts) or to inspect β in a
+   * notebook. The twin-q residual draws a′'s noise from the learner's noise stream.
+   */
+  replayResidual(buffer: ReplayBuffer, sampleRng: Rng, n: number, kind: "td" | "twin-q" = "td"): number {
+    if (this.spec.temperature !== "beta")
+      throw new Error(`replayResidual is VIREL's β rule; this learner is ${this.cfg.algo}`);
+    if (!Number.isInteger(n) || n < 1 || n > buffer.size)
+      throw new Error(`n must be an integer in [1, ${buffer.size}] (the buffer's size), got ${n}`);
+    return this.rule().betaResidual(buffer, sampleRng, n, kind);
+  }
+
+  /**
    * Variational M-step (critic): the V step, the twin-Q step and the Polyak step of Algorithm 1, on one
    * minibatch. Returns the losses and the M-step objective β̂(ω) (the minibatch MSBE, Eq. 10).
    */

@@ -10,8 +10,13 @@ export interface UpdateSpec {
   act: number;
   /** The fused update (agents/fused/update.ts) or the reference update (agents/reference-update.ts). */
   update: "fast" | "reference";
-  /** VIREL: re-estimate β before every update (the official rule, on betaBatch = 4096 replay samples). */
+  /** VIREL: re-estimate β before every update (the td-residual rule with betaBatch = 4096 samples). */
   beta: boolean;
+  /**
+   * With `beta`: where the samples come from — `replay` (official beta.py: 4096 fresh replay samples per step, the
+   * default) or `minibatch` (the M-step's own minibatch, a window of ⌈4096/batch⌉ steps; config betaSource).
+   */
+  betaSource?: "replay" | "minibatch";
 }
 
 /** Per-update wall-clock and CPU milliseconds of each timing block. */

@@ -44,6 +44,7 @@ export async function timeUpdate(spec: UpdateSpec, o: TimingOptions): Promise<Up
     hidden: [spec.hidden, spec.hidden],
     batchSize: spec.batch,
     ...(virel ? { betaRule: "td-residual" as const, betaEvery: 1 } : {}),
+    ...(virel && spec.beta ? { betaSource: spec.betaSource ?? "replay" } : {}),
   };
   const learner = await agents.createLearner({ config, obsDim: spec.obs, actDim: spec.act, backend: o.backend });
   learner.useFastPath = spec.update === "fast";
@@ -251,15 +252,19 @@ export const SUITE_SHAPES = [
   { label: "obs 17, act 6, 2×64, batch 128", hidden: 64, batch: 128 },
 ] as const;
 
+/** The suite's updates: SAC-v1, VIREL1 with beta.py's replay estimate, VIREL1 with the minibatch estimate. */
+const SUITE_ROWS = [
+  ["sac-v1", false, undefined, "SAC-v1 (the PyTorch peer's update)"],
+  ["virel1", true, "replay", "VIREL1 + β (4096 replay samples, beta.py)"],
+  ["virel1", true, "minibatch", "VIREL1 + β (its minibatches, betaSource minibatch)"],
+] as const;
+
 function suiteSpecs(): UpdateSpec[] {
   const specs: UpdateSpec[] = [];
   for (const s of SUITE_SHAPES) {
-    for (const [algo, beta] of [
-      ["sac-v1", false],
-      ["virel1", true],
-    ] as const) {
+    for (const [algo, beta, betaSource] of SUITE_ROWS) {
       for (const update of ["reference", "fast"] as const)
-        specs.push({ algo, hidden: s.hidden, batch: s.batch, obs: 17, act: 6, update, beta });
+        specs.push({ algo, hidden: s.hidden, batch: s.batch, obs: 17, act: 6, update, beta, betaSource });
     }
   }
   return specs;
@@ -267,7 +272,7 @@ function suiteSpecs(): UpdateSpec[] {
 
 /** Timing blocks for a spec: fewer updates per block where an update is slow. */
 function timingFor(spec: UpdateSpec, quick: boolean): TimingOptions {
-  const slow = spec.hidden >= 256 ? (spec.beta ? 3 : 2) : 1;
+  const slow = spec.hidden >= 256 ? (spec.beta && spec.betaSource !== "minibatch" ? 3 : 2) : 1;
   const per = Math.max(2, Math.round((spec.hidden >= 256 ? 10 : 40) / slow / (quick ? 4 : 1)));
   return { blocks: quick ? 3 : 6, perBlock: per, warmup: quick ? 2 : 5 };
 }
@@ -292,28 +297,26 @@ async function runSuite(o: { backend?: string; quick: boolean; training: boolean
       );
     }
   }
-  out("\nOne update (M-step, E-step, Polyak; VIREL1 also its β estimate on 4096 replay samples), ms per update:");
+  out("\nOne update (M-step, E-step, Polyak; VIREL1 also its β estimate), ms per update:");
   out("min (median) over timing blocks, wall-clock | CPU.\n");
   out("| update | shapes | path | reference: wall | CPU | fast: wall | CPU | speed-up (CPU) | engine kernels/update |");
   out("|---|---|---|---|---|---|---|---|---|");
   const paths = [...new Set(results.map((r) => r.path))];
   for (const p of paths) {
     for (const s of SUITE_SHAPES) {
-      for (const [algo, beta] of [
-        ["sac-v1", false],
-        ["virel1", true],
-      ] as const) {
+      for (const [algo, , betaSource, name] of SUITE_ROWS) {
         const find = (u: string): UpdateResult | undefined =>
-          results.find((r) => r.path === p && r.hidden === s.hidden && r.algo === algo && r.update === u);
+          results.find(
+            (r) =>
+              r.path === p && r.hidden === s.hidden && r.algo === algo && r.update === u && r.betaSource === betaSource,
+          );
         const ref = find("reference"),
           fast = find("fast");
         if (!ref || !fast) continue;
-        const name = algo === "sac-v1" ? "SAC-v1 (the PyTorch peer's update)" : "VIREL1 + β estimate";
         out(
           `| ${name} | ${s.label} | ${p} | ${fmtBlocks(ref.blocks.wall)} | ${fmtBlocks(ref.blocks.cpu)} | ${fmtBlocks(fast.blocks.wall)} | ` +
             `${fmtBlocks(fast.blocks.cpu)} | ${(minOf(ref.blocks.cpu) / minOf(fast.blocks.cpu)).toFixed(1)}× | ${ref.kernels} → ${fast.kernels} |`,
         );
-        void beta;
       }
     }
   }
@@ -369,7 +372,7 @@ interface BenchFlags {
   act: number;
   algo: string;
   update: string;
-  beta?: boolean;
+  beta?: boolean | string;
   iters: number;
   warmup: number;
   backend?: string;
@@ -378,6 +381,13 @@ interface BenchFlags {
   training: boolean;
   measure?: string;
   gpu?: boolean;
+}
+
+/** `--beta` alone is beta.py's replay estimate; `--beta minibatch` the M-step's own minibatches. */
+function betaSourceFlag(v: boolean | string): "replay" | "minibatch" {
+  if (v === true || v === "replay") return "replay";
+  if (v === "minibatch") return "minibatch";
+  throw new Error(`--beta must be replay or minibatch (or no value: replay), got ${JSON.stringify(v)}`);
 }
 
 /** One measurement (the pre-suite interface of `virel bench`, kept for scripts and notebooks). */
@@ -395,6 +405,8 @@ export async function benchUpdate(o: BenchFlags): Promise<
     iters: number;
     native: boolean;
     kernels_per_update: number;
+    /** With --beta: where β's samples came from. */
+    beta_source?: "replay" | "minibatch";
   } & Partial<Roofline>
 > {
   if (o.update !== "fast" && o.update !== "reference")
@@ -406,7 +418,8 @@ export async function benchUpdate(o: BenchFlags): Promise<
     obs: o.obs,
     act: o.act,
     update: o.update,
-    beta: o.beta === true,
+    beta: o.beta !== undefined && o.beta !== false,
+    ...(o.beta !== undefined && o.beta !== false ? { betaSource: betaSourceFlag(o.beta) } : {}),
   };
   const r = await timeUpdate(spec, { blocks: 1, perBlock: o.iters, warmup: o.warmup, backend: o.backend });
   const engine = await import("../engine/backend.js");
@@ -424,6 +437,7 @@ export async function benchUpdate(o: BenchFlags): Promise<
     iters: o.iters,
     native: b.native?.loaded ?? false,
     kernels_per_update: r.kernels,
+    ...(spec.betaSource !== undefined ? { beta_source: spec.betaSource } : {}),
     ...(o.algo === "sac-v1"
       ? roofline(
           { obs: o.obs, act: o.act, hidden: [o.hidden, o.hidden], batch: o.batch },
@@ -460,7 +474,10 @@ export function register(program: Command): void {
     .option("--act <a>", "action dimension", intFlag("--act"), 6)
     .option("--algo <name>", "algorithm whose update is timed (sac-v1 is the PyTorch peer's update)", "sac-v1")
     .option("--update <kind>", "fast (fused, default where the backend supports it) or reference", "fast")
-    .option("--beta", "VIREL: also re-estimate β (4096 replay samples) before every update")
+    .option(
+      "--beta [source]",
+      "VIREL: also re-estimate β before every update: replay (default: 4096 replay samples, beta.py) or minibatch (config betaSource)",
+    )
     .option("--iters <n>", "timed updates", intFlag("--iters"), 50)
     .option("--warmup <n>", "untimed updates first", intFlag("--warmup", 0), 10)
     .option("--backend <name>", "tfjs backend: auto | tfjs-node-gpu | tfjs-node | webgpu | wasm | cpu")
@@ -501,7 +518,7 @@ export function register(program: Command): void {
     if (o.json) process.stdout.write(JSON.stringify(r) + "\n");
     else {
       process.stdout.write(
-        `${r.algo} update (${r.update}${o.beta ? ", with the β estimate" : ""}), obs ${r.obs}, act ${r.act}, 2×${r.hidden}, batch ${r.batch} on ${r.backend}` +
+        `${r.algo} update (${r.update}${o.beta ? `, with the β estimate (${betaSourceFlag(o.beta)})` : ""}), obs ${r.obs}, act ${r.act}, 2×${r.hidden}, batch ${r.batch} on ${r.backend}` +
           `${r.native ? " (native BLAS)" : ""}: ${r.ms_per_update.toFixed(2)} ms/update wall, ${r.cpu_ms_per_update.toFixed(2)} ms CPU ` +
           `(${(1000 / r.ms_per_update).toFixed(1)} updates/s; ${r.kernels_per_update} engine kernels/update)\n`,
       );
