@@ -1,6 +1,6 @@
 /**
  * Checks that a committed run is well formed and honest against its spec: config.json matches the spec (algo,
- * env, seed, preset, evaluation settings, config fields), metrics.jsonl is well formed (finite numbers, steps
+ * env, seed, the preset's values, evaluation settings, config fields), metrics.jsonl is well formed (finite numbers, steps
  * increasing without duplicates, an evaluation every `evalEvery` steps), meta.json and run.json carry the
  * versions, backend path, commit, machine and wall time. Each check returns the list of problems (empty = ok),
  * each naming the file, the field and the value. No tfjs here.
@@ -8,6 +8,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fieldsForAlgo } from "../agents/config";
+import { presetConfig } from "../agents/presets";
 import { EXPERIMENT_FILES, runDir } from "./layout";
 import { runConfig } from "./spec";
 import type { ExperimentAlgo, ExperimentSpec } from "./spec";
@@ -48,22 +49,28 @@ export function checkConfig(
   if (c.env !== task) problems.push(`${file}: env must be ${JSON.stringify(task)}, got ${JSON.stringify(c.env)}`);
   if (c.seed !== seed) problems.push(`${file}: seed must be ${seed}, got ${JSON.stringify(c.seed)}`);
   const cfg = (c.config ?? {}) as Record<string, unknown>;
-  // Where `virel train --preset` records the preset is decided by that flag's implementation: accept the top
-  // level or the config object, and require it only when the spec names one.
+  // `virel train --preset` merges the preset's values into the config it writes and records no name: the preset
+  // is checked by its values (every one of them, where the spec does not set the field itself). A name, where a
+  // run records one, must be the spec's.
   const preset = c.preset ?? cfg.preset;
-  if (spec.preset !== undefined && preset !== spec.preset)
-    problems.push(`${file}: preset must be ${JSON.stringify(spec.preset)}, got ${JSON.stringify(preset)}`);
-  if (spec.preset === undefined && preset !== undefined)
-    problems.push(`${file}: the spec has no preset, but the run has preset ${JSON.stringify(preset)}`);
-  const want: Record<string, unknown> = {
+  if (preset !== undefined && preset !== spec.preset)
+    problems.push(
+      spec.preset === undefined
+        ? `${file}: the spec has no preset, but the run has preset ${JSON.stringify(preset)}`
+        : `${file}: preset must be ${JSON.stringify(spec.preset)}, got ${JSON.stringify(preset)}`,
+    );
+  const fromSpec: Record<string, unknown> = {
     ...fieldsForAlgo(runConfig(spec, task, algo), algo).kept,
     evalEvery: spec.evalEvery,
     evalEpisodes: spec.evalEpisodes,
     checkpointEvery: spec.checkpointEvery,
   };
-  for (const [k, v] of Object.entries(want)) {
+  const fromPreset: Record<string, unknown> =
+    spec.preset === undefined ? {} : (presetConfig(spec.preset, algo, task) as Record<string, unknown>);
+  for (const [k, v] of Object.entries({ ...fromPreset, ...fromSpec })) {
+    const by = k in fromSpec ? "the spec" : `the ${spec.preset} preset`;
     if (!same(cfg[k], v))
-      problems.push(`${file}: config.${k} must be ${JSON.stringify(v)} (the spec), got ${JSON.stringify(cfg[k])}`);
+      problems.push(`${file}: config.${k} must be ${JSON.stringify(v)} (${by}), got ${JSON.stringify(cfg[k])}`);
   }
   return problems;
 }

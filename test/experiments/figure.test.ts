@@ -3,6 +3,7 @@
 // a·s/1000 + 10 and the sample std is exactly 10 (hand computation: deviations −10, 0, 10 → (100+0+100)/2).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { presetConfig } from "../../src/agents/presets";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -235,10 +236,32 @@ test("run checks accept the synthetic runs and catch each kind of damage", () =>
   assert.ok(p.some((x) => /config\.hidden must be \[8,8\] \(the spec\), got \[8,9\]/.test(x)));
   fs.writeFileSync(cfgFile, cfg);
   const { file: _file, ...plain } = spec;
+  // a spec with a preset: the run's config must carry every preset value (checked by value, not by a label)
   const withPreset = parseSpec({ ...plain, preset: "paper" });
+  const pp = checkConfig(withPreset, "Hopper-v5", "virel1", 1, dir);
   assert.ok(
-    checkConfig(withPreset, "Hopper-v5", "virel1", 1, dir).some((x) => /preset must be "paper", got undefined/.test(x)),
+    pp.some((x) => /config\.tau must be 0\.001 \(the paper preset\), got undefined/.test(x)),
+    pp.join("\n"),
   );
+  assert.ok(pp.some((x) => /config\.betaRule must be "fixed" \(the paper preset\)/.test(x)));
+  const run = JSON.parse(cfg) as { config: Record<string, unknown> };
+  const presetRun = {
+    ...run,
+    config: {
+      ...run.config,
+      ...presetConfig("paper", "virel1", "Hopper-v5"),
+      hidden: [8, 8], // the spec's own fields win over the preset's
+      evalEvery: 1000,
+      evalEpisodes: 2,
+    },
+  };
+  fs.writeFileSync(cfgFile, JSON.stringify(presetRun));
+  assert.deepEqual(checkConfig(withPreset, "Hopper-v5", "virel1", 1, dir), []);
+  fs.writeFileSync(cfgFile, JSON.stringify({ ...presetRun, preset: "other" }));
+  assert.ok(
+    checkConfig(withPreset, "Hopper-v5", "virel1", 1, dir).some((x) => /preset must be "paper", got "other"/.test(x)),
+  );
+  fs.writeFileSync(cfgFile, cfg);
   fs.rmSync(path.join(dir, "run.json"));
   assert.ok(checkRun(spec, "Hopper-v5", "virel1", 1, dir).some((x) => /run\.json is missing/.test(x)));
   fs.mkdirSync(path.join(results, "Hopper-v5", "sac", "seed-0"), { recursive: true });
