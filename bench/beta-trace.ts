@@ -16,7 +16,7 @@ import * as agents from "../src/agents";
 import { Rng } from "../src/rng";
 import { betaWindowSize } from "../src/agents/learner";
 import type { VirelConfig } from "../src/agents/config";
-import { versus } from "./beta-trace-stats";
+import { mean, versus } from "./beta-trace-stats";
 import type { TracePoint } from "./beta-trace-stats";
 
 async function main(): Promise<void> {
