@@ -4,6 +4,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { decodeMappings, mappingAt } from "../source-map-vlq";
+import type { Mapping } from "../source-map-vlq";
 
 /** A zero-based line/character position in a file. */
 export interface FilePosition {
@@ -12,61 +14,7 @@ export interface FilePosition {
   readonly character: number;
 }
 
-interface Mapping {
-  readonly genCol: number;
-  readonly source: number;
-  readonly line: number;
-  readonly col: number;
-}
-
-const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const BASE64_VALUE = new Map<string, number>([...BASE64].map((c, i) => [c, i]));
-
-/** Decode one segment's base64 VLQ fields (each: 5 data bits per digit, continuation bit 32, sign in bit 0). */
-export function decodeVlq(segment: string): number[] {
-  const out: number[] = [];
-  let value = 0;
-  let shift = 0;
-  for (const ch of segment) {
-    const digit = BASE64_VALUE.get(ch);
-    if (digit === undefined)
-      throw new Error(`invalid base64 VLQ digit ${JSON.stringify(ch)} in ${JSON.stringify(segment)}`);
-    value += (digit & 31) * 2 ** shift;
-    if (digit & 32) {
-      shift += 5;
-    } else {
-      out.push(value & 1 ? -Math.floor(value / 2) : Math.floor(value / 2));
-      value = 0;
-      shift = 0;
-    }
-  }
-  return out;
-}
-
-/** Decode a `mappings` string into per-generated-line lists of mappings that carry a source position. */
-export function decodeMappings(mappings: string): Mapping[][] {
-  const lines: Mapping[][] = [];
-  let source = 0;
-  let line = 0;
-  let col = 0;
-  for (const lineText of mappings.split(";")) {
-    const row: Mapping[] = [];
-    let genCol = 0;
-    for (const seg of lineText.split(",")) {
-      if (seg === "") continue;
-      const f = decodeVlq(seg);
-      genCol += f[0] ?? 0;
-      if (f.length >= 4) {
-        source += f[1] ?? 0;
-        line += f[2] ?? 0;
-        col += f[3] ?? 0;
-        row.push({ genCol, source, line, col });
-      }
-    }
-    lines.push(row);
-  }
-  return lines;
-}
+export { decodeVlq, decodeMappings } from "../source-map-vlq";
 
 interface LoadedMap {
   readonly mtimeMs: number;
@@ -109,14 +57,7 @@ function loadMap(mapFile: string): LoadedMap | undefined {
 export function originalPosition(generated: FilePosition): FilePosition | undefined {
   const map = loadMap(generated.file + ".map");
   if (map === undefined) return undefined;
-  const row = map.lines[generated.line];
-  if (row === undefined || row.length === 0) return undefined;
-  let best: Mapping | undefined;
-  for (const m of row) {
-    if (m.genCol <= generated.character) best = m;
-    else break;
-  }
-  best ??= row[0];
+  const best = mappingAt(map.lines[generated.line], generated.character);
   if (best === undefined) return undefined;
   const file = map.sources[best.source];
   if (file === undefined || !fs.existsSync(file)) return undefined;

@@ -14,66 +14,14 @@
  */
 import * as ts from "@tslab/typescript-for-tslab";
 import { converterModuleId } from "./tslab";
+import { decodeMappings, mappingAt } from "../../source-map-vlq";
+import type { Mapping } from "../../source-map-vlq";
 
-/** One decoded mapping: generated column → source line/column (all 0-based). */
-interface Segment {
-  genCol: number;
-  srcLine: number;
-  srcCol: number;
-}
-
-const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const B64_INDEX = new Map([...B64].map((c, i) => [c, i] as const));
-
-/** Decode a source map's `mappings` (base64 VLQ, version 3) into per-generated-line segments, sorted by column. */
-export function decodeMappings(mappings: string): Segment[][] {
-  const lines: Segment[][] = [];
-  let srcLine = 0;
-  let srcCol = 0;
-  let srcIdx = 0;
-  let nameIdx = 0;
-  for (const lineText of mappings.split(";")) {
-    const segs: Segment[] = [];
-    let genCol = 0;
-    if (lineText !== "") {
-      for (const segText of lineText.split(",")) {
-        const fields: number[] = [];
-        let value = 0;
-        let shift = 0;
-        for (const ch of segText) {
-          const digit = B64_INDEX.get(ch);
-          if (digit === undefined)
-            throw new Error(`source map mappings: invalid base64 character ${JSON.stringify(ch)}`);
-          value += (digit & 31) << shift;
-          if (digit & 32) {
-            shift += 5;
-          } else {
-            fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
-            value = 0;
-            shift = 0;
-          }
-        }
-        genCol += fields[0] ?? 0;
-        if (fields.length >= 4) {
-          srcIdx += fields[1]!;
-          srcLine += fields[2]!;
-          srcCol += fields[3]!;
-          if (fields.length >= 5) nameIdx += fields[4]!;
-          segs.push({ genCol, srcLine, srcCol });
-        }
-      }
-    }
-    segs.sort((a, b) => a.genCol - b.genCol);
-    lines.push(segs);
-  }
-  void srcIdx;
-  void nameIdx;
-  return lines;
-}
+export { decodeMappings } from "../../source-map-vlq";
 
 /** A parsed source map: generated (line, col) → source (line, col), 0-based; undefined where nothing maps. */
 export class SourceMap {
-  private readonly lines: Segment[][];
+  private readonly lines: Mapping[][];
   constructor(json: string) {
     const raw = JSON.parse(json) as { version?: unknown; mappings?: unknown };
     if (raw.version !== 3) throw new Error(`source map version must be 3, got ${JSON.stringify(raw.version)}`);
@@ -83,15 +31,8 @@ export class SourceMap {
   }
   /** The segment at or before `col` on `line` (like mozilla source-map's GREATEST_LOWER_BOUND); else the line's first. */
   map(line: number, col: number): { line: number; col: number } | undefined {
-    const segs = this.lines[line];
-    if (segs === undefined || segs.length === 0) return undefined;
-    let best: Segment | undefined;
-    for (const s of segs) {
-      if (s.genCol <= col) best = s;
-      else break;
-    }
-    const s = best ?? segs[0]!;
-    return { line: s.srcLine, col: s.srcCol };
+    const m = mappingAt(this.lines[line], col);
+    return m === undefined ? undefined : { line: m.line, col: m.col };
   }
 }
 

@@ -13,16 +13,16 @@ describe("source map decoding", () => {
     // "AAAA" = [0,0,0,0]; "SAAS" = [9,0,0,9]; ";" = next line; "EAAC" = [2,0,0,1]; "gBAAgB" = [16,0,0,16]
     const lines = decodeMappings("AAAA,SAAS;EAAC,gBAAgB");
     assert.deepEqual(lines[0], [
-      { genCol: 0, srcLine: 0, srcCol: 0 },
-      { genCol: 9, srcLine: 0, srcCol: 9 },
+      { genCol: 0, source: 0, line: 0, col: 0 },
+      { genCol: 9, source: 0, line: 0, col: 9 },
     ]);
     assert.deepEqual(lines[1], [
-      { genCol: 2, srcLine: 0, srcCol: 10 },
-      { genCol: 18, srcLine: 0, srcCol: 26 },
+      { genCol: 2, source: 0, line: 0, col: 10 },
+      { genCol: 18, source: 0, line: 0, col: 26 },
     ]);
-    assert.deepEqual(decodeMappings("AACA")[0], [{ genCol: 0, srcLine: 1, srcCol: 0 }], "C = +1 source line");
-    assert.deepEqual(decodeMappings("AAAD")[0], [{ genCol: 0, srcLine: 0, srcCol: -1 }], "D = -1");
-    assert.throws(() => decodeMappings("A!"), /invalid base64 character "!"/);
+    assert.deepEqual(decodeMappings("AACA")[0], [{ genCol: 0, source: 0, line: 1, col: 0 }], "C = +1 source line");
+    assert.deepEqual(decodeMappings("AAAD")[0], [{ genCol: 0, source: 0, line: 0, col: -1 }], "D = -1");
+    assert.throws(() => decodeMappings("A!"), /invalid base64 VLQ digit "!"/);
   });
 
   it("maps every identifier of a TypeScript emit back to where it was written", () => {
