@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { TrainProgress } from "../agents/agent";
+import { onJsonLines, stderrTail } from "../runs/train-child";
 import type { AgentConfigInput } from "../agents/config";
 import type { RunSummary } from "../agents/run";
 import {
@@ -184,43 +184,25 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       children.add(child);
       const bar = multi?.create(o.steps, 0, { label, sps: "0", eval: "—" });
       let lastLog = 0;
-      let stderr = "";
-      let pending = "";
-      child.stdout.setEncoding("utf8");
-      child.stdout.on("data", (chunk: string) => {
-        pending += chunk;
-        let nl: number;
-        while ((nl = pending.indexOf("\n")) >= 0) {
-          const line = pending.slice(0, nl);
-          pending = pending.slice(nl + 1);
-          let msg: { progress?: TrainProgress; summary?: RunSummary };
-          try {
-            msg = JSON.parse(line) as typeof msg;
-          } catch {
-            continue;
+      const stderr = stderrTail(child.stderr);
+      onJsonLines(child.stdout, (msg) => {
+        if (msg.progress) {
+          const p = msg.progress;
+          bar?.update(p.step, { label, sps: p.stepsPerSec.toFixed(0), eval: fmtEval(p.lastEval) });
+          if (!multi && o.progress === "log" && (Date.now() - lastLog > 10_000 || p.step >= p.target)) {
+            lastLog = Date.now();
+            process.stderr.write(
+              `${label}: step ${p.step}/${p.target}, ${p.stepsPerSec.toFixed(0)} steps/s, last eval ${fmtEval(p.lastEval)}\n`,
+            );
           }
-          if (msg.progress) {
-            const p = msg.progress;
-            bar?.update(p.step, { label, sps: p.stepsPerSec.toFixed(0), eval: fmtEval(p.lastEval) });
-            if (!multi && o.progress === "log" && (Date.now() - lastLog > 10_000 || p.step >= p.target)) {
-              lastLog = Date.now();
-              process.stderr.write(
-                `${label}: step ${p.step}/${p.target}, ${p.stepsPerSec.toFixed(0)} steps/s, last eval ${fmtEval(p.lastEval)}\n`,
-              );
-            }
-          }
-          if (msg.summary) result.runs[idx]!.summary = msg.summary;
         }
-      });
-      child.stderr.setEncoding("utf8");
-      child.stderr.on("data", (c: string) => {
-        stderr = (stderr + c).slice(-4000);
+        if (msg.summary) result.runs[idx]!.summary = msg.summary;
       });
       child.on("close", (code) => {
         children.delete(child);
         bar?.stop();
         if (code !== 0 && !(stopping && code === signalExitCode(result.signal ?? "SIGINT"))) {
-          result.runs[idx]!.error = `exit code ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
+          result.runs[idx]!.error = `exit code ${code}: ${stderr()}`;
         }
         resolve();
       });

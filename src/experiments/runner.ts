@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { writeFileAtomic } from "../agents/checkpoint";
+import { onJsonLines, stderrTail } from "../runs/train-child";
 import { EXPERIMENT_FILES, repoRoot, resultsDir, runDir, runState } from "./layout";
 import type { RunState } from "./layout";
 import { runConfig, select } from "./spec";
@@ -304,44 +305,24 @@ export async function runExperiment(spec: ExperimentSpec, o: RunExperimentOption
       });
       children.add(child);
       r.ran = true;
-      let pending = "";
-      let stderr = "";
       let lastLog = 0;
-      child.stdout.setEncoding("utf8");
-      child.stdout.on("data", (chunk: string) => {
-        pending += chunk;
-        let nl: number;
-        while ((nl = pending.indexOf("\n")) >= 0) {
-          const line = pending.slice(0, nl);
-          pending = pending.slice(nl + 1);
-          let msg: {
-            progress?: { step: number; target: number; stepsPerSec: number; lastEval: number | null };
-            summary?: { finalEval?: { step: number; mean: number } | null };
-          };
-          try {
-            msg = JSON.parse(line) as typeof msg;
-          } catch {
-            continue;
-          }
-          const p = msg.progress;
-          if (p && (Date.now() - lastLog > (o.progressEvery ?? 30) * 1000 || p.step >= p.target)) {
-            lastLog = Date.now();
-            log(
-              `${label}: step ${p.step}/${p.target}, ${p.stepsPerSec.toFixed(0)} steps/s, last eval ${p.lastEval === null ? "—" : p.lastEval.toFixed(1)}`,
-            );
-          }
-          if (msg.summary?.finalEval) r.final = { step: msg.summary.finalEval.step, mean: msg.summary.finalEval.mean };
+      const stderr = stderrTail(child.stderr);
+      onJsonLines(child.stdout, (msg) => {
+        const p = msg.progress;
+        if (p && (Date.now() - lastLog > (o.progressEvery ?? 30) * 1000 || p.step >= p.target)) {
+          lastLog = Date.now();
+          log(
+            `${label}: step ${p.step}/${p.target}, ${p.stepsPerSec.toFixed(0)} steps/s, last eval ${p.lastEval === null ? "—" : p.lastEval.toFixed(1)}`,
+          );
         }
-      });
-      child.stderr.setEncoding("utf8");
-      child.stderr.on("data", (c: string) => {
-        stderr = (stderr + c).slice(-4000);
+        const f = msg.summary?.finalEval;
+        if (f) r.final = { step: f.step, mean: f.mean };
       });
       child.on("close", (code) => {
         children.delete(child);
         const t1 = Date.now();
         if (code !== 0 && !(stopping !== null && code === 130))
-          r.error = `virel train exited with ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`;
+          r.error = `virel train exited with ${code}: ${stderr()}`;
         if (fs.existsSync(path.join(r.dir, EXPERIMENT_FILES.config))) {
           let bp: BackendPath | null;
           try {
