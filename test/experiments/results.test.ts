@@ -20,6 +20,11 @@ import {
   trainArgs,
   backendPath,
   virelBin,
+  gatherRuns,
+  algoCurves,
+  finalRows,
+  compareWithBaseline,
+  ALGO_LABELS,
 } from "../../src/experiments";
 import type { ExperimentSpec } from "../../src/experiments";
 
@@ -115,4 +120,52 @@ for (const spec of specs) {
       },
     );
   }
+}
+
+// The hand-written statements about Fig. 3 (README's results table, docs/fig3.md's measured table with its
+// "vs SAC-v1" column) are the numbers and verdicts the committed results give: editing either without the
+// other fails here.
+const fig3 = specs.find((s) => s.name === "fig3");
+if (fig3 && fs.existsSync(resultsDir(fig3))) {
+  test("README and docs/fig3.md state the final returns and verdicts of results/fig3", () => {
+    const runs = gatherRuns(fig3, resultsDir(fig3));
+    const curves = algoCurves(runs);
+    const rows = finalRows(fig3, curves, runs);
+    const verdicts = compareWithBaseline(rows, "sac-v1");
+    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+    const doc = fs.readFileSync(path.join(root, "docs", "fig3.md"), "utf8");
+    const tasks = [...new Set(rows.map((r) => r.task))];
+    assert.ok(tasks.length >= 2, "results/fig3 holds at least two tasks");
+    const minus = (x: string) => x.replaceAll("−", "-");
+    for (const task of tasks) {
+      // README: | task | VIREL1 | VIREL2 | SAC-v1 |, each "mean ± std" rounded to integers
+      const line = readme.split("\n").find((l) => l.startsWith(`| ${task} |`));
+      assert.ok(line, `README's results table has a row for ${task}`);
+      const cells = line
+        .split("|")
+        .slice(2, -1)
+        .map((c) => c.trim());
+      ["virel1", "virel2", "sac-v1"].forEach((algo, i) => {
+        const r = rows.find((x) => x.task === task && x.algo === algo)!;
+        assert.equal(minus(cells[i]!), `${r.mean!.toFixed(0)} ± ${r.std!.toFixed(0)}`, `README ${task} ${algo}`);
+      });
+      // docs/fig3.md: | task | algorithm | mean ± std | per seed | … | verdict |
+      for (const r of rows.filter((x) => x.task === task)) {
+        const label = ALGO_LABELS[r.algo] ?? r.algo;
+        const row = doc.split("\n").find((l) => l.startsWith(`| ${task} | ${label} | `));
+        assert.ok(row, `docs/fig3.md's measured table has a row for ${task} ${label}`);
+        const c = row
+          .split("|")
+          .slice(1, -1)
+          .map((x) => minus(x.trim()));
+        assert.equal(c[2], `${r.mean!.toFixed(1)} ± ${r.std!.toFixed(1)}`, `docs/fig3.md ${task} ${label} mean ± std`);
+        assert.equal(c[3], r.perSeed.map((x) => x.toFixed(1)).join(", "), `docs/fig3.md ${task} ${label} per seed`);
+        const curve = curves.find((x) => x.task === task && x.algo === r.algo)!;
+        const at = [20_000, 40_000, 60_000, 80_000].map((k) => curve.mean[curve.steps.indexOf(k)]!.toFixed(0));
+        assert.equal(c[4], at.join(" / "), `docs/fig3.md ${task} ${label} means at 20k / 40k / 60k / 80k`);
+        const v = verdicts.find((x) => x.task === task && x.algo === r.algo);
+        assert.equal(c[5], v ? v.verdict : "—", `docs/fig3.md ${task} ${label} verdict against SAC-v1`);
+      }
+    }
+  });
 }
