@@ -1,0 +1,63 @@
+// README's speed table quotes a committed `npm run bench:peer` run (results/bench/<date>.txt, as printed): every
+// number in it must be that run's, and each ratio must be ours / PyTorch's best minimum, rounded as shown.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const root = path.join(__dirname, "..", "..", "..");
+
+/** `label  min X median Y ms/update` lines of a bench:peer log, in order. */
+function updateLines(log: string): { label: string; min: number; median: number }[] {
+  return [...log.matchAll(/^(.+?)\s+min ([\d.]+) median ([\d.]+) ms\/update/gm)].map((m) => ({
+    label: m[1]!.trim(),
+    min: Number(m[2]),
+    median: Number(m[3]),
+  }));
+}
+
+test("README's speed table is the committed bench:peer run it links to", () => {
+  const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+  const link = /\[the run\]\((results\/bench\/[^)]+\.txt)\)/.exec(readme);
+  assert.ok(link, "README links the committed bench:peer run");
+  const log = fs.readFileSync(path.join(root, link[1]!), "utf8");
+  const lines = updateLines(log);
+  const torch = lines.filter((l) => l.label === "PyTorch SAC-v1 (as shipped)");
+  assert.equal(torch.length, 2, "the run times PyTorch as shipped twice (before and after ours)");
+  const best = Math.min(...torch.map((t) => t.min));
+  const rows: [string, string][] = [
+    ["ours SAC-v1 (native BLAS, 1 core)", "ours SAC-v1 (fast, native)"],
+    ["ours VIREL1 with β from its minibatches", "ours VIREL1 + β from its minibatches (fast, native)"],
+    ["ours VIREL1 with beta.py's 4096-sample β", "ours VIREL1 + β on 4096 replay samples (fast, native)"],
+    ["ours SAC-v1, pure WebAssembly (no BLAS)", "ours SAC-v1 (fast, pure wasm)"],
+  ];
+  const table = readme.split("\n").filter((l) => l.startsWith("| "));
+  const torchRow = table.find((l) => l.startsWith("| PyTorch SAC-v1 (OpenBLAS on both cores"));
+  assert.ok(torchRow, "README has the PyTorch row");
+  for (const t of torch) assert.ok(torchRow.includes(`${t.min.toFixed(2)} / ${t.median.toFixed(2)}`), torchRow);
+  assert.ok(torchRow.includes(`(${best.toFixed(2)})`), torchRow);
+  for (const [readmeLabel, logLabel] of rows) {
+    const ours = lines.find((l) => l.label === logLabel);
+    assert.ok(ours, `the run has "${logLabel}"`);
+    const row = table.find((l) => l.startsWith(`| ${readmeLabel} |`));
+    assert.ok(row, `README has the row "${readmeLabel}"`);
+    const cells = row
+      .split("|")
+      .slice(2, -1)
+      .map((c) => c.trim());
+    assert.equal(cells[0], `${ours.min.toFixed(2)} / ${ours.median.toFixed(2)}`, readmeLabel);
+    assert.equal(cells[1], `${(ours.min / best).toFixed(2)}×`, `${readmeLabel}: ours / PyTorch`);
+  }
+  // the end-to-end sentence: "SAC A s against PyTorch's B s; VIREL1 C s against D s"
+  const e2e = (who: string, algo: string) => {
+    const m = new RegExp(`^${who} ${algo}\\s+([\\d.]+) s wall`, "m").exec(log);
+    assert.ok(m, `${who} ${algo} end to end`);
+    return Number(m[1]).toFixed(1);
+  };
+  assert.ok(
+    readme.includes(
+      `SAC ${e2e("ours", "sac")} s against PyTorch's ${e2e("PyTorch", "sac")} s; VIREL1 ${e2e("ours", "virel1/minibatch")} s against ${e2e("PyTorch", "virel1/minibatch")} s`,
+    ),
+    "README's end-to-end sentence is the run's",
+  );
+});
