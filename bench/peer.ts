@@ -11,7 +11,11 @@
  *   5. end to end, Pendulum-v1, 2×256, lr 1e-3, 6000 env steps, 5-episode evaluations every 1000: wall-clock
  *      ours / PyTorch ≤ 0.6, for SAC (v2) and for VIREL1 (bench/peer/pendulum_sac.py, same algorithm each)
  *   6. HalfCheetah-v5 training env steps/s with evaluation included (no target: recorded), and what the second
- *      core gives there (VIREL_BLAS_THREADS=2 in a child process) and what batched evaluation saves
+ *      core gives there (VIREL_BLAS_THREADS=2, VIREL_PRODUCT_LANES=2 in child processes) and what batched
+ *      evaluation saves
+ *   The second core, two ways: OpenBLAS's own threads inside each product (VIREL_BLAS_THREADS=2), and two product
+ *   lanes (VIREL_PRODUCT_LANES=2: independent products side by side, each single-threaded, bit-identical results) —
+ *   for the update, end to end (SAC and VIREL1 with the minibatch β) and on HalfCheetah-v5.
  *
  * The peer needs Debian's python3-torch, python3-numpy and libopenblas0-pthread
  * (`apt-get install python3-torch libopenblas0-pthread`); without them our numbers are printed alone, with a
@@ -33,6 +37,7 @@ import { ready } from "../src/engine/backend";
 import { benchHeader, medianOf, minOf, timeUpdate, timeUpdatesInChild } from "../src/cli/bench";
 import type { BlockTimes, UpdateResult, UpdateSpec } from "../src/cli/bench";
 import { measureSgemmPeak, roofline } from "../src/cli/bench-roofline";
+import { setProductLanes } from "../src/engine/native";
 
 /** Issue 14's targets. */
 const TARGET = { sacVsTorch: 0.5, virelVsSac: 1.15, wasmVsTorch: 2.0, e2eVsTorch: 0.6 } as const;
@@ -98,6 +103,8 @@ function torchUpdate(
 /** One end-to-end PyTorch run (bench/peer/pendulum_sac.py). */
 /** The end-to-end runs, each on both sides with the same algorithm: SAC (v2), VIREL1 with beta.py's β, VIREL1 with betaSource minibatch. */
 const E2E = ["sac", "virel1", "virel1/minibatch"] as const;
+/** The end-to-end runs repeated with two product lanes (VIREL_PRODUCT_LANES=2). */
+const LANES_E2E = ["sac", "virel1/minibatch"] as const;
 const E2E_NAMES: Record<(typeof E2E)[number], string> = {
   sac: "SAC",
   virel1: "VIREL1 (β on 4096 replay samples)",
@@ -320,7 +327,9 @@ async function main(): Promise<void> {
     `${stats(`ours VIREL1 + β on 4096 replay samples (fast, ${virelReplay.path})`, virelReplay.blocks)}  [${load()}]`,
   );
   let wasm: UpdateResult | null = null,
-    sac2: UpdateResult | null = null;
+    sac2: UpdateResult | null = null,
+    sacLanes: UpdateResult | null = null,
+    virelLanes: UpdateResult | null = null;
   if (native) {
     [wasm] = await timeUpdatesInChild(
       [spec("sac-v1", false)],
@@ -330,6 +339,17 @@ async function main(): Promise<void> {
     out(`${stats("ours SAC-v1 (fast, pure wasm)", wasm!.blocks)}  [${load()}]`);
     [sac2] = await timeUpdatesInChild([spec("sac-v1", false)], timing, { VIREL_BLAS_THREADS: "2" });
     out(`${stats("ours SAC-v1 (fast, native, 2 BLAS threads)", sac2!.blocks)}  [${load()}]`);
+    [sacLanes, virelLanes] = await timeUpdatesInChild(
+      [spec("sac-v1", false), spec("virel1", true, "minibatch")],
+      timing,
+      {
+        VIREL_PRODUCT_LANES: "2",
+      },
+    );
+    out(`${stats("ours SAC-v1 (fast, native, 2 product lanes)", sacLanes!.blocks)}  [${load()}]`);
+    out(
+      `${stats("ours VIREL1 + β from its minibatches (fast, native, 2 product lanes)", virelLanes!.blocks)}  [${load()}]`,
+    );
   }
   runTorch();
   const peak = measureSgemmPeak();
@@ -343,6 +363,8 @@ async function main(): Promise<void> {
   } | null = null;
   let cheetah: Awaited<ReturnType<typeof oursTraining>> | null = null;
   let cheetah2: { wall_s: number; cpu_s: number; eval_s: number; steps: number } | string | null = null;
+  let cheetahLanes: { wall_s: number; cpu_s: number; eval_s: number; steps: number } | string | null = null;
+  const e2eLanes: Partial<Record<(typeof LANES_E2E)[number], Awaited<ReturnType<typeof oursTraining>>>> = {};
   let evalC: Awaited<ReturnType<typeof evalCost>> | null = null;
   if (o.e2e) {
     out(`\n## End to end, Pendulum-v1, 2×256, lr 1e-3, ${steps} env steps, 5-episode evaluations every 1000`);
@@ -371,6 +393,26 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (native) {
+      // the same runs with two product lanes (this process): compared with the same PyTorch runs
+      for (const algo of LANES_E2E) {
+        setProductLanes(2);
+        try {
+          const r = await oursTraining("Pendulum-v1", algo.split("/")[0]!, steps, {
+            lr: 1e-3,
+            evalEvery: 1000,
+            evalEpisodes: 5,
+            ...(algo === "virel1/minibatch" ? { betaSource: "minibatch" } : {}),
+          });
+          e2eLanes[algo] = r;
+          out(
+            `ours ${algo}, 2 product lanes: ${f2(r.wall_s)} s wall (CPU ${f2(r.cpu_s)} s; evaluation ${f2(r.eval_s)} s); evaluations ${r.evals.map(([s, m]) => `${s}: ${m.toFixed(0)}`).join(", ")}  [${load()}]`,
+          );
+        } finally {
+          setProductLanes(1);
+        }
+      }
+    }
     out(
       `\n## HalfCheetah-v5, SAC (v2) defaults (2×256, batch 256), ${cheetahSteps} training steps after 1000 random ones, 5×1000-step evaluations every 1000 included`,
     );
@@ -387,6 +429,15 @@ async function main(): Promise<void> {
       } catch (err) {
         cheetah2 = (err as Error).message;
         out(`ours, 2 BLAS threads: ${cheetah2}`);
+      }
+      try {
+        cheetahLanes = await cheetahInChild(cheetahSteps, { VIREL_PRODUCT_LANES: "2" });
+        out(
+          `ours, 2 product lanes: ${(cheetahLanes.steps / cheetahLanes.wall_s).toFixed(1)} env steps/s (${f2(cheetahLanes.wall_s)} s wall, CPU ${f2(cheetahLanes.cpu_s)} s)  [${load()}]`,
+        );
+      } catch (err) {
+        cheetahLanes = (err as Error).message;
+        out(`ours, 2 product lanes: ${cheetahLanes}`);
       }
     }
     evalC = await evalCost();
@@ -424,7 +475,22 @@ async function main(): Promise<void> {
     out(
       `2 BLAS threads, SAC-v1 update: ${f2(minOf(sac2.blocks.wall))} ms vs ${f2(minOf(sac.blocks.wall))} ms on 1 (${(minOf(sac.blocks.wall) / minOf(sac2.blocks.wall)).toFixed(2)}× speed-up)`,
     );
+  if (sacLanes && virelLanes)
+    out(
+      `2 product lanes: SAC-v1 update ${f2(minOf(sacLanes.blocks.wall))} ms (${(minOf(sac.blocks.wall) / minOf(sacLanes.blocks.wall)).toFixed(2)}× speed-up; ` +
+        `ours / PyTorch as shipped ${verdict(ratio(minOf(sacLanes.blocks.wall), tMin), TARGET.sacVsTorch)}); ` +
+        `VIREL1 + β (minibatch) ${f2(minOf(virelLanes.blocks.wall))} ms = ${(minOf(virelLanes.blocks.wall) / minOf(sacLanes.blocks.wall)).toFixed(2)}× SAC-v1 on 2 lanes`,
+    );
   if (e2e) {
+    for (const algo of LANES_E2E) {
+      const r = e2eLanes[algo],
+        t = e2e.torch[algo];
+      const tw = typeof t === "object" ? t.wall_s : null;
+      if (r)
+        out(
+          `end to end Pendulum-v1 ${E2E_NAMES[algo]}, 2 product lanes, ours / PyTorch: ${f2(r.wall_s)} / ${tw === null ? "—" : f2(tw)} s = ${verdict(ratio(r.wall_s, tw), TARGET.e2eVsTorch)}`,
+        );
+    }
     for (const algo of E2E) {
       const ours = e2e.ours[algo]!,
         t = e2e.torch[algo];
@@ -439,6 +505,9 @@ async function main(): Promise<void> {
       `HalfCheetah-v5 training with evaluation: ${(cheetah.steps / cheetah.wall_s).toFixed(1)} env steps/s (recorded; no target)` +
         (typeof cheetah2 === "object" && cheetah2 !== null
           ? `; 2 BLAS threads ${(cheetah2.steps / cheetah2.wall_s).toFixed(1)} env steps/s`
+          : "") +
+        (typeof cheetahLanes === "object" && cheetahLanes !== null
+          ? `; 2 product lanes ${(cheetahLanes.steps / cheetahLanes.wall_s).toFixed(1)} env steps/s`
           : ""),
     );
   }

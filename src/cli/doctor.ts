@@ -46,6 +46,8 @@ export interface DoctorReport {
     loaded: boolean;
     library?: string;
     threads?: number;
+    /** Threads for independent products of the fused update (VIREL_PRODUCT_LANES; 1 or 2). */
+    lanes?: number;
     reason?: string;
     addonPath: string;
     addonBuilt: boolean;
@@ -170,6 +172,7 @@ export async function doctorReport(): Promise<DoctorReport> {
   };
   let verifiedError: number | undefined;
   let threads: number | undefined;
+  let lanes: number | undefined;
   if (wasmOk) {
     await tf.setBackend("wasm");
     try {
@@ -179,6 +182,7 @@ export async function doctorReport(): Promise<DoctorReport> {
     }
     if (status.loaded) {
       threads = native.nativeBlasInfo()?.threads;
+      lanes = native.productLanes();
       verifiedError = verifyAgainstStock(tf, native);
     }
   }
@@ -217,6 +221,7 @@ export async function doctorReport(): Promise<DoctorReport> {
       loaded: status.loaded,
       ...(status.library !== undefined ? { library: status.library } : {}),
       ...(threads !== undefined ? { threads } : {}),
+      ...(lanes !== undefined ? { lanes } : {}),
       ...(status.reason !== undefined ? { reason: status.reason } : {}),
       addonPath,
       addonBuilt: existsSync(addonPath),
@@ -277,7 +282,8 @@ export function formatDoctor(r: DoctorReport): string[] {
   if (n.loaded) {
     lines.push(
       `native    ✓ BLAS matmul kernels active on wasm: ${n.library ?? "unknown BLAS"}` +
-        `${n.threads ? `, ${n.threads} thread${n.threads === 1 ? "" : "s"}` : ""}`,
+        `${n.threads ? `, ${n.threads} thread${n.threads === 1 ? "" : "s"}` : ""}` +
+        `${n.lanes === 2 ? ", 2 product lanes (VIREL_PRODUCT_LANES=2)" : ""}`,
     );
     if (n.verifiedError !== undefined)
       lines.push(

@@ -174,6 +174,52 @@ export function withRowInvariantProducts<T>(fn: () => T): T {
   }
 }
 
+/** The most products one {@link withConcurrentProducts} scope hands to the addon at once (its limit). */
+const MAX_QUEUED = 64;
+
+interface ProductQueue {
+  params: Float64Array;
+  count: number;
+  addon: BlasAddon | null;
+  backend: BackendWasm | null;
+}
+
+/** The products queued by {@link withConcurrentProducts}, or null outside it. */
+let queue: ProductQueue | null = null;
+
+const queueParams = new Float64Array(MAX_QUEUED * P_COUNT);
+
+/** How many addon calls ran two or more queued products together, and how many products they held (tests). */
+export const concurrentCounters = { calls: 0, products: 0 };
+
+/**
+ * Runs `fn`, whose native products must be independent of each other (none reads another's output, and `fn`
+ * reads none of them), and computes them together at its end: with the addon's two lanes on
+ * (`VIREL_PRODUCT_LANES=2`, {@link setProductLanes}) they run on two threads, each product single-threaded and
+ * so bit-identical to running it alone. Products that are not plain uniform batches (broadcast mixes, the
+ * row-invariant mode) run at once, as before. Nested scopes join the outer one. Returns `fn`'s result.
+ */
+export function withConcurrentProducts<T>(fn: () => T): T {
+  if (queue !== null) return fn();
+  const q: ProductQueue = { params: queueParams, count: 0, addon: null, backend: null };
+  queue = q;
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    queue = null;
+  }
+  if (q.count > 0 && q.addon !== null && q.backend !== null) {
+    // the heap may have grown inside fn: pass the current buffer
+    q.addon.sgemm(heapBuffer(q.backend), q.params, q.count);
+    if (q.count > 1) {
+      concurrentCounters.calls++;
+      concurrentCounters.products += q.count;
+    }
+  }
+  return result;
+}
+
 /** Runs a planned product on the wasm heap; `bias`/`prelu` optional, `act` an activation code. */
 function runGemm(
   addon: BlasAddon,
@@ -250,6 +296,15 @@ function runGemm(
     if (prelu) {
       params[P_PRELU_OFF] = prelu.memoryOffset;
       params[P_PRELU_SB] = prelu.batch.stride as number;
+    }
+    if (queue !== null && queue.count < MAX_QUEUED && (queue.addon === null || queue.addon === addon)) {
+      // concurrent products: the block waits for the end of withConcurrentProducts (offsets stay valid when the
+      // heap grows; the ArrayBuffer is read again then)
+      queue.params.set(params, queue.count * P_COUNT);
+      queue.count++;
+      queue.addon = addon;
+      queue.backend = backend;
+      return;
     }
     addon.sgemm(heap, params);
     return;

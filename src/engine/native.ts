@@ -30,6 +30,7 @@ import { makeExplicitTranspose } from "./wasm-explicit-transpose";
 import { FASTPATH_KERNELS, makeSharedCast, makeSharedIdentity } from "./wasm-zero-copy";
 
 export { nativeCounters } from "./native-addon";
+export { withConcurrentProducts, concurrentCounters } from "./native-kernels";
 
 /**
  * CONTRACT: registers the optional native CBLAS matmul kernels on the tfjs wasm backend. Call after
@@ -135,6 +136,27 @@ function blasThreads(): number {
   return setting("blasThreads");
 }
 
+let lanes = 1;
+
+/** The threads independent products of one fused kernel run on (1 or 2; 1 without the native path). */
+export function productLanes(): number {
+  return installed?.addon ? lanes : 1;
+}
+
+/**
+ * Sets the product lanes (`VIREL_PRODUCT_LANES` at start-up): 2 runs the independent products of a fused kernel
+ * (src/engine/native-kernels.ts `withConcurrentProducts`) on two threads. Returns the lanes now in use (1 when
+ * the native path is off or the addon predates lanes).
+ */
+export function setProductLanes(n: 1 | 2): number {
+  if (n !== 1 && n !== 2) throw new Error(`product lanes must be 1 or 2, got ${String(n)}`);
+  const addon = installed?.addon;
+  if (!addon?.setLanes) return 1;
+  addon.setLanes(n);
+  lanes = n;
+  return lanes;
+}
+
 /** The status of the last installNativeKernels() call. */
 export function nativeStatus(): NativeStatus {
   if (lastStatus) return { ...lastStatus };
@@ -216,6 +238,11 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
   if ("reason" in loadedAddon) return pureWasm(loadedAddon.reason);
   const { addon } = loadedAddon;
   addon.setThreads(threads);
+  lanes = 1;
+  if (addon.setLanes) {
+    addon.setLanes(setting("productLanes"));
+    lanes = setting("productLanes");
+  }
   register("BatchMatMul", stockMatMul, makeBatchMatMul(addon, wasmMatMul));
   register("_FusedMatMul", stockFused, makeFusedMatMul(addon, wasmFused));
   const info = addon.info();
@@ -242,7 +269,7 @@ export function uninstallNativeKernels(): void {
 }
 
 /** The BLAS library and thread count of the loaded addon, or null when the native kernels are not in use. */
-export function nativeBlasInfo(): { library: string; threads: number } | null {
+export function nativeBlasInfo(): { library: string; threads: number; lanes?: number; laneBlocks?: number } | null {
   return installed?.addon ? installed.addon.info() : null;
 }
 

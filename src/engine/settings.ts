@@ -110,6 +110,17 @@ export const SETTINGS = {
     parse: positiveInt("VIREL_BLAS_THREADS", 256),
     fallback: 1,
   }),
+  productLanes: spec<number>({
+    env: "VIREL_PRODUCT_LANES",
+    meaning:
+      "threads for independent matrix products of the fused update on the native path (the twin Q networks' passes run side by side, each product single-threaded: results bit-identical)",
+    values: "1, 2",
+    defaultText: "1",
+    scope: "runtime",
+    readBy: "src/engine/native.ts",
+    parse: positiveInt("VIREL_PRODUCT_LANES", 2),
+    fallback: 1,
+  }),
   wasmFastpaths: spec<boolean>({
     env: "VIREL_WASM_FASTPATHS",
     meaning: "zero-copy Identity / same-dtype Cast kernels on the wasm backend (src/engine/wasm-zero-copy.ts)",

@@ -20,7 +20,13 @@ import {
   reluMaskJs,
   simdModuleBytes,
 } from "../../src/agents/fused/simd";
-import { installNativeKernels, nativeStatus } from "../../src/engine/native";
+import {
+  installNativeKernels,
+  nativeBlasInfo,
+  nativeStatus,
+  productLanes,
+  setProductLanes,
+} from "../../src/engine/native";
 
 type Tf = typeof import("@tensorflow/tfjs");
 let tf: Tf;
@@ -65,7 +71,7 @@ interface Trace {
 }
 
 /** n full steps (β refresh, M-step, E-step, two act calls) from fixed seeds; every returned number recorded. */
-function run(fastUpdate: boolean, algo: string, extra: Partial<AgentConfigInput>, n: number): Trace {
+function run(fastUpdate: boolean, algo: string, extra: Partial<AgentConfigInput>, n: number, batch = 30): Trace {
   const L = makeLearner(fastUpdate, algo, extra);
   assert.equal(L.fastPathActive, fastUpdate && fast.fusedUpdateSupported());
   const buf = filledBuffer(300);
@@ -74,7 +80,7 @@ function run(fastUpdate: boolean, algo: string, extra: Partial<AgentConfigInput>
   const actions: Float32Array[] = [];
   for (let i = 0; i < n; i++) {
     numbers.push(L.refreshBeta(buf, rng));
-    const { m, e } = L.update(buf.sample(30, rng));
+    const { m, e } = L.update(buf.sample(batch, rng));
     numbers.push(m.msbe, m.lossQ1, m.lossQ2, m.lossV ?? 0, m.q1Mean, m.q2Mean, m.beta);
     numbers.push(e.loss, e.qHat, e.entropy, e.beta, e.elbo, e.alpha ?? 0, e.alphaLoss ?? 0);
     const obs = new Rng(100 + i).fillNormal(new Float32Array(OBS * 7));
@@ -178,6 +184,41 @@ test("fast update = reference update on the pure wasm path (stock kernels with e
     installNativeKernels({ native: wasNative });
   }
 });
+
+// Two product lanes (VIREL_PRODUCT_LANES=2): the fused kernels hand independent products to the addon together and
+// it runs them on two threads, each product single-threaded — so every number must be bit-identical to one lane.
+// Widths and batch are large enough (≥ 2²⁰ multiply-adds per product) for the addon to use its second thread.
+for (const [algo, extra] of [
+  ["virel1", { betaBatch: 64 }],
+  ["virel1", { betaBatch: 64, betaSource: "minibatch" }],
+  ["virel2", { betaBatch: 64 }],
+  ["sac-v1", {}],
+  ["sac", {}],
+] as Array<[string, Partial<AgentConfigInput>]>) {
+  test(`two product lanes = one lane, bit for bit: ${algo} ${JSON.stringify(extra)} (native path)`, (t) => {
+    if (!nativeStatus().loaded) return t.skip("the native BLAS path is not active here");
+    const wide: Partial<AgentConfigInput> = { ...extra, hidden: [300, 260], batchSize: 48 };
+    const before = productLanes();
+    try {
+      assert.equal(setProductLanes(1), 1);
+      const one = runWide(algo, wide);
+      assert.equal(setProductLanes(2), 2, "the addon takes two lanes");
+      const handed = nativeBlasInfo()!.laneBlocks!;
+      const two = runWide(algo, wide);
+      assert.ok(nativeBlasInfo()!.laneBlocks! > handed, "the second lane ran products");
+      assert.deepEqual(two.numbers, one.numbers);
+      for (const [k, v] of one.params) assert.deepEqual(two.params.get(k), v, `${algo}: ${k}`);
+      two.actions.forEach((a, i) => assert.deepEqual(a, one.actions[i], `${algo}: act() call ${i}`));
+    } finally {
+      setProductLanes(before === 2 ? 2 : 1);
+    }
+  });
+}
+
+/** {@link run} with the fast path at the given widths and batch (3 steps). */
+function runWide(algo: string, cfg: Partial<AgentConfigInput>): Trace {
+  return run(true, algo, cfg, 3, cfg.batchSize);
+}
 
 test("fast update = reference update on the cpu backend (the fused kernels' JavaScript loops)", async () => {
   const before = tf.getBackend();

@@ -492,6 +492,86 @@ test("the addon refuses operands outside the heap instead of touching memory", (
   assert.throws(() => loaded.addon.sgemm(heap, new Float64Array(3)), /Float64Array of length/);
 });
 
+test("the addon's blocks: several products in one call, all checked first, the same results on one or two lanes", () => {
+  const loaded = loadAddon();
+  if (!("addon" in loaded)) {
+    assert.equal(nativeLoaded, false, `addon does not load: ${loaded.reason}`);
+    return;
+  }
+  const { addon } = loaded;
+  if (!addon.setLanes)
+    return assert.fail("the built addon has no setLanes: rebuild it (node scripts/build-native.mjs)");
+  // four 128×128×128 products (2·2²¹ multiply-adds each, above the hand-off threshold) on one heap
+  const n = 128,
+    sz = n * n;
+  const heap = new ArrayBuffer(4 * 12 * sz);
+  const f = new Float32Array(heap);
+  const rng = new Rng(7);
+  for (let i = 0; i < 8 * sz; i++) f[i] = rng.normal();
+  const params = new Float64Array(4 * 21);
+  for (let b = 0; b < 4; b++) {
+    // C_b = A_b · B_b (A_b transposed for odd b), A_b at 2b·sz, B_b at (2b+1)·sz, C_b at (8+b)·sz
+    params.set(
+      [
+        n,
+        n,
+        n,
+        b % 2,
+        0,
+        4 * 2 * b * sz,
+        4 * (2 * b + 1) * sz,
+        4 * (8 + b) * sz,
+        1,
+        0,
+        0,
+        -1,
+        0,
+        0,
+        0,
+        0,
+        0,
+        -1,
+        0,
+        0,
+        0,
+      ],
+      21 * b,
+    );
+  }
+  const results: Float32Array[] = [];
+  for (const lanes of [1, 2]) {
+    addon.setLanes(lanes);
+    f.fill(0, 8 * sz);
+    const ran = addon.info().laneBlocks ?? 0;
+    addon.sgemm(heap, params, 4);
+    if (lanes === 2) assert.ok((addon.info().laneBlocks ?? 0) > ran, "two lanes: the worker thread ran blocks");
+    results.push(f.slice(8 * sz));
+  }
+  addon.setLanes(1);
+  assert.deepEqual(results[1], results[0], "two lanes give the one-lane results bit for bit");
+  // and they are the products: C_3 = A_3ᵀ · B_3 against float64 at a few entries
+  for (const [i, j] of [
+    [0, 0],
+    [5, 77],
+    [127, 127],
+  ] as const) {
+    let ref = 0;
+    for (let k = 0; k < n; k++) ref += f[6 * sz + k * n + i]! * f[7 * sz + k * n + j]!;
+    assert.ok(Math.abs(results[0]![3 * sz + i * n + j]! - ref) <= 1e-4 * Math.max(1, Math.abs(ref)));
+  }
+  // every block is checked before any runs: a bad fourth block leaves the outputs untouched
+  f.fill(0, 8 * sz);
+  params[21 * 3 + 7] = 4 * 12 * sz; // C_3 past the end
+  assert.throws(() => addon.sgemm(heap, params, 4), /output lies outside the wasm heap/);
+  assert.ok(
+    f.subarray(8 * sz).every((x) => x === 0),
+    "no block ran",
+  );
+  assert.throws(() => addon.sgemm(heap, params, 65), /blocks must be an integer from 1 to 64/);
+  assert.throws(() => addon.sgemm(heap, params, 5), /shorter than blocks/);
+  assert.throws(() => addon.setLanes!(3), /expected 1 or 2/);
+});
+
 test("VIREL_NATIVE=0 keeps the pure wasm path (child process)", () => {
   const fixture = join(__dirname, "fixtures", "pure-wasm.js");
   const r = spawnSync(process.execPath, [fixture], {

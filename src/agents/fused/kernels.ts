@@ -20,7 +20,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { nativeStatus } from "../../engine/native";
+import { nativeStatus, productLanes, withConcurrentProducts } from "../../engine/native";
 import { heapOffset, wasmMemory } from "../../engine/tfjs-internals";
 import { adamJs, biasReluJs, polyakJs, reluJs, reluMaskJs, simdLoops } from "./simd";
 import type { AdamConstants } from "./simd";
@@ -258,32 +258,69 @@ function mlpForward(heap: Heap, args: KernelArgs): TensorInfo[] {
     layers = num(args, "layers"),
     keep = bool(args, "keep");
   const x = inputOf(args, "x");
-  const out: TensorInfo[] = [];
-  for (let n = 0; n < nets; n++) {
-    let h = x;
-    for (let l = 0; l < layers; l++) {
-      const last = l + 1 === layers;
-      const y = gemm(heap, h, inputOf(args, `w${n}_${l}`), false, false, inputOf(args, `b${n}_${l}`), !last);
-      if (h !== x && !keep) heap.free(h);
-      if (keep || last) out.push(y);
-      h = y;
+  const perNet: TensorInfo[][] = Array.from({ length: nets }, () => []);
+  const h: TensorInfo[] = new Array<TensorInfo>(nets).fill(x);
+  // layer by layer, the nets side by side: their products are independent (see gemms)
+  for (let l = 0; l < layers; l++) {
+    const last = l + 1 === layers;
+    const ys = gemms(
+      heap,
+      h.map((hn, n) => ({
+        a: hn,
+        b: inputOf(args, `w${n}_${l}`),
+        bias: inputOf(args, `b${n}_${l}`),
+        relu: !last,
+      })),
+    );
+    for (let n = 0; n < nets; n++) {
+      if (h[n] !== x && !keep) heap.free(h[n]!);
+      if (keep || last) perNet[n]!.push(ys[n]!);
+      h[n] = ys[n]!;
     }
   }
-  return out;
+  return perNet.flat();
 }
 
-/** Σ_rows g for g [rows, cols], as a product 1ᵀg through the BLAS (a JavaScript column loop is ≈3 ns per element). */
-function columnSum(heap: Heap, g: TensorInfo, ones: TensorInfo): TensorInfo {
-  const s = gemm(heap, ones, g, false, false);
+/** One product of {@link gemms}: op(a)·op(b) [+ bias] [then ReLU]. */
+interface GemmSpec {
+  a: TensorInfo;
+  b: TensorInfo;
+  transA?: boolean;
+  transB?: boolean;
+  bias?: TensorInfo;
+  relu?: boolean;
+}
+
+/**
+ * Products that are independent of each other (none reads another's output), with the same results as
+ * {@link gemm} on each in turn. On the native path with two product lanes (`VIREL_PRODUCT_LANES=2`) the products
+ * go to the addon in one call and run on two threads, each single-threaded — bit-identical to one at a time —
+ * and the bias + ReLU epilogues follow on this thread.
+ */
+function gemms(heap: Heap, specs: readonly GemmSpec[]): TensorInfo[] {
+  const one = (s: GemmSpec) => gemm(heap, s.a, s.b, s.transA ?? false, s.transB ?? false, s.bias, s.relu ?? false);
+  if (specs.length < 2 || !heap.epilogueOutside || productLanes() < 2) return specs.map(one);
+  const ys = withConcurrentProducts(() => specs.map((s) => gemm(heap, s.a, s.b, s.transA ?? false, s.transB ?? false)));
+  specs.forEach((s, i) => {
+    if (s.bias !== undefined || s.relu === true) heap.biasAct(ys[i]!, s.bias, s.relu === true);
+  });
+  return ys;
+}
+
+/** The [1, cols] product 1ᵀg seen as the bias gradient's shape [cols]. */
+function asColumnSum(s: TensorInfo, g: TensorInfo): TensorInfo {
   return { dataId: s.dataId, shape: [g.shape[1] as number], dtype: "float32" };
 }
 
 /**
  * `VirelMlpBackward` — the explicit backward pass of {@link mlpForward} (kept activations), for `nets` networks
  * that read the same x. Inputs: `x`, per net `h{n}_{l}` (l = 1 … L−1), `w{n}_{l}`, and `dy{n}` = ∂loss/∂y_n.
- * With g_{L−1} = dy and g_{l−1} = (g_l W_lᵀ) ⊙ 1[h_l > 0]:  ∂W_l = h_lᵀ g_l, ∂b_l = Σ_rows g_l.
+ * With g_{L−1} = dy and g_{l−1} = (g_l W_lᵀ) ⊙ 1[h_l > 0]:  ∂W_l = h_lᵀ g_l, ∂b_l = Σ_rows g_l (a product 1ᵀg
+ * through the BLAS: a JavaScript column loop is ≈3 ns per element).
  * Outputs: when `paramGrads`, per net [∂W₀, ∂b₀, ∂W₁, ∂b₁, …]; then, when `inputCols` = [c₀, c₁] is given,
- * Σ_n (g₀ W₀ᵀ)[:, c₀:c₁] — the gradient with respect to those input columns summed over the nets.
+ * Σ_n (g₀ W₀ᵀ)[:, c₀:c₁] — the gradient with respect to those input columns summed over the nets (in net order).
+ * Layer by layer, the nets' products (and a layer's ∂W, ∂b and g products) are independent: they go through
+ * {@link gemms} together.
  */
 function mlpBackward(heap: Heap, args: KernelArgs): TensorInfo[] {
   const nets = num(args, "nets"),
@@ -293,34 +330,40 @@ function mlpBackward(heap: Heap, args: KernelArgs): TensorInfo[] {
   const inputCols = Array.isArray(cols) && cols.length === 2 ? (cols as [number, number]) : null;
   const x = inputOf(args, "x");
   const rows = x.shape[0] as number;
-  const outs: TensorInfo[] = [];
   let dxSum: TensorInfo | null = null;
   const ones = paramGrads ? heap.alloc([1, rows]) : null;
   if (ones !== null) heap.f32(ones).fill(1);
-  for (let n = 0; n < nets; n++) {
-    const dy = inputOf(args, `dy${n}`);
-    const dW: TensorInfo[] = [],
-      dB: TensorInfo[] = [];
-    let g = dy;
-    for (let l = layers - 1; l >= 0; l--) {
+  const dW: TensorInfo[][] = Array.from({ length: nets }, () => []),
+    dB: TensorInfo[][] = Array.from({ length: nets }, () => []);
+  const dy = Array.from({ length: nets }, (_, n) => inputOf(args, `dy${n}`));
+  const g = [...dy];
+  for (let l = layers - 1; l >= 0; l--) {
+    const specs: GemmSpec[] = [];
+    for (let n = 0; n < nets; n++) {
       const w = inputOf(args, `w${n}_${l}`);
       const hIn = l === 0 ? x : inputOf(args, `h${n}_${l}`);
+      if (ones !== null) specs.push({ a: hIn, b: g[n]!, transA: true }, { a: ones, b: g[n]! }); // ∂W_l = h_lᵀ g_l, ∂b_l = 1ᵀ g_l
+      if (l > 0 || inputCols !== null) specs.push({ a: g[n]!, b: w, transB: true }); // g_l W_lᵀ
+    }
+    const ys = gemms(heap, specs);
+    let i = 0;
+    for (let n = 0; n < nets; n++) {
       if (ones !== null) {
-        dW[l] = gemm(heap, hIn, g, true, false); // ∂W_l = h_lᵀ g_l
-        dB[l] = columnSum(heap, g, ones); // ∂b_l = Σ_rows g_l
+        dW[n]![l] = ys[i++]!;
+        dB[n]![l] = asColumnSum(ys[i++]!, g[n]!);
       }
       if (l > 0) {
         // g_{l−1} = (g_l W_lᵀ) ⊙ 1[h_l > 0]
-        const dh = gemm(heap, g, w, false, true);
-        heap.reluMask(dh, hIn);
-        if (g !== dy) heap.free(g);
-        g = dh;
+        const dh = ys[i++]!;
+        heap.reluMask(dh, inputOf(args, `h${n}_${l}`));
+        if (g[n] !== dy[n]) heap.free(g[n]!);
+        g[n] = dh;
       } else {
         if (inputCols !== null) {
           // ∂x[:, c₀:c₁] = (g₀ W₀ᵀ)[:, c₀:c₁], summed over the nets
           const [c0, c1] = inputCols;
-          const dx = gemm(heap, g, w, false, true);
-          const inDim = w.shape[0] as number,
+          const dx = ys[i++]!;
+          const inDim = inputOf(args, `w${n}_0`).shape[0] as number,
             width = c1 - c0;
           if (dxSum === null) dxSum = heap.alloc([rows, width]);
           const src = heap.f32(dx),
@@ -333,12 +376,15 @@ function mlpBackward(heap: Heap, args: KernelArgs): TensorInfo[] {
           }
           heap.free(dx);
         }
-        if (g !== dy) heap.free(g);
+        if (g[n] !== dy[n]) heap.free(g[n]!);
       }
     }
-    if (ones !== null) for (let l = 0; l < layers; l++) outs.push(dW[l]!, dB[l]!);
   }
-  if (ones !== null) heap.free(ones);
+  const outs: TensorInfo[] = [];
+  if (ones !== null) {
+    for (let n = 0; n < nets; n++) for (let l = 0; l < layers; l++) outs.push(dW[n]![l]!, dB[n]![l]!);
+    heap.free(ones);
+  }
   if (dxSum !== null) outs.push(dxSum);
   return outs;
 }

@@ -291,20 +291,31 @@ export class FusedUpdate implements UpdateRule {
       const kept: tf.Tensor[] = [];
       // betaSource minibatch: ψ = r + γ(1−d) V(s′) with the online V before its step (beta.py's target); the
       // residual is read from the Q pass below, which also runs before the Q step
-      const yBeta = residual
-        ? run("VirelTdTarget", { rd, next: out(forward([v!], s2, false)[0]!) }, { gamma: cfg.gamma, temp: 0 })[0]!
-        : null;
+      // (V̄(s′) for ψ₁ below reads the same s′ and is not changed until the Polyak step: one pass for both)
+      const hardV = spec.qTargets[0] === "hard-v";
+      let vNextEarly: tf.Tensor2D | null = null;
+      let yBeta: tf.Tensor | null = null;
+      if (residual) {
+        const nextNets = hardV ? [v!, vTarget!] : [v!];
+        const outs = forward(nextNets, s2, false).map(out);
+        yBeta = run("VirelTdTarget", { rd, next: outs[0]! }, { gamma: cfg.gamma, temp: 0 })[0]!;
+        if (hardV) vNextEarly = outs[1]!;
+      }
       // φ ← φ − λ_V ∇J^V(φ),  J^V = E[(V(s) − V̂(s))²],  V̂(s) = min_i Q_i(s, ã)  [soft: − T log π(ã|s)]
       if (v !== null && eNow !== null) {
-        // π(s), kept for the E-step on this minibatch
-        const piActs = forward([L.pi.net], s, true)[0]!;
+        // π(s), kept for the E-step on this minibatch, and V(s) in the same pass (both read s; V's pass does not
+        // depend on π's sample): the two nets' products run side by side (VIREL_PRODUCT_LANES=2)
+        const samePass = L.pi.net.layers.length === v.layers.length;
+        const [piActs, vPass] = samePass
+          ? (forward([L.pi.net, v], s, true) as [tf.Tensor2D[], tf.Tensor2D[]])
+          : [forward([L.pi.net], s, true)[0]!, null];
         this.piPass = { batch, s: tf.keep(s), acts: piActs.map((t) => tf.keep(t)), theta: this.thetaIds() };
         const now = this.sample(s, eNow, true, out(piActs));
         const [q1n, q2n] = forward([L.q1, L.q2], now.action, false).map(out) as [tf.Tensor2D, tf.Tensor2D];
         const vHatInputs: tf.NamedTensorMap = { a: q1n, b: q2n };
         if (spec.vTarget === "soft") vHatInputs["logPi"] = now.logPi;
         const [vHat] = run("VirelSoftMin", vHatInputs, { temp });
-        const vActs = forward([v], s, true);
+        const vActs = vPass !== null ? [vPass] : forward([v], s, true);
         const [dV, statsV] = run("VirelMseGrad", { pred: out(vActs[0]!), target: vHat! });
         adamStep(L.optV!, backward([v], s, vActs, [dV!], true));
         kept.push(statsV!);
@@ -325,7 +336,7 @@ export class FusedUpdate implements UpdateRule {
         // ψ₁ = r + γ(1−d) V̄(s′)
         if (k1 !== "hard-v" || (k2 !== "hard-v" && k2 !== "soft-own-target"))
           throw new Error(`fused update: target pair ${k1}/${k2} is not implemented`);
-        const vNext = out(forward([vTarget!], s2, false)[0]!);
+        const vNext = vNextEarly ?? out(forward([vTarget!], s2, false)[0]!);
         [y1] = run("VirelTdTarget", { rd, next: vNext }, { gamma: cfg.gamma, temp });
         if (k2 === "soft-own-target") {
           // VIREL2's soft Q₂, its own soft bootstrap: ψ₂ = r + γ(1−d)(Q̄₂(s′, a′) − T log π(a′|s′))
@@ -341,12 +352,11 @@ export class FusedUpdate implements UpdateRule {
       const qActs = forward([L.q1, L.q2], sa, true);
       const [dQ1, stats1] = run("VirelMseGrad", { pred: out(qActs[0]!), target: y1! });
       const [dQ2, stats2] = run("VirelMseGrad", { pred: out(qActs[1]!), target: y2 });
+      const yB = yBeta;
       const residualStats =
-        yBeta === null
+        yB === null
           ? []
-          : qActs
-              .slice(0, L.spec.betaCritics)
-              .map((acts) => run("VirelMseGrad", { pred: out(acts), target: yBeta })[1]!);
+          : qActs.slice(0, L.spec.betaCritics).map((acts) => run("VirelMseGrad", { pred: out(acts), target: yB })[1]!);
       adamStep(L.optQ, backward([L.q1, L.q2], sa, qActs, [dQ1!, dQ2!], true));
       kept.push(stats1!, stats2!);
       // φ̄ ← τφ + (1 − τ)φ̄ (SAC-v2: Q̄_i ← τQ_i + (1 − τ)Q̄_i)
