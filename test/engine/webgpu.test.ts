@@ -21,6 +21,7 @@ import * as engine from "../../src/engine/backend";
 import { isSoftwareAdapter, probeWebGpu } from "../../src/engine/webgpu";
 import type { WebGpuProbe } from "../../src/engine/webgpu";
 import * as agents from "../../src/agents";
+import { Rng } from "../../src/rng";
 import { formatCrossover } from "../../src/cli/bench-gpu";
 import type { CrossoverResult, CrossoverRow } from "../../src/cli/bench-gpu";
 
@@ -151,6 +152,130 @@ test("the reference update trains on webgpu: same parameters as the cpu backend 
     if (saved === undefined) delete process.env.VIREL_FAST_UPDATE;
     else process.env.VIREL_FAST_UPDATE = saved;
   }
+});
+
+/** Kernel inputs as arrays: name → [shape, values]. */
+type ArrayInputs = Record<string, [number[], Float32Array]>;
+
+/** Runs a fused kernel on the active backend from arrays; its outputs as arrays (the tensors are freed). */
+function runOn(
+  tf: typeof import("@tensorflow/tfjs"),
+  name: string,
+  inputs: ArrayInputs,
+  attrs: Record<string, unknown>,
+): Float32Array[] {
+  const ts: Record<string, import("@tensorflow/tfjs").Tensor> = {};
+  for (const [k, [shape, values]] of Object.entries(inputs)) ts[k] = tf.tensor(Float32Array.from(values), shape);
+  const outs = tf.engine().runKernel(name, ts, attrs as import("@tensorflow/tfjs").NamedAttrMap) as
+    import("@tensorflow/tfjs").Tensor | import("@tensorflow/tfjs").Tensor[];
+  const list = Array.isArray(outs) ? outs : [outs];
+  const values = list.map((o) => Float32Array.from(o.dataSync() as Float32Array));
+  tf.dispose([...list, ...Object.values(ts)]);
+  return values;
+}
+
+test("each fused kernel on webgpu gives the cpu kernel's outputs (clipped log σ, ties, 7 networks; 2e-6 of scale)", async (t) => {
+  if (skip) return t.skip(skip);
+  await engine.ready("webgpu");
+  const tf = engine.tf<typeof import("@tensorflow/tfjs")>();
+  const { installFastKernels } = await import("../../src/agents/fused/kernels.js");
+  const rng = new Rng(7);
+  const normal = (n: number, scale = 1): Float32Array => rng.fillNormal(new Float32Array(n)).map((v) => v * scale);
+  const arr = (shape: number[], scale = 1): [number[], Float32Array] => [
+    shape,
+    normal(
+      shape.reduce((a, b) => a * b),
+      scale,
+    ),
+  ];
+  const B = 9,
+    A = 3,
+    O = 5;
+  // the policy head's raw log σ beyond both clip limits in some rows
+  const pi = arr([B, 2 * A], 2);
+  for (let r = 0; r < B; r += 3) [pi[1][r * 2 * A + A], pi[1][r * 2 * A + A + 1]] = [3.5, -25];
+  const noise = arr([B, A + 1]);
+  for (let r = 0; r < B; r++) {
+    let s = 0;
+    for (let i = 0; i < A; i++) s += -0.5 * (noise[1][r * (A + 1) + i] as number) ** 2 - 0.9189385332046727;
+    noise[1][r * (A + 1) + A] = s;
+  }
+  const q1 = arr([B, 1], 3),
+    q2: [number[], Float32Array] = [[B, 1], q1[1].map((v, i) => (i % 3 === 0 ? v : v + (i % 2 === 0 ? 0.5 : -0.5)))];
+  const rd: [number[], Float32Array] = [
+    [B, 2],
+    Float32Array.from({ length: 2 * B }, (_, i) => (i % 2 === 0 ? rng.normal() : i % 6 === 1 ? 1 : 0)),
+  ];
+  const mlp = (nets: number, sizes: number[], withH: boolean, dyCols = 0): ArrayInputs => {
+    const ins: ArrayInputs = { x: arr([B, sizes[0] as number]) };
+    for (let n = 0; n < nets; n++) {
+      for (let l = 0; l + 1 < sizes.length; l++) {
+        ins[`w${n}_${l}`] = arr([sizes[l] as number, sizes[l + 1] as number], 0.5);
+        ins[`b${n}_${l}`] = arr([sizes[l + 1] as number], 0.1);
+        if (withH && l > 0) {
+          const h = arr([B, sizes[l] as number]);
+          ins[`h${n}_${l}`] = [h[0], h[1].map((v) => Math.max(v, 0))];
+        }
+      }
+      if (dyCols > 0) ins[`dy${n}`] = arr([B, dyCols]);
+    }
+    return ins;
+  };
+  const adamIns: ArrayInputs = {};
+  for (let i = 0; i < 2; i++) {
+    adamIns[`w${i}`] = arr([4, 3 + i]);
+    adamIns[`g${i}`] = arr([4, 3 + i], 0.1);
+    adamIns[`m${i}`] = arr([4, 3 + i], 0.01);
+    adamIns[`v${i}`] = [[4, 3 + i], normal(4 * (3 + i), 0.01).map((v) => v * v)];
+  }
+  const lim = { logStdMin: -20, logStdMax: 2 };
+  const cases: [string, ArrayInputs, Record<string, unknown>][] = [
+    ["VirelMlpForward", mlp(2, [O, 7, 6, 3], false), { nets: 2, layers: 3, keep: true }],
+    ["VirelMlpForward", mlp(1, [O, 7, 3], false), { nets: 1, layers: 2, keep: false }],
+    [
+      "VirelMlpBackward",
+      mlp(7, [O + A, 7, 2], true, 2),
+      { nets: 7, layers: 2, paramGrads: true, inputCols: [O, O + A] },
+    ],
+    ["VirelMlpBackward", mlp(2, [O, 6, 6, 1], true, 1), { nets: 2, layers: 3, paramGrads: true }],
+    ["VirelTanhGaussian", { out: pi, noise, obs: arr([B, O]) }, lim],
+    ["VirelTanhGaussian", { out: pi, noise }, lim],
+    ["VirelTanhGaussianGrad", { out: pi, noise, dAction: arr([B, A]) }, { ...lim, dLogPi: 0.07, reg: 1e-3 }],
+    ["VirelAdam", adamIns, { count: 2, lr: 3e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, t: 3 }],
+    ["VirelPolyak", { src0: arr([5, 4]), tgt0: arr([5, 4]), src1: arr([4]), tgt1: arr([4]) }, { count: 2, tau: 0.005 }],
+    ["VirelSoftMin", { a: q1, b: q2, logPi: arr([B, 1]) }, { temp: 0.2 }],
+    ["VirelSoftMin", { a: q1, logPi: arr([B, 1]) }, { temp: 0.2 }],
+    ["VirelSoftMin", { a: q1, b: q2 }, { temp: 0 }],
+    ["VirelTdTarget", { rd, next: arr([B, 1]), logPi: arr([B, 1]) }, { gamma: 0.99, temp: 0.3 }],
+    ["VirelTdTarget", { rd, next: arr([B, 1]) }, { gamma: 0.99, temp: 0 }],
+    ["VirelMseGrad", { pred: arr([B, 1]), target: arr([B, 1]) }, {}],
+    ["VirelMinGrad", { q1, q2, logPi: arr([B, 1]) }, { scale: -1 / B }],
+  ];
+  let worst = 0,
+    where = "";
+  for (const [name, inputs, attrs] of cases) {
+    await tf.setBackend("webgpu");
+    installFastKernels();
+    const gpu = runOn(tf, name, inputs, attrs);
+    await tf.setBackend("cpu");
+    const cpu = runOn(tf, name, inputs, attrs);
+    assert.equal(gpu.length, cpu.length, `${name}: number of outputs`);
+    cpu.forEach((c, k) => {
+      const g = gpu[k] as Float32Array;
+      assert.equal(g.length, c.length, `${name} output ${k}: size`);
+      let d = 0,
+        scale = 1e-6;
+      for (let j = 0; j < c.length; j++) {
+        d = Math.max(d, Math.abs((g[j] as number) - (c[j] as number)));
+        scale = Math.max(scale, Math.abs(c[j] as number));
+      }
+      if (!(d / scale <= worst)) [worst, where] = [d / scale, `${name} ${JSON.stringify(attrs)} output ${k}`];
+    });
+  }
+  await tf.setBackend("webgpu");
+  assert.ok(worst < 2e-6, `largest difference webgpu vs cpu relative to the output's scale: ${worst} (${where})`);
+  if (process.env.VIREL_TEST_VERBOSE)
+    process.stdout.write(`# fused kernels webgpu vs cpu: worst ${worst.toExponential(2)} of scale (${where})\n`);
 });
 
 /** The fused update's configurations checked on webgpu (β estimated from 24 replay samples, or from minibatches). */
