@@ -5,7 +5,10 @@
  *   (every weight, target and Adam moment after 8 updates, within 1e-4 relative; measured here ≈ 2e-7);
  * - the fused update (src/agents/fused/webgpu-kernels.ts) runs on webgpu — its kernels, not the reference's —
  *   and gives the parameters the cpu backend's fused update gives, for SAC-v1, VIREL1 (β from replay samples and
- *   from the minibatches), VIREL2 and SAC; no tensor or GPU buffer leaks per step;
+ *   from the minibatches), VIREL2 and SAC (every weight, target and Adam moment after 8 updates: elementwise
+ *   |Δ|/(1 + |w|) and per tensor ‖Δ‖/‖w‖ below 1e-5; measured on lavapipe ≤ 2.4e-7 and ≤ 1.0e-6); each of its ten
+ *   kernels gives the cpu kernel's outputs (1e-5 of the output's scale; measured 8.5e-7); no tensor or GPU buffer
+ *   leaks per step;
  * - no tensor leaks per training step; synchronous reads (dataSync) work on Node;
  * - auto-selection skips a software adapter; `virel train --backend webgpu` trains Pendulum-v1 for a short run;
  * - `virel bench --gpu` times the GPU path (fused and reference update) against the CPU path.
@@ -174,7 +177,7 @@ function runOn(
   return values;
 }
 
-test("each fused kernel on webgpu gives the cpu kernel's outputs (clipped log σ, ties, 7 networks; 2e-6 of scale)", async (t) => {
+test("each fused kernel on webgpu gives the cpu kernel's outputs (clipped log σ, ties, 7 networks; 1e-5 of scale; measured on lavapipe 8.5e-7)", async (t) => {
   if (skip) return t.skip(skip);
   await engine.ready("webgpu");
   const tf = engine.tf<typeof import("@tensorflow/tfjs")>();
@@ -273,7 +276,7 @@ test("each fused kernel on webgpu gives the cpu kernel's outputs (clipped log σ
     });
   }
   await tf.setBackend("webgpu");
-  assert.ok(worst < 2e-6, `largest difference webgpu vs cpu relative to the output's scale: ${worst} (${where})`);
+  assert.ok(worst < 1e-5, `largest difference webgpu vs cpu relative to the output's scale: ${worst} (${where})`);
   if (process.env.VIREL_TEST_VERBOSE)
     process.stdout.write(`# fused kernels webgpu vs cpu: worst ${worst.toExponential(2)} of scale (${where})\n`);
 });
@@ -311,7 +314,7 @@ async function kernelCalls(
   return calls;
 }
 
-test("the fused update runs on webgpu: its kernels (not the reference's), no leaks, the cpu backend's fused parameters after 8 updates (1e-4)", async (t) => {
+test("the fused update runs on webgpu: its kernels (not the reference's), no leaks, the cpu backend's fused parameters after 8 updates (1e-5; measured on lavapipe ≤ 1e-6)", async (t) => {
   if (skip) return t.skip(skip);
   await engine.ready("webgpu");
   const tf = engine.tf<typeof import("@tensorflow/tfjs")>();
@@ -347,8 +350,8 @@ test("the fused update runs on webgpu: its kernels (not the reference's), no lea
     const d = difference(onGpu, params(cpu));
     cpu.dispose();
     assert.ok(d.changed > 100, `${c.name}: the updates ran (non-zero Adam moments: ${d.changed})`);
-    assert.ok(d.worst < 1e-4, `${c.name}: largest relative difference webgpu vs cpu: ${d.worst} at ${d.where}`);
-    assert.ok(d.worstNorm < 1e-4, `${c.name}: largest ‖Δ‖/‖w‖ webgpu vs cpu: ${d.worstNorm} (${d.whereNorm})`);
+    assert.ok(d.worst < 1e-5, `${c.name}: largest relative difference webgpu vs cpu: ${d.worst} at ${d.where}`);
+    assert.ok(d.worstNorm < 1e-5, `${c.name}: largest ‖Δ‖/‖w‖ webgpu vs cpu: ${d.worstNorm} (${d.whereNorm})`);
     lines.push(
       `# fused webgpu vs fused cpu, ${c.name}: ${total} kernels/step (${fused} fused); worst ${d.worst.toExponential(2)} ` +
         `at ${d.where}; worst ‖Δ‖/‖w‖ ${d.worstNorm.toExponential(2)} (${d.whereNorm})`,

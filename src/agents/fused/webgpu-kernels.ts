@@ -594,8 +594,14 @@ function softMin(gpu: Gpu, args: KernelArgs): TensorInfo[] {
     lp = args.inputs["logPi"];
   const names = ["A"],
     inputs = [a];
-  if (b) (names.push("B"), inputs.push(b));
-  if (lp) (names.push("L"), inputs.push(lp));
+  if (b) {
+    names.push("B");
+    inputs.push(b);
+  }
+  if (lp) {
+    names.push("L");
+    inputs.push(lp);
+  }
   return [
     gpu.run(
       `soft_min${b ? "_b" : ""}${lp ? "_l" : ""}`,
