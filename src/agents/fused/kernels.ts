@@ -646,7 +646,11 @@ function installWebGpuKernels(): void {
     fusedMatMul = tf.getKernel("_FusedMatMul", "webgpu");
   if (batchMatMul === undefined || fusedMatMul === undefined) return;
   const { webGpuKernelImpls } = require("./webgpu-kernels") as typeof import("./webgpu-kernels");
-  const impls = webGpuKernelImpls(batchMatMul.kernelFunc, fusedMatMul.kernelFunc);
+  // typed by FAST_KERNELS: a kernel missing from webgpu-kernels.ts fails to compile
+  const impls: Readonly<Record<(typeof FAST_KERNELS)[number], tf.KernelFunc>> = webGpuKernelImpls(
+    batchMatMul.kernelFunc,
+    fusedMatMul.kernelFunc,
+  );
   for (const name of FAST_KERNELS) {
     if (tf.getKernel(name, "webgpu")) tf.unregisterKernel(name, "webgpu");
     tf.registerKernel({ kernelName: name, backendName: "webgpu", kernelFunc: impls[name] });

@@ -26,7 +26,6 @@
  * per statistic looping over the batch: sequential, but a batch is at most a few thousand rows.
  */
 import type * as tf from "@tensorflow/tfjs";
-import type { FAST_KERNELS } from "./kernels";
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type TensorInfo = tf.TensorInfo;
@@ -70,9 +69,6 @@ interface WebGpuUtil {
     workgroupSize?: [number, number, number],
   ): [number, number, number];
 }
-
-/** The kernel functions this module provides, keyed by kernel name. */
-export type WebGpuKernelImpl = (backend: object, args: KernelArgs) => TensorInfo[];
 
 let webgpuUtil: WebGpuUtil | null = null;
 
@@ -724,7 +720,8 @@ function minGrad(gpu: Gpu, args: KernelArgs): TensorInfo[] {
 
 type Impl = (gpu: Gpu, mm: MatMulKernels, args: KernelArgs) => TensorInfo[];
 
-const IMPLS: Readonly<Record<(typeof FAST_KERNELS)[number], Impl>> = {
+/** Keyed by the names of kernels.ts's FAST_KERNELS (kernels.ts checks that every one is here). */
+const IMPLS = {
   VirelMlpForward: mlpForward,
   VirelMlpBackward: mlpBackward,
   VirelTanhGaussian: (gpu, _mm, args) => tanhGaussian(gpu, args),
@@ -735,7 +732,10 @@ const IMPLS: Readonly<Record<(typeof FAST_KERNELS)[number], Impl>> = {
   VirelTdTarget: (gpu, _mm, args) => tdTarget(gpu, args),
   VirelMseGrad: (gpu, _mm, args) => mseGrad(gpu, args),
   VirelMinGrad: (gpu, _mm, args) => minGrad(gpu, args),
-};
+} as const satisfies Record<string, Impl>;
+
+/** The kernels' names. */
+export type WebGpuKernelName = keyof typeof IMPLS;
 
 /**
  * The ten kernel functions for the webgpu backend, given the backend's BatchMatMul and _FusedMatMul kernel
@@ -744,7 +744,7 @@ const IMPLS: Readonly<Record<(typeof FAST_KERNELS)[number], Impl>> = {
 export function webGpuKernelImpls(
   batchMatMul: tf.KernelFunc,
   fusedMatMul: tf.KernelFunc,
-): Readonly<Record<(typeof FAST_KERNELS)[number], tf.KernelFunc>> {
+): Readonly<Record<WebGpuKernelName, tf.KernelFunc>> {
   const mm: MatMulKernels = { batchMatMul, fusedMatMul };
   const gpus = new WeakMap<object, Gpu>();
   const gpuFor = (backend: object): Gpu => {
@@ -755,8 +755,8 @@ export function webGpuKernelImpls(
     }
     return g;
   };
-  const out = {} as Record<(typeof FAST_KERNELS)[number], tf.KernelFunc>;
-  for (const [name, impl] of Object.entries(IMPLS) as [(typeof FAST_KERNELS)[number], Impl][]) {
+  const out = {} as Record<WebGpuKernelName, tf.KernelFunc>;
+  for (const [name, impl] of Object.entries(IMPLS) as [WebGpuKernelName, Impl][]) {
     out[name] = (args: KernelArgs) => impl(gpuFor(args.backend), mm, args);
   }
   return out;
