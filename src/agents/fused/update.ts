@@ -17,7 +17,8 @@
  * after several updates, for every algorithm and β rule). Available where the fused kernels are registered: the
  * wasm backend (with or without the native BLAS kernels), the cpu backend, and the webgpu backend (WGSL programs,
  * fused/webgpu-kernels.ts; test/engine/webgpu.test.ts checks it against the cpu backend); elsewhere (tfjs-node)
- * the Learner runs the reference update. What differs between the algorithms is read from the algorithm table (algorithms.ts).
+ * the Learner runs the reference update. What differs between the algorithms is read from the algorithm table
+ * (algorithms.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Mlp } from "../nn";
@@ -205,7 +206,7 @@ export class FusedUpdate implements UpdateRule {
 
   constructor(private readonly L: LearnerState) {
     installFastKernels();
-    this.copyUploads = tf.getBackend() === "cpu" || tf.getBackend() === "webgpu";
+    this.copyUploads = ["cpu", "webgpu"].includes(tf.getBackend());
   }
 
   private upload(data: Float32Array, shape: [number, number]): tf.Tensor2D {
