@@ -35,6 +35,8 @@ export interface UpdateResult extends UpdateSpec {
   kernels: number;
   /** Tensors left behind per update (must be 0). */
   leaked: number;
+  /** Whether the fused update ran (false for `update: "fast"` on a backend without the fused kernels). */
+  fused: boolean;
 }
 
 /** Timing options. */

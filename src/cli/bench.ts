@@ -72,6 +72,7 @@ export async function timeUpdate(spec: UpdateSpec, o: TimingOptions): Promise<Up
     learner.update(batches[k++ % batches.length]!);
   };
   for (let i = 0; i < o.warmup; i++) step();
+  const fused = learner.fastPathActive;
   const profile = await tf.profile(() => {
     step();
   });
@@ -90,7 +91,7 @@ export async function timeUpdate(spec: UpdateSpec, o: TimingOptions): Promise<Up
   learner.dispose();
   const info = engine.currentBackend()!;
   const pathName = info.name !== "wasm" ? info.name : info.native?.loaded ? "native" : "wasm";
-  return { ...spec, path: pathName, backend: info.name, blocks, kernels: profile.kernels.length, leaked };
+  return { ...spec, path: pathName, backend: info.name, blocks, kernels: profile.kernels.length, leaked, fused };
 }
 
 /** Path of the `virel` launcher (for child processes). */
@@ -486,7 +487,7 @@ export function register(program: Command): void {
     .option("--no-training", "suite: skip the end-to-end training runs")
     .option(
       "--gpu",
-      "the GPU path (webgpu) against the native CPU path over widths 64/256/1024 × batches 256/1024 " +
+      "the GPU path (webgpu: fused and reference update) against the native CPU path over widths 64/256/1024 × batches 256/1024 " +
         "(--hidden/--batch/--iters narrow it)",
     )
     .option("--measure <json>", "(internal) run measurements given as JSON and print one JSON line each");

@@ -28,8 +28,11 @@ import type { AdamConstants } from "./simd";
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type TensorInfo = tf.TensorInfo;
 
-/** The backends the fused kernels are registered for. */
-export const FAST_BACKENDS = ["wasm", "cpu"] as const;
+/**
+ * The backends the fused kernels are registered for: wasm and cpu always (this file), webgpu once that backend is
+ * registered with tfjs (WGSL programs: webgpu-kernels.ts).
+ */
+export const FAST_BACKENDS = ["wasm", "cpu", "webgpu"] as const;
 
 /** Names of the fused kernels (all prefixed `Virel`). */
 export const FAST_KERNELS = [
@@ -676,11 +679,39 @@ function heapFor(backendName: string, backend: object): Heap {
 }
 
 let registered = false;
+let registeredWebGpu = false;
 
-/** Registers the fused kernels for the wasm and cpu backends (idempotent). */
+/**
+ * Registers the webgpu versions (webgpu-kernels.ts) once the webgpu backend is registered with tfjs (it is an
+ * optional dependency, registered by src/engine/webgpu.ts when asked for); they call its own BatchMatMul and
+ * _FusedMatMul kernels, looked up here.
+ */
+function installWebGpuKernels(): void {
+  if (registeredWebGpu || tf.findBackendFactory("webgpu") === null) return;
+  const batchMatMul = tf.getKernel("BatchMatMul", "webgpu"),
+    fusedMatMul = tf.getKernel("_FusedMatMul", "webgpu");
+  if (batchMatMul === undefined || fusedMatMul === undefined) return;
+  const { webGpuKernelImpls } = require("./webgpu-kernels") as typeof import("./webgpu-kernels");
+  // typed by FAST_KERNELS: a kernel missing from webgpu-kernels.ts fails to compile
+  const impls: Readonly<Record<(typeof FAST_KERNELS)[number], tf.KernelFunc>> = webGpuKernelImpls(
+    batchMatMul.kernelFunc,
+    fusedMatMul.kernelFunc,
+  );
+  for (const name of FAST_KERNELS) {
+    if (tf.getKernel(name, "webgpu")) tf.unregisterKernel(name, "webgpu");
+    tf.registerKernel({ kernelName: name, backendName: "webgpu", kernelFunc: impls[name] });
+  }
+  registeredWebGpu = true;
+}
+
+/**
+ * Registers the fused kernels for the wasm and cpu backends, and for webgpu when that backend is registered
+ * (idempotent; cheap to call again: a later call picks up a webgpu backend registered since).
+ */
 export function installFastKernels(): void {
+  installWebGpuKernels();
   if (registered) return;
-  for (const backendName of FAST_BACKENDS) {
+  for (const backendName of ["wasm", "cpu"] as const) {
     for (const name of FAST_KERNELS) {
       if (tf.getKernel(name, backendName)) tf.unregisterKernel(name, backendName);
       const impl = IMPLS[name];
@@ -694,7 +725,7 @@ export function installFastKernels(): void {
   registered = true;
 }
 
-/** Whether the fused kernels can run on the active backend (wasm or cpu, kernels installed). */
+/** Whether the fused kernels can run on the active backend (wasm, cpu or webgpu, kernels installed). */
 export function fastKernelsAvailable(): boolean {
   const name = tf.getBackend();
   return (

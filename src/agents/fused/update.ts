@@ -15,8 +15,10 @@
  *
  * The numbers agree with the reference update to float32 rounding (test/agents/fast.test.ts checks parameters
  * after several updates, for every algorithm and β rule). Available where the fused kernels are registered: the
- * wasm backend (with or without the native BLAS kernels) and the cpu backend; elsewhere (tfjs-node) the Learner
- * runs the reference update. What differs between the algorithms is read from the algorithm table (algorithms.ts).
+ * wasm backend (with or without the native BLAS kernels), the cpu backend, and the webgpu backend (WGSL programs,
+ * fused/webgpu-kernels.ts; test/engine/webgpu.test.ts checks it against the cpu backend); elsewhere (tfjs-node)
+ * the Learner runs the reference update. What differs between the algorithms is read from the algorithm table
+ * (algorithms.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Mlp } from "../nn";
@@ -34,7 +36,7 @@ export function fusedUpdateDefault(): boolean {
   return setting("fastUpdate");
 }
 
-/** Whether the fused update can run on the active tfjs backend (wasm or cpu); installs its kernels on first call. */
+/** Whether the fused update can run on the active tfjs backend (wasm, cpu or webgpu); installs its kernels. */
 export function fusedUpdateSupported(): boolean {
   installFastKernels();
   return fastKernelsAvailable();
@@ -196,12 +198,15 @@ export class FusedUpdate implements UpdateRule {
   readonly name = "fused";
   private readonly staging = new Staging();
   private piPass: PolicyPass | null = null;
-  /** The cpu backend keeps the array a tensor is made from: copy staging buffers there. */
+  /**
+   * The cpu backend keeps the array a tensor is made from, and the webgpu backend keeps it until a program first
+   * reads the tensor (its upload is lazy): copy staging buffers there, so refilling one never changes a tensor.
+   */
   private readonly copyUploads: boolean;
 
   constructor(private readonly L: LearnerState) {
     installFastKernels();
-    this.copyUploads = tf.getBackend() === "cpu";
+    this.copyUploads = ["cpu", "webgpu"].includes(tf.getBackend());
   }
 
   private upload(data: Float32Array, shape: [number, number]): tf.Tensor2D {
