@@ -24,8 +24,9 @@ import { nativeStatus, productLanes, withConcurrentProducts } from "../../engine
 import { heapOffset, wasmMemory } from "../../engine/tfjs-internals";
 import { adamJs, biasReluJs, polyakJs, reluJs, reluMaskJs, simdLoops } from "./simd";
 import type { AdamConstants } from "./simd";
+import { adamConstants, bool, inputOf, num } from "./kernel-args";
+import type { KernelArgs } from "./kernel-args";
 
-type KernelArgs = Parameters<tf.KernelFunc>[0];
 type TensorInfo = tf.TensorInfo;
 
 /**
@@ -230,22 +231,6 @@ function gemm(
     : { transposeA: transA, transposeB: transB };
   const out = single(config.kernelFunc({ inputs, backend: heap.backend, attrs }));
   return { dataId: out.dataId, shape: [m, n], dtype: "float32" };
-}
-
-function inputOf(args: KernelArgs, name: string): TensorInfo {
-  const t = args.inputs[name];
-  if (t === undefined) throw new Error(`fast kernel: missing input ${name}`);
-  return t;
-}
-
-function num(args: KernelArgs, name: string): number {
-  const v = args.attrs?.[name];
-  if (typeof v !== "number") throw new Error(`fast kernel: attribute ${name} must be a number, got ${String(v)}`);
-  return v;
-}
-
-function bool(args: KernelArgs, name: string): boolean {
-  return args.attrs?.[name] === true;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -494,23 +479,8 @@ function tanhGaussianGrad(heap: Heap, args: KernelArgs): TensorInfo[] {
  * Outputs [w₀′, m₀′, v₀′, w₁′, …].
  */
 function adam(heap: Heap, args: KernelArgs): TensorInfo[] {
-  const count = num(args, "count"),
-    lr = num(args, "lr"),
-    b1 = num(args, "beta1"),
-    b2 = num(args, "beta2");
-  const eps = num(args, "eps"),
-    t = num(args, "t");
-  // the reference update's constants are float32 scalars made from these float64 values (adam.ts)
-  const f = Math.fround;
-  const k: AdamConstants = {
-    b1: f(b1),
-    c1: f(1 - b1),
-    b2: f(b2),
-    c2: f(1 - b2),
-    eps: f(eps),
-    step: f(lr / (1 - Math.pow(b1, t))),
-    isb: f(1 / Math.sqrt(1 - Math.pow(b2, t))),
-  };
+  const count = num(args, "count");
+  const k: AdamConstants = adamConstants(args);
   const outs: TensorInfo[] = [];
   for (let i = 0; i < count; i++) {
     const w = inputOf(args, `w${i}`);

@@ -27,8 +27,9 @@
  * per statistic looping over the batch: sequential, but a batch is at most a few thousand rows.
  */
 import type * as tf from "@tensorflow/tfjs";
+import { adamConstants, bool, inputOf, num } from "./kernel-args";
+import type { KernelArgs } from "./kernel-args";
 
-type KernelArgs = Parameters<tf.KernelFunc>[0];
 type TensorInfo = tf.TensorInfo;
 
 /** The parts of tfjs-backend-webgpu's `WebGPUProgram` (dist/webgpu_program.d.ts) used here. */
@@ -155,22 +156,6 @@ const WGSL_HELPERS = `
     return select(select(raw, hi, raw > hi), lo, raw < lo);
   }
 `;
-
-function inputOf(args: KernelArgs, name: string): TensorInfo {
-  const t = args.inputs[name];
-  if (t === undefined) throw new Error(`fast kernel: missing input ${name}`);
-  return t;
-}
-
-function num(args: KernelArgs, name: string): number {
-  const v = args.attrs?.[name];
-  if (typeof v !== "number") throw new Error(`fast kernel: attribute ${name} must be a number, got ${String(v)}`);
-  return v;
-}
-
-function bool(args: KernelArgs, name: string): boolean {
-  return args.attrs?.[name] === true;
-}
 
 function rowsOf(t: TensorInfo): number {
   return t.shape[0] as number;
@@ -501,15 +486,9 @@ function tanhGaussianGrad(gpu: Gpu, args: KernelArgs): TensorInfo[] {
  * [w₀′, m₀′, v₀′, w₁′, …].
  */
 function adam(gpu: Gpu, args: KernelArgs): TensorInfo[] {
-  const count = num(args, "count"),
-    lr = num(args, "lr"),
-    b1 = num(args, "beta1"),
-    b2 = num(args, "beta2");
-  const eps = num(args, "eps"),
-    t = num(args, "t");
-  // the same float32 constants as kernels.ts (the uniforms round float64 to float32)
-  const step = lr / (1 - Math.pow(b1, t)),
-    isb = 1 / Math.sqrt(1 - Math.pow(b2, t));
+  const count = num(args, "count");
+  // the same float32 constants as kernels.ts (kernel-args.ts)
+  const { b1, c1, b2, c2, step, isb, eps } = adamConstants(args);
   const outs: TensorInfo[] = [];
   for (let i = 0; i < count; i++) {
     const w = inputOf(args, `w${i}`),
@@ -525,7 +504,7 @@ function adam(gpu: Gpu, args: KernelArgs): TensorInfo[] {
       "setOutputAtIndex(index, M[index] * uniforms.b1 + G[index] * uniforms.c1);",
       [
         ["b1", "f32", b1],
-        ["c1", "f32", 1 - b1],
+        ["c1", "f32", c1],
       ],
     );
     const v2 = gpu.run(
@@ -536,7 +515,7 @@ function adam(gpu: Gpu, args: KernelArgs): TensorInfo[] {
       "let g = G[index]; setOutputAtIndex(index, V[index] * uniforms.b2 + (g * g) * uniforms.c2);",
       [
         ["b2", "f32", b2],
-        ["c2", "f32", 1 - b2],
+        ["c2", "f32", c2],
       ],
     );
     const w2 = gpu.run(
