@@ -369,13 +369,16 @@ async function main(): Promise<void> {
   if (o.e2e) {
     out(`\n## End to end, Pendulum-v1, 2×256, lr 1e-3, ${steps} env steps, 5-episode evaluations every 1000`);
     e2e = { ours: {}, torch: {} };
-    for (const algo of E2E) {
-      const r = await oursTraining("Pendulum-v1", algo.split("/")[0]!, steps, {
+    // ours on Pendulum-v1, one E2E entry ("virel1/minibatch": VIREL1 with betaSource minibatch)
+    const pendulum = (algo: (typeof E2E)[number]) =>
+      oursTraining("Pendulum-v1", algo.split("/")[0]!, steps, {
         lr: 1e-3,
         evalEvery: 1000,
         evalEpisodes: 5,
         ...(algo === "virel1/minibatch" ? { betaSource: "minibatch" } : {}),
       });
+    for (const algo of E2E) {
+      const r = await pendulum(algo);
       e2e.ours[algo] = r;
       out(
         `ours ${algo.padEnd(7)} ${f2(r.wall_s)} s wall (CPU ${f2(r.cpu_s)} s; evaluation ${f2(r.eval_s)} s); evaluations ${r.evals.map(([s, m]) => `${s}: ${m.toFixed(0)}`).join(", ")}  [${load()}]`,
@@ -398,12 +401,7 @@ async function main(): Promise<void> {
       for (const algo of LANES_E2E) {
         setProductLanes(2);
         try {
-          const r = await oursTraining("Pendulum-v1", algo.split("/")[0]!, steps, {
-            lr: 1e-3,
-            evalEvery: 1000,
-            evalEpisodes: 5,
-            ...(algo === "virel1/minibatch" ? { betaSource: "minibatch" } : {}),
-          });
+          const r = await pendulum(algo);
           e2eLanes[algo] = r;
           out(
             `ours ${algo}, 2 product lanes: ${f2(r.wall_s)} s wall (CPU ${f2(r.cpu_s)} s; evaluation ${f2(r.eval_s)} s); evaluations ${r.evals.map(([s, m]) => `${s}: ${m.toFixed(0)}`).join(", ")}  [${load()}]`,
@@ -421,24 +419,21 @@ async function main(): Promise<void> {
       `ours: ${(cheetah.steps / cheetah.wall_s).toFixed(1)} env steps/s (${f2(cheetah.wall_s)} s wall, CPU ${f2(cheetah.cpu_s)} s, of which evaluation ${f2(cheetah.eval_s)} s)  [${load()}]`,
     );
     if (native) {
-      try {
-        cheetah2 = await cheetahInChild(cheetahSteps, { VIREL_BLAS_THREADS: "2" });
-        out(
-          `ours, 2 BLAS threads: ${(cheetah2.steps / cheetah2.wall_s).toFixed(1)} env steps/s (${f2(cheetah2.wall_s)} s wall, CPU ${f2(cheetah2.cpu_s)} s)  [${load()}]`,
-        );
-      } catch (err) {
-        cheetah2 = (err as Error).message;
-        out(`ours, 2 BLAS threads: ${cheetah2}`);
-      }
-      try {
-        cheetahLanes = await cheetahInChild(cheetahSteps, { VIREL_PRODUCT_LANES: "2" });
-        out(
-          `ours, 2 product lanes: ${(cheetahLanes.steps / cheetahLanes.wall_s).toFixed(1)} env steps/s (${f2(cheetahLanes.wall_s)} s wall, CPU ${f2(cheetahLanes.cpu_s)} s)  [${load()}]`,
-        );
-      } catch (err) {
-        cheetahLanes = (err as Error).message;
-        out(`ours, 2 product lanes: ${cheetahLanes}`);
-      }
+      // the second core, two ways (child processes)
+      const second = async (label: string, env: Record<string, string>) => {
+        try {
+          const r = await cheetahInChild(cheetahSteps, env);
+          out(
+            `ours, ${label}: ${(r.steps / r.wall_s).toFixed(1)} env steps/s (${f2(r.wall_s)} s wall, CPU ${f2(r.cpu_s)} s)  [${load()}]`,
+          );
+          return r;
+        } catch (err) {
+          out(`ours, ${label}: ${(err as Error).message}`);
+          return (err as Error).message;
+        }
+      };
+      cheetah2 = await second("2 BLAS threads", { VIREL_BLAS_THREADS: "2" });
+      cheetahLanes = await second("2 product lanes", { VIREL_PRODUCT_LANES: "2" });
     }
     evalC = await evalCost();
     out(

@@ -189,9 +189,6 @@ let queue: ProductQueue | null = null;
 
 const queueParams = new Float64Array(MAX_QUEUED * P_COUNT);
 
-/** How many addon calls ran two or more queued products together, and how many products they held (tests). */
-export const concurrentCounters = { calls: 0, products: 0 };
-
 /**
  * Runs `fn`, whose native products must be independent of each other (none reads another's output, and `fn`
  * reads none of them), and computes them together at its end: with the addon's two lanes on
@@ -212,10 +209,6 @@ export function withConcurrentProducts<T>(fn: () => T): T {
   if (q.count > 0 && q.addon !== null && q.backend !== null) {
     // the heap may have grown inside fn: pass the current buffer
     q.addon.sgemm(heapBuffer(q.backend), q.params, q.count);
-    if (q.count > 1) {
-      concurrentCounters.calls++;
-      concurrentCounters.products += q.count;
-    }
   }
   return result;
 }

@@ -30,7 +30,7 @@ import { makeExplicitTranspose } from "./wasm-explicit-transpose";
 import { FASTPATH_KERNELS, makeSharedCast, makeSharedIdentity } from "./wasm-zero-copy";
 
 export { nativeCounters } from "./native-addon";
-export { withConcurrentProducts, concurrentCounters } from "./native-kernels";
+export { withConcurrentProducts } from "./native-kernels";
 
 /**
  * CONTRACT: registers the optional native CBLAS matmul kernels on the tfjs wasm backend. Call after
@@ -238,11 +238,8 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
   if ("reason" in loadedAddon) return pureWasm(loadedAddon.reason);
   const { addon } = loadedAddon;
   addon.setThreads(threads);
-  lanes = 1;
-  if (addon.setLanes) {
-    addon.setLanes(setting("productLanes"));
-    lanes = setting("productLanes");
-  }
+  lanes = addon.setLanes ? setting("productLanes") : 1;
+  addon.setLanes?.(lanes);
   register("BatchMatMul", stockMatMul, makeBatchMatMul(addon, wasmMatMul));
   register("_FusedMatMul", stockFused, makeFusedMatMul(addon, wasmFused));
   const info = addon.info();

@@ -298,14 +298,10 @@ export class FusedUpdate implements UpdateRule {
       // residual is read from the Q pass below, which also runs before the Q step
       // (V̄(s′) for ψ₁ below reads the same s′ and is not changed until the Polyak step: one pass for both)
       const hardV = spec.qTargets[0] === "hard-v";
-      let vNextEarly: tf.Tensor2D | null = null;
-      let yBeta: tf.Tensor | null = null;
-      if (residual) {
-        const nextNets = hardV ? [v!, vTarget!] : [v!];
-        const outs = forward(nextNets, s2, false).map(out);
-        yBeta = run("VirelTdTarget", { rd, next: outs[0]! }, { gamma: cfg.gamma, temp: 0 })[0]!;
-        if (hardV) vNextEarly = outs[1]!;
-      }
+      const nextPass = residual ? forward(hardV ? [v!, vTarget!] : [v!], s2, false).map(out) : null;
+      const yBeta =
+        nextPass !== null ? run("VirelTdTarget", { rd, next: nextPass[0]! }, { gamma: cfg.gamma, temp: 0 })[0]! : null;
+      const vNextEarly = nextPass !== null && hardV ? nextPass[1]! : null;
       // φ ← φ − λ_V ∇J^V(φ),  J^V = E[(V(s) − V̂(s))²],  V̂(s) = min_i Q_i(s, ã)  [soft: − T log π(ã|s)]
       if (v !== null && eNow !== null) {
         // π(s), kept for the E-step on this minibatch, and V(s) in the same pass (both read s; V's pass does not
@@ -357,11 +353,12 @@ export class FusedUpdate implements UpdateRule {
       const qActs = forward([L.q1, L.q2], sa, true);
       const [dQ1, stats1] = run("VirelMseGrad", { pred: out(qActs[0]!), target: y1! });
       const [dQ2, stats2] = run("VirelMseGrad", { pred: out(qActs[1]!), target: y2 });
-      const yB = yBeta;
       const residualStats =
-        yB === null
+        yBeta === null
           ? []
-          : qActs.slice(0, L.spec.betaCritics).map((acts) => run("VirelMseGrad", { pred: out(acts), target: yB })[1]!);
+          : qActs
+              .slice(0, L.spec.betaCritics)
+              .map((acts) => run("VirelMseGrad", { pred: out(acts), target: yBeta })[1]!);
       adamStep(L.optQ, backward([L.q1, L.q2], sa, qActs, [dQ1!, dQ2!], true));
       kept.push(stats1!, stats2!);
       // φ̄ ← τφ + (1 − τ)φ̄ (SAC-v2: Q̄_i ← τQ_i + (1 − τ)Q̄_i)
