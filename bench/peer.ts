@@ -78,7 +78,7 @@ function torchUpdate(
   blocks: number,
   perBlock: number,
   env: Record<string, string>,
-): (BlockTimes & { version: string }) | { error: string } {
+): (BlockTimes & { version: string; core: string }) | { error: string } {
   const r = spawnSync(
     peer.python,
     [join(peer.dir, "sac_update.py"), "--blocks", String(blocks), "--per-block", String(perBlock)],
@@ -97,6 +97,7 @@ function torchUpdate(
     wall: blocksSeen.map((m) => Number(m[1])),
     cpu: blocksSeen.map((m) => Number(m[2])),
     version: /^torch (\S+)/m.exec(r.stdout)?.[1] ?? "?",
+    core: /openblas_core=(\S+)/.exec(r.stdout)?.[1] ?? "?",
   };
 }
 
@@ -275,6 +276,11 @@ async function main(): Promise<void> {
   const native = info.native?.loaded === true;
   out(`bench:peer — ${await benchHeader()}`);
   if (peer.problem) out(`PyTorch peer not run: ${peer.problem}`);
+  if (process.env.OPENBLAS_CORETYPE)
+    out(
+      `OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE} is set here: both sides run those OpenBLAS kernels ` +
+        "(unset it, e.g. `env -u OPENBLAS_CORETYPE npm run bench:peer`, to let OpenBLAS pick for this CPU)",
+    );
   if (!native)
     out(
       `native kernels not available (${info.native?.reason ?? "unknown"}): the "native" rows below are the pure wasm path`,
@@ -300,7 +306,7 @@ async function main(): Promise<void> {
       torchVersion = t.version;
       into.wall.push(...t.wall);
       into.cpu.push(...t.cpu);
-      out(`${stats(name, t)}  [${load()}]`);
+      out(`${stats(name, t)}  [OpenBLAS ${t.core} kernels; ${load()}]`);
     }
   };
   runTorch();

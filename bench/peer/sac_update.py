@@ -11,7 +11,7 @@ products in OpenBLAS, whose pool is set by OPENBLAS_NUM_THREADS (unset = all cor
 
 Usage: python3 bench/peer/sac_update.py [--hidden 256] [--batch 256] [--obs 17] [--act 6] [--threads 1]
                                         [--blocks 10] [--per-block 10] [--warmup 10]
-Prints `torch <version>`, then one line `block <wall ms> <cpu ms>` (per update) per block, then
+Prints `torch <version> … openblas_core=<kernels>`, then one line `block <wall ms> <cpu ms>` (per update) per block, then
 `median <wall ms>` and `min <wall ms>`.
 """
 import argparse
@@ -82,7 +82,23 @@ def update():
             t.mul_(1 - TAU).add_(src, alpha=TAU)
 
 
-print(f"torch {torch.__version__} threads={args.threads} hidden={H} batch={B} obs={O} act={A}", flush=True)
+def openblas_core():
+    """The kernels the OpenBLAS in this process runs (its openblas_get_corename()), or "?" without one."""
+    import ctypes
+    with open("/proc/self/maps") as maps:
+        libs = sorted({line.split()[-1] for line in maps if "libopenblas" in line})
+    for lib in libs:
+        try:
+            f = ctypes.CDLL(lib).openblas_get_corename
+        except (OSError, AttributeError):
+            continue
+        f.restype = ctypes.c_char_p
+        return f().decode()
+    return "?"
+
+
+print(f"torch {torch.__version__} threads={args.threads} hidden={H} batch={B} obs={O} act={A} "
+      f"openblas_core={openblas_core()}", flush=True)
 for _ in range(args.warmup):
     update()
 walls = []

@@ -235,8 +235,11 @@ export async function benchHeader(): Promise<string> {
     `node ${process.version}, tfjs ${info?.tfjsVersion ?? "?"} (${info?.name ?? "?"} backend), ${os.cpus().length}× ${cpu}, ` +
     `load ${os.loadavg()[0]!.toFixed(1)}` +
     (blas
-      ? `, BLAS: ${blas.library.split(" ").slice(0, 2).join(" ")} (${blas.threads} thread${blas.threads === 1 ? "" : "s"})`
-      : ", no native BLAS")
+      ? `, BLAS: ${blas.library.split(" ").slice(0, 2).join(" ")}` +
+        `${/, core (\S+)/.exec(blas.library) ? ` ${/, core (\S+)/.exec(blas.library)![1]} kernels` : ""}` +
+        ` (${blas.threads} thread${blas.threads === 1 ? "" : "s"})`
+      : ", no native BLAS") +
+    (process.env.OPENBLAS_CORETYPE ? `, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE} set` : "")
   );
 }
 
