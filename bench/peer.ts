@@ -272,6 +272,8 @@ async function main(): Promise<void> {
     cheetahSteps = positiveInt("--cheetah-steps", o.cheetahSteps);
   const dir = resolve(__dirname, "..", "..", "bench", "peer");
   const peer: Peer = { python: o.python, dir, problem: peerProblem(o.python, dir) };
+  // our rows without a lanes label are one lane (the rows "2 product lanes" run in child processes with 2)
+  process.env.VIREL_PRODUCT_LANES = "1";
   const info = await ready("wasm");
   const native = info.native?.loaded === true;
   out(`bench:peer — ${await benchHeader()}`);

@@ -34,7 +34,8 @@ const concurrency = process.env.VIREL_TEST_CONCURRENCY ?? "2";
 const r = spawnSync(process.execPath, ["--test", `--test-concurrency=${concurrency}`, ...files], {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, VIREL_TEST: "1" },
+  // test files run side by side: one product lane each unless asked (a second lane per file would only contend)
+  env: { VIREL_PRODUCT_LANES: "1", ...process.env, VIREL_TEST: "1" },
 });
 let status = r.status ?? 1;
 const extraPath = join(root, "scripts", "extra-tests.mjs");

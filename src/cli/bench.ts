@@ -237,7 +237,7 @@ export async function benchHeader(): Promise<string> {
     (blas
       ? `, BLAS: ${blas.library.split(" ").slice(0, 2).join(" ")}` +
         `${/, core (\S+)/.exec(blas.library) ? ` ${/, core (\S+)/.exec(blas.library)![1]} kernels` : ""}` +
-        ` (${blas.threads} thread${blas.threads === 1 ? "" : "s"})`
+        ` (${blas.threads} thread${blas.threads === 1 ? "" : "s"}, ${native.productLanes()} product lane${native.productLanes() === 1 ? "" : "s"})`
       : ", no native BLAS") +
     (process.env.OPENBLAS_CORETYPE ? `, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE} set` : "")
   );

@@ -283,7 +283,7 @@ export function formatDoctor(r: DoctorReport): string[] {
     lines.push(
       `native    ✓ BLAS matmul kernels active on wasm: ${n.library ?? "unknown BLAS"}` +
         `${n.threads ? `, ${n.threads} thread${n.threads === 1 ? "" : "s"}` : ""}` +
-        `${n.lanes === 2 ? ", 2 product lanes (VIREL_PRODUCT_LANES=2)" : ""}`,
+        `${n.lanes !== undefined ? `, ${n.lanes} product lane${n.lanes === 1 ? "" : "s"} (VIREL_PRODUCT_LANES)` : ""}`,
     );
     if (n.verifiedError !== undefined)
       lines.push(

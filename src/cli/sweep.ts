@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { onJsonLines, stderrTail } from "../runs/train-child";
+import { childTrainingEnv } from "../engine/settings";
 import type { AgentConfigInput } from "../agents/config";
 import type { RunSummary } from "../agents/run";
 import {
@@ -180,7 +181,11 @@ export async function runSweep(o: SweepOptions): Promise<SweepResult> {
       ];
       if (o.backend) args.push("--backend", o.backend);
       if (o.preset) args.push("--preset", o.preset);
-      const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+      const child = spawn(process.execPath, args, {
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+        env: childTrainingEnv(Math.min(o.parallel, jobs.length)),
+      });
       children.add(child);
       const bar = multi?.create(o.steps, 0, { label, sps: "0", eval: "—" });
       let lastLog = 0;

@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { makeBatchMatMul, makeFusedMatMul } from "./native-kernels";
 import { nativeCounters } from "./native-addon";
 import type { BlasAddon } from "./native-addon";
-import { setting } from "./settings";
+import { resolvedProductLanes, setting } from "./settings";
 import { replaceKernel, restoreKernel, tfjsInternalsProblem } from "./tfjs-internals";
 import { makeFixedFusedMatMul } from "./wasm-fused-matmul-fix";
 import { makeExplicitTranspose } from "./wasm-explicit-transpose";
@@ -238,7 +238,7 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
   if ("reason" in loadedAddon) return pureWasm(loadedAddon.reason);
   const { addon } = loadedAddon;
   addon.setThreads(threads);
-  lanes = addon.setLanes ? setting("productLanes") : 1;
+  lanes = addon.setLanes ? resolvedProductLanes() : 1;
   addon.setLanes?.(lanes);
   register("BatchMatMul", stockMatMul, makeBatchMatMul(addon, wasmMatMul));
   register("_FusedMatMul", stockFused, makeFusedMatMul(addon, wasmFused));

@@ -10,6 +10,8 @@
  * doctor and the docs show them, and their values are validated the same way.
  */
 
+import * as os from "node:os";
+
 /** What part of the project a switch steers. */
 export type SettingScope = "runtime" | "build" | "tests";
 
@@ -110,16 +112,22 @@ export const SETTINGS = {
     parse: positiveInt("VIREL_BLAS_THREADS", 256),
     fallback: 1,
   }),
-  productLanes: spec<number>({
+  productLanes: spec<"auto" | 1 | 2>({
     env: "VIREL_PRODUCT_LANES",
     meaning:
-      "threads for independent matrix products of the fused update on the native path (the twin Q networks' passes run side by side, each product single-threaded: results bit-identical)",
-    values: "1, 2",
-    defaultText: "1",
+      "threads for independent matrix products of the fused update on the native path (the twin Q networks' passes run side by side, each product single-threaded: results bit-identical); auto: 2 where this process may use 2+ cores",
+    values: "auto, 1, 2",
+    defaultText:
+      "auto (2 with 2+ usable cores, else 1; `virel experiment run` / `virel sweep` give their children 1 when they run more at once than half the cores)",
     scope: "runtime",
     readBy: "src/engine/native.ts",
-    parse: positiveInt("VIREL_PRODUCT_LANES", 2),
-    fallback: 1,
+    parse: (raw) => {
+      const v = raw.trim().toLowerCase();
+      if (v === "auto") return "auto";
+      if (v === "1" || v === "2") return Number(v) as 1 | 2;
+      throw bad("VIREL_PRODUCT_LANES", "auto, 1 or 2", raw);
+    },
+    fallback: "auto",
   }),
   wasmFastpaths: spec<boolean>({
     env: "VIREL_WASM_FASTPATHS",
@@ -299,6 +307,28 @@ export const SETTINGS = {
     fallback: false,
   }),
 } as const;
+
+/** Cores this process may use (its CPU affinity: a Slurm allocation or taskset narrows it). */
+export function usableCores(): number {
+  return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+}
+
+/** The product lanes `VIREL_PRODUCT_LANES` asks for: auto is 2 with 2+ usable cores, else 1. */
+export function resolvedProductLanes(env: NodeJS.ProcessEnv = process.env): 1 | 2 {
+  const v = setting("productLanes", env);
+  return v === "auto" ? (usableCores() >= 2 ? 2 : 1) : v;
+}
+
+/**
+ * The environment for one of `concurrent` training processes started side by side (experiment runner, sweep):
+ * unless the user set `VIREL_PRODUCT_LANES`, each child gets 1 lane when two lanes per child would ask for more
+ * threads than there are usable cores (a second lane per process would only contend).
+ */
+export function childTrainingEnv(concurrent: number, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const raw = env.VIREL_PRODUCT_LANES;
+  if (raw !== undefined && raw.trim() !== "") return { ...env };
+  return 2 * concurrent > usableCores() ? { ...env, VIREL_PRODUCT_LANES: "1" } : { ...env };
+}
 
 /** The code name of a switch (`native`, `blasThreads`, …). */
 export type SettingName = keyof typeof SETTINGS;

@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { writeFileAtomic } from "../agents/checkpoint";
+import { childTrainingEnv } from "../engine/settings";
 import { onJsonLines, stderrTail } from "../runs/train-child";
 import { EXPERIMENT_FILES, repoRoot, resultsDir, runDir, runState } from "./layout";
 import type { RunState } from "./layout";
@@ -302,6 +303,7 @@ export async function runExperiment(spec: ExperimentSpec, o: RunExperimentOption
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,
         cwd: root,
+        env: childTrainingEnv(Math.min(parallel, todo.length)),
       });
       children.add(child);
       r.ran = true;

@@ -6,7 +6,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { SETTINGS, describeSettings, setting, unknownSettings } from "../../src/engine/settings";
+import { spawnSync } from "node:child_process";
+import {
+  SETTINGS,
+  childTrainingEnv,
+  describeSettings,
+  resolvedProductLanes,
+  setting,
+  unknownSettings,
+  usableCores,
+} from "../../src/engine/settings";
 
 test("unset or empty switches give their defaults", () => {
   const env = { VIREL_NATIVE: "" };
@@ -49,6 +58,29 @@ test("a bad value is an error naming the variable and the value", () => {
   assert.equal(threads?.effective, undefined);
   assert.equal(rows.find((r) => r.env === "VIREL_NATIVE")?.effective, "false");
   assert.equal(rows.find((r) => r.env === "VIREL_FAST_SIMD")?.effective, "1 (default)");
+});
+
+test("product lanes: auto is 2 with 2+ usable cores, 1 on one core; parallel children get 1 unless the user chose", () => {
+  assert.equal(setting("productLanes", {}), "auto");
+  assert.equal(setting("productLanes", { VIREL_PRODUCT_LANES: " AUTO " }), "auto");
+  assert.equal(setting("productLanes", { VIREL_PRODUCT_LANES: "2" }), 2);
+  assert.equal(resolvedProductLanes({ VIREL_PRODUCT_LANES: "1" }), 1);
+  assert.equal(resolvedProductLanes({ VIREL_PRODUCT_LANES: "2" }), 2);
+  assert.throws(
+    () => setting("productLanes", { VIREL_PRODUCT_LANES: "3" }),
+    /VIREL_PRODUCT_LANES must be auto, 1 or 2, got "3"/,
+  );
+  const cores = usableCores();
+  assert.equal(resolvedProductLanes({}), cores >= 2 ? 2 : 1);
+  // the affinity decides, not the machine's core count: pinned to one core, auto is 1 lane
+  const probe = `const s = require(${JSON.stringify(join(__dirname, "..", "..", "src", "engine", "settings.js"))}); console.log(s.usableCores(), s.resolvedProductLanes({}))`;
+  const pinned = spawnSync("taskset", ["-c", "0", process.execPath, "-e", probe], { encoding: "utf8" });
+  if (pinned.error === undefined) assert.equal(pinned.stdout.trim(), "1 1", pinned.stderr);
+  // children run side by side: 1 lane each when 2 per child would exceed the cores; the user's choice passes through
+  assert.equal(childTrainingEnv(cores, { PATH: "/bin" }).VIREL_PRODUCT_LANES, "1");
+  assert.equal(childTrainingEnv(1, { PATH: "/bin" }).VIREL_PRODUCT_LANES, cores >= 2 ? undefined : "1");
+  assert.equal(childTrainingEnv(cores, { VIREL_PRODUCT_LANES: "2" }).VIREL_PRODUCT_LANES, "2");
+  assert.equal(childTrainingEnv(cores, { PATH: "/bin" }).PATH, "/bin");
 });
 
 test("unknown VIREL_* variables are reported (typos)", () => {

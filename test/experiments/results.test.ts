@@ -83,6 +83,10 @@ for (const spec of specs) {
         const cfg = path.join(tmp, "config.json");
         fs.writeFileSync(cfg, JSON.stringify(runConfig(spec, rp.task, rp.algo)));
         const out = path.join(tmp, "run");
+        const then = backendPath(dir);
+        // the committed run's OpenBLAS kernels (", core <name>"): asked for again, so the rounding can match on a
+        // machine whose OpenBLAS would pick others (a DYNAMIC_ARCH build honours OPENBLAS_CORETYPE)
+        const core = /, core (\S+)/.exec(then.nativeLibrary ?? "")?.[1];
         const r = spawnSync(
           process.execPath,
           [
@@ -91,10 +95,14 @@ for (const spec of specs) {
               a === "json" ? "none" : a,
             ),
           ],
-          { encoding: "utf8", cwd: root, timeout: 590_000 },
+          {
+            encoding: "utf8",
+            cwd: root,
+            timeout: 590_000,
+            env: core ? { ...process.env, OPENBLAS_CORETYPE: core } : process.env,
+          },
         );
         assert.equal(r.status, 0, r.stderr);
-        const then = backendPath(dir);
         const now = backendPath(out);
         if (JSON.stringify(then) !== JSON.stringify(now)) {
           fs.rmSync(tmp, { recursive: true, force: true });
