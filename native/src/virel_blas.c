@@ -256,8 +256,12 @@ static int lane_start(void) {
 static double block_work(const double *p) { return p[P_M] * p[P_N] * (p[P_K] > 0 ? p[P_K] : 1) * p[P_BATCH]; }
 
 /* Blocks below this many multiply-adds stay on the calling thread: handing one over costs more than it saves
- * (measured with a condition-variable hand-off: a pair of 256×1×256 products lost 60 %, 23×256×256 gained 1.3×, 256³ 1.7–1.8×). */
-#define LANE_MIN_WORK (1024.0 * 1024)
+ * (measured with a condition-variable hand-off: a pair of 256×1×256 products lost 60 %, 23×256×256 gained 1.3×, 256³ 1.7–1.8×).
+ * 2²¹: with OpenBLAS's AVX-512 kernels a first-layer pair (256×23×256, 256×17×256: 1.1–1.5 M multiply-adds) took
+ * ≈ 120 µs on two lanes inside the update against ≈ 47 µs on one (the worker's first product after a pause), and
+ * keeping them on the caller cut the SAC-v1 update's median with 2 lanes from 5.9–6.3 to 5.4–5.6 ms (three
+ * interleaved pairs, 2026-12-05); with the AVX2 kernels the two settings measured alike (noise ≈ 10 %). */
+#define LANE_MIN_WORK (2048.0 * 1024)
 
 static napi_value Sgemm(napi_env env, napi_callback_info info) {
   size_t argc = 2;
