@@ -231,13 +231,14 @@ export async function benchHeader(): Promise<string> {
   const info = engine.currentBackend();
   const blas = native.nativeBlasInfo();
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  const core = blas ? /, core (\S+)/.exec(blas.library)?.[1] : undefined;
+  const lanes = native.productLanes();
   return (
     `node ${process.version}, tfjs ${info?.tfjsVersion ?? "?"} (${info?.name ?? "?"} backend), ${os.cpus().length}× ${cpu}, ` +
     `load ${os.loadavg()[0]!.toFixed(1)}` +
     (blas
-      ? `, BLAS: ${blas.library.split(" ").slice(0, 2).join(" ")}` +
-        `${/, core (\S+)/.exec(blas.library) ? ` ${/, core (\S+)/.exec(blas.library)![1]} kernels` : ""}` +
-        ` (${blas.threads} thread${blas.threads === 1 ? "" : "s"}, ${native.productLanes()} product lane${native.productLanes() === 1 ? "" : "s"})`
+      ? `, BLAS: ${blas.library.split(" ").slice(0, 2).join(" ")}${core ? ` ${core} kernels` : ""}` +
+        ` (${blas.threads} thread${blas.threads === 1 ? "" : "s"}, ${lanes} product lane${lanes === 1 ? "" : "s"})`
       : ", no native BLAS") +
     (process.env.OPENBLAS_CORETYPE ? `, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE} set` : "")
   );
