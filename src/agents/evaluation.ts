@@ -5,8 +5,8 @@
  * Same numbers as one-episode-at-a-time evaluation: episode k is reset with the k-th seed drawn from the agent's
  * `eval` stream (drawn in the same order, before any episode starts — the stream is used for nothing else), and
  * its actions are the same float32 numbers because the policy pass gives a row the same result whatever the other
- * rows of the batch: the pure wasm (XNNPACK) and cpu kernels compute each output element as the same dot product,
- * and on the native OpenBLAS path the pass runs under `withRowInvariantProducts` (its blocked kernels round rows of
+ * rows of the batch: the pure wasm kernels (our SIMD GEMM, src/engine/wasm-gemm.ts — tested row-invariant bit for
+ * bit — and XNNPACK) and the cpu kernels compute each output element as the same dot product, and on the native OpenBLAS path the pass runs under `withRowInvariantProducts` (its blocked kernels round rows of
  * a block differently from a lone row, so there each row is a one-row product — one addon call per layer still).
  * test/agents/evaluation.test.ts checks bit-identical returns against the sequential loop on Pendulum-v1 and
  * Hopper-v5 (episodes end early, at different steps), on whichever path the test process runs. Finished episodes leave the batch; the rows of the

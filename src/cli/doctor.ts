@@ -44,6 +44,8 @@ export interface DoctorReport {
   unknownSettings: string[];
   native: {
     loaded: boolean;
+    /** On the pure wasm path: whether the products run in our wasm SIMD GEMM (else XNNPACK). */
+    wasmGemm?: boolean;
     library?: string;
     threads?: number;
     /** Threads for independent products of the fused update (VIREL_PRODUCT_LANES; 1 or 2). */
@@ -166,7 +168,7 @@ export async function doctorReport(): Promise<DoctorReport> {
   const settings = describeSettings();
   const raw = (name: string): string | null => settings.find((x) => x.env === name)?.raw ?? null;
   const env = { VIREL_NATIVE: raw("VIREL_NATIVE"), VIREL_BLAS_THREADS: raw("VIREL_BLAS_THREADS") };
-  let status: { loaded: boolean; reason?: string; library?: string } = {
+  let status: { loaded: boolean; reason?: string; library?: string; wasmGemm?: boolean } = {
     loaded: false,
     reason: "the wasm backend does not load",
   };
@@ -219,6 +221,7 @@ export async function doctorReport(): Promise<DoctorReport> {
     unknownSettings: unknownSettings(),
     native: {
       loaded: status.loaded,
+      ...(status.wasmGemm !== undefined ? { wasmGemm: status.wasmGemm } : {}),
       ...(status.library !== undefined ? { library: status.library } : {}),
       ...(threads !== undefined ? { threads } : {}),
       ...(lanes !== undefined ? { lanes } : {}),
@@ -292,6 +295,12 @@ export function formatDoctor(r: DoctorReport): string[] {
   } else {
     lines.push(`native    ✗ not active: ${n.reason ?? "unknown"}`);
     if (n.fix) lines.push(`    fix: ${n.fix}`);
+    if (n.wasmGemm !== undefined)
+      lines.push(
+        n.wasmGemm
+          ? "          products on the pure wasm path: our WebAssembly SIMD GEMM (VIREL_WASM_GEMM=0: XNNPACK's)"
+          : "          products on the pure wasm path: tfjs-backend-wasm's XNNPACK kernels",
+      );
   }
   lines.push(
     `          addon ${n.addonBuilt ? "built" : "not built"} (${n.addonPath}); CBLAS header: ${n.cblasHeader ?? "none found"}` +

@@ -246,6 +246,8 @@ export function describeBackend(info: BackendInfo): string {
   if (info.native !== undefined)
     s += info.native.loaded
       ? `, native BLAS${info.native.library ? ` ${info.native.library.split(" ").slice(0, 2).join(" ")}` : ""}`
-      : ", no native BLAS";
+      : info.native.wasmGemm === true
+        ? ", no native BLAS, wasm SIMD GEMM"
+        : ", no native BLAS";
   return s + ")";
 }

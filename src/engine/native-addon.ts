@@ -2,6 +2,46 @@
  * The native addon's interface and call counters, kept free of tfjs imports: native.ts (public through
  * `NativeStatus` in `engine.currentBackend()`) re-exports them, and the public declarations must not pull in tfjs.
  */
+/**
+ * Indices into an `sgemm` params block (the enum in native/src/virel_blas.c; wasm-gemm.ts reads the same layout).
+ * Offsets are bytes into the heap (bias / PReLU offset −1: none); strides are in elements (0: broadcast).
+ */
+export const PARAM = {
+  M: 0,
+  N: 1,
+  K: 2,
+  TRANS_A: 3,
+  TRANS_B: 4,
+  A_OFF: 5,
+  B_OFF: 6,
+  C_OFF: 7,
+  BATCH: 8,
+  A_STRIDE: 9,
+  B_STRIDE: 10,
+  BIAS_OFF: 11,
+  BIAS_SB: 12,
+  BIAS_SM: 13,
+  BIAS_SN: 14,
+  ACT: 15,
+  ALPHA: 16,
+  PRELU_OFF: 17,
+  PRELU_SB: 18,
+  PRELU_SM: 19,
+  PRELU_SN: 20,
+  COUNT: 21,
+} as const;
+
+/** Activation codes, numbered as tfjs-backend-wasm's FusableActivation (and virel_blas.c). */
+export const ACTIVATIONS: Readonly<Record<string, number>> = {
+  linear: 0,
+  relu: 1,
+  relu6: 2,
+  prelu: 3,
+  leakyrelu: 4,
+  sigmoid: 5,
+  elu: 6,
+};
+
 /** The N-API addon built from native/src/virel_blas.c. */
 export interface BlasAddon {
   /**
@@ -28,3 +68,9 @@ export interface BlasAddon {
 
 /** Counts of kernel calls served natively and handed to the stock kernels (for `virel doctor` and tests). */
 export const nativeCounters = { native: 0, fallback: 0 };
+
+/**
+ * The same counts for the pure wasm path's own GEMM (src/engine/wasm-gemm.ts): `native` counts the kernel calls
+ * it served, `fallback` those handed to the stock (XNNPACK) kernels.
+ */
+export const wasmGemmCounters = { native: 0, fallback: 0 };

@@ -14,41 +14,33 @@ import { heapBuffer, heapOffset, isWasmBackend } from "./tfjs-internals";
 
 export type { BlasAddon } from "./native-addon";
 import type { BlasAddon } from "./native-addon";
+import { ACTIVATIONS, PARAM } from "./native-addon";
 
-// Indices into the params array (must match the enum in native/src/virel_blas.c).
-const P_M = 0,
-  P_N = 1,
-  P_K = 2,
-  P_TRANS_A = 3,
-  P_TRANS_B = 4,
-  P_A_OFF = 5,
-  P_B_OFF = 6,
-  P_C_OFF = 7;
-const P_BATCH = 8,
-  P_A_STRIDE = 9,
-  P_B_STRIDE = 10,
-  P_BIAS_OFF = 11,
-  P_BIAS_SB = 12,
-  P_BIAS_SM = 13;
-const P_BIAS_SN = 14,
-  P_ACT = 15,
-  P_ALPHA = 16,
-  P_PRELU_OFF = 17,
-  P_PRELU_SB = 18,
-  P_PRELU_SM = 19;
-const P_PRELU_SN = 20,
-  P_COUNT = 21;
-
-/** Activation codes, numbered as tfjs-backend-wasm's FusableActivation. */
-const ACTIVATIONS: Readonly<Record<string, number>> = {
-  linear: 0,
-  relu: 1,
-  relu6: 2,
-  prelu: 3,
-  leakyrelu: 4,
-  sigmoid: 5,
-  elu: 6,
-};
+// Indices into the params array (the enum in native/src/virel_blas.c).
+const {
+  M: P_M,
+  N: P_N,
+  K: P_K,
+  TRANS_A: P_TRANS_A,
+  TRANS_B: P_TRANS_B,
+  A_OFF: P_A_OFF,
+  B_OFF: P_B_OFF,
+  C_OFF: P_C_OFF,
+  BATCH: P_BATCH,
+  A_STRIDE: P_A_STRIDE,
+  B_STRIDE: P_B_STRIDE,
+  BIAS_OFF: P_BIAS_OFF,
+  BIAS_SB: P_BIAS_SB,
+  BIAS_SM: P_BIAS_SM,
+  BIAS_SN: P_BIAS_SN,
+  ACT: P_ACT,
+  ALPHA: P_ALPHA,
+  PRELU_OFF: P_PRELU_OFF,
+  PRELU_SB: P_PRELU_SB,
+  PRELU_SM: P_PRELU_SM,
+  PRELU_SN: P_PRELU_SN,
+  COUNT: P_COUNT,
+} = PARAM;
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type KernelResult = ReturnType<tf.KernelFunc>;
@@ -322,7 +314,11 @@ export { nativeCounters } from "./native-addon";
 import { nativeCounters } from "./native-addon";
 
 /** A BatchMatMul kernel function computing in OpenBLAS, falling back to `stock` where it does not apply. */
-export function makeBatchMatMul(addon: BlasAddon, stock: tf.KernelFunc): tf.KernelFunc {
+export function makeBatchMatMul(
+  addon: BlasAddon,
+  stock: tf.KernelFunc,
+  counters: { native: number; fallback: number } = nativeCounters,
+): tf.KernelFunc {
   return (args: KernelArgs): KernelResult => {
     const { inputs, backend, attrs } = args;
     const a = inputs["a"],
@@ -331,7 +327,7 @@ export function makeBatchMatMul(addon: BlasAddon, stock: tf.KernelFunc): tf.Kern
       transposeB = attrs?.["transposeB"] === true;
     const p = a && b && isWasmBackend(backend) ? plan(a, b, transposeA, transposeB) : null;
     if (p === null || !a || !b || !isWasmBackend(backend)) {
-      nativeCounters.fallback++;
+      counters.fallback++;
       return stock(args);
     }
     const out = backend.makeOutput(p.outShape, "float32");
@@ -349,13 +345,17 @@ export function makeBatchMatMul(addon: BlasAddon, stock: tf.KernelFunc): tf.Kern
       0,
       null,
     );
-    nativeCounters.native++;
+    counters.native++;
     return out;
   };
 }
 
 /** A _FusedMatMul kernel function (bias + activation in the same pass), falling back to `stock`. */
-export function makeFusedMatMul(addon: BlasAddon, stock: tf.KernelFunc): tf.KernelFunc {
+export function makeFusedMatMul(
+  addon: BlasAddon,
+  stock: tf.KernelFunc,
+  counters: { native: number; fallback: number } = nativeCounters,
+): tf.KernelFunc {
   return (args: KernelArgs): KernelResult => {
     const { inputs, backend, attrs } = args;
     const a = inputs["a"],
@@ -367,7 +367,7 @@ export function makeFusedMatMul(addon: BlasAddon, stock: tf.KernelFunc): tf.Kern
     const activation = String(attrs?.["activation"] ?? "linear");
     const act = ACTIVATIONS[activation];
     const fallback = (): KernelResult => {
-      nativeCounters.fallback++;
+      counters.fallback++;
       return stock(args);
     };
     if (!a || !b || !isWasmBackend(backend) || act === undefined) return fallback();
@@ -399,7 +399,7 @@ export function makeFusedMatMul(addon: BlasAddon, stock: tf.KernelFunc): tf.Kern
       alpha,
       prelu,
     );
-    nativeCounters.native++;
+    counters.native++;
     return out;
   };
 }

@@ -21,16 +21,28 @@ import * as tf from "@tensorflow/tfjs";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { makeBatchMatMul, makeFusedMatMul } from "./native-kernels";
-import { nativeCounters } from "./native-addon";
+import { nativeCounters, wasmGemmCounters } from "./native-addon";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { makeWasmGemmBlas } from "./wasm-gemm";
 import type { BlasAddon } from "./native-addon";
 import { resolvedProductLanes, setting } from "./settings";
-import { replaceKernel, restoreKernel, tfjsInternalsProblem } from "./tfjs-internals";
+import { isWasmBackend, replaceKernel, restoreKernel, tfjsInternalsProblem } from "./tfjs-internals";
 import { makeFixedFusedMatMul } from "./wasm-fused-matmul-fix";
 import { makeExplicitTranspose } from "./wasm-explicit-transpose";
 import { FASTPATH_KERNELS, makeSharedCast, makeSharedIdentity } from "./wasm-zero-copy";
 
-export { nativeCounters } from "./native-addon";
+export { nativeCounters, wasmGemmCounters } from "./native-addon";
 export { withConcurrentProducts } from "./native-kernels";
+
+/** The wasm backend's instance when it is registered and initialised, else null. */
+function wasmBackendInstance(): BackendWasm | null {
+  try {
+    const backend = tf.findBackend("wasm");
+    return isWasmBackend(backend) ? backend : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * CONTRACT: registers the optional native CBLAS matmul kernels on the tfjs wasm backend. Call after
@@ -43,6 +55,11 @@ export interface NativeStatus {
   reason?: string;
   /** The BLAS library the addon was built against, when known. */
   library?: string;
+  /**
+   * On the pure wasm path: true when the products run in our WebAssembly SIMD GEMM (src/engine/wasm-gemm.ts),
+   * false when in tfjs-backend-wasm's XNNPACK kernels (`VIREL_WASM_GEMM=0`, or no SIMD / wasm backend yet).
+   */
+  wasmGemm?: boolean;
 }
 
 /** The kernels the addon replaces on the 'wasm' backend. */
@@ -64,6 +81,7 @@ interface Installed {
   /** What was asked for (native kernels or the pure wasm path; the zero-copy fast paths or not). */
   wantNative: boolean;
   fastPaths: boolean;
+  wantWasmGemm: boolean;
   status: NativeStatus;
 }
 
@@ -173,6 +191,11 @@ export interface NativeOptions {
    * `VIREL_WASM_FASTPATHS=0` forces false).
    */
   fastPaths?: boolean;
+  /**
+   * On the pure wasm path, products in our WebAssembly SIMD GEMM (wasm-gemm.ts) rather than XNNPACK (default
+   * true; `VIREL_WASM_GEMM=0` always wins and forces false).
+   */
+  wasmGemm?: boolean;
 }
 
 function register(name: string, like: tf.KernelConfig, kernelFunc: tf.KernelFunc): void {
@@ -198,7 +221,13 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
   const envOff = !setting("native");
   const wantNative = !envOff && options.native !== false;
   const fastPaths = setting("wasmFastpaths") && options.fastPaths !== false;
-  if (installed && installed.wantNative === wantNative && installed.fastPaths === fastPaths) {
+  const wantWasmGemm = setting("wasmGemm") && options.wasmGemm !== false;
+  if (
+    installed &&
+    installed.wantNative === wantNative &&
+    installed.fastPaths === fastPaths &&
+    installed.wantWasmGemm === wantWasmGemm
+  ) {
     return { ...installed.status };
   }
   uninstallNativeKernels();
@@ -226,10 +255,26 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
     register("Cast", cast, makeSharedCast(cast.kernelFunc));
   }
   const pureWasm = (reason: string): NativeStatus => {
-    register("BatchMatMul", stockMatMul, wasmMatMul);
-    register("_FusedMatMul", stockFused, wasmFused);
-    installed = { stock, addon: null, wantNative, fastPaths, status: { loaded: false, reason } };
+    const backend = wantWasmGemm ? wasmBackendInstance() : null;
+    const gemm = backend === null ? null : makeWasmGemmBlas(backend);
+    if (gemm !== null) {
+      register("BatchMatMul", stockMatMul, makeBatchMatMul(gemm, wasmMatMul, wasmGemmCounters));
+      register("_FusedMatMul", stockFused, makeFusedMatMul(gemm, wasmFused, wasmGemmCounters));
+    } else {
+      register("BatchMatMul", stockMatMul, wasmMatMul);
+      register("_FusedMatMul", stockFused, wasmFused);
+    }
+    const status: NativeStatus = { loaded: false, reason, wasmGemm: gemm !== null };
+    installed = { stock, addon: null, wantNative, fastPaths, wantWasmGemm, status };
     lastStatus = installed.status;
+    const problem = gemm !== null ? selfCheck(wasmGemmCounters) : null;
+    if (problem !== null) {
+      // our GEMM disagrees with the closed form: back out to the stock kernels
+      register("BatchMatMul", stockMatMul, wasmMatMul);
+      register("_FusedMatMul", stockFused, wasmFused);
+      installed.status = { loaded: false, reason: `${reason}; ${problem}`, wasmGemm: false };
+      lastStatus = installed.status;
+    }
     return { ...lastStatus };
   };
   if (!wantNative) return pureWasm(offReason(envOff));
@@ -243,9 +288,16 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
   register("BatchMatMul", stockMatMul, makeBatchMatMul(addon, wasmMatMul));
   register("_FusedMatMul", stockFused, makeFusedMatMul(addon, wasmFused));
   const info = addon.info();
-  installed = { stock, addon, wantNative, fastPaths, status: { loaded: true, library: info.library } };
+  installed = {
+    stock,
+    addon,
+    wantNative,
+    fastPaths,
+    wantWasmGemm,
+    status: { loaded: true, library: info.library },
+  };
   lastStatus = installed.status;
-  const problem = selfCheck();
+  const problem = selfCheck(nativeCounters);
   if (problem) {
     const status = pureWasm(problem);
     lastStatus = { ...status, library: info.library };
@@ -270,19 +322,23 @@ export function nativeBlasInfo(): { library: string; threads: number; lanes?: nu
   return installed?.addon ? installed.addon.info() : null;
 }
 
-/** Checks `[[1,2,3],[4,5,6]] · [[1,3,5],[2,4,6]]ᵀ = [[22,28],[49,64]]` through the native kernel (wasm active). */
-function selfCheck(): string | null {
+/**
+ * Checks `[[1,2,3],[4,5,6]] · [[1,3,5],[2,4,6]]ᵀ = [[22,28],[49,64]]` through the registered kernel (wasm active),
+ * which must count the call in `counters`.
+ */
+function selfCheck(counters: { native: number }): string | null {
   if (tf.getBackend() !== "wasm") return null;
-  const before = nativeCounters.native;
+  const before = counters.native;
   const got = tf.tidy(() => {
     const a = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
     const b = tf.tensor2d([1, 3, 5, 2, 4, 6], [2, 3]);
     return tf.matMul(a, b, false, true).dataSync();
   });
   const want = [22, 28, 49, 64];
-  if (nativeCounters.native === before) return "the native kernel was registered but tfjs did not call it";
+  const which = counters === nativeCounters ? "native" : "wasm GEMM";
+  if (counters.native === before) return `the ${which} kernel was registered but tfjs did not call it`;
   if (got.length !== 4 || want.some((w, i) => Math.abs((got[i] as number) - w) > 1e-4)) {
-    return `the native self-check got [${Array.from(got).join(", ")}], expected [22, 28, 49, 64]`;
+    return `the ${which} self-check got [${Array.from(got).join(", ")}], expected [22, 28, 49, 64]`;
   }
   return null;
 }

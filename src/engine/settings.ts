@@ -139,6 +139,17 @@ export const SETTINGS = {
     parse: onOff("VIREL_WASM_FASTPATHS"),
     fallback: true,
   }),
+  wasmGemm: spec<boolean>({
+    env: "VIREL_WASM_GEMM",
+    meaning:
+      "on the pure wasm path, matrix products in our WebAssembly SIMD GEMM (src/engine/wasm-gemm.ts); 0: tfjs-backend-wasm's own XNNPACK kernels",
+    values: "0, 1",
+    defaultText: "1",
+    scope: "runtime",
+    readBy: "src/engine/native.ts",
+    parse: onOff("VIREL_WASM_GEMM"),
+    fallback: true,
+  }),
   fastUpdate: spec<boolean>({
     env: "VIREL_FAST_UPDATE",
     meaning:

@@ -68,7 +68,7 @@ export function overrideTfjsVersionForTest(version: string | null): void {
 /** The private fields of the 4.22.0 wasm backend used here. */
 interface WasmInternals {
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  wasm: { HEAPU8: Uint8Array; asm?: { memory?: unknown } };
+  wasm: { HEAPU8: Uint8Array; asm?: { memory?: unknown }; _malloc(bytes: number): number; _free(ptr: number): void };
   incRef?: (dataId: object) => void;
 }
 
@@ -88,6 +88,21 @@ export function heapOffset(backend: BackendWasm, t: tf.TensorInfo): number {
 /** The wasm heap's current ArrayBuffer (re-read after every allocation: a growing heap replaces it). */
 export function heapBuffer(backend: BackendWasm): ArrayBuffer {
   return (backend as unknown as WasmInternals).wasm.HEAPU8.buffer as ArrayBuffer;
+}
+
+/**
+ * Allocates `bytes` on the wasm heap outside tfjs's tensor table (the module's own `malloc`: scratch space for
+ * wasm-gemm.ts); returns the byte offset (16-byte aligned). The heap may grow: re-read its buffer afterwards.
+ */
+export function heapMalloc(backend: BackendWasm, bytes: number): number {
+  const ptr = (backend as unknown as WasmInternals).wasm._malloc(bytes);
+  if (ptr === 0) throw new Error(`the wasm heap could not allocate ${bytes} bytes`);
+  return ptr;
+}
+
+/** Frees what {@link heapMalloc} allocated. */
+export function heapFree(backend: BackendWasm, ptr: number): void {
+  (backend as unknown as WasmInternals).wasm._free(ptr);
 }
 
 /** The parts of the WebAssembly JavaScript API used here (the project compiles without the DOM lib). */

@@ -21,6 +21,7 @@ import {
   nativeCounters,
   nativeStatus,
   uninstallNativeKernels,
+  wasmGemmCounters,
 } from "../../src/engine/native";
 import { stockFusedBiasIsWrong } from "../../src/engine/wasm-fused-matmul-fix";
 import { MIN_SIDE, transposeCounters } from "../../src/engine/wasm-explicit-transpose";
@@ -44,11 +45,13 @@ interface Result {
 
 /**
  * Runs `f` on another kernel set, then puts the native kernels back: "stock" = tfjs-backend-wasm's own kernels,
- * untouched; "wasm" = the pure wasm path as installNativeKernels({ native: false }) sets it up.
+ * untouched; "wasm" = the pure wasm path as installNativeKernels({ native: false }) sets it up (products in our
+ * wasm SIMD GEMM); "xnnpack" = the pure wasm path with XNNPACK's products (`wasmGemm: false`).
  */
-function withKernels<T>(kind: "stock" | "wasm", f: () => T): T {
+function withKernels<T>(kind: "stock" | "wasm" | "xnnpack", f: () => T): T {
   if (kind === "stock") uninstallNativeKernels();
-  else installNativeKernels({ native: false });
+  else if (kind === "wasm") assert.equal(installNativeKernels({ native: false }).wasmGemm, true, "our wasm GEMM is on");
+  else assert.equal(installNativeKernels({ native: false, wasmGemm: false }).wasmGemm, false);
   try {
     return f();
   } finally {
@@ -202,10 +205,19 @@ test("BatchMatMul: random shapes, all transpose modes and broadcast batches matc
           const stock = withKernels("stock", () => run(() => tf.matMul(A.t, B.t, ta, tb)));
           assertClose(got as Result, stock, `${label} vs stock`);
           const explicit = transposeCounters.explicit;
-          const pure = withKernels("wasm", () => run(() => tf.matMul(A.t, B.t, ta, tb)));
-          assertClose(pure, stock, `${label}: pure wasm path vs stock`);
+          const xnnpack = withKernels("xnnpack", () => run(() => tf.matMul(A.t, B.t, ta, tb)));
+          assertClose(xnnpack, stock, `${label}: pure wasm path (XNNPACK) vs stock`);
           const explicitWanted = (ta || tb) && Math.min(m, n) >= MIN_SIDE ? 1 : 0;
           assert.equal(transposeCounters.explicit - explicit, explicitWanted, `${label}: explicit transposes`);
+          let served = 0;
+          const pure = withKernels("wasm", () => {
+            const before = wasmGemmCounters.native;
+            const r = run(() => tf.matMul(A.t, B.t, ta, tb));
+            served = wasmGemmCounters.native - before;
+            return r;
+          });
+          assert.equal(served, 1, `${label}: our wasm GEMM served it`);
+          assertClose(pure, stock, `${label}: pure wasm path (our GEMM) vs stock`);
         }
         A.t.dispose();
         B.t.dispose();
@@ -257,7 +269,7 @@ function at(data: ArrayLike<number>, shape: number[], t: number, i: number, j: n
   return data[((sb === 1 ? 0 : t) * sm + (sm === 1 ? 0 : i)) * sn + (sn === 1 ? 0 : j)] as number;
 }
 
-test("_FusedMatMul: bias shapes and every fused activation match float64 (and the pure wasm path for rank-1 bias)", () => {
+test("_FusedMatMul: bias shapes and every fused activation match float64 (native, the pure wasm path's own GEMM; XNNPACK for rank-1 bias)", () => {
   const rng = new Rng("native-fused");
   const batch = 3,
     m = 7,
@@ -302,9 +314,12 @@ test("_FusedMatMul: bias shapes and every fused activation match float64 (and th
         }
       }
       assertClose(got as Result, { shape: prod.shape, data: want }, `${label} vs float64`);
+      // our wasm GEMM takes every bias broadcast; the XNNPACK path only a rank-1 bias
+      const pure = withKernels("wasm", () => run(fused));
+      assertClose(pure, { shape: prod.shape, data: want }, `${label}: pure wasm path (our GEMM) vs float64`);
       if (biasShape.length === 1) {
-        const pure = withKernels("wasm", () => run(fused));
-        assertClose(pure, { shape: prod.shape, data: want }, `${label}: pure wasm path vs float64`);
+        const xnnpack = withKernels("xnnpack", () => run(fused));
+        assertClose(xnnpack, { shape: prod.shape, data: want }, `${label}: pure wasm path (XNNPACK) vs float64`);
       }
       for (const x of [A, B, bias, w]) x.t.dispose();
     }
@@ -582,8 +597,9 @@ test("VIREL_NATIVE=0 keeps the pure wasm path (child process)", () => {
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split("\n").pop() as string) as {
     backend: string;
-    status: { loaded: boolean; reason?: string };
+    status: { loaded: boolean; reason?: string; wasmGemm?: boolean };
     counters: { native: number; fallback: number };
+    gemmCounters: { native: number; fallback: number };
     plain: number[];
     transposed: number[];
     fused: number[];
@@ -592,6 +608,9 @@ test("VIREL_NATIVE=0 keeps the pure wasm path (child process)", () => {
   assert.equal(out.status.loaded, false);
   assert.match(out.status.reason ?? "", /VIREL_NATIVE=0/);
   assert.deepEqual(out.counters, { native: 0, fallback: 0 });
+  // the self-check and the three products ran in our wasm SIMD GEMM
+  assert.equal(out.status.wasmGemm, true);
+  assert.deepEqual(out.gemmCounters, { native: 4, fallback: 0 });
   assert.deepEqual(out.plain, [22, 28, 49, 64]);
   assert.deepEqual(out.transposed, [9, 19, 29, 12, 26, 40, 15, 33, 51]);
   assert.deepEqual(out.fused, [0, 28, 19, 64]);

@@ -56,7 +56,7 @@ interface Heap {
   readonly backend: tf.KernelBackend;
   readonly name: string;
   /**
-   * True when the products run in the native CBLAS kernels: their fused epilogue (a strided bias copy before the
+   * True when the products run in the native CBLAS kernels or our wasm SIMD GEMM: their fused epilogue (a strided bias copy before the
    * product, a scalar ReLU loop after it: ≈0.2 ms per 256×256 output here) is replaced by a plain product and
    * {@link Heap.biasAct} (one SIMD pass, ≈0.01 ms).
    */
@@ -85,6 +85,12 @@ interface Heap {
   polyak(s: TensorInfo, t: TensorInfo, out: TensorInfo, tau: number, omt: number): void;
 }
 
+/** True when the wasm backend's products run in the native CBLAS kernels or our wasm SIMD GEMM (not XNNPACK). */
+function productsOwnEpilogue(): boolean {
+  const status = nativeStatus();
+  return status.loaded || status.wasmGemm === true;
+}
+
 function size(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -111,7 +117,7 @@ function wasmHeap(backend: BackendWasm): Heap {
   const base = {
     backend: backend as unknown as tf.KernelBackend,
     name: "wasm",
-    epilogueOutside: nativeStatus().loaded,
+    epilogueOutside: productsOwnEpilogue(),
     f32,
     alloc: (shape: number[]) => backend.makeOutput(shape, "float32"),
     free: (t: TensorInfo) => void backend.disposeData(t.dataId),
@@ -641,7 +647,7 @@ const heaps = new WeakMap<object, Heap>();
 /** The Heap of a backend instance (cached; rebuilt when the native kernels are switched on or off). */
 function heapFor(backendName: string, backend: object): Heap {
   const cached = heaps.get(backend);
-  if (cached !== undefined && (backendName !== "wasm" || cached.epilogueOutside === nativeStatus().loaded))
+  if (cached !== undefined && (backendName !== "wasm" || cached.epilogueOutside === productsOwnEpilogue()))
     return cached;
   const heap = backendName === "wasm" ? wasmHeap(backend as BackendWasm) : cpuHeap(backend as CpuBackendLike);
   heaps.set(backend, heap);

@@ -18,115 +18,33 @@
  * so the JavaScript versions (Math.fround after each op) give bit-identical results.
  */
 import { setting } from "../../engine/settings";
-
-/** The parts of the WebAssembly JavaScript API used here (the project compiles without the DOM lib). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-}
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (
-    module: object,
-    imports: Record<string, Record<string, unknown>>,
-  ) => { exports: Record<string, unknown> };
-  Memory: abstract new (...args: never[]) => WasmMemory;
-};
-
-const I32 = 0x7f,
-  F32 = 0x7d,
-  V128 = 0x7b;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  let v = n >>> 0;
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  let v = n | 0;
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-function name(s: string): number[] {
-  const bytes = Array.from(Buffer.from(s, "utf8"));
-  return [...uleb(bytes.length), ...bytes];
-}
-
-function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
-}
-
-// Instructions (core and SIMD; opcodes from the WebAssembly spec).
-const get = (i: number): number[] => [0x20, ...uleb(i)];
-const set = (i: number): number[] => [0x21, ...uleb(i)];
-const tee = (i: number): number[] => [0x22, ...uleb(i)];
-const i32Const = (n: number): number[] => [0x41, ...sleb(n)];
-const I32_ADD = [0x6a],
-  I32_GE_U = [0x4f];
-const simd = (op: number): number[] => [0xfd, ...uleb(op)];
-const V_LOAD = [...simd(0x00), 0, 0]; // memarg: align 2^0, offset 0
-const V_STORE = [...simd(0x0b), 0, 0];
-const F32X4_SPLAT = simd(0x13),
-  F32X4_GT = simd(0x44),
-  V128_AND = simd(0x4e);
-const F32X4_SQRT = simd(0xe3),
-  F32X4_ADD = simd(0xe4),
-  F32X4_SUB = simd(0xe5),
-  F32X4_MUL = simd(0xe6);
-const F32X4_DIV = simd(0xe7),
-  F32X4_MAX = simd(0xe9);
-
-/** A function: i32/f32 parameters, extra locals, and a body. */
-interface Fn {
-  name: string;
-  params: number[];
-  locals: number[];
-  body: number[];
-}
-
-/** `for (i = 0; i < bytes; i += 16) body` with i in local `i` and the byte count in local `bytes`. */
-function vectorLoop(i: number, bytes: number, body: number[]): number[] {
-  return [
-    ...i32Const(0),
-    ...set(i),
-    0x02,
-    0x40, // block
-    0x03,
-    0x40, //   loop
-    ...get(i),
-    ...get(bytes),
-    ...I32_GE_U,
-    0x0d,
-    0x01, // br_if 1 (exit) when i ≥ bytes
-    ...body,
-    ...get(i),
-    ...i32Const(16),
-    ...I32_ADD,
-    ...set(i),
-    0x0c,
-    0x00, //   br 0
-    0x0b, // end loop
-    0x0b, // end block
-  ];
-}
-
-/** The address `p + i` (both i32 locals). */
-const at = (p: number, i: number): number[] => [...get(p), ...get(i), ...I32_ADD];
+import {
+  at,
+  F32,
+  F32X4_ADD,
+  F32X4_DIV,
+  F32X4_GT,
+  F32X4_MAX,
+  F32X4_MUL,
+  F32X4_SPLAT,
+  F32X4_SQRT,
+  F32X4_SUB,
+  get,
+  I32,
+  I32_ADD,
+  I32_GE_U,
+  i32Const,
+  instantiate,
+  moduleBytes,
+  set,
+  tee,
+  V128,
+  V128_AND,
+  V_LOAD,
+  V_STORE,
+  vectorLoop,
+} from "../../engine/wasm-asm";
+import type { Fn, WasmMemory } from "../../engine/wasm-asm";
 
 function functions(): Fn[] {
   // relu(p, bytes): x ← max(x, 0)
@@ -296,33 +214,7 @@ function biasEpilogue(fnName: string, relu: boolean): Fn {
 
 /** The module's bytes: imports env.memory, exports the functions above. */
 export function simdModuleBytes(): Uint8Array {
-  const fns = functions();
-  const types = fns.map((f) => [0x60, ...uleb(f.params.length), ...f.params, 0x00]);
-  const typeSec = section(1, [...uleb(types.length), ...types.flat()]);
-  const importSec = section(2, [...uleb(1), ...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(0)]);
-  const funcSec = section(3, [...uleb(fns.length), ...fns.flatMap((_, i) => uleb(i))]);
-  const exportSec = section(7, [...uleb(fns.length), ...fns.flatMap((f, i) => [...name(f.name), 0x00, ...uleb(i)])]);
-  const bodies = fns.map((f) => {
-    const locals = [...uleb(f.locals.length), ...f.locals.flatMap((t) => [1, t])];
-    const code = [...locals, ...f.body, 0x0b];
-    return [...uleb(code.length), ...code];
-  });
-  const codeSec = section(10, [...uleb(bodies.length), ...bodies.flat()]);
-  return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...typeSec,
-    ...importSec,
-    ...funcSec,
-    ...exportSec,
-    ...codeSec,
-  ]);
+  return moduleBytes(functions());
 }
 
 /** The exported SIMD functions (byte offsets and byte counts; counts are multiples of 16). */
@@ -353,8 +245,7 @@ export interface SimdLoops {
 
 /** Instantiates the SIMD loops on `memory` (throws where the engine has no WebAssembly SIMD). */
 export function instantiateSimdLoops(memory: WasmMemory): SimdLoops {
-  const mod = new WebAssembly.Module(simdModuleBytes());
-  return new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as SimdLoops;
+  return instantiate(simdModuleBytes(), memory) as unknown as SimdLoops;
 }
 
 const instances = new WeakMap<WasmMemory, SimdLoops | null>();
