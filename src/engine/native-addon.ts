@@ -64,6 +64,8 @@ export interface BlasAddon {
    * Absent from addons built before it was added. Used by the webgpu backend's synchronous reads.
    */
   pumpEvents?(): boolean;
+  /** Stops any thread it started (our wasm GEMM's second lane); it must not be used afterwards. */
+  close?(): void;
 }
 
 /** Counts of kernel calls served natively and handed to the stock kernels (for `virel doctor` and tests). */

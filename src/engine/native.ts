@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { makeBatchMatMul, makeFusedMatMul } from "./native-kernels";
 import { nativeCounters, wasmGemmCounters } from "./native-addon";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { makeWasmGemmBlas } from "./wasm-gemm";
+import { makeWasmGemmBlas } from "./wasm-gemm-blas";
 import type { BlasAddon } from "./native-addon";
 import { resolvedProductLanes, setting } from "./settings";
 import { isWasmBackend, replaceKernel, restoreKernel, tfjsInternalsProblem } from "./tfjs-internals";
@@ -78,6 +78,8 @@ interface Installed {
   stock: Map<string, tf.KernelConfig>;
   /** The addon, when the native kernels are registered. */
   addon: BlasAddon | null;
+  /** Our wasm SIMD GEMM, when the pure wasm path's products run in it. */
+  gemm: BlasAddon | null;
   /** What was asked for (native kernels or the pure wasm path; the zero-copy fast paths or not). */
   wantNative: boolean;
   fastPaths: boolean;
@@ -156,9 +158,12 @@ function blasThreads(): number {
 
 let lanes = 1;
 
-/** The threads independent products of one fused kernel run on (1 or 2; 1 without the native path). */
+/**
+ * The threads independent products of one fused kernel run on (1 or 2): the native addon's lanes, or on the pure
+ * wasm path our GEMM's (its second lane a worker thread); 1 on XNNPACK's products.
+ */
 export function productLanes(): number {
-  return installed?.addon ? lanes : 1;
+  return (installed?.addon ?? installed?.gemm) ? lanes : 1;
 }
 
 /**
@@ -168,7 +173,7 @@ export function productLanes(): number {
  */
 export function setProductLanes(n: 1 | 2): number {
   if (n !== 1 && n !== 2) throw new Error(`product lanes must be 1 or 2, got ${String(n)}`);
-  const addon = installed?.addon;
+  const addon = installed?.addon ?? installed?.gemm;
   if (!addon?.setLanes) return 1;
   addon.setLanes(n);
   lanes = n;
@@ -265,7 +270,9 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
       register("_FusedMatMul", stockFused, wasmFused);
     }
     const status: NativeStatus = { loaded: false, reason, wasmGemm: gemm !== null };
-    installed = { stock, addon: null, wantNative, fastPaths, wantWasmGemm, status };
+    lanes = gemm?.setLanes ? resolvedProductLanes() : 1;
+    gemm?.setLanes?.(lanes);
+    installed = { stock, addon: null, gemm, wantNative, fastPaths, wantWasmGemm, status };
     lastStatus = installed.status;
     const problem = gemm !== null ? selfCheck(wasmGemmCounters) : null;
     if (problem !== null) {
@@ -273,6 +280,8 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
       register("BatchMatMul", stockMatMul, wasmMatMul);
       register("_FusedMatMul", stockFused, wasmFused);
       installed.status = { loaded: false, reason: `${reason}; ${problem}`, wasmGemm: false };
+      installed.gemm = null;
+      lanes = 1;
       lastStatus = installed.status;
     }
     return { ...lastStatus };
@@ -291,6 +300,7 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
   installed = {
     stock,
     addon,
+    gemm: null,
     wantNative,
     fastPaths,
     wantWasmGemm,
@@ -314,12 +324,21 @@ function offReason(envOff: boolean): string {
 export function uninstallNativeKernels(): void {
   if (!installed) return;
   for (const config of installed.stock.values()) restoreKernel(config);
+  installed.gemm?.close?.();
   installed = null;
 }
 
 /** The BLAS library and thread count of the loaded addon, or null when the native kernels are not in use. */
 export function nativeBlasInfo(): { library: string; threads: number; lanes?: number; laneBlocks?: number } | null {
   return installed?.addon ? installed.addon.info() : null;
+}
+
+/**
+ * Our wasm SIMD GEMM's description, lanes and the products its second lane has run, or null when the pure wasm
+ * path's products are not in it (the native path, XNNPACK).
+ */
+export function wasmGemmInfo(): { library: string; threads: number; lanes?: number; laneBlocks?: number } | null {
+  return installed?.gemm ? installed.gemm.info() : null;
 }
 
 /**

@@ -123,7 +123,18 @@ export function countedLoop(i: number, from: number[], limit: number[], step: nu
     ...from,
     ...set(i),
     ...block(
-      loop([...get(i), ...limit, ...I32_GE_U, ...brIf(1), ...body, ...get(i), ...i32Const(step), ...I32_ADD, ...set(i), ...br(0)]),
+      loop([
+        ...get(i),
+        ...limit,
+        ...I32_GE_U,
+        ...brIf(1),
+        ...body,
+        ...get(i),
+        ...i32Const(step),
+        ...I32_ADD,
+        ...set(i),
+        ...br(0),
+      ]),
     ),
   ];
 }
@@ -131,11 +142,16 @@ export function countedLoop(i: number, from: number[], limit: number[], step: nu
 /** The address `p + i` (both i32 locals). */
 export const at = (p: number, i: number): number[] => [...get(p), ...get(i), ...I32_ADD];
 
-/** The bytes of a module that imports env.memory and exports `fns` (no results: every function returns nothing). */
-export function moduleBytes(fns: readonly Fn[]): Uint8Array {
+/**
+ * The bytes of a module that imports env.memory and exports `fns` (no results: every function returns nothing).
+ * With `sharedMaxPages` the import is a shared memory of at most that many 64 KiB pages (what a
+ * `WebAssembly.Memory({ shared: true, maximum })` — a SharedArrayBuffer other threads see — needs).
+ */
+export function moduleBytes(fns: readonly Fn[], sharedMaxPages?: number): Uint8Array {
   const types = fns.map((f) => [0x60, ...uleb(f.params.length), ...f.params, 0x00]);
   const typeSec = section(1, [...uleb(types.length), ...types.flat()]);
-  const importSec = section(2, [...uleb(1), ...name("env"), ...name("memory"), 0x02, 0x00, ...uleb(0)]);
+  const limits = sharedMaxPages === undefined ? [0x00, ...uleb(0)] : [0x03, ...uleb(0), ...uleb(sharedMaxPages)];
+  const importSec = section(2, [...uleb(1), ...name("env"), ...name("memory"), 0x02, ...limits]);
   const funcSec = section(3, [...uleb(fns.length), ...fns.flatMap((_, i) => uleb(i))]);
   const exportSec = section(7, [...uleb(fns.length), ...fns.flatMap((f, i) => [...name(f.name), 0x00, ...uleb(i)])]);
   const bodies = fns.map((f) => {
@@ -144,11 +160,34 @@ export function moduleBytes(fns: readonly Fn[]): Uint8Array {
     return [...uleb(code.length), ...code];
   });
   const codeSec = section(10, [...uleb(bodies.length), ...bodies.flat()]);
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...typeSec, ...importSec, ...funcSec, ...exportSec, ...codeSec]);
+  return Uint8Array.from([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...typeSec,
+    ...importSec,
+    ...funcSec,
+    ...exportSec,
+    ...codeSec,
+  ]);
 }
 
 /** Compiles `bytes` and instantiates it on `memory`; returns its exports (throws where the engine lacks SIMD). */
 export function instantiate(bytes: Uint8Array, memory: WasmMemory): Record<string, unknown> {
-  const mod = new WebAssembly.Module(bytes);
-  return new WebAssembly.Instance(mod, { env: { memory } }).exports;
+  return instantiateModule(new WebAssembly.Module(bytes), memory);
+}
+
+/** Compiles `bytes` (a `WebAssembly.Module`, which can be posted to a worker). */
+export function compile(bytes: Uint8Array): object {
+  return new WebAssembly.Module(bytes);
+}
+
+/** Instantiates a compiled module on `memory`; returns its exports. */
+export function instantiateModule(module: object, memory: WasmMemory): Record<string, unknown> {
+  return new WebAssembly.Instance(module, { env: { memory } }).exports;
 }

@@ -7,9 +7,9 @@
  * accumulators), the layout OpenBLAS and XNNPACK use natively. Measured numbers are in
  * docs/speed.md.
  *
- * It is an object with the native addon's interface ({@link BlasAddon}: the same params blocks, batches,
- * broadcast strides, bias and activations), so the BatchMatMul/_FusedMatMul kernels of native-kernels.ts drive it
- * unchanged. Arithmetic: every output element is one float32 sum over k in increasing k order, a multiply and an
+ * wasm-gemm-blas.ts wraps it in the native addon's interface (the same params blocks, batches, broadcast strides,
+ * bias and activations), so the BatchMatMul/_FusedMatMul kernels of native-kernels.ts drive it unchanged; this file
+ * has no tfjs import, so the second lane's worker (wasm-gemm-worker.ts) loads only it. Arithmetic: every output element is one float32 sum over k in increasing k order, a multiply and an
  * add per term (two roundings; no fused multiply-add, which 128-bit WebAssembly SIMD does not have), whatever
  * tile or panel it falls in — so a row's result does not depend on the rows computed with it (row-invariant,
  * what the batched evaluation needs) and repeats bit for bit on every engine. The bias is added after the sum,
@@ -45,10 +45,6 @@ import {
   vStore,
 } from "./wasm-asm";
 import type { Fn, WasmMemory } from "./wasm-asm";
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import type { BlasAddon } from "./native-addon";
-import { ACTIVATIONS, PARAM } from "./native-addon";
-import { heapFree, heapMalloc, wasmMemory } from "./tfjs-internals";
 
 /** Columns of a micro-tile (two 4-lane vectors). */
 export const NR = 8;
@@ -279,7 +275,14 @@ function kernelFn(shape: GemmShape): Fn {
     for (let r = 0; r < MR; r++) {
       out.push(...get(X), ...vLoad32Splat((u * MR + r) * 4), ...set(A));
       for (let h = 0; h < 2; h++) {
-        out.push(...get(acc(r, h)), ...get(A), ...get(h === 0 ? B0 : B1), ...F32X4_MUL, ...F32X4_ADD, ...set(acc(r, h)));
+        out.push(
+          ...get(acc(r, h)),
+          ...get(A),
+          ...get(h === 0 ? B0 : B1),
+          ...F32X4_MUL,
+          ...F32X4_ADD,
+          ...set(acc(r, h)),
+        );
       }
     }
     return out;
@@ -310,7 +313,14 @@ function kernelFn(shape: GemmShape): Fn {
   // edge tile: the accumulators to scratch, then the rows < m − i0 and columns < n − j0 one float at a time
   const storeEdge: number[] = [];
   for (let r = 0; r < MR; r++) {
-    storeEdge.push(...get(SCR), ...get(acc(r, 0)), ...vStore(32 * r), ...get(SCR), ...get(acc(r, 1)), ...vStore(32 * r + 16));
+    storeEdge.push(
+      ...get(SCR),
+      ...get(acc(r, 0)),
+      ...vStore(32 * r),
+      ...get(SCR),
+      ...get(acc(r, 1)),
+      ...vStore(32 * r + 16),
+    );
   }
   const minOf = (x: number[], y: number[]): number[] => [...x, ...y, ...x, ...y, ...I32_LT_U, ...SELECT];
   storeEdge.push(
@@ -418,8 +428,11 @@ function kernelFn(shape: GemmShape): Fn {
   return { name: "kernel", params: new Array<number>(8).fill(I32), locals, body };
 }
 
-/** The GEMM module's bytes for a micro-kernel shape. */
-export function gemmModuleBytes(shape: GemmShape = DEFAULT_SHAPE): Uint8Array {
+/**
+ * The GEMM module's bytes for a micro-kernel shape; with `sharedMaxPages`, for a shared memory of at most that many
+ * pages (the second lane's, wasm-gemm-blas.ts).
+ */
+export function gemmModuleBytes(shape: GemmShape = DEFAULT_SHAPE, sharedMaxPages?: number): Uint8Array {
   if (!Number.isInteger(shape.mr) || shape.mr < 1 || shape.mr > 6) {
     throw new Error(`gemm shape: mr must be an integer in 1..6, got ${String(shape.mr)}`);
   }
@@ -430,7 +443,7 @@ export function gemmModuleBytes(shape: GemmShape = DEFAULT_SHAPE): Uint8Array {
     R % 4 === 0
       ? [packScalarFn(`packScalar${suffix}`, R), packCopyFn(`packCopy${suffix}`, R), packTFn(`packT${suffix}`, R)]
       : [packScalarFn(`packScalar${suffix}`, R)];
-  return moduleBytes([...packs("A", shape.mr), ...packs("B", NR), kernelFn(shape)]);
+  return moduleBytes([...packs("A", shape.mr), ...packs("B", NR), kernelFn(shape)], sharedMaxPages);
 }
 
 type PackScalar = (src: number, os: number, is: number, outer: number, inner: number, dst: number, ps: number) => void;
@@ -483,191 +496,51 @@ export function instantiateGemm(memory: WasmMemory, shape: GemmShape = DEFAULT_S
   return instantiate(gemmModuleBytes(shape), memory) as unknown as GemmExports;
 }
 
-const P = PARAM;
-
-/** Throws when a params block does not describe products inside the heap (the checks of virel_blas.c). */
-function checkBlock(p: Float64Array, o: number, heapBytes: number): void {
-  const m = p[o + P.M] as number,
-    n = p[o + P.N] as number,
-    k = p[o + P.K] as number,
-    batch = p[o + P.BATCH] as number;
-  const int32 = (x: number): boolean => Number.isInteger(x) && x >= 0 && x <= 0x7fffffff;
-  if (![m, n, k, batch].every(int32)) {
-    throw new Error(`sgemm: m, n, k and batch must be non-negative 32-bit sizes, got ${m}, ${n}, ${k}, ${batch}`);
-  }
-  if (m === 0 || n === 0 || batch === 0) return;
-  const act = p[o + P.ACT] as number;
-  if (!Number.isInteger(act) || act < 0 || act > 6) throw new Error(`sgemm: unknown activation code ${act}`);
-  if (act === ACTIVATIONS["prelu"] && (p[o + P.PRELU_OFF] as number) < 0) {
-    throw new Error("sgemm: prelu activation needs prelu weights");
-  }
-  const inHeap = (what: string, off: number, elements: number): void => {
-    if (!(Number.isInteger(off) && off >= 0 && off % 4 === 0 && elements >= 0 && off + 4 * elements <= heapBytes)) {
-      throw new Error(`sgemm: ${what} lies outside the wasm heap (byte offset ${off}, ${elements} floats)`);
-    }
-  };
-  const extent = (sb: number, sm: number, sn: number): number => (batch - 1) * sb + (m - 1) * sm + (n - 1) * sn + 1;
-  inHeap("the output", p[o + P.C_OFF] as number, batch * m * n);
-  if (k > 0) {
-    inHeap("a", p[o + P.A_OFF] as number, (batch - 1) * (p[o + P.A_STRIDE] as number) + m * k);
-    inHeap("b", p[o + P.B_OFF] as number, (batch - 1) * (p[o + P.B_STRIDE] as number) + k * n);
-  }
-  if ((p[o + P.BIAS_OFF] as number) >= 0) {
-    const sb = p[o + P.BIAS_SB] as number,
-      sm = p[o + P.BIAS_SM] as number,
-      sn = p[o + P.BIAS_SN] as number;
-    inHeap("the bias", p[o + P.BIAS_OFF] as number, extent(sb, sm, sn));
-  }
-  if (act === ACTIVATIONS["prelu"]) {
-    const sb = p[o + P.PRELU_SB] as number,
-      sm = p[o + P.PRELU_SM] as number,
-      sn = p[o + P.PRELU_SN] as number;
-    inHeap("the prelu weights", p[o + P.PRELU_OFF] as number, extent(sb, sm, sn));
-  }
+/** Bytes of scratch {@link runProduct} needs for an m×n×k product: A and B packed, one edge tile. */
+export function scratchBytes(mr: number, m: number, n: number, k: number): number {
+  return Math.ceil(m / mr) * mr * k * 4 + Math.ceil(n / NR) * NR * k * 4 + mr * NR * 4;
 }
 
-const f32 = Math.fround;
-
-/** C ← act(C + bias) for output item t of a block, in float32 (the epilogue of virel_blas.c). */
-function epilogue(H: Float32Array, p: Float64Array, o: number, t: number, c: number): void {
-  const M = p[o + P.M] as number,
-    N = p[o + P.N] as number;
-  const act = p[o + P.ACT] as number,
-    alpha = f32(p[o + P.ALPHA] as number);
-  if ((p[o + P.BIAS_OFF] as number) >= 0) {
-    const b = (p[o + P.BIAS_OFF] as number) / 4 + t * (p[o + P.BIAS_SB] as number);
-    const sm = p[o + P.BIAS_SM] as number,
-      sn = p[o + P.BIAS_SN] as number;
-    for (let i = 0; i < M; i++) {
-      const row = c + i * N,
-        brow = b + i * sm;
-      for (let j = 0; j < N; j++) H[row + j] = f32((H[row + j] as number) + (H[brow + j * sn] as number));
-    }
-  }
-  const end = c + M * N;
-  switch (act) {
-    case 1: // relu
-      for (let e = c; e < end; e++) if (!((H[e] as number) > 0)) H[e] = 0;
-      break;
-    case 2: // relu6
-      for (let e = c; e < end; e++) {
-        const v = H[e] as number;
-        H[e] = v < 0 ? 0 : v > 6 ? 6 : v;
-      }
-      break;
-    case 4: // leakyrelu
-      for (let e = c; e < end; e++) {
-        const v = H[e] as number;
-        if (v < 0) H[e] = f32(alpha * v);
-      }
-      break;
-    case 5: // sigmoid
-      for (let e = c; e < end; e++) H[e] = f32(1 / f32(1 + f32(Math.exp(-(H[e] as number)))));
-      break;
-    case 6: // elu
-      for (let e = c; e < end; e++) {
-        const v = H[e] as number;
-        if (!(v > 0)) H[e] = f32(Math.expm1(v));
-      }
-      break;
-    case 3: {
-      // prelu
-      const w = (p[o + P.PRELU_OFF] as number) / 4 + t * (p[o + P.PRELU_SB] as number);
-      const sm = p[o + P.PRELU_SM] as number,
-        sn = p[o + P.PRELU_SN] as number;
-      for (let i = 0; i < M; i++) {
-        for (let j = 0; j < N; j++) {
-          const e = c + i * N + j,
-            v = H[e] as number;
-          if (v < 0) H[e] = f32(v * (H[w + i * sm + j * sn] as number));
-        }
-      }
-      break;
-    }
-    default: // linear
-      break;
-  }
-}
-
-/** Where the GEMM's scratch lives on the heap (grown on demand, never shrunk). */
-interface Scratch {
-  ptr: number;
-  bytes: number;
+/** One product's operands: byte offsets in the GEMM's memory, element strides between batch items (0: shared). */
+export interface Product {
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  batch: number;
+  a: number;
+  b: number;
+  c: number;
+  strideA: number;
+  strideB: number;
 }
 
 /**
- * A {@link BlasAddon} computing on `backend`'s heap with the WebAssembly SIMD GEMM above, or null where this
- * engine has no WebAssembly SIMD or the backend's memory is not reachable (another tfjs version). One lane (no
- * `setLanes`): the tfjs wasm heap is not shared memory, so no worker can see it.
+ * C_t = op(A_t)·op(B_t) for every batch item t (C items contiguous, m·n floats each), packing into `scratch`
+ * ({@link scratchBytes}); an empty inner dimension gives zeros. A shared operand (stride 0) is packed once.
  */
-export function makeWasmGemmBlas(backend: BackendWasm, shape: GemmShape = DEFAULT_SHAPE): BlasAddon | null {
-  const memory = wasmMemory(backend);
-  if (memory === null) return null;
-  let gemm: GemmExports;
-  try {
-    gemm = instantiateGemm(memory, shape);
-  } catch {
-    return null;
+export function runProduct(g: GemmExports, mr: number, p: Product, scratch: number, heap: Float32Array): void {
+  const { m, n, k, batch } = p;
+  if (m === 0 || n === 0 || batch === 0) return;
+  const pa = scratch,
+    pb = pa + Math.ceil(m / mr) * mr * k * 4,
+    edge = pb + Math.ceil(n / NR) * NR * k * 4;
+  const packA = { scalar: g.packScalarA, copy: g.packCopyA, t: g.packTA };
+  const packB = { scalar: g.packScalarB, copy: g.packCopyB, t: g.packTB };
+  for (let t = 0; t < batch; t++) {
+    const c = p.c + 4 * t * m * n;
+    if (k === 0) {
+      heap.fill(0, c / 4, c / 4 + m * n);
+      continue;
+    }
+    // op(A)[i, kk] at a + i·os + kk·is (bytes), op(B)[kk, j] at b + j·os + kk·is
+    if (t === 0 || p.strideA !== 0) {
+      pack(packA, mr, p.a + 4 * t * p.strideA, p.transA ? 4 : 4 * k, p.transA ? 4 * m : 4, m, k, pa);
+    }
+    if (t === 0 || p.strideB !== 0) {
+      pack(packB, NR, p.b + 4 * t * p.strideB, p.transB ? 4 * k : 4, p.transB ? 4 : 4 * n, n, k, pb);
+    }
+    g.kernel(pa, pb, c, m, n, k, 4 * n, edge);
   }
-  const MR = shape.mr;
-  const packAFns = { scalar: gemm.packScalarA, copy: gemm.packCopyA, t: gemm.packTA };
-  const packBFns = { scalar: gemm.packScalarB, copy: gemm.packCopyB, t: gemm.packTB };
-  const scratch: Scratch = { ptr: 0, bytes: 0 };
-  /** Byte offset of `bytes` of scratch (16-aligned), allocated once and grown by doubling. */
-  const scratchFor = (bytes: number): number => {
-    if (bytes > scratch.bytes) {
-      if (scratch.ptr !== 0) heapFree(backend, scratch.ptr);
-      const want = Math.max(bytes, 2 * scratch.bytes, 1 << 16);
-      scratch.ptr = heapMalloc(backend, want);
-      scratch.bytes = want;
-    }
-    return scratch.ptr;
-  };
-  const runBlock = (p: Float64Array, o: number): void => {
-    const M = p[o + P.M] as number,
-      N = p[o + P.N] as number,
-      K = p[o + P.K] as number,
-      T = p[o + P.BATCH] as number;
-    if (M === 0 || N === 0 || T === 0) return;
-    const ta = (p[o + P.TRANS_A] as number) !== 0,
-      tb = (p[o + P.TRANS_B] as number) !== 0;
-    const SA = 4 * (p[o + P.A_STRIDE] as number),
-      SB = 4 * (p[o + P.B_STRIDE] as number);
-    const aOff = p[o + P.A_OFF] as number,
-      bOff = p[o + P.B_OFF] as number,
-      cOff = p[o + P.C_OFF] as number;
-    const packABytes = Math.ceil(M / MR) * MR * K * 4,
-      packBBytes = Math.ceil(N / NR) * NR * K * 4;
-    const base = scratchFor(packABytes + packBBytes + MR * NR * 4);
-    const pa = base,
-      pb = base + packABytes,
-      edge = pb + packBBytes;
-    const hasEpilogue = (p[o + P.BIAS_OFF] as number) >= 0 || (p[o + P.ACT] as number) !== 0;
-    // the heap may have grown in scratchFor: take the view afterwards
-    const H = new Float32Array(memory.buffer);
-    for (let t = 0; t < T; t++) {
-      const c = cOff + 4 * t * M * N;
-      if (K === 0) {
-        H.fill(0, c / 4, c / 4 + M * N);
-      } else {
-        // op(A)[i, kk] at a + i·rowStride + kk·kStride (bytes); op(B)[kk, j] at b + j·colStride + kk·kStride
-        if (t === 0 || SA !== 0) pack(packAFns, MR, aOff + t * SA, ta ? 4 : 4 * K, ta ? 4 * M : 4, M, K, pa);
-        if (t === 0 || SB !== 0) pack(packBFns, NR, bOff + t * SB, tb ? 4 * K : 4, tb ? 4 : 4 * N, N, K, pb);
-        gemm.kernel(pa, pb, c, M, N, K, 4 * N, edge);
-      }
-      if (hasEpilogue) epilogue(H, p, o, t, c / 4);
-    }
-  };
-  return {
-    sgemm(heap: ArrayBuffer, params: Float64Array, blocks = 1): void {
-      void heap; // the memory is ours: its current buffer is read after any scratch allocation
-      if (!Number.isInteger(blocks) || blocks < 1 || params.length < blocks * P.COUNT) {
-        throw new Error(`sgemm: ${blocks} blocks need ${blocks * P.COUNT} params, got ${params.length}`);
-      }
-      for (let b = 0; b < blocks; b++) checkBlock(params, b * P.COUNT, memory.buffer.byteLength);
-      for (let b = 0; b < blocks; b++) runBlock(params, b * P.COUNT);
-    },
-    setThreads: () => false,
-    info: () => ({ library: `wasm-simd (virel ${MR}×${NR} micro-kernel)`, threads: 1, lanes: 1 }),
-  };
 }

@@ -10,7 +10,8 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { Rng } from "../../src/rng";
-import { DEFAULT_SHAPE, gemmModuleBytes, instantiateGemm, makeWasmGemmBlas, NR, pack } from "../../src/engine/wasm-gemm";
+import { DEFAULT_SHAPE, gemmModuleBytes, instantiateGemm, NR, pack } from "../../src/engine/wasm-gemm";
+import { makeWasmGemmBlas } from "../../src/engine/wasm-gemm-blas";
 import type { GemmExports, GemmShape } from "../../src/engine/wasm-gemm";
 import { PARAM } from "../../src/engine/native-addon";
 import { heapOffset } from "../../src/engine/tfjs-internals";
@@ -20,7 +21,9 @@ interface Memory {
   readonly buffer: ArrayBuffer;
 }
 function newMemory(pages: number): Memory {
-  const { WebAssembly: W } = globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number }) => Memory } };
+  const { WebAssembly: W } = globalThis as unknown as {
+    WebAssembly: { Memory: new (d: { initial: number }) => Memory };
+  };
   return new W.Memory({ initial: pages });
 }
 
@@ -121,7 +124,11 @@ test("every micro-kernel shape the generator accepts gives the same bits; it ref
   for (const mr of [1, 2, 3, 4, 5, 6]) {
     for (const unroll of [1, 2, 4, 8]) {
       const shape = { mr, unroll };
-      bitsEqual(product(instantiateGemm(memory, shape), shape, memory, a, b, m, n, k, false, true), want, `mr ${mr} unroll ${unroll}`);
+      bitsEqual(
+        product(instantiateGemm(memory, shape), shape, memory, a, b, m, n, k, false, true),
+        want,
+        `mr ${mr} unroll ${unroll}`,
+      );
     }
   }
   assert.throws(() => gemmModuleBytes({ mr: 7, unroll: 1 }), /mr must be an integer in 1\.\.6, got 7/);
@@ -173,7 +180,8 @@ test("as a BlasAddon: a batched product with bias and relu on the tfjs heap, par
     params[PARAM.PRELU_OFF] = -1;
   };
   fill();
-  const heap = (): ArrayBuffer => (backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer as ArrayBuffer;
+  const heap = (): ArrayBuffer =>
+    (backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer as ArrayBuffer;
   blas!.sgemm(heap(), params);
   const got = c.dataSync() as Float32Array;
   for (let t = 0; t < batch; t++) {
@@ -195,4 +203,65 @@ test("as a BlasAddon: a batched product with bias and relu on the tfjs heap, par
   assert.throws(() => blas!.sgemm(heap(), params), /non-negative 32-bit sizes/);
   assert.throws(() => blas!.sgemm(heap(), params, 2), /2 blocks need 42 params, got 21/);
   for (const x of [a, b, bias, c]) x.dispose();
+});
+
+test("two lanes: the worker runs some blocks of one call, every block's bits equal the one-lane run's", async () => {
+  const backend = tf.backend() as BackendWasm;
+  const blas = makeWasmGemmBlas(backend)!;
+  const rng = new Rng("wasm-gemm-lanes");
+  // four blocks of 2^21+ multiply-adds (so they may leave this thread), one small one that stays
+  const shapes: Array<[number, number, number, number]> = [
+    [1, 160, 128, 128],
+    [1, 128, 144, 128],
+    [2, 96, 128, 96], // a batch of 2 with b shared (stride 0)
+    [1, 136, 128, 128],
+    [1, 8, 8, 8],
+  ];
+  const tensors: tf.Tensor[] = [];
+  const params = new Float64Array(shapes.length * PARAM.COUNT);
+  const outs: tf.Tensor[] = [];
+  shapes.forEach(([batch, m, n, k], i) => {
+    const a = tf.tensor(rng.fillNormal(new Float32Array(batch * m * k)), [batch, k, m]); // transposed A
+    const b = tf.tensor(rng.fillNormal(new Float32Array(n * k)), [n, k]); // transposed B
+    const bias = tf.tensor(rng.fillNormal(new Float32Array(n)), [n]);
+    const c = tf.zeros([batch, m, n]);
+    tensors.push(a, b, bias);
+    outs.push(c);
+    const o = i * PARAM.COUNT;
+    params[o + PARAM.M] = m;
+    params[o + PARAM.N] = n;
+    params[o + PARAM.K] = k;
+    params[o + PARAM.TRANS_A] = 1;
+    params[o + PARAM.TRANS_B] = 1;
+    params[o + PARAM.A_OFF] = heapOffset(backend, a);
+    params[o + PARAM.B_OFF] = heapOffset(backend, b);
+    params[o + PARAM.C_OFF] = heapOffset(backend, c);
+    params[o + PARAM.BATCH] = batch;
+    params[o + PARAM.A_STRIDE] = m * k;
+    params[o + PARAM.B_STRIDE] = 0;
+    params[o + PARAM.BIAS_OFF] = i % 2 === 0 ? heapOffset(backend, bias) : -1;
+    params[o + PARAM.BIAS_SN] = 1;
+    params[o + PARAM.ACT] = i % 2 === 0 ? 1 : 0;
+    params[o + PARAM.PRELU_OFF] = -1;
+  });
+  const heap = (): ArrayBuffer =>
+    (backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer as ArrayBuffer;
+  blas.setLanes!(1);
+  blas.sgemm(heap(), params, shapes.length);
+  const one = outs.map((c) => (c.dataSync() as Float32Array).slice());
+  blas.setLanes!(2);
+  assert.equal(blas.info().lanes, 2);
+  // the worker starts in the background: until it is ready every block runs here
+  const deadline = Date.now() + 20_000;
+  while ((blas.info().laneBlocks ?? 0) === 0 && Date.now() < deadline) {
+    for (const c of outs) (c.dataSync() as Float32Array).fill(Number.NaN);
+    blas.sgemm(heap(), params, shapes.length);
+    if ((blas.info().laneBlocks ?? 0) === 0) await new Promise((r) => setTimeout(r, 20));
+  }
+  const ran = blas.info().laneBlocks ?? 0;
+  assert.ok(ran >= 1 && ran <= 4, `the worker ran ${ran} of the 4 large blocks (the small one stays)`);
+  outs.forEach((c, i) => bitsEqual(c.dataSync() as Float32Array, one[i]!, `block ${i} on two lanes`));
+  blas.close!();
+  assert.equal(blas.info().lanes, 1);
+  for (const t of [...tensors, ...outs]) t.dispose();
 });
