@@ -6,7 +6,8 @@
  *      path) / PyTorch as shipped ≤ 0.5; also PyTorch with one OpenBLAS thread, for the record
  *   2. VIREL1 with its per-step β estimate / our SAC-v1 ≤ 1.15 (both fast, native): the target on betaSource
  *      `minibatch` (the M-step's own minibatches, as many samples); beta.py's 4096 fresh replay samples printed too
- *   3. pure wasm path (VIREL_NATIVE=0, a child process) / PyTorch as shipped ≤ 2.0
+ *   3. pure wasm path (VIREL_NATIVE=0, a child process; products in our wasm SIMD GEMM, on 1 and on 2 product
+ *      lanes) / PyTorch as shipped ≤ 2.0; XNNPACK's products (VIREL_WASM_GEMM=0) timed for the record
  *   4. the roofline: our SAC-v1 update's GFLOP/s against the single-core sgemm peak (src/cli/bench-roofline.ts)
  *   5. end to end, Pendulum-v1, 2×256, lr 1e-3, 6000 env steps, 5-episode evaluations every 1000: wall-clock
  *      ours / PyTorch ≤ 0.6, for SAC (v2) and for VIREL1 (bench/peer/pendulum_sac.py, same algorithm each)
@@ -335,16 +336,29 @@ async function main(): Promise<void> {
     `${stats(`ours VIREL1 + β on 4096 replay samples (fast, ${virelReplay.path})`, virelReplay.blocks)}  [${load()}]`,
   );
   let wasm: UpdateResult | null = null,
+    wasmLanes: UpdateResult | null = null,
+    wasmXnnpack: UpdateResult | null = null,
     sac2: UpdateResult | null = null,
     sacLanes: UpdateResult | null = null,
     virelLanes: UpdateResult | null = null;
   if (native) {
-    [wasm] = await timeUpdatesInChild(
-      [spec("sac-v1", false)],
-      { ...timing, perBlock: Math.max(2, Math.round(perBlock / 3)) },
-      { VIREL_NATIVE: "0" },
-    );
-    out(`${stats("ours SAC-v1 (fast, pure wasm)", wasm!.blocks)}  [${load()}]`);
+    const wasmTiming = { ...timing, perBlock: Math.max(2, Math.round(perBlock / 3)) };
+    [wasm] = await timeUpdatesInChild([spec("sac-v1", false)], wasmTiming, {
+      VIREL_NATIVE: "0",
+      VIREL_PRODUCT_LANES: "1",
+    });
+    out(`${stats("ours SAC-v1 (fast, pure wasm: our SIMD GEMM)", wasm!.blocks)}  [${load()}]`);
+    [wasmLanes] = await timeUpdatesInChild([spec("sac-v1", false)], wasmTiming, {
+      VIREL_NATIVE: "0",
+      VIREL_PRODUCT_LANES: "2",
+    });
+    out(`${stats("ours SAC-v1 (fast, pure wasm, 2 product lanes)", wasmLanes!.blocks)}  [${load()}]`);
+    [wasmXnnpack] = await timeUpdatesInChild([spec("sac-v1", false)], wasmTiming, {
+      VIREL_NATIVE: "0",
+      VIREL_WASM_GEMM: "0",
+      VIREL_PRODUCT_LANES: "1",
+    });
+    out(`${stats("ours SAC-v1 (fast, pure wasm: XNNPACK's products)", wasmXnnpack!.blocks)}  [${load()}]`);
     [sac2] = await timeUpdatesInChild([spec("sac-v1", false)], timing, { VIREL_BLAS_THREADS: "2" });
     out(`${stats("ours SAC-v1 (fast, native, 2 BLAS threads)", sac2!.blocks)}  [${load()}]`);
     [sacLanes, virelLanes] = await timeUpdatesInChild(
@@ -466,7 +480,11 @@ async function main(): Promise<void> {
       `; with beta.py's 4096 replay samples ${f2(minOf(virelReplay.blocks.wall) / minOf(sac.blocks.wall))}×`,
   );
   out(
-    `pure wasm SAC-v1 / PyTorch as shipped: ${wasm ? f2(minOf(wasm.blocks.wall)) : "—"} / ${tMin === null ? "—" : f2(tMin)} ms = ${verdict(ratio(wasm ? minOf(wasm.blocks.wall) : null, tMin), TARGET.wasmVsTorch)}`,
+    `pure wasm SAC-v1 / PyTorch as shipped: ${wasm ? f2(minOf(wasm.blocks.wall)) : "—"} / ${tMin === null ? "—" : f2(tMin)} ms = ${verdict(ratio(wasm ? minOf(wasm.blocks.wall) : null, tMin), TARGET.wasmVsTorch)}` +
+      (wasmLanes
+        ? `; 2 product lanes ${f2(minOf(wasmLanes.blocks.wall))} ms = ${verdict(ratio(minOf(wasmLanes.blocks.wall), tMin), TARGET.wasmVsTorch)}`
+        : "") +
+      (wasmXnnpack ? `; with XNNPACK's products (VIREL_WASM_GEMM=0) ${f2(minOf(wasmXnnpack.blocks.wall))} ms` : ""),
   );
   out(
     `roofline: ${rf.gflop_per_update.toFixed(3)} GFLOP/update, ${rf.achieved_gflops.toFixed(1)} GFLOP/s achieved` +

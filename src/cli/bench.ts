@@ -239,7 +239,9 @@ export async function benchHeader(): Promise<string> {
     (blas
       ? `, BLAS: ${blas.library.split(" ").slice(0, 2).join(" ")}${core ? ` ${core} kernels` : ""}` +
         ` (${blas.threads} thread${blas.threads === 1 ? "" : "s"}, ${lanes} product lane${lanes === 1 ? "" : "s"})`
-      : ", no native BLAS") +
+      : native.wasmGemmInfo() !== null
+        ? `, no native BLAS: our wasm SIMD GEMM (${lanes} product lane${lanes === 1 ? "" : "s"})`
+        : ", no native BLAS") +
     (process.env.OPENBLAS_CORETYPE ? `, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE} set` : "")
   );
 }
