@@ -64,6 +64,11 @@ export interface BlasAddon {
    * Absent from addons built before it was added. Used by the webgpu backend's synchronous reads.
    */
   pumpEvents?(): boolean;
+  /**
+   * True when each output row's bits do not depend on the other rows of the product (our wasm GEMM): then
+   * `withRowInvariantProducts` has nothing to split.
+   */
+  readonly rowInvariant?: boolean;
   /** Stops any thread it started (our wasm GEMM's second lane); it must not be used afterwards. */
   close?(): void;
 }

@@ -245,7 +245,7 @@ function runGemm(
     p.b.stride !== null &&
     (bias === null || bias.batch.stride !== null) &&
     (prelu === null || prelu.batch.stride !== null);
-  if (uniform && rowInvariant > 0 && !transposeA && p.batch === 1 && p.m > 1) {
+  if (uniform && rowInvariant > 0 && addon.rowInvariant !== true && !transposeA && p.batch === 1 && p.m > 1) {
     // m one-row products: row r of A (stride k) times B, into row r of C; bias / PReLU rows by their row stride
     params[P_M] = 1;
     params[P_A_OFF] = aOff;

@@ -301,6 +301,7 @@ export function makeWasmGemmBlas(backend: BackendWasm, shape: GemmShape = DEFAUL
   const scratchOf = (params: Float64Array, o: number): number =>
     scratchBytes(MR, params[o + P.M] as number, params[o + P.N] as number, params[o + P.K] as number);
   return {
+    rowInvariant: true, // one float32 sum in k order per element, whatever the tile (test/engine/wasm-gemm.test.ts)
     sgemm(heap: ArrayBuffer, params: Float64Array, blocks = 1): void {
       void heap; // the memory is ours: its current buffer is read after any scratch allocation
       if (!Number.isInteger(blocks) || blocks < 1 || params.length < blocks * P.COUNT) {

@@ -30,7 +30,8 @@ test("README's speed table is the committed bench:peer run it links to", () => {
     ["ours SAC-v1 (native BLAS, 2 product lanes)", "ours SAC-v1 (fast, native, 2 product lanes)"],
     ["ours VIREL1 with β from its minibatches", "ours VIREL1 + β from its minibatches (fast, native)"],
     ["ours VIREL1 with beta.py's 4096-sample β", "ours VIREL1 + β on 4096 replay samples (fast, native)"],
-    ["ours SAC-v1, pure WebAssembly (no BLAS)", "ours SAC-v1 (fast, pure wasm)"],
+    ["ours SAC-v1, pure WebAssembly (no BLAS)", "ours SAC-v1 (fast, pure wasm: our SIMD GEMM)"],
+    ["ours SAC-v1, pure WebAssembly, 2 product lanes", "ours SAC-v1 (fast, pure wasm, 2 product lanes)"],
   ];
   const table = readme.split("\n").filter((l) => l.startsWith("| "));
   const torchRow = table.find((l) => l.startsWith("| PyTorch SAC-v1 (OpenBLAS on both cores"));
