@@ -152,11 +152,16 @@ class Lane {
   private seq = 0;
   broken: string | null = null;
 
-  constructor(module: object, mr: number) {
+  constructor(
+    module: object,
+    mr: number,
+    script: string,
+    private readonly timeoutMs: number,
+  ) {
     this.memory = new WebAssembly.Memory({ initial: 64, maximum: LANE_MAX_PAGES, shared: true });
     this.ctl = new Int32Array(this.memory.buffer, 0, CTL_BYTES / 4);
     const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
-    this.worker = new Worker(join(__dirname, "wasm-gemm-worker.js"), {
+    this.worker = new Worker(script, {
       workerData: { module, memory: this.memory, mr, spinMs: LANE_SPIN_MS },
     });
     this.worker.unref();
@@ -200,8 +205,9 @@ class Lane {
       if (done === this.seq) return;
       if (++spins > 4096) Atomics.wait(this.ctl, CTL.DONE, done, 5);
       if (this.broken !== null) throw new Error(this.broken);
-      if (Date.now() - t0 > LANE_TIMEOUT_MS) {
-        this.broken = `the second product lane did not answer in ${LANE_TIMEOUT_MS / 1000} s`;
+      if (Date.now() - t0 > this.timeoutMs) {
+        // (a worker that died is noticed here too: its exit event cannot arrive while this thread waits)
+        this.broken = `the second product lane did not answer in ${this.timeoutMs / 1000} s`;
         throw new Error(this.broken);
       }
     }
@@ -211,6 +217,12 @@ class Lane {
     Atomics.store(this.ctl, CTL.STOP, 1);
     Atomics.notify(this.ctl, CTL.SEQ);
   }
+}
+
+/** The second lane's worker script and how long to wait for it (tests replace them; the defaults otherwise). */
+export interface LaneOptions {
+  workerScript?: string;
+  timeoutMs?: number;
 }
 
 /** Multiply-adds of a params block. */
@@ -244,7 +256,11 @@ function span(batch: number, stride: number, item: number): number {
  * A {@link BlasAddon} computing on `backend`'s heap with the WebAssembly SIMD GEMM, or null where this engine has no
  * WebAssembly SIMD or the backend's memory is not reachable (another tfjs version).
  */
-export function makeWasmGemmBlas(backend: BackendWasm, shape: GemmShape = DEFAULT_SHAPE): BlasAddon | null {
+export function makeWasmGemmBlas(
+  backend: BackendWasm,
+  shape: GemmShape = DEFAULT_SHAPE,
+  lane2: LaneOptions = {},
+): BlasAddon | null {
   const memory = wasmMemory(backend);
   if (memory === null) return null;
   let gemm: GemmExports;
@@ -270,13 +286,13 @@ export function makeWasmGemmBlas(backend: BackendWasm, shape: GemmShape = DEFAUL
   };
   const startLane = (): void => {
     if (lane !== null || laneProblem !== null) return;
-    const worker = join(__dirname, "wasm-gemm-worker.js");
+    const worker = lane2.workerScript ?? join(__dirname, "wasm-gemm-worker.js");
     if (!existsSync(worker)) {
       laneProblem = `the lane's worker script is missing (${worker})`;
       return;
     }
     try {
-      lane = new Lane(compile(gemmModuleBytes(shape, LANE_MAX_PAGES)), MR);
+      lane = new Lane(compile(gemmModuleBytes(shape, LANE_MAX_PAGES)), MR, worker, lane2.timeoutMs ?? LANE_TIMEOUT_MS);
     } catch (err) {
       laneProblem = `the second product lane could not start: ${(err as Error).message}`;
     }
@@ -368,7 +384,18 @@ export function makeWasmGemmBlas(backend: BackendWasm, shape: GemmShape = DEFAUL
       });
       L.post(jobs.length, laneScratch);
       for (const o of mine) runHere(params, o, base);
-      L.wait();
+      try {
+        L.wait();
+      } catch (err) {
+        // the worker died or stopped answering: its blocks run here, and from now on every block does
+        laneProblem = (err as Error).message;
+        lane = null;
+        lanes = 1;
+        process.emitWarning(`${laneProblem}; products continue on one lane`, { code: "VIREL_PRODUCT_LANE" });
+        const more = scratchFor(Math.max(...theirs.map((o) => scratchOf(params, o))));
+        for (const o of theirs) runHere(params, o, more);
+        return;
+      }
       const H2 = new Float32Array(memory.buffer);
       theirs.forEach((o, i) => {
         const p = productOf(params, o),

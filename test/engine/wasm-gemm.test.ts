@@ -14,6 +14,10 @@ import { DEFAULT_SHAPE, gemmModuleBytes, instantiateGemm, NR, pack } from "../..
 import { makeWasmGemmBlas } from "../../src/engine/wasm-gemm-blas";
 import type { GemmExports, GemmShape } from "../../src/engine/wasm-gemm";
 import { PARAM } from "../../src/engine/native-addon";
+import { CTL } from "../../src/engine/wasm-gemm-lane";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { heapOffset } from "../../src/engine/tfjs-internals";
 
 /** A WebAssembly.Memory (the project compiles without the DOM lib, which declares the constructor). */
@@ -205,11 +209,9 @@ test("as a BlasAddon: a batched product with bias and relu on the tfjs heap, par
   for (const x of [a, b, bias, c]) x.dispose();
 });
 
-test("two lanes: the worker runs some blocks of one call, every block's bits equal the one-lane run's", async () => {
-  const backend = tf.backend() as BackendWasm;
-  const blas = makeWasmGemmBlas(backend)!;
-  const rng = new Rng("wasm-gemm-lanes");
-  // four blocks of 2^21+ multiply-adds (so they may leave this thread), one small one that stays
+/** Five params blocks (four of 2^21+ multiply-adds, which may leave this thread, one small one) and their outputs. */
+function laneBlocks(backend: BackendWasm, seed: string) {
+  const rng = new Rng(seed);
   const shapes: Array<[number, number, number, number]> = [
     [1, 160, 128, 128],
     [1, 128, 144, 128],
@@ -246,8 +248,18 @@ test("two lanes: the worker runs some blocks of one call, every block's bits equ
   });
   const heap = (): ArrayBuffer =>
     (backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer as ArrayBuffer;
+  const dispose = (): void => {
+    for (const t of [...tensors, ...outs]) t.dispose();
+  };
+  return { params, outs, count: shapes.length, heap, dispose };
+}
+
+test("two lanes: the worker runs some blocks of one call, every block's bits equal the one-lane run's", async () => {
+  const backend = tf.backend() as BackendWasm;
+  const blas = makeWasmGemmBlas(backend)!;
+  const { params, outs, count, heap, dispose } = laneBlocks(backend, "wasm-gemm-lanes");
   blas.setLanes!(1);
-  blas.sgemm(heap(), params, shapes.length);
+  blas.sgemm(heap(), params, count);
   const one = outs.map((c) => (c.dataSync() as Float32Array).slice());
   blas.setLanes!(2);
   assert.equal(blas.info().lanes, 2);
@@ -255,7 +267,7 @@ test("two lanes: the worker runs some blocks of one call, every block's bits equ
   const deadline = Date.now() + 20_000;
   while ((blas.info().laneBlocks ?? 0) === 0 && Date.now() < deadline) {
     for (const c of outs) (c.dataSync() as Float32Array).fill(Number.NaN);
-    blas.sgemm(heap(), params, shapes.length);
+    blas.sgemm(heap(), params, count);
     if ((blas.info().laneBlocks ?? 0) === 0) await new Promise((r) => setTimeout(r, 20));
   }
   const ran = blas.info().laneBlocks ?? 0;
@@ -263,5 +275,43 @@ test("two lanes: the worker runs some blocks of one call, every block's bits equ
   outs.forEach((c, i) => bitsEqual(c.dataSync() as Float32Array, one[i]!, `block ${i} on two lanes`));
   blas.close!();
   assert.equal(blas.info().lanes, 1);
-  for (const t of [...tensors, ...outs]) t.dispose();
+  dispose();
+});
+
+test("a second lane that stops answering: its blocks run here after the timeout, with a warning; one lane after", async () => {
+  const backend = tf.backend() as BackendWasm;
+  const dir = mkdtempSync(join(tmpdir(), "virel-lane-"));
+  // a worker that says it is ready, then hangs (5 s) without running anything
+  const script = join(dir, "stuck-lane.js");
+  writeFileSync(
+    script,
+    'const { workerData } = require("node:worker_threads");\n' +
+      "const ctl = new Int32Array(workerData.memory.buffer, 0, 16);\n" +
+      `Atomics.store(ctl, ${CTL.READY}, 1);\n` +
+      "Atomics.wait(ctl, 15, 0, 5000);\n",
+  );
+  const blas = makeWasmGemmBlas(backend, undefined, { workerScript: script, timeoutMs: 300 })!;
+  const good = makeWasmGemmBlas(backend)!;
+  const { params, outs, count, heap, dispose } = laneBlocks(backend, "wasm-gemm-dead-lane");
+  good.sgemm(heap(), params, count);
+  const want = outs.map((c) => (c.dataSync() as Float32Array).slice());
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.message);
+  process.on("warning", onWarning);
+  blas.setLanes!(2);
+  await new Promise((r) => setTimeout(r, 500)); // the fake worker starts, marks itself ready and hangs
+  for (const c of outs) (c.dataSync() as Float32Array).fill(Number.NaN);
+  blas.sgemm(heap(), params, count);
+  outs.forEach((c, i) => bitsEqual(c.dataSync() as Float32Array, want[i]!, `block ${i} after the lane failed`));
+  assert.equal(blas.info().lanes, 1, "back to one lane");
+  await new Promise((r) => setImmediate(r));
+  process.off("warning", onWarning);
+  assert.ok(
+    warnings.some((w) => /did not answer in 0\.3 s; products continue on one lane/.test(w)),
+    warnings.join("\n"),
+  );
+  blas.close!();
+  good.close!();
+  dispose();
+  rmSync(dir, { recursive: true, force: true });
 });
