@@ -182,6 +182,7 @@ export async function doctorReport(): Promise<DoctorReport> {
     } catch (err) {
       status = { loaded: false, reason: firstLine(err) };
     }
+    if (!status.loaded && status.wasmGemm === true) lanes = native.productLanes();
     if (status.loaded) {
       threads = native.nativeBlasInfo()?.threads;
       lanes = native.productLanes();
@@ -298,7 +299,9 @@ export function formatDoctor(r: DoctorReport): string[] {
     if (n.wasmGemm !== undefined)
       lines.push(
         n.wasmGemm
-          ? "          products on the pure wasm path: our WebAssembly SIMD GEMM (VIREL_WASM_GEMM=0: XNNPACK's)"
+          ? `          products on the pure wasm path: our WebAssembly SIMD GEMM` +
+              `${n.lanes !== undefined ? `, ${n.lanes} product lane${n.lanes === 1 ? "" : "s"} (VIREL_PRODUCT_LANES)` : ""}` +
+              ` (VIREL_WASM_GEMM=0: XNNPACK's)`
           : "          products on the pure wasm path: tfjs-backend-wasm's XNNPACK kernels",
       );
   }

@@ -88,13 +88,21 @@ test("doctor shows a bad switch value with the variable and the value, and flags
   }
 });
 
-test("doctor on the pure wasm path (VIREL_NATIVE=0) says so and how to undo it; BLAS threads follow VIREL_BLAS_THREADS", () => {
+test("doctor on the pure wasm path (VIREL_NATIVE=0) says so, how to undo it and whose products run; BLAS threads follow VIREL_BLAS_THREADS", () => {
   const off = doctorIn({ VIREL_NATIVE: "0" });
   assert.equal(off.native.loaded, false);
   assert.match(off.native.reason ?? "", /VIREL_NATIVE=0/);
   assert.match(off.native.fix ?? "", /unset VIREL_NATIVE/);
   assert.equal(off.auto, "wasm");
   assert.match(formatDoctor(off).join("\n"), /fix: unset VIREL_NATIVE/);
+  // the products run in our wasm GEMM, with the lanes VIREL_PRODUCT_LANES asks for; VIREL_WASM_GEMM=0: XNNPACK
+  assert.equal(off.native.wasmGemm, true);
+  const offTwo = doctorIn({ VIREL_NATIVE: "0", VIREL_PRODUCT_LANES: "2" });
+  assert.equal(offTwo.native.lanes, 2);
+  assert.match(formatDoctor(offTwo).join("\n"), /our WebAssembly SIMD GEMM, 2 product lanes/);
+  const xnn = doctorIn({ VIREL_NATIVE: "0", VIREL_WASM_GEMM: "0" });
+  assert.equal(xnn.native.wasmGemm, false);
+  assert.match(formatDoctor(xnn).join("\n"), /XNNPACK kernels/);
   const two = doctorIn({ VIREL_BLAS_THREADS: "2" });
   if (two.native.loaded) assert.equal(two.native.threads, 2);
   else assert.notEqual(two.native.missingPrerequisite, null);
