@@ -391,7 +391,7 @@ export function makeWasmGemmBlas(
         laneProblem = (err as Error).message;
         lane = null;
         lanes = 1;
-        process.emitWarning(`${laneProblem}; products continue on one lane`, { code: "VIREL_PRODUCT_LANE" });
+        process.emitWarning(`${laneProblem}; products continue on one lane`, { code: "VirelProductLane" });
         const more = scratchFor(Math.max(...theirs.map((o) => scratchOf(params, o))));
         for (const o of theirs) runHere(params, o, more);
         return;
