@@ -319,7 +319,13 @@ export function makeWasmGemmBlas(
   return {
     rowInvariant: true, // one float32 sum in k order per element, whatever the tile (test/engine/wasm-gemm.test.ts)
     sgemm(heap: ArrayBuffer, params: Float64Array, blocks = 1): void {
-      void heap; // the memory is ours: its current buffer is read after any scratch allocation
+      // the memory is ours (its current buffer is read after any scratch allocation); a heap from elsewhere means a
+      // caller on another wasm backend instance, whose tensors this GEMM cannot see
+      if (heap !== memory.buffer) {
+        throw new Error(
+          "sgemm: the heap passed is not the wasm backend memory this GEMM was set up on (call installNativeKernels() again after re-creating the wasm backend)",
+        );
+      }
       if (!Number.isInteger(blocks) || blocks < 1 || params.length < blocks * P.COUNT) {
         throw new Error(`sgemm: ${blocks} blocks need ${blocks * P.COUNT} params, got ${params.length}`);
       }

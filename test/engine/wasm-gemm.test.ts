@@ -206,6 +206,8 @@ test("as a BlasAddon: a batched product with bias and relu on the tfjs heap, par
   params[PARAM.K] = -1;
   assert.throws(() => blas!.sgemm(heap(), params), /non-negative 32-bit sizes/);
   assert.throws(() => blas!.sgemm(heap(), params, 2), /2 blocks need 42 params, got 21/);
+  fill();
+  assert.throws(() => blas!.sgemm(new ArrayBuffer(64), params), /not the wasm backend memory this GEMM was set up on/);
   for (const x of [a, b, bias, c]) x.dispose();
 });
 
