@@ -306,7 +306,8 @@ function runGemm(
     params[P_C_OFF] = cOff + 4 * t * p.m * p.n;
     if (bias) params[P_BIAS_OFF] = bias.memoryOffset + 4 * bias.batch.offset(t);
     if (prelu) params[P_PRELU_OFF] = prelu.memoryOffset + 4 * prelu.batch.offset(t);
-    addon.sgemm(heap, params);
+    // the current buffer each time: an addon may allocate scratch on the heap (our wasm GEMM does) and grow it
+    addon.sgemm(heapBuffer(backend), params);
   }
 }
 

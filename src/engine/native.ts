@@ -23,7 +23,7 @@ import { join } from "node:path";
 import { makeBatchMatMul, makeFusedMatMul } from "./native-kernels";
 import { nativeCounters, wasmGemmCounters } from "./native-addon";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { makeWasmGemmBlas } from "./wasm-gemm-blas";
+import { tryWasmGemmBlas } from "./wasm-gemm-blas";
 import type { BlasAddon } from "./native-addon";
 import { resolvedProductLanes, setting } from "./settings";
 import { isWasmBackend, replaceKernel, restoreKernel, tfjsInternalsProblem } from "./tfjs-internals";
@@ -163,7 +163,9 @@ let lanes = 1;
  * wasm path our GEMM's (its second lane a worker thread); 1 on XNNPACK's products.
  */
 export function productLanes(): number {
-  return (installed?.addon ?? installed?.gemm) ? lanes : 1;
+  // our GEMM says itself: its worker may have failed to start or stopped answering (then 1)
+  if (installed?.gemm) return installed.gemm.info().lanes ?? 1;
+  return installed?.addon ? lanes : 1;
 }
 
 /**
@@ -259,9 +261,12 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
     register("Identity", identity, makeSharedIdentity(identity.kernelFunc));
     register("Cast", cast, makeSharedCast(cast.kernelFunc));
   }
-  const pureWasm = (reason: string): NativeStatus => {
+  const pureWasm = (why: string): NativeStatus => {
+    let reason = why;
     const backend = wantWasmGemm ? wasmBackendInstance() : null;
-    const gemm = backend === null ? null : makeWasmGemmBlas(backend);
+    const made = backend === null ? null : tryWasmGemmBlas(backend);
+    const gemm = made !== null && "blas" in made ? made.blas : null;
+    if (made !== null && "reason" in made) reason = `${reason}; ${made.reason}`;
     if (gemm !== null) {
       register("BatchMatMul", stockMatMul, makeBatchMatMul(gemm, wasmMatMul, wasmGemmCounters));
       register("_FusedMatMul", stockFused, makeFusedMatMul(gemm, wasmFused, wasmGemmCounters));
@@ -280,6 +285,7 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
       register("BatchMatMul", stockMatMul, wasmMatMul);
       register("_FusedMatMul", stockFused, wasmFused);
       installed.status = { loaded: false, reason: `${reason}; ${problem}`, wasmGemm: false };
+      gemm?.close?.();
       installed.gemm = null;
       lanes = 1;
       lastStatus = installed.status;

@@ -115,7 +115,7 @@ export const SETTINGS = {
   productLanes: spec<"auto" | 1 | 2>({
     env: "VIREL_PRODUCT_LANES",
     meaning:
-      "threads for independent matrix products of the fused update on the native path (the twin Q networks' passes run side by side, each product single-threaded: results bit-identical); auto: 2 where this process may use 2+ cores",
+      "threads for independent matrix products of the fused update, on the native path and on the pure wasm path's own GEMM (the twin Q networks' passes run side by side, each product single-threaded: results bit-identical); auto: 2 where this process may use 2+ cores",
     values: "auto, 1, 2",
     defaultText:
       "auto (2 with 2+ usable cores, else 1; `virel experiment run` / `virel sweep` give their children 1 when they run more at once than half the cores)",

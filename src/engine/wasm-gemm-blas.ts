@@ -30,6 +30,20 @@ function checkBlock(p: Float64Array, o: number, heapBytes: number): void {
     throw new Error(`sgemm: m, n, k and batch must be non-negative 32-bit sizes, got ${m}, ${n}, ${k}, ${batch}`);
   }
   if (m === 0 || n === 0 || batch === 0) return;
+  for (const [name, i] of [
+    ["a stride", P.A_STRIDE],
+    ["b stride", P.B_STRIDE],
+    ["bias strides", P.BIAS_SB],
+    ["bias strides", P.BIAS_SM],
+    ["bias strides", P.BIAS_SN],
+    ["prelu strides", P.PRELU_SB],
+    ["prelu strides", P.PRELU_SM],
+    ["prelu strides", P.PRELU_SN],
+  ] as const) {
+    if (!int32(p[o + i] as number)) {
+      throw new Error(`sgemm: the ${name} must be non-negative 32-bit integers, got ${p[o + i]}`);
+    }
+  }
   const act = p[o + P.ACT] as number;
   if (!Number.isInteger(act) || act < 0 || act > 6) throw new Error(`sgemm: unknown activation code ${act}`);
   if (act === ACTIVATIONS["prelu"] && (p[o + P.PRELU_OFF] as number) < 0) {
@@ -261,13 +275,23 @@ export function makeWasmGemmBlas(
   shape: GemmShape = DEFAULT_SHAPE,
   lane2: LaneOptions = {},
 ): BlasAddon | null {
+  const made = tryWasmGemmBlas(backend, shape, lane2);
+  return "reason" in made ? null : made.blas;
+}
+
+/** {@link makeWasmGemmBlas}, saying why when it cannot (for the status line). */
+export function tryWasmGemmBlas(
+  backend: BackendWasm,
+  shape: GemmShape = DEFAULT_SHAPE,
+  lane2: LaneOptions = {},
+): { blas: BlasAddon } | { reason: string } {
   const memory = wasmMemory(backend);
-  if (memory === null) return null;
+  if (memory === null) return { reason: "the wasm backend's memory is not reachable (another tfjs version?)" };
   let gemm: GemmExports;
   try {
     gemm = instantiateGemm(memory, shape);
-  } catch {
-    return null;
+  } catch (err) {
+    return { reason: `our wasm GEMM did not compile here: ${(err as Error).message}` };
   }
   const MR = shape.mr;
   let lanes = 1;
@@ -316,14 +340,15 @@ export function makeWasmGemmBlas(
   };
   const scratchOf = (params: Float64Array, o: number): number =>
     scratchBytes(MR, params[o + P.M] as number, params[o + P.N] as number, params[o + P.K] as number);
-  return {
+  const blas: BlasAddon = {
     rowInvariant: true, // one float32 sum in k order per element, whatever the tile (test/engine/wasm-gemm.test.ts)
     sgemm(heap: ArrayBuffer, params: Float64Array, blocks = 1): void {
       // the memory is ours (its current buffer is read after any scratch allocation); a heap from elsewhere means a
       // caller on another wasm backend instance, whose tensors this GEMM cannot see
-      if (heap !== memory.buffer) {
+      // (a buffer of this memory from before a growth is detached: byteLength 0)
+      if (heap !== memory.buffer && heap.byteLength !== 0) {
         throw new Error(
-          "sgemm: the heap passed is not the wasm backend memory this GEMM was set up on (call installNativeKernels() again after re-creating the wasm backend)",
+          "sgemm: the heap passed is not the wasm backend memory this GEMM was set up on (after re-creating the wasm backend, call uninstallNativeKernels() and installNativeKernels())",
         );
       }
       if (!Number.isInteger(blocks) || blocks < 1 || params.length < blocks * P.COUNT) {
@@ -374,7 +399,14 @@ export function makeWasmGemmBlas(
         jobs.push({ ...p, a: place(aFloats), b: place(bFloats), c: place(p.batch * p.m * p.n) });
       }
       const laneScratch = cursor;
-      L.reserve(laneScratch + Math.max(...theirs.map((o) => scratchOf(params, o))));
+      try {
+        L.reserve(laneScratch + Math.max(...theirs.map((o) => scratchOf(params, o))));
+      } catch {
+        // more than the lane's memory may hold (LANE_MAX_PAGES): this call runs whole on this thread
+        const all = scratchFor(Math.max(...[...mine, ...theirs].map((o) => scratchOf(params, o))));
+        for (let b = 0; b < blocks; b++) runHere(params, b * P.COUNT, all);
+        return;
+      }
       const H = new Float32Array(memory.buffer),
         LH = new Float32Array(L.memory.buffer);
       theirs.forEach((o, i) => {
@@ -395,6 +427,7 @@ export function makeWasmGemmBlas(
       } catch (err) {
         // the worker died or stopped answering: its blocks run here, and from now on every block does
         laneProblem = (err as Error).message;
+        L.stop();
         lane = null;
         lanes = 1;
         process.emitWarning(`${laneProblem}; products continue on one lane`, { code: "VirelProductLane" });
@@ -433,4 +466,5 @@ export function makeWasmGemmBlas(
       laneBlocks: lane?.run ?? 0,
     }),
   };
+  return { blas };
 }

@@ -187,7 +187,7 @@ test("as a BlasAddon: a batched product with bias and relu on the tfjs heap, par
   const heap = (): ArrayBuffer =>
     (backend as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer as ArrayBuffer;
   blas!.sgemm(heap(), params);
-  const got = c.dataSync() as Float32Array;
+  const got = (c.dataSync() as Float32Array).slice();
   for (let t = 0; t < batch; t++) {
     const prod = reference(aData.subarray(t * m * k, (t + 1) * m * k), bData, m, n, k, false, false);
     const want = prod.map((x, e) => Math.max(Math.fround(x + biasData[e % n]!), 0));
@@ -208,6 +208,19 @@ test("as a BlasAddon: a batched product with bias and relu on the tfjs heap, par
   assert.throws(() => blas!.sgemm(heap(), params, 2), /2 blocks need 42 params, got 21/);
   fill();
   assert.throws(() => blas!.sgemm(new ArrayBuffer(64), params), /not the wasm backend memory this GEMM was set up on/);
+  fill();
+  params[PARAM.A_STRIDE] = -1;
+  assert.throws(() => blas!.sgemm(heap(), params), /the a stride must be non-negative 32-bit integers, got -1/);
+  // a buffer of this heap from before it grew (detached) is accepted: the GEMM reads the memory's current one
+  fill();
+  const stale = heap();
+  const ballast: tf.Tensor[] = [];
+  while (stale.byteLength !== 0 && ballast.length < 64) ballast.push(tf.zeros([1 << 20]));
+  assert.equal(stale.byteLength, 0, "the heap grew");
+  (c.dataSync() as Float32Array).fill(Number.NaN);
+  blas!.sgemm(stale, params);
+  bitsEqual((c.dataSync() as Float32Array).slice(), got, "after the heap grew");
+  for (const t of ballast) t.dispose();
   for (const x of [a, b, bias, c]) x.dispose();
 });
 
