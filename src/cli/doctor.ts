@@ -182,10 +182,9 @@ export async function doctorReport(): Promise<DoctorReport> {
     } catch (err) {
       status = { loaded: false, reason: firstLine(err) };
     }
-    if (!status.loaded && status.wasmGemm === true) lanes = native.productLanes();
+    if (status.loaded || status.wasmGemm === true) lanes = native.productLanes();
     if (status.loaded) {
       threads = native.nativeBlasInfo()?.threads;
-      lanes = native.productLanes();
       verifiedError = verifyAgainstStock(tf, native);
     }
   }

@@ -62,12 +62,14 @@ export const get = (i: number): number[] => [0x20, ...uleb(i)];
 export const set = (i: number): number[] => [0x21, ...uleb(i)];
 export const tee = (i: number): number[] => [0x22, ...uleb(i)];
 export const i32Const = (n: number): number[] => [0x41, ...sleb(n)];
-export const I32_EQZ = [0x45],
-  I32_LT_U = [0x49],
+export const I32_LT_U = [0x49],
+  I32_LE_U = [0x4d],
   I32_GE_U = [0x4f],
   I32_ADD = [0x6a],
   I32_SUB = [0x6b],
   I32_MUL = [0x6c],
+  I32_DIV_U = [0x6e],
+  I32_AND = [0x71],
   SELECT = [0x1b];
 /** f32.load / f32.store with a constant byte offset (alignment hint 2^2). */
 export const f32Load = (offset = 0): number[] => [0x2a, 2, ...uleb(offset)];
@@ -77,8 +79,17 @@ export const block = (body: number[]): number[] => [0x02, 0x40, ...body, 0x0b];
 export const loop = (body: number[]): number[] => [0x03, 0x40, ...body, 0x0b];
 export const brIf = (depth: number): number[] => [0x0d, ...uleb(depth)];
 export const br = (depth: number): number[] => [0x0c, ...uleb(depth)];
-/** `if … end` (no result) on the i32 on the stack. */
-export const ifThen = (body: number[]): number[] => [0x04, 0x40, ...body, 0x0b];
+/** `if … else … end` (no result) on the i32 on the stack. */
+export const ifElse = (then: number[], otherwise: number[]): number[] => [
+  0x04,
+  0x40,
+  ...then,
+  0x05,
+  ...otherwise,
+  0x0b,
+];
+/** min(x, y) of two unsigned i32 (x and y instruction sequences, each evaluated twice). */
+export const minU = (x: number[], y: number[]): number[] => [...x, ...y, ...x, ...y, ...I32_LT_U, ...SELECT];
 
 // SIMD instructions.
 export const simd = (op: number): number[] => [0xfd, ...uleb(op)];
@@ -87,8 +98,6 @@ export const vLoad = (offset = 0): number[] => [...simd(0x00), 0, ...uleb(offset
 export const vStore = (offset = 0): number[] => [...simd(0x0b), 0, ...uleb(offset)];
 /** v128.load32_splat: one float from memory into all four lanes. */
 export const vLoad32Splat = (offset = 0): number[] => [...simd(0x09), 2, ...uleb(offset)];
-/** f32x4.extract_lane. */
-export const f32x4Lane = (lane: number): number[] => [...simd(0x1f), lane];
 export const V_LOAD = vLoad(0);
 export const V_STORE = vStore(0);
 export const F32X4_SPLAT = simd(0x13),

@@ -137,6 +137,13 @@ function epilogue(H: Float32Array, p: Float64Array, o: number, t: number, c: num
   }
 }
 
+/** The epilogue of params block o over all its batch items, when it has a bias or an activation. */
+function blockEpilogue(H: Float32Array, p: Float64Array, o: number): void {
+  if ((p[o + P.BIAS_OFF] as number) < 0 && (p[o + P.ACT] as number) === 0) return;
+  const items = (p[o + P.M] as number) * (p[o + P.N] as number);
+  for (let t = 0; t < (p[o + P.BATCH] as number); t++) epilogue(H, p, o, t, (p[o + P.C_OFF] as number) / 4 + t * items);
+}
+
 /**
  * Blocks of fewer multiply-adds stay on the calling thread: handing one over costs copies and a wake-up that a
  * small product does not repay (the native path's threshold, virel_blas.c).
@@ -325,18 +332,7 @@ export function tryWasmGemmBlas(
   const runHere = (params: Float64Array, o: number, base: number): void => {
     const H = new Float32Array(memory.buffer);
     runProduct(gemm, MR, productOf(params, o), base, H);
-    const hasEpilogue = (params[o + P.BIAS_OFF] as number) >= 0 || (params[o + P.ACT] as number) !== 0;
-    if (hasEpilogue) {
-      for (let t = 0; t < (params[o + P.BATCH] as number); t++) {
-        epilogue(
-          H,
-          params,
-          o,
-          t,
-          (params[o + P.C_OFF] as number) / 4 + t * (params[o + P.M] as number) * (params[o + P.N] as number),
-        );
-      }
-    }
+    blockEpilogue(H, params, o);
   };
   const scratchOf = (params: Float64Array, o: number): number =>
     scratchBytes(MR, params[o + P.M] as number, params[o + P.N] as number, params[o + P.K] as number);
@@ -385,7 +381,8 @@ export function tryWasmGemmBlas(
       }
       // Copy the lane's operands into its memory (after the scratch allocation above: the heap may have grown).
       const L = lane;
-      const jobs: Product[] = [];
+      const jobs: Product[] = [],
+        operandFloats: Array<[number, number]> = [];
       let cursor = CTL_BYTES;
       const place = (floats: number): number => {
         const at = cursor;
@@ -397,6 +394,7 @@ export function tryWasmGemmBlas(
         const aFloats = p.k === 0 ? 0 : span(p.batch, p.strideA, p.m * p.k),
           bFloats = p.k === 0 ? 0 : span(p.batch, p.strideB, p.k * p.n);
         jobs.push({ ...p, a: place(aFloats), b: place(bFloats), c: place(p.batch * p.m * p.n) });
+        operandFloats.push([aFloats, bFloats]);
       }
       const laneScratch = cursor;
       try {
@@ -412,12 +410,9 @@ export function tryWasmGemmBlas(
       theirs.forEach((o, i) => {
         const p = productOf(params, o),
           j = jobs[i] as Product;
-        if (p.k > 0) {
-          const aFloats = span(p.batch, p.strideA, p.m * p.k),
-            bFloats = span(p.batch, p.strideB, p.k * p.n);
-          LH.set(H.subarray(p.a / 4, p.a / 4 + aFloats), j.a / 4);
-          LH.set(H.subarray(p.b / 4, p.b / 4 + bFloats), j.b / 4);
-        }
+        const [aFloats, bFloats] = operandFloats[i] as [number, number];
+        LH.set(H.subarray(p.a / 4, p.a / 4 + aFloats), j.a / 4);
+        LH.set(H.subarray(p.b / 4, p.b / 4 + bFloats), j.b / 4);
         writeJob(L.ctl, i, j);
       });
       L.post(jobs.length, laneScratch);
@@ -441,8 +436,7 @@ export function tryWasmGemmBlas(
           j = jobs[i] as Product;
         const floats = p.batch * p.m * p.n;
         H2.set(LH.subarray(j.c / 4, j.c / 4 + floats), p.c / 4);
-        const hasEpilogue = (params[o + P.BIAS_OFF] as number) >= 0 || (params[o + P.ACT] as number) !== 0;
-        if (hasEpilogue) for (let t = 0; t < p.batch; t++) epilogue(H2, params, o, t, p.c / 4 + t * p.m * p.n);
+        blockEpilogue(H2, params, o);
       });
     },
     setLanes(n: number): void {

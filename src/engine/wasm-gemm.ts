@@ -17,6 +17,11 @@
  */
 import {
   block,
+  I32_AND,
+  I32_DIV_U,
+  I32_LE_U,
+  ifElse,
+  minU,
   simd,
   br,
   brIf,
@@ -29,14 +34,12 @@ import {
   I32,
   I32_ADD,
   I32_GE_U,
-  I32_LT_U,
   I32_MUL,
   I32_SUB,
   i32Const,
   instantiate,
   loop,
   moduleBytes,
-  SELECT,
   set,
   tee,
   V128,
@@ -82,16 +85,7 @@ function packScalarFn(fnName: string, R: number): Fn {
       ...countedLoop(RR, i32Const(0), i32Const(R), 1, [
         // s = src + min(p0 + r, last)·outerStride
         ...get(SRC),
-        ...get(P0),
-        ...get(RR),
-        ...I32_ADD,
-        ...get(LAST),
-        ...get(P0),
-        ...get(RR),
-        ...I32_ADD,
-        ...get(LAST),
-        ...I32_LT_U,
-        ...SELECT,
+        ...minU([...get(P0), ...get(RR), ...I32_ADD], get(LAST)),
         ...get(OS),
         ...I32_MUL,
         ...I32_ADD,
@@ -100,7 +94,7 @@ function packScalarFn(fnName: string, R: number): Fn {
         ...get(DST),
         ...get(P0),
         ...i32Const(R),
-        0x6e, // i32.div_u
+        ...I32_DIV_U,
         ...get(PS),
         ...I32_MUL,
         ...I32_ADD,
@@ -322,11 +316,10 @@ function kernelFn(shape: GemmShape): Fn {
       ...vStore(32 * r + 16),
     );
   }
-  const minOf = (x: number[], y: number[]): number[] => [...x, ...y, ...x, ...y, ...I32_LT_U, ...SELECT];
   storeEdge.push(
-    ...minOf([...get(M), ...get(I), ...I32_SUB], i32Const(MR)),
+    ...minU([...get(M), ...get(I), ...I32_SUB], i32Const(MR)),
     ...set(ROWS),
-    ...minOf([...get(N), ...get(J), ...I32_SUB], i32Const(NR)),
+    ...minU([...get(N), ...get(J), ...I32_SUB], i32Const(NR)),
     ...set(COLS),
     ...countedLoop(R, i32Const(0), get(ROWS), 1, [
       ...countedLoop(JJ, i32Const(0), get(COLS), 1, [
@@ -367,7 +360,7 @@ function kernelFn(shape: GemmShape): Fn {
     ...tee(X),
     ...get(K),
     ...i32Const(-U),
-    0x71, // i32.and
+    ...I32_AND,
     ...i32Const(MR * 4),
     ...I32_MUL,
     ...I32_ADD,
@@ -398,19 +391,14 @@ function kernelFn(shape: GemmShape): Fn {
     ...i32Const(MR),
     ...I32_ADD,
     ...get(M),
-    0x4d, // i32.le_u
+    ...I32_LE_U,
     ...get(J),
     ...i32Const(NR),
     ...I32_ADD,
     ...get(N),
-    0x4d, // i32.le_u
-    0x71, // i32.and
-    0x04,
-    0x40, // if
-    ...storeFull,
-    0x05, // else
-    ...storeEdge,
-    0x0b, // end
+    ...I32_LE_U,
+    ...I32_AND,
+    ...ifElse(storeFull, storeEdge),
   ];
   const body = countedLoop(J, i32Const(0), get(N), NR, [
     // pbq = pb + j0·k·4
