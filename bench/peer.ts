@@ -14,7 +14,10 @@
  *   6. HalfCheetah-v5 training env steps/s with evaluation included (no target: recorded), and what the second
  *      core gives there (VIREL_BLAS_THREADS=2, VIREL_PRODUCT_LANES=2 in child processes) and what batched
  *      evaluation saves
- *   The second core, two ways: OpenBLAS's own threads inside each product (VIREL_BLAS_THREADS=2), and two product
+ *   Our native product kernels (native/src/virel_gemm.c, the default) against the BLAS's (VIREL_NATIVE_GEMM=blas,
+ *   a child process) on the same update.
+ *   The second core, two ways: OpenBLAS's own threads inside each product (VIREL_BLAS_THREADS=2 with the BLAS's
+ *   products), and two product
  *   lanes (VIREL_PRODUCT_LANES=2: independent products side by side, each single-threaded, bit-identical results) —
  *   for the update, end to end (SAC and VIREL1 with the minibatch β) and on HalfCheetah-v5.
  *
@@ -39,6 +42,7 @@ import { benchHeader, medianOf, minOf, timeUpdate, timeUpdatesInChild } from "..
 import type { BlockTimes, UpdateResult, UpdateSpec } from "../src/cli/bench";
 import { measureSgemmPeak, roofline } from "../src/cli/bench-roofline";
 import { setProductLanes } from "../src/engine/native";
+import { resolvedProductLanes } from "../src/engine/settings";
 
 /** Issue 14's targets. */
 const TARGET = { sacVsTorch: 0.5, virelVsSac: 1.15, wasmVsTorch: 2.0, e2eVsTorch: 0.6 } as const;
@@ -273,10 +277,16 @@ async function main(): Promise<void> {
     cheetahSteps = positiveInt("--cheetah-steps", o.cheetahSteps);
   const dir = resolve(__dirname, "..", "..", "bench", "peer");
   const peer: Peer = { python: o.python, dir, problem: peerProblem(o.python, dir) };
-  // our rows without a lanes label are one lane (the rows "2 product lanes" run in child processes with 2)
+  // our rows without a lanes label are one lane (the rows "2 product lanes" run in child processes with 2); "as
+  // shipped" is what VIREL_PRODUCT_LANES gives here (auto: 2 with 2+ usable cores), the row the targets compare
+  const shippedLanes = resolvedProductLanes();
+  const lanesSetting = process.env.VIREL_PRODUCT_LANES || "auto";
   process.env.VIREL_PRODUCT_LANES = "1";
   const info = await ready("wasm");
   const native = info.native?.loaded === true;
+  // our native kernels (VIREL_NATIVE_GEMM), or null when the BLAS computes the products
+  const ourGemm =
+    native && info.native?.gemm !== undefined && !info.native.gemm.startsWith("BLAS") ? info.native.gemm : null;
   out(`bench:peer — ${await benchHeader()}`);
   if (peer.problem) out(`PyTorch peer not run: ${peer.problem}`);
   if (process.env.OPENBLAS_CORETYPE)
@@ -339,6 +349,7 @@ async function main(): Promise<void> {
     wasmLanes: UpdateResult | null = null,
     wasmXnnpack: UpdateResult | null = null,
     sac2: UpdateResult | null = null,
+    sacBlas: UpdateResult | null = null,
     sacLanes: UpdateResult | null = null,
     virelLanes: UpdateResult | null = null;
   if (native) {
@@ -359,7 +370,14 @@ async function main(): Promise<void> {
       VIREL_PRODUCT_LANES: "1",
     });
     out(`${stats("ours SAC-v1 (fast, pure wasm: XNNPACK's products)", wasmXnnpack!.blocks)}  [${load()}]`);
-    [sac2] = await timeUpdatesInChild([spec("sac-v1", false)], timing, { VIREL_BLAS_THREADS: "2" });
+    if (ourGemm !== null) {
+      [sacBlas] = await timeUpdatesInChild([spec("sac-v1", false)], timing, { VIREL_NATIVE_GEMM: "blas" });
+      out(`${stats("ours SAC-v1 (fast, native, the BLAS's products)", sacBlas!.blocks)}  [${load()}]`);
+    }
+    [sac2] = await timeUpdatesInChild([spec("sac-v1", false)], timing, {
+      VIREL_BLAS_THREADS: "2",
+      VIREL_NATIVE_GEMM: "blas",
+    });
     out(`${stats("ours SAC-v1 (fast, native, 2 BLAS threads)", sac2!.blocks)}  [${load()}]`);
     [sacLanes, virelLanes] = await timeUpdatesInChild(
       [spec("sac-v1", false), spec("virel1", true, "minibatch")],
@@ -454,7 +472,7 @@ async function main(): Promise<void> {
           return (err as Error).message;
         }
       };
-      cheetah2 = await second("2 BLAS threads", { VIREL_BLAS_THREADS: "2" });
+      cheetah2 = await second("2 BLAS threads", { VIREL_BLAS_THREADS: "2", VIREL_NATIVE_GEMM: "blas" });
       cheetahLanes = await second("2 product lanes", { VIREL_PRODUCT_LANES: "2" });
     }
     evalC = await evalCost();
@@ -469,10 +487,16 @@ async function main(): Promise<void> {
   out(
     `\n## Issue 14 targets (min wall over blocks; PyTorch ${torchVersion || "not run"}; ${os.cpus().length}× ${os.cpus()[0]?.model ?? "?"}; ${load()})`,
   );
+  // ours as shipped: the default product lanes (VIREL_PRODUCT_LANES auto) on this machine
+  const shipped = shippedLanes === 2 && sacLanes ? sacLanes : sac;
   out(
-    `SAC-v1 update, ours native / PyTorch as shipped: ${f2(minOf(sac.blocks.wall))} / ${tMin === null ? "—" : f2(tMin)} ms = ${verdict(ratio(minOf(sac.blocks.wall), tMin), TARGET.sacVsTorch)}` +
+    `SAC-v1 update, ours as shipped (native, ${shipped === sacLanes ? 2 : 1} product lane${shipped === sacLanes ? "s" : ""}: VIREL_PRODUCT_LANES ${lanesSetting} here) / PyTorch as shipped: ` +
+      `${f2(minOf(shipped.blocks.wall))} / ${tMin === null ? "—" : f2(tMin)} ms = ${verdict(ratio(minOf(shipped.blocks.wall), tMin), TARGET.sacVsTorch)}` +
+      (shipped !== sac
+        ? `; on 1 product lane ${f2(minOf(sac.blocks.wall))} ms = ${verdict(ratio(minOf(sac.blocks.wall), tMin), TARGET.sacVsTorch)}`
+        : "") +
       (torch1.wall.length > 0
-        ? `; against PyTorch with 1 BLAS thread ${f2(minOf(sac.blocks.wall) / minOf(torch1.wall))}×`
+        ? `; against PyTorch with 1 BLAS thread ${f2(minOf(shipped.blocks.wall) / minOf(torch1.wall))}×`
         : ""),
   );
   out(
@@ -490,11 +514,24 @@ async function main(): Promise<void> {
     `roofline: ${rf.gflop_per_update.toFixed(3)} GFLOP/update, ${rf.achieved_gflops.toFixed(1)} GFLOP/s achieved` +
       (rf.roofline_fraction === null
         ? ` (sgemm peak not measured: ${"error" in peak ? peak.error : ""})`
-        : ` = ${(100 * rf.roofline_fraction).toFixed(1)}% of the single-core sgemm peak ${peakG!.toFixed(1)} GFLOP/s (floor ${f2(rf.floor_ms!)} ms/update)`),
+        : ` = ${(100 * rf.roofline_fraction).toFixed(1)}% of the single-core sgemm peak ${peakG!.toFixed(1)} GFLOP/s` +
+          ` (${
+            "error" in peak
+              ? ""
+              : `${peak.kernel === "BLAS" ? "the BLAS" : `our ${peak.kernel} kernels`}; peaks ${Object.entries(
+                  peak.byKernel,
+                )
+                  .map(([k, g]) => `${k} ${g}`)
+                  .join(", ")}; `
+          }floor ${f2(rf.floor_ms!)} ms/update)`),
   );
   if (sac2)
     out(
-      `2 BLAS threads, SAC-v1 update: ${f2(minOf(sac2.blocks.wall))} ms vs ${f2(minOf(sac.blocks.wall))} ms on 1 (${(minOf(sac.blocks.wall) / minOf(sac2.blocks.wall)).toFixed(2)}× speed-up)`,
+      `2 BLAS threads (the BLAS's products), SAC-v1 update: ${f2(minOf(sac2.blocks.wall))} ms vs ${f2(minOf((sacBlas ?? sac).blocks.wall))} ms on 1 (${(minOf((sacBlas ?? sac).blocks.wall) / minOf(sac2.blocks.wall)).toFixed(2)}× speed-up)`,
+    );
+  if (sacBlas)
+    out(
+      `our ${ourGemm} kernels against the BLAS's products (VIREL_NATIVE_GEMM=blas), SAC-v1 update: ${f2(minOf(sac.blocks.wall))} vs ${f2(minOf(sacBlas.blocks.wall))} ms (${(minOf(sacBlas.blocks.wall) / minOf(sac.blocks.wall)).toFixed(2)}× speed-up)`,
     );
   if (sacLanes && virelLanes)
     out(

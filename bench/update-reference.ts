@@ -236,7 +236,9 @@ export function benchHeader(): string {
   const blas = nativeBlasInfo();
   return (
     `node ${process.version}, tfjs ${tf.version.tfjs} (backend ${tf.getBackend()}), ${os.cpus().length}× ${cpu}` +
-    (blas ? `, BLAS: ${blas.library} (${blas.threads} thread${blas.threads === 1 ? "" : "s"})` : "")
+    (blas
+      ? `${blas.gemm !== undefined && blas.gemm !== "BLAS" ? `, products: our ${blas.gemm} kernels` : ""}, BLAS: ${blas.library} (${blas.threads} thread${blas.threads === 1 ? "" : "s"})`
+      : "")
   );
 }
 

@@ -4,7 +4,7 @@
   "targets": [
     {
       "target_name": "virel_blas",
-      "sources": ["src/virel_blas.c"],
+      "sources": ["src/virel_blas.c", "src/virel_gemm.c"],
       "cflags": ["-O3", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "<!@(node -p \"process.env.VIREL_BLAS_CFLAGS || ''\")"],
       "conditions": [
         ["OS=='mac'", {

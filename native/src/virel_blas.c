@@ -14,7 +14,12 @@
  * threads — the calling one and one worker thread — each block an ordinary single-threaded product, so every
  * output is bit-identical to running the blocks one by one (src/engine/native-kernels.ts, concurrent products).
  *
- * `info()` reports the BLAS library in use; `setThreads(n)` sets the BLAS thread count where it can.
+ * The products run in our own kernels (virel_gemm.c: AVX-512F or AVX2+FMA, the bias added to the finished sum and
+ * ReLU in the epilogue) where the CPU has them, else in the BLAS's cblas_sgemm (the bias copied into C first, beta
+ * 1); `setGemm(mode)` chooses ("auto", "avx512", "avx2", "blas"), the `rowInvariant` property says whether ours run.
+ *
+ * `info()` reports the BLAS library and the products' kernel; `setThreads(n)` sets the BLAS thread count where
+ * it can.
  *
  * `pumpEvents()` runs one non-blocking turn of Node's event loop (uv_run with UV_RUN_NOWAIT) and says whether
  * the loop still has work. It serves the webgpu backend's synchronous reads (src/engine/webgpu.ts): WebGPU
@@ -28,6 +33,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "virel_gemm.h"
 
 #ifdef VIREL_ACCELERATE
 #include <Accelerate/Accelerate.h>
@@ -112,6 +119,10 @@ static const char *check_block(const double *p, double heap_len) {
   return NULL;
 }
 
+/* The products' kernel: VIREL_GEMM_AVX512 / VIREL_GEMM_AVX2 (ours, virel_gemm.c) or VIREL_GEMM_NONE (the BLAS's
+ * cblas_sgemm). Set by setGemm between products (src/engine/native.ts, VIREL_NATIVE_GEMM); read by both lanes. */
+static int gemm_kernel = VIREL_GEMM_NONE;
+
 /* Runs one checked params block on the heap H. */
 static void run_block(float *H, const double *p) {
   const double m = p[P_M], n = p[P_N], k = p[P_K], batch = p[P_BATCH];
@@ -127,27 +138,44 @@ static void run_block(float *H, const double *p) {
 
   for (int t = 0; t < T; t++) {
     float *C = H + (size_t)c_off + (size_t)t * (size_t)M * (size_t)N;
-    float beta = 0.0f;
-    if (has_bias) {
-      const size_t bsb = (size_t)p[P_BIAS_SB], bsm = (size_t)p[P_BIAS_SM], bsn = (size_t)p[P_BIAS_SN];
-      const float *bias = H + (size_t)bias_off + (size_t)t * bsb;
-      for (int i = 0; i < M; i++)
-        for (int j = 0; j < N; j++) C[(size_t)i * N + j] = bias[i * bsm + j * bsn];
-      beta = 1.0f;
+    const float *A = H + (size_t)a_off + (size_t)t * SA;
+    const float *B = H + (size_t)b_off + (size_t)t * SB;
+    int relu_done = 0;
+    /* Our kernels add the bias to the finished sum and fuse ReLU (virel_gemm.h); -1 (no memory): the BLAS below */
+    int ours = 0;
+    if (gemm_kernel != VIREL_GEMM_NONE) {
+      virel_epilogue ep = {NULL, 0, 0, act == ACT_RELU};
+      if (has_bias) {
+        ep.bias = H + (size_t)bias_off + (size_t)t * (size_t)p[P_BIAS_SB];
+        ep.bsm = (size_t)p[P_BIAS_SM];
+        ep.bsn = (size_t)p[P_BIAS_SN];
+      }
+      ours = virel_sgemm(gemm_kernel, transA, transB, M, N, K, A, (size_t)(lda > 0 ? lda : 1), B,
+                         (size_t)(ldb > 0 ? ldb : 1), C, (size_t)N, 0, &ep) == 0;
+      relu_done = ours;
     }
-    if (K > 0) {
-      const float *A = H + (size_t)a_off + (size_t)t * SA;
-      const float *B = H + (size_t)b_off + (size_t)t * SB;
-      cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, M, N, K,
-                  1.0f, A, lda > 0 ? lda : 1, B, ldb > 0 ? ldb : 1, beta, C, N);
-    } else if (!has_bias) {
-      memset(C, 0, sizeof(float) * (size_t)M * (size_t)N);
+    if (!ours) {
+      /* the BLAS: C prefilled with the bias, then C = A·B + C (beta 1) */
+      float beta = 0.0f;
+      if (has_bias) {
+        const size_t bsb = (size_t)p[P_BIAS_SB], bsm = (size_t)p[P_BIAS_SM], bsn = (size_t)p[P_BIAS_SN];
+        const float *bias = H + (size_t)bias_off + (size_t)t * bsb;
+        for (int i = 0; i < M; i++)
+          for (int j = 0; j < N; j++) C[(size_t)i * N + j] = bias[i * bsm + j * bsn];
+        beta = 1.0f;
+      }
+      if (K > 0) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, M, N, K,
+                    1.0f, A, lda > 0 ? lda : 1, B, ldb > 0 ? ldb : 1, beta, C, N);
+      } else if (!has_bias) {
+        memset(C, 0, sizeof(float) * (size_t)M * (size_t)N);
+      }
     }
     const size_t mn = (size_t)M * (size_t)N;
     switch (act) {
       case ACT_LINEAR: break;
       case ACT_RELU:
-        relu_inplace(C, mn);
+        if (!relu_done) relu_inplace(C, mn);
         break;
       case ACT_RELU6:
         for (size_t e = 0; e < mn; e++) C[e] = C[e] < 0.0f ? 0.0f : (C[e] > 6.0f ? 6.0f : C[e]);
@@ -379,6 +407,42 @@ static napi_value SetThreads(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * setGemm(mode): the products' kernel — "auto" (ours, the best this CPU supports, else the BLAS), "avx512",
+ * "avx2" (ours; an error when the CPU lacks it) or "blas". Returns the name of the kernel now in use. Called
+ * between products only (the second lane is idle between sgemm calls).
+ */
+static napi_value SetGemm(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL), "setGemm: cannot read arguments");
+  char mode[16] = {0};
+  size_t len = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], mode, sizeof mode, &len) != napi_ok)
+    THROW(env, "setGemm: expected \"auto\", \"avx512\", \"avx2\" or \"blas\"");
+  const int best = virel_gemm_best();
+  int want;
+  if (strcmp(mode, "auto") == 0) want = best;
+  else if (strcmp(mode, "blas") == 0) want = VIREL_GEMM_NONE;
+  else if (strcmp(mode, "avx512") == 0) want = VIREL_GEMM_AVX512;
+  else if (strcmp(mode, "avx2") == 0) want = VIREL_GEMM_AVX2;
+  else THROW(env, "setGemm: expected \"auto\", \"avx512\", \"avx2\" or \"blas\"");
+  if (want > best) THROW(env, "setGemm: this CPU does not support that kernel");
+  gemm_kernel = want;
+  napi_value r;
+  CHECK(env, napi_create_string_utf8(env, want == VIREL_GEMM_NONE ? "BLAS" : virel_gemm_name(want), NAPI_AUTO_LENGTH, &r),
+        "setGemm: cannot return");
+  return r;
+}
+
+/* The rowInvariant property: true while our kernels compute the products (see virel_gemm.h). */
+static napi_value GetRowInvariant(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value r;
+  CHECK(env, napi_get_boolean(env, gemm_kernel != VIREL_GEMM_NONE, &r), "rowInvariant: cannot return");
+  return r;
+}
+
 static int set_string(napi_env env, napi_value obj, const char *key, const char *value) {
   napi_value v;
   if (napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &v) != napi_ok) return 0;
@@ -413,6 +477,9 @@ static napi_value Info(napi_env env, napi_callback_info info) {
   if (m) uv_mutex_unlock(m);
   CHECK(env, napi_create_double(env, run, &lb), "info: cannot create laneBlocks");
   CHECK(env, napi_set_named_property(env, obj, "laneBlocks", lb), "info: cannot set laneBlocks");
+  if (!set_string(env, obj, "gemm", gemm_kernel == VIREL_GEMM_NONE ? "BLAS" : virel_gemm_name(gemm_kernel)))
+    THROW(env, "info: cannot set gemm");
+  if (!set_string(env, obj, "gemmBest", virel_gemm_name(virel_gemm_best()))) THROW(env, "info: cannot set gemmBest");
   napi_value ln;
   CHECK(env, napi_create_int32(env, lanes, &ln), "info: cannot create lanes");
   CHECK(env, napi_set_named_property(env, obj, "lanes", ln), "info: cannot set lanes");
@@ -436,6 +503,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"setLanes", NULL, SetLanes, NULL, NULL, NULL, napi_default, NULL},
       {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
       {"pumpEvents", NULL, PumpEvents, NULL, NULL, NULL, napi_default, NULL},
+      {"setGemm", NULL, SetGemm, NULL, NULL, NULL, napi_default, NULL},
+      {"rowInvariant", NULL, NULL, GetRowInvariant, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -21,10 +21,11 @@
  * count written out by hand). The PyTorch peer does more (a second policy pass and Q forward after the Q step,
  * weight gradients of Q in the policy loss), so the floor is a lower bound for both sides.
  *
- * The peak: `cblas_sgemm` of the native addon (OpenBLAS) on ONE thread, square products of 256 and 512 (the
- * update's own sizes and one larger), the best GFLOP/s over timing blocks.
+ * The peak: the native addon's products on ONE thread — the BLAS library's `cblas_sgemm` and our kernels
+ * (native/src/virel_gemm.c), whichever is faster — square products of 256 and 512 (the update's own sizes and one
+ * larger), the best GFLOP/s over timing blocks.
  */
-import { loadAddon } from "../engine/native";
+import { loadAddon, nativeGemmMode } from "../engine/native";
 
 /** Shapes of one update. */
 export interface UpdateShape {
@@ -67,15 +68,21 @@ export function sacV1UpdateFlops(s: UpdateShape): number {
 /** The measured single-thread sgemm peak. */
 export interface SgemmPeak {
   gflops: number;
-  /** Best GFLOP/s per square size. */
+  /** Best GFLOP/s per square size, with the kernel that reached the peak. */
   bySize: Record<string, number>;
   library: string;
+  /** The kernel that reached the peak: "BLAS" (the library's sgemm) or one of ours ("AVX-512F 8×32", …). */
+  kernel: string;
+  /** The peak of each kernel measured (GFLOP/s): the BLAS, and ours where the addon has them. */
+  byKernel: Record<string, number>;
   threads: 1;
 }
 
 /**
- * Measure single-thread `cblas_sgemm` GFLOP/s through the native addon (restoring its thread count after), or
- * say why it cannot. @param blocks timing blocks per size (best one counts).
+ * Measure the single-thread sgemm peak through the native addon: the BLAS library's `cblas_sgemm` on one thread
+ * and, where the addon has them, our kernels (native/src/virel_gemm.c); the best is the machine's peak (the
+ * addon's thread count and kernel are restored after). Or say why it cannot. @param blocks timing blocks per size
+ * (best one counts).
  */
 export function measureSgemmPeak(blocks = 5): SgemmPeak | { error: string } {
   const loaded = loadAddon();
@@ -84,31 +91,48 @@ export function measureSgemmPeak(blocks = 5): SgemmPeak | { error: string } {
   const before = addon.info();
   if (!addon.setThreads(1))
     return { error: `${before.library}: the BLAS thread count cannot be set, so a one-thread peak cannot be measured` };
+  const kernels: ("blas" | "auto")[] = addon.setGemm ? ["blas", "auto"] : ["blas"];
   try {
-    const bySize: Record<string, number> = {};
-    let best = 0;
-    for (const n of [256, 512]) {
-      const heap = new ArrayBuffer(3 * n * n * 4);
-      const f = new Float32Array(heap);
-      for (let i = 0; i < 2 * n * n; i++) f[i] = ((i * 7919) % 1000) / 1000 - 0.5;
-      // params: m n k transA transB aOff bOff cOff batch aStride bStride biasOff … act (virel_blas.c)
-      const p = new Float64Array(21);
-      p.set([n, n, n, 0, 0, 0, 4 * n * n, 8 * n * n, 1, 0, 0, -1, 0, 0, 0, 0, 0, -1, 0, 0, 0]);
-      const reps = Math.max(3, Math.round((60 * 256 ** 3) / n ** 3));
-      for (let w = 0; w < 3; w++) addon.sgemm(heap, p);
-      let bestMs = Infinity;
-      for (let b = 0; b < blocks; b++) {
-        const t0 = performance.now();
-        for (let r = 0; r < reps; r++) addon.sgemm(heap, p);
-        bestMs = Math.min(bestMs, (performance.now() - t0) / reps);
+    const byKernel: Record<string, number> = {};
+    let best = { gflops: 0, kernel: "BLAS", bySize: {} as Record<string, number> };
+    for (const mode of kernels) {
+      const kernel = addon.setGemm ? addon.setGemm(mode) : "BLAS";
+      if (kernel in byKernel) continue; // auto is the BLAS on a CPU without our kernels
+      const bySize: Record<string, number> = {};
+      let top = 0;
+      for (const n of [256, 512]) {
+        const heap = new ArrayBuffer(3 * n * n * 4);
+        const f = new Float32Array(heap);
+        for (let i = 0; i < 2 * n * n; i++) f[i] = ((i * 7919) % 1000) / 1000 - 0.5;
+        // params: m n k transA transB aOff bOff cOff batch aStride bStride biasOff … act (virel_blas.c)
+        const p = new Float64Array(21);
+        p.set([n, n, n, 0, 0, 0, 4 * n * n, 8 * n * n, 1, 0, 0, -1, 0, 0, 0, 0, 0, -1, 0, 0, 0]);
+        const reps = Math.max(3, Math.round((60 * 256 ** 3) / n ** 3));
+        for (let w = 0; w < 3; w++) addon.sgemm(heap, p);
+        let bestMs = Infinity;
+        for (let b = 0; b < blocks; b++) {
+          const t0 = performance.now();
+          for (let r = 0; r < reps; r++) addon.sgemm(heap, p);
+          bestMs = Math.min(bestMs, (performance.now() - t0) / reps);
+        }
+        const g = (2 * n ** 3) / (bestMs * 1e6);
+        bySize[`${n}`] = Number(g.toFixed(1));
+        top = Math.max(top, g);
       }
-      const g = (2 * n ** 3) / (bestMs * 1e6);
-      bySize[`${n}`] = Number(g.toFixed(1));
-      best = Math.max(best, g);
+      byKernel[kernel] = Number(top.toFixed(1));
+      if (top > best.gflops) best = { gflops: top, kernel, bySize };
     }
-    return { gflops: Number(best.toFixed(1)), bySize, library: before.library, threads: 1 };
+    return {
+      gflops: Number(best.gflops.toFixed(1)),
+      bySize: best.bySize,
+      library: before.library,
+      kernel: best.kernel,
+      byKernel,
+      threads: 1,
+    };
   } finally {
     if (before.threads > 0) addon.setThreads(before.threads);
+    addon.setGemm?.(nativeGemmMode(before.gemm));
   }
 }
 
@@ -144,6 +168,13 @@ export function rooflineLine(label: string, r: Roofline, peak: SgemmPeak | { err
     return `${head}; single-core sgemm peak not measured (${"error" in peak ? peak.error : "no peak"})`;
   return (
     `${head} = ${(100 * r.roofline_fraction).toFixed(1)}% of the single-core sgemm peak ${peak.gflops.toFixed(1)} GFLOP/s ` +
-    `(${peak.library}, 1 thread; 256³ ${peak.bySize["256"]}, 512³ ${peak.bySize["512"]}); floor ${r.floor_ms!.toFixed(2)} ms/update`
+    `(${peak.kernel === "BLAS" ? peak.library : `our ${peak.kernel} kernels`}, 1 thread; 256³ ${peak.bySize["256"]}, 512³ ${peak.bySize["512"]}` +
+    `${
+      Object.keys(peak.byKernel).length > 1
+        ? `; peaks: ${Object.entries(peak.byKernel)
+            .map(([k, g]) => `${k} ${g}`)
+            .join(", ")}`
+        : ""
+    }); floor ${r.floor_ms!.toFixed(2)} ms/update`
   );
 }

@@ -47,6 +47,8 @@ export interface DoctorReport {
     /** On the pure wasm path: whether the products run in our wasm SIMD GEMM (else XNNPACK). */
     wasmGemm?: boolean;
     library?: string;
+    /** On the native path: what computes the products — our kernels ("AVX-512F 8×32", …) or "BLAS" (VIREL_NATIVE_GEMM). */
+    gemm?: string;
     threads?: number;
     /** Threads for independent products of the fused update (VIREL_PRODUCT_LANES; 1 or 2). */
     lanes?: number;
@@ -168,7 +170,7 @@ export async function doctorReport(): Promise<DoctorReport> {
   const settings = describeSettings();
   const raw = (name: string): string | null => settings.find((x) => x.env === name)?.raw ?? null;
   const env = { VIREL_NATIVE: raw("VIREL_NATIVE"), VIREL_BLAS_THREADS: raw("VIREL_BLAS_THREADS") };
-  let status: { loaded: boolean; reason?: string; library?: string; wasmGemm?: boolean } = {
+  let status: { loaded: boolean; reason?: string; library?: string; wasmGemm?: boolean; gemm?: string } = {
     loaded: false,
     reason: "the wasm backend does not load",
   };
@@ -223,6 +225,7 @@ export async function doctorReport(): Promise<DoctorReport> {
       loaded: status.loaded,
       ...(status.wasmGemm !== undefined ? { wasmGemm: status.wasmGemm } : {}),
       ...(status.library !== undefined ? { library: status.library } : {}),
+      ...(status.gemm !== undefined ? { gemm: status.gemm } : {}),
       ...(threads !== undefined ? { threads } : {}),
       ...(lanes !== undefined ? { lanes } : {}),
       ...(status.reason !== undefined ? { reason: status.reason } : {}),
@@ -288,6 +291,12 @@ export function formatDoctor(r: DoctorReport): string[] {
         `${n.threads ? `, ${n.threads} thread${n.threads === 1 ? "" : "s"}` : ""}` +
         `${n.lanes !== undefined ? `, ${n.lanes} product lane${n.lanes === 1 ? "" : "s"} (VIREL_PRODUCT_LANES)` : ""}`,
     );
+    if (n.gemm !== undefined)
+      lines.push(
+        n.gemm.startsWith("BLAS")
+          ? `          products: the BLAS library's sgemm (VIREL_NATIVE_GEMM)`
+          : `          products: our ${n.gemm} kernels (native/src/virel_gemm.c; VIREL_NATIVE_GEMM=blas: the BLAS library's)`,
+      );
     if (n.verifiedError !== undefined)
       lines.push(
         `          agrees with the stock kernel (max relative difference ${n.verifiedError.toExponential(1)})`,

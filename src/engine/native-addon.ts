@@ -58,14 +58,29 @@ export interface BlasAddon {
    * The BLAS library and its current thread count (0 when unknown); the product lanes and how many products the
    * second lane has run since load (absent from older builds).
    */
-  info(): { library: string; threads: number; lanes?: number; laneBlocks?: number };
+  info(): {
+    library: string;
+    threads: number;
+    lanes?: number;
+    laneBlocks?: number;
+    /** The kernel computing the products: ours ("AVX-512F 8×32", "AVX2+FMA 6×16") or "BLAS" (absent from older builds). */
+    gemm?: string;
+    /** The best of our kernels this CPU supports ("none" when neither). */
+    gemmBest?: string;
+  };
+  /**
+   * Picks the products' kernel (VIREL_NATIVE_GEMM): "auto" (ours, the best the CPU supports, else the BLAS),
+   * "avx512", "avx2" (throws when the CPU lacks it) or "blas". Returns the kernel's name. Absent from older builds.
+   */
+  setGemm?(mode: "auto" | "avx512" | "avx2" | "blas"): string;
   /**
    * One non-blocking turn of Node's event loop (`uv_run(loop, UV_RUN_NOWAIT)`); true while the loop has work.
    * Absent from addons built before it was added. Used by the webgpu backend's synchronous reads.
    */
   pumpEvents?(): boolean;
   /**
-   * True when each output row's bits do not depend on the other rows of the product (our wasm GEMM): then
+   * True when each output row's bits do not depend on the other rows of the product (our wasm GEMM, our native
+   * kernels — a getter on the native addon, true while they are selected): then
    * `withRowInvariantProducts` has nothing to split.
    */
   readonly rowInvariant?: boolean;

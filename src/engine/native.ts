@@ -60,6 +60,12 @@ export interface NativeStatus {
    * false when in tfjs-backend-wasm's XNNPACK kernels (`VIREL_WASM_GEMM=0`, or no SIMD / wasm backend yet).
    */
   wasmGemm?: boolean;
+  /**
+   * On the native path: what computes the products — our kernels ("AVX-512F 8×32", "AVX2+FMA 6×16";
+   * native/src/virel_gemm.c) or "BLAS" (the library's sgemm), per `VIREL_NATIVE_GEMM`; with a note when the
+   * asked-for kernel is not supported by this CPU and another was used.
+   */
+  gemm?: string;
 }
 
 /** The kernels the addon replaces on the 'wasm' backend. */
@@ -298,6 +304,7 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
   if ("reason" in loadedAddon) return pureWasm(loadedAddon.reason);
   const { addon } = loadedAddon;
   addon.setThreads(threads);
+  const gemm = selectNativeGemm(addon);
   lanes = addon.setLanes ? resolvedProductLanes() : 1;
   addon.setLanes?.(lanes);
   register("BatchMatMul", stockMatMul, makeBatchMatMul(addon, wasmMatMul));
@@ -310,7 +317,7 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
     wantNative,
     fastPaths,
     wantWasmGemm,
-    status: { loaded: true, library: info.library },
+    status: { loaded: true, library: info.library, gemm },
   };
   lastStatus = installed.status;
   const problem = selfCheck(nativeCounters);
@@ -320,6 +327,31 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
     return { ...lastStatus };
   }
   return { ...installed.status };
+}
+
+/**
+ * The `VIREL_NATIVE_GEMM` value (the addon's setGemm mode) that selects the kernel named `name` — a name as
+ * `NativeStatus.gemm`, the addon's info().gemm or a run's meta.json give it ("BLAS", "AVX-512F 8×32", …).
+ */
+export function nativeGemmMode(name: string | undefined): "blas" | "avx512" | "avx2" {
+  if (name?.startsWith("AVX-512")) return "avx512";
+  if (name?.startsWith("AVX2")) return "avx2";
+  return "blas";
+}
+
+/**
+ * Picks the native products' kernel from `VIREL_NATIVE_GEMM` (addons built before our kernels: the BLAS). A
+ * kernel this CPU lacks falls back to the best it has, said in the returned name.
+ */
+function selectNativeGemm(addon: BlasAddon): string {
+  if (addon.setGemm === undefined) return "BLAS";
+  const mode = setting("nativeGemm");
+  try {
+    return addon.setGemm(mode);
+  } catch (err) {
+    const used = addon.setGemm("auto");
+    return `${used} (VIREL_NATIVE_GEMM=${mode}: ${(err as Error).message.replace(/^setGemm: /, "")})`;
+  }
 }
 
 function offReason(envOff: boolean): string {
@@ -335,7 +367,7 @@ export function uninstallNativeKernels(): void {
 }
 
 /** The BLAS library and thread count of the loaded addon, or null when the native kernels are not in use. */
-export function nativeBlasInfo(): { library: string; threads: number; lanes?: number; laneBlocks?: number } | null {
+export function nativeBlasInfo(): ReturnType<BlasAddon["info"]> | null {
   return installed?.addon ? installed.addon.info() : null;
 }
 

@@ -112,6 +112,22 @@ export const SETTINGS = {
     parse: positiveInt("VIREL_BLAS_THREADS", 256),
     fallback: 1,
   }),
+  nativeGemm: spec<"auto" | "avx512" | "avx2" | "blas">({
+    env: "VIREL_NATIVE_GEMM",
+    meaning:
+      "the native path's product kernels: ours (native/src/virel_gemm.c: AVX-512F or AVX2+FMA micro-kernels picked from the CPU, row-invariant, unaffected by OPENBLAS_CORETYPE) or the BLAS library's sgemm",
+    values: "auto, avx512, avx2, blas",
+    defaultText:
+      "auto (ours with the best kernel the CPU supports; the BLAS where it has neither AVX-512F nor AVX2+FMA)",
+    scope: "runtime",
+    readBy: "src/engine/native.ts",
+    parse: (raw) => {
+      const v = raw.trim().toLowerCase();
+      if (v === "auto" || v === "avx512" || v === "avx2" || v === "blas") return v;
+      throw bad("VIREL_NATIVE_GEMM", "auto, avx512, avx2 or blas", raw);
+    },
+    fallback: "auto",
+  }),
   productLanes: spec<"auto" | 1 | 2>({
     env: "VIREL_PRODUCT_LANES",
     meaning:

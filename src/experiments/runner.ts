@@ -128,6 +128,11 @@ export interface BackendPath {
   backend: string;
   native: boolean;
   nativeLibrary: string | null;
+  /**
+   * What computed the native products: "BLAS" or one of our kernels ("AVX-512F 8×32", …; VIREL_NATIVE_GEMM).
+   * Runs recorded before our kernels existed say nothing: they ran on the BLAS. Null off the native path.
+   */
+  nativeGemm: string | null;
   fastUpdate: boolean | null;
 }
 
@@ -135,7 +140,7 @@ export interface BackendPath {
 export function backendPath(dir: string): BackendPath {
   const file = path.join(dir, EXPERIMENT_FILES.meta);
   const m = JSON.parse(fs.readFileSync(file, "utf8")) as {
-    backend?: { name?: unknown; native?: { loaded?: unknown; library?: unknown } | null };
+    backend?: { name?: unknown; native?: { loaded?: unknown; library?: unknown; gemm?: unknown } | null };
     fastUpdate?: unknown;
   };
   if (typeof m.backend?.name !== "string") throw new Error(`${file}: backend.name is missing`);
@@ -143,6 +148,12 @@ export function backendPath(dir: string): BackendPath {
     backend: m.backend.name,
     native: m.backend.native?.loaded === true,
     nativeLibrary: typeof m.backend.native?.library === "string" ? m.backend.native.library : null,
+    nativeGemm:
+      m.backend.native?.loaded !== true
+        ? null
+        : typeof m.backend.native.gemm === "string"
+          ? m.backend.native.gemm.replace(/ \(.*$/, "")
+          : "BLAS",
     fastUpdate: typeof m.fastUpdate === "boolean" ? m.fastUpdate : null,
   };
 }

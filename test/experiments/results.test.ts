@@ -27,6 +27,7 @@ import {
   ALGO_LABELS,
 } from "../../src/experiments";
 import type { ExperimentSpec } from "../../src/experiments";
+import { nativeGemmMode } from "../../src/engine/native";
 
 const root = path.join(__dirname, "..", "..", "..");
 const specs: ExperimentSpec[] = fs
@@ -87,6 +88,8 @@ for (const spec of specs) {
         // the committed run's OpenBLAS kernels (", core <name>"): asked for again, so the rounding can match on a
         // machine whose OpenBLAS would pick others (a DYNAMIC_ARCH build honours OPENBLAS_CORETYPE)
         const core = /, core (\S+)/.exec(then.nativeLibrary ?? "")?.[1];
+        // and the committed run's product kernel (runs from before our native kernels ran on the BLAS)
+        const gemm = then.nativeGemm === null ? undefined : nativeGemmMode(then.nativeGemm);
         const r = spawnSync(
           process.execPath,
           [
@@ -99,7 +102,11 @@ for (const spec of specs) {
             encoding: "utf8",
             cwd: root,
             timeout: 590_000,
-            env: core ? { ...process.env, OPENBLAS_CORETYPE: core } : process.env,
+            env: {
+              ...process.env,
+              ...(core ? { OPENBLAS_CORETYPE: core } : {}),
+              ...(gemm ? { VIREL_NATIVE_GEMM: gemm } : {}),
+            },
           },
         );
         assert.equal(r.status, 0, r.stderr);

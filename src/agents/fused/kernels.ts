@@ -56,11 +56,17 @@ interface Heap {
   readonly backend: tf.KernelBackend;
   readonly name: string;
   /**
-   * True when the products run in the native CBLAS kernels or our wasm SIMD GEMM: their fused epilogue (a strided bias copy before the
-   * product, a scalar ReLU loop after it: ≈0.2 ms per 256×256 output here) is replaced by a plain product and
-   * {@link Heap.biasAct} (one SIMD pass, ≈0.01 ms).
+   * True when the products run in the native BLAS or our wasm SIMD GEMM: their fused epilogue (a strided bias
+   * copy before the product, a scalar ReLU loop after it: ≈0.2 ms per 256×256 output here) is replaced by a plain
+   * product and {@link Heap.biasAct} (one SIMD pass, ≈0.01 ms).
    */
   readonly epilogueOutside: boolean;
+  /**
+   * True when the products run in our native kernels (native/src/virel_gemm.c), which add the bias to the
+   * finished sum and apply ReLU in registers — the same arithmetic as {@link Heap.biasAct}, without the pass:
+   * products go to `_FusedMatMul` with their bias and ReLU.
+   */
+  readonly epilogueFused: boolean;
   /** A float32 view of t's data. On wasm, take views only after the last allocation (the heap may grow). */
   f32(t: TensorInfo): Float32Array;
   /** A new float32 tensor of `shape` (contents undefined on wasm; zero on cpu). */
@@ -85,10 +91,15 @@ interface Heap {
   polyak(s: TensorInfo, t: TensorInfo, out: TensorInfo, tau: number, omt: number): void;
 }
 
-/** True when the wasm backend's products run in the native CBLAS kernels or our wasm SIMD GEMM (not XNNPACK). */
-function productsOwnEpilogue(): boolean {
+/**
+ * Where the bias + ReLU of a product runs on the wasm backend: "fused" in our native kernels' epilogue,
+ * "outside" (a plain product, then {@link Heap.biasAct}) with the native BLAS or our wasm SIMD GEMM, "stock"
+ * in tfjs-backend-wasm's own _FusedMatMul (XNNPACK).
+ */
+function epilogueMode(): "fused" | "outside" | "stock" {
   const status = nativeStatus();
-  return status.loaded || status.wasmGemm === true;
+  if (status.loaded) return status.gemm !== undefined && !status.gemm.startsWith("BLAS") ? "fused" : "outside";
+  return status.wasmGemm === true ? "outside" : "stock";
 }
 
 function size(shape: readonly number[]): number {
@@ -117,7 +128,8 @@ function wasmHeap(backend: BackendWasm): Heap {
   const base = {
     backend: backend as unknown as tf.KernelBackend,
     name: "wasm",
-    epilogueOutside: productsOwnEpilogue(),
+    epilogueOutside: epilogueMode() === "outside",
+    epilogueFused: epilogueMode() === "fused",
     f32,
     alloc: (shape: number[]) => backend.makeOutput(shape, "float32"),
     free: (t: TensorInfo) => void backend.disposeData(t.dataId),
@@ -191,6 +203,7 @@ function cpuHeap(backend: CpuBackendLike): Heap {
     backend: backend as unknown as tf.KernelBackend,
     name: "cpu",
     epilogueOutside: false,
+    epilogueFused: false,
     f32,
     alloc: (shape) => backend.makeTensorInfo(shape, "float32", new Float32Array(size(shape))),
     free: (t) => void backend.disposeData(t.dataId),
@@ -293,7 +306,9 @@ interface GemmSpec {
  */
 function gemms(heap: Heap, specs: readonly GemmSpec[]): TensorInfo[] {
   const one = (s: GemmSpec) => gemm(heap, s.a, s.b, s.transA ?? false, s.transB ?? false, s.bias, s.relu ?? false);
-  if (specs.length < 2 || !heap.epilogueOutside || productLanes() < 2) return specs.map(one);
+  if (specs.length < 2 || productLanes() < 2 || !(heap.epilogueOutside || heap.epilogueFused)) return specs.map(one);
+  // our native kernels: each product with its own bias and ReLU, queued together
+  if (heap.epilogueFused) return withConcurrentProducts(() => specs.map(one));
   const ys = withConcurrentProducts(() => specs.map((s) => gemm(heap, s.a, s.b, s.transA ?? false, s.transB ?? false)));
   specs.forEach((s, i) => {
     if (s.bias !== undefined || s.relu === true) heap.biasAct(ys[i]!, s.bias, s.relu === true);
@@ -647,7 +662,12 @@ const heaps = new WeakMap<object, Heap>();
 /** The Heap of a backend instance (cached; rebuilt when the native kernels are switched on or off). */
 function heapFor(backendName: string, backend: object): Heap {
   const cached = heaps.get(backend);
-  if (cached !== undefined && (backendName !== "wasm" || cached.epilogueOutside === productsOwnEpilogue()))
+  if (
+    cached !== undefined &&
+    (backendName !== "wasm" ||
+      (cached.epilogueOutside === (epilogueMode() === "outside") &&
+        cached.epilogueFused === (epilogueMode() === "fused")))
+  )
     return cached;
   const heap = backendName === "wasm" ? wasmHeap(backend as BackendWasm) : cpuHeap(backend as CpuBackendLike);
   heaps.set(backend, heap);
