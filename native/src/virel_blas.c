@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "virel_elementwise.h"
 #include "virel_gemm.h"
 
 #ifdef VIREL_ACCELERATE
@@ -435,6 +436,93 @@ static napi_value SetGemm(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/*
+ * The fused update's elementwise passes (virel_elementwise.c), on the heap like sgemm:
+ *   adam(heap, [n, w, g, m, v, w2, m2, v2, b1, c1, b2, c2, step, isb, eps])   (byte offsets, then the constants)
+ *   polyak(heap, [n, s, t, out, tau, omt])
+ *   reluMask(heap, [n, g, h])
+ * Every range is checked against the heap before anything is written.
+ */
+static int read_call(napi_env env, napi_callback_info info, size_t want, float **heap, const double **p,
+                     double *heap_len, const char *name) {
+  size_t argc = 2;
+  napi_value argv[2];
+  char msg[160];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
+    snprintf(msg, sizeof msg, "%s: expected (heap: ArrayBuffer, params: Float64Array)", name);
+    napi_throw_error(env, NULL, msg);
+    return 0;
+  }
+  bool is_ab = false, is_ta = false;
+  void *data = NULL;
+  size_t bytes = 0, len = 0;
+  napi_typedarray_type type;
+  void *pd = NULL;
+  if (napi_is_arraybuffer(env, argv[0], &is_ab) != napi_ok || !is_ab ||
+      napi_get_arraybuffer_info(env, argv[0], &data, &bytes) != napi_ok ||
+      napi_is_typedarray(env, argv[1], &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, argv[1], &type, &len, &pd, NULL, NULL) != napi_ok || type != napi_float64_array ||
+      len < want) {
+    snprintf(msg, sizeof msg, "%s: expected (heap: ArrayBuffer, params: Float64Array of length %zu)", name, want);
+    napi_throw_error(env, NULL, msg);
+    return 0;
+  }
+  *heap = (float *)data;
+  *p = (const double *)pd;
+  *heap_len = (double)(bytes / sizeof(float));
+  return 1;
+}
+
+/* Checks that n floats at each of the `count` byte offsets p[first …] lie in the heap. */
+static int ranges_ok(napi_env env, const double *p, int first, int count, double heap_len, const char *name) {
+  const double n = p[0];
+  char msg[160];
+  if (!(n >= 0) || n != floor(n)) {
+    snprintf(msg, sizeof msg, "%s: n must be a non-negative integer", name);
+    napi_throw_error(env, NULL, msg);
+    return 0;
+  }
+  for (int i = first; i < first + count; i++) {
+    if (fmod(p[i], 4) != 0 || !in_heap(p[i] / 4, n, heap_len)) {
+      snprintf(msg, sizeof msg, "%s: operand %d lies outside the wasm heap or is not 4-byte aligned", name, i - first);
+      napi_throw_error(env, NULL, msg);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static napi_value Adam(napi_env env, napi_callback_info info) {
+  float *H;
+  const double *p;
+  double len;
+  if (!read_call(env, info, 15, &H, &p, &len, "adam") || !ranges_ok(env, p, 1, 7, len, "adam")) return NULL;
+  const virel_adam_constants k = {(float)p[8], (float)p[9], (float)p[10], (float)p[11], (float)p[12], (float)p[13],
+                                  (float)p[14]};
+#define AT(i) (H + (size_t)(p[i] / 4))
+  virel_adam((size_t)p[0], AT(1), AT(2), AT(3), AT(4), AT(5), AT(6), AT(7), &k);
+  return NULL;
+}
+
+static napi_value Polyak(napi_env env, napi_callback_info info) {
+  float *H;
+  const double *p;
+  double len;
+  if (!read_call(env, info, 6, &H, &p, &len, "polyak") || !ranges_ok(env, p, 1, 3, len, "polyak")) return NULL;
+  virel_polyak((size_t)p[0], AT(1), AT(2), AT(3), (float)p[4], (float)p[5]);
+  return NULL;
+}
+
+static napi_value ReluMask(napi_env env, napi_callback_info info) {
+  float *H;
+  const double *p;
+  double len;
+  if (!read_call(env, info, 3, &H, &p, &len, "reluMask") || !ranges_ok(env, p, 1, 2, len, "reluMask")) return NULL;
+  virel_relu_mask((size_t)p[0], AT(1), AT(2));
+  return NULL;
+#undef AT
+}
+
 /* The rowInvariant property: true while our kernels compute the products (see virel_gemm.h). */
 static napi_value GetRowInvariant(napi_env env, napi_callback_info info) {
   (void)info;
@@ -504,6 +592,9 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"info", NULL, Info, NULL, NULL, NULL, napi_default, NULL},
       {"pumpEvents", NULL, PumpEvents, NULL, NULL, NULL, napi_default, NULL},
       {"setGemm", NULL, SetGemm, NULL, NULL, NULL, napi_default, NULL},
+      {"adam", NULL, Adam, NULL, NULL, NULL, napi_default, NULL},
+      {"polyak", NULL, Polyak, NULL, NULL, NULL, napi_default, NULL},
+      {"reluMask", NULL, ReluMask, NULL, NULL, NULL, napi_default, NULL},
       {"rowInvariant", NULL, NULL, GetRowInvariant, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;

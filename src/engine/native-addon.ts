@@ -84,6 +84,14 @@ export interface BlasAddon {
    * `withRowInvariantProducts` has nothing to split.
    */
   readonly rowInvariant?: boolean;
+  /**
+   * The fused update's elementwise passes on the heap, bit-identical to src/agents/fused/simd.ts's (absent from
+   * older builds and from our wasm GEMM): `adam(heap, [n, w, g, m, v, w2, m2, v2 (byte offsets), b1, c1, b2, c2,
+   * step, isb, eps])`, `polyak(heap, [n, s, t, out, τ, 1−τ])`, `reluMask(heap, [n, g, h])` (g ← h > 0 ? g : 0).
+   */
+  adam?(heap: ArrayBuffer, params: Float64Array): void;
+  polyak?(heap: ArrayBuffer, params: Float64Array): void;
+  reluMask?(heap: ArrayBuffer, params: Float64Array): void;
   /** Stops any thread it started (our wasm GEMM's second lane); it must not be used afterwards. */
   close?(): void;
 }

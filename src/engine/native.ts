@@ -372,6 +372,16 @@ export function nativeBlasInfo(): ReturnType<BlasAddon["info"]> | null {
 }
 
 /**
+ * The native addon when its kernels are active and it has the fused update's elementwise passes (adam, polyak,
+ * reluMask), else null (the fused kernels then use their WebAssembly SIMD loops).
+ */
+export function nativeElementwise(): Required<Pick<BlasAddon, "adam" | "polyak" | "reluMask">> | null {
+  const a = installed?.addon;
+  if (!a || !installed?.status.loaded || !a.adam || !a.polyak || !a.reluMask) return null;
+  return a as Required<Pick<BlasAddon, "adam" | "polyak" | "reluMask">>;
+}
+
+/**
  * Our wasm SIMD GEMM's description, lanes and the products its second lane has run, or null when the pure wasm
  * path's products are not in it (the native path, XNNPACK).
  */

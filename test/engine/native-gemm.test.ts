@@ -5,7 +5,8 @@
  * untransposed, 16 fma chains over p ≡ l (mod 16) added pairwise — and against a float64 reference; the AVX-512
  * and AVX2 kernels give the same bits; a row multiplied alone equals the same row in a batch (row invariance,
  * every path); the epilogue adds the bias to the finished sum and applies ReLU as a separate pass would; and
- * setGemm refuses bad modes. Skipped where the addon is not built or the CPU has neither kernel.
+ * setGemm refuses bad modes; and the addon's Adam, Polyak and ReLU mask (native/src/virel_elementwise.c) equal the
+ * fused update's JavaScript loops bit for bit. Skipped where the addon is not built or the CPU has neither kernel.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -15,6 +16,7 @@ import { loadAddon, nativeGemmMode } from "../../src/engine/native";
 import type { BlasAddon } from "../../src/engine/native-addon";
 import { PARAM } from "../../src/engine/native-addon";
 import { Rng } from "../../src/rng";
+import { adamJs, polyakJs, reluMaskJs } from "../../src/agents/fused/simd";
 
 const loaded = loadAddon();
 const addon: BlasAddon | null = "addon" in loaded && loaded.addon.setGemm !== undefined ? loaded.addon : null;
@@ -361,5 +363,89 @@ test(
       env: { ...process.env, VIREL_NATIVE_GEMM: "fast" },
     });
     assert.match(bad.stdout + bad.stderr, /VIREL_NATIVE_GEMM must be auto, avx512, avx2 or blas, got "fast"/);
+  },
+);
+
+test(
+  "the addon's Adam, Polyak and ReLU mask are bit-identical to the fused update's JavaScript loops",
+  { skip: addon === null || addon.adam === undefined ? "the native addon is not built" : false },
+  () => {
+    const rng = new Rng(15);
+    for (const n of [1, 15, 16, 17, 1000]) {
+      // ten slots of n floats: w g m v w2 m2 v2, then a mask pair
+      const heap = new ArrayBuffer(4 * 10 * n);
+      const at = (k: number): Float32Array => new Float32Array(heap, 4 * k * n, n);
+      const [w, g, m, v] = [0, 1, 2, 3].map(at) as [Float32Array, Float32Array, Float32Array, Float32Array];
+      rng.fillNormal(w);
+      rng.fillNormal(g, 0, 0.1);
+      rng.fillNormal(m, 0, 0.01);
+      for (let i = 0; i < n; i++) v[i] = Math.fround(Math.abs(rng.normal()) * 1e-4);
+      g[0] = 0; // with v = 0: the ε branch
+      v[0] = 0;
+      const k = {
+        b1: Math.fround(0.9),
+        c1: Math.fround(0.1),
+        b2: Math.fround(0.999),
+        c2: Math.fround(0.001),
+        step: Math.fround(3e-4 / 0.19),
+        isb: Math.fround(1 / Math.sqrt(0.003)),
+        eps: Math.fround(1e-8),
+      };
+      const off = (slot: number) => 4 * slot * n;
+      addon!.adam!(
+        heap,
+        Float64Array.from([
+          n,
+          off(0),
+          off(1),
+          off(2),
+          off(3),
+          off(4),
+          off(5),
+          off(6),
+          k.b1,
+          k.c1,
+          k.b2,
+          k.c2,
+          k.step,
+          k.isb,
+          k.eps,
+        ]),
+      );
+      const [jw, jm, jv] = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+      adamJs(w, g, m, v, jw, jm, jv, k);
+      assert.deepEqual(
+        [at(4), at(5), at(6)].map((x) => Array.from(x)),
+        [jw, jm, jv].map((x) => Array.from(x)),
+        `adam n=${n}`,
+      );
+      addon!.polyak!(heap, Float64Array.from([n, off(0), off(1), off(4), Math.fround(0.005), Math.fround(0.995)]));
+      const jp = new Float32Array(n);
+      polyakJs(w, g, jp, Math.fround(0.005), Math.fround(0.995));
+      assert.deepEqual(Array.from(at(4)), Array.from(jp), `polyak n=${n}`);
+      const gm = Float32Array.from(m);
+      const h = Float32Array.from(w);
+      h[0] = Number.NaN; // NaN > 0 is false: masked
+      if (n > 1) h[1] = -0;
+      at(7).set(gm);
+      at(8).set(h);
+      addon!.reluMask!(heap, Float64Array.from([n, off(7), off(8)]));
+      reluMaskJs(gm, h);
+      assert.deepEqual(Array.from(at(7)), Array.from(gm), `reluMask n=${n}`);
+    }
+    // ranges are checked before anything is written
+    const heap = new ArrayBuffer(64);
+    assert.throws(
+      () => addon!.polyak!(heap, Float64Array.from([8, 0, 32, 40, 0.5, 0.5])),
+      /polyak: operand 2 lies outside the wasm heap/,
+    );
+    assert.throws(
+      () => addon!.reluMask!(heap, Float64Array.from([2, 2, 8])),
+      /reluMask: operand 0 lies outside the wasm heap or is not 4-byte aligned/,
+    );
+    assert.throws(
+      () => addon!.adam!(heap, new Float64Array(3)),
+      /adam: expected \(heap: ArrayBuffer, params: Float64Array of length 15\)/,
+    );
   },
 );

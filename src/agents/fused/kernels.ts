@@ -20,7 +20,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { nativeStatus, productLanes, withConcurrentProducts } from "../../engine/native";
+import { nativeElementwise, nativeStatus, productLanes, withConcurrentProducts } from "../../engine/native";
 import { heapOffset, wasmMemory } from "../../engine/tfjs-internals";
 import { adamJs, biasReluJs, polyakJs, reluJs, reluMaskJs, simdLoops } from "./simd";
 import type { AdamConstants } from "./simd";
@@ -67,6 +67,8 @@ interface Heap {
    * products go to `_FusedMatMul` with their bias and ReLU.
    */
   readonly epilogueFused: boolean;
+  /** True when Adam, Polyak and the ReLU mask run in the native addon (virel_elementwise.c; the same bits). */
+  readonly nativeLoops: boolean;
   /** A float32 view of t's data. On wasm, take views only after the last allocation (the heap may grow). */
   f32(t: TensorInfo): Float32Array;
   /** A new float32 tensor of `shape` (contents undefined on wasm; zero on cpu). */
@@ -130,6 +132,7 @@ function wasmHeap(backend: BackendWasm): Heap {
     name: "wasm",
     epilogueOutside: epilogueMode() === "outside",
     epilogueFused: epilogueMode() === "fused",
+    nativeLoops: nativeElementwise() !== null,
     f32,
     alloc: (shape: number[]) => backend.makeOutput(shape, "float32"),
     free: (t: TensorInfo) => void backend.disposeData(t.dataId),
@@ -138,7 +141,7 @@ function wasmHeap(backend: BackendWasm): Heap {
   const ptr = (t: TensorInfo): number => heapOffset(backend, t);
   /** The SIMD part covers the first ⌊n/4⌋·4 elements; JavaScript does the rest (bit-identical arithmetic). */
   const bulk = (t: TensorInfo): number => size(t.shape) & ~3;
-  return {
+  const loops: Heap = {
     ...base,
     biasAct: (y, bias, relu) => {
       const rows = y.shape[0] as number,
@@ -185,6 +188,30 @@ function wasmHeap(backend: BackendWasm): Heap {
       polyakJs(f32(s), f32(t), f32(out), tau, omt, n);
     },
   };
+  // on the native path: Adam, Polyak and the ReLU mask in the addon (AVX-512: 16 floats a step; the same bits)
+  const nat = base.nativeLoops ? nativeElementwise() : null;
+  if (nat === null || memory === null) return loops;
+  const pAdam = new Float64Array(15),
+    pPolyak = new Float64Array(6),
+    pMask = new Float64Array(3);
+  return {
+    ...loops,
+    reluMask: (g, h) => {
+      pMask[0] = size(g.shape);
+      pMask[1] = ptr(g);
+      pMask[2] = ptr(h);
+      nat.reluMask(memory.buffer, pMask);
+    },
+    adam: (w, g, m, v, w2, m2, v2, k) => {
+      pAdam.set([size(w.shape), ptr(w), ptr(g), ptr(m), ptr(v), ptr(w2), ptr(m2), ptr(v2)]);
+      pAdam.set([k.b1, k.c1, k.b2, k.c2, k.step, k.isb, k.eps], 8);
+      nat.adam(memory.buffer, pAdam);
+    },
+    polyak: (s, t, out, tau, omt) => {
+      pPolyak.set([size(s.shape), ptr(s), ptr(t), ptr(out), tau, omt]);
+      nat.polyak(memory.buffer, pPolyak);
+    },
+  };
 }
 
 interface CpuBackendLike {
@@ -204,6 +231,7 @@ function cpuHeap(backend: CpuBackendLike): Heap {
     name: "cpu",
     epilogueOutside: false,
     epilogueFused: false,
+    nativeLoops: false,
     f32,
     alloc: (shape) => backend.makeTensorInfo(shape, "float32", new Float32Array(size(shape))),
     free: (t) => void backend.disposeData(t.dataId),
@@ -666,7 +694,8 @@ function heapFor(backendName: string, backend: object): Heap {
     cached !== undefined &&
     (backendName !== "wasm" ||
       (cached.epilogueOutside === (epilogueMode() === "outside") &&
-        cached.epilogueFused === (epilogueMode() === "fused")))
+        cached.epilogueFused === (epilogueMode() === "fused") &&
+        cached.nativeLoops === (nativeElementwise() !== null)))
   )
     return cached;
   const heap = backendName === "wasm" ? wasmHeap(backend as BackendWasm) : cpuHeap(backend as CpuBackendLike);
