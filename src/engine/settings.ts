@@ -180,7 +180,7 @@ export const SETTINGS = {
   fastSimd: spec<boolean>({
     env: "VIREL_FAST_SIMD",
     meaning:
-      "WebAssembly SIMD loops for the fused update's elementwise work on the wasm heap; 0: the JavaScript loops (bit-identical)",
+      "WebAssembly SIMD loops for the fused update's elementwise work on the wasm heap (on the native path Adam, Polyak and the ReLU masks run in the addon instead); 0: the JavaScript loops everywhere (bit-identical)",
     values: "0, 1",
     defaultText: "1",
     scope: "runtime",

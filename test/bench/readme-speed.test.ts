@@ -26,8 +26,8 @@ test("README's speed table is the committed bench:peer run it links to", () => {
   assert.equal(torch.length, 2, "the run times PyTorch as shipped twice (before and after ours)");
   const best = Math.min(...torch.map((t) => t.min));
   const rows: [string, string][] = [
-    ["ours SAC-v1 (native BLAS, 1 core)", "ours SAC-v1 (fast, native)"],
-    ["ours SAC-v1 (native BLAS, 2 product lanes)", "ours SAC-v1 (fast, native, 2 product lanes)"],
+    ["ours SAC-v1 (native, 1 core)", "ours SAC-v1 (fast, native)"],
+    ["ours SAC-v1 (native, 2 product lanes)", "ours SAC-v1 (fast, native, 2 product lanes)"],
     ["ours VIREL1 with β from its minibatches", "ours VIREL1 + β from its minibatches (fast, native)"],
     ["ours VIREL1 with beta.py's 4096-sample β", "ours VIREL1 + β on 4096 replay samples (fast, native)"],
     ["ours SAC-v1, pure WebAssembly (no BLAS)", "ours SAC-v1 (fast, pure wasm: our SIMD GEMM)"],
