@@ -41,7 +41,7 @@ import { ready } from "../src/engine/backend";
 import { benchHeader, medianOf, minOf, timeUpdate, timeUpdatesInChild } from "../src/cli/bench";
 import type { BlockTimes, UpdateResult, UpdateSpec } from "../src/cli/bench";
 import { measureSgemmPeak, roofline } from "../src/cli/bench-roofline";
-import { setProductLanes } from "../src/engine/native";
+import { isOurNativeGemm, setProductLanes } from "../src/engine/native";
 import { resolvedProductLanes } from "../src/engine/settings";
 
 /** Issue 14's targets. */
@@ -285,8 +285,7 @@ async function main(): Promise<void> {
   const info = await ready("wasm");
   const native = info.native?.loaded === true;
   // our native kernels (VIREL_NATIVE_GEMM), or null when the BLAS computes the products
-  const ourGemm =
-    native && info.native?.gemm !== undefined && !info.native.gemm.startsWith("BLAS") ? info.native.gemm : null;
+  const ourGemm = native && isOurNativeGemm(info.native?.gemm) ? info.native!.gemm! : null;
   out(`bench:peer — ${await benchHeader()}`);
   if (peer.problem) out(`PyTorch peer not run: ${peer.problem}`);
   if (process.env.OPENBLAS_CORETYPE)

@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Command } from "commander";
 import { Rng } from "../src/rng";
 import { ready } from "../src/engine/backend";
-import { installNativeKernels, nativeBlasInfo, uninstallNativeKernels } from "../src/engine/native";
+import { installNativeKernels, isOurNativeGemm, nativeBlasInfo, uninstallNativeKernels } from "../src/engine/native";
 import type { NativeStatus } from "../src/engine/native";
 
 /** Problem sizes; the defaults are the peer's (obs 17, act 6, 2×256 networks, batch 256). */
@@ -237,7 +237,7 @@ export function benchHeader(): string {
   return (
     `node ${process.version}, tfjs ${tf.version.tfjs} (backend ${tf.getBackend()}), ${os.cpus().length}× ${cpu}` +
     (blas
-      ? `${blas.gemm !== undefined && blas.gemm !== "BLAS" ? `, products: our ${blas.gemm} kernels` : ""}, BLAS: ${blas.library} (${blas.threads} thread${blas.threads === 1 ? "" : "s"})`
+      ? `${isOurNativeGemm(blas.gemm) ? `, products: our ${blas.gemm} kernels` : ""}, BLAS: ${blas.library} (${blas.threads} thread${blas.threads === 1 ? "" : "s"})`
       : "")
   );
 }

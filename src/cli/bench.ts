@@ -237,9 +237,9 @@ export async function benchHeader(): Promise<string> {
     `node ${process.version}, tfjs ${info?.tfjsVersion ?? "?"} (${info?.name ?? "?"} backend), ${os.cpus().length}× ${cpu}, ` +
     `load ${os.loadavg()[0]!.toFixed(1)}` +
     (blas
-      ? (blas.gemm !== undefined && blas.gemm !== "BLAS" ? `, products: our ${blas.gemm} kernels` : "") +
+      ? (native.isOurNativeGemm(blas.gemm) ? `, products: our ${blas.gemm} kernels` : "") +
         `, BLAS: ${blas.library.split(" ").slice(0, 2).join(" ")}${core ? ` ${core} kernels` : ""}` +
-        `${blas.gemm !== undefined && blas.gemm !== "BLAS" ? " (not used for the products)" : ""}` +
+        `${native.isOurNativeGemm(blas.gemm) ? " (not used for the products)" : ""}` +
         ` (${blas.threads} thread${blas.threads === 1 ? "" : "s"}, ${lanes} product lane${lanes === 1 ? "" : "s"})`
       : native.wasmGemmInfo() !== null
         ? `, no native BLAS: our wasm SIMD GEMM (${lanes} product lane${lanes === 1 ? "" : "s"})`

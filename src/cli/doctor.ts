@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import { describeSettings, unknownSettings } from "../engine/settings";
+import { isOurNativeGemm } from "../engine/native-addon";
 import type { SettingReport } from "../engine/settings";
 import type { WebGpuAdapter } from "../engine/webgpu";
 
@@ -293,9 +294,9 @@ export function formatDoctor(r: DoctorReport): string[] {
     );
     if (n.gemm !== undefined)
       lines.push(
-        n.gemm.startsWith("BLAS")
-          ? `          products: the BLAS library's sgemm (VIREL_NATIVE_GEMM)`
-          : `          products: our ${n.gemm} kernels (native/src/virel_gemm.c; VIREL_NATIVE_GEMM=blas: the BLAS library's)`,
+        isOurNativeGemm(n.gemm)
+          ? `          products: our ${n.gemm} kernels (native/src/virel_gemm.c; VIREL_NATIVE_GEMM=blas: the BLAS library's)`
+          : `          products: the BLAS library's sgemm (VIREL_NATIVE_GEMM)`,
       );
     if (n.verifiedError !== undefined)
       lines.push(

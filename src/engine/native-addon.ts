@@ -104,3 +104,18 @@ export const nativeCounters = { native: 0, fallback: 0 };
  * it served, `fallback` those handed to the stock (XNNPACK) kernels.
  */
 export const wasmGemmCounters = { native: 0, fallback: 0 };
+
+/**
+ * The `VIREL_NATIVE_GEMM` value (the addon's setGemm mode) that selects the kernel named `name` — a name as
+ * `NativeStatus.gemm`, the addon's info().gemm or a run's meta.json give it ("BLAS", "AVX-512F 8×32", …).
+ */
+export function nativeGemmMode(name: string | undefined): "blas" | "avx512" | "avx2" {
+  if (name?.startsWith("AVX-512")) return "avx512";
+  if (name?.startsWith("AVX2")) return "avx2";
+  return "blas";
+}
+
+/** Whether the kernel named `name` (as {@link nativeGemmMode} reads names) is one of ours rather than the BLAS. */
+export function isOurNativeGemm(name: string | undefined): boolean {
+  return nativeGemmMode(name) !== "blas";
+}

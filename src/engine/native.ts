@@ -22,6 +22,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { makeBatchMatMul, makeFusedMatMul } from "./native-kernels";
 import { nativeCounters, wasmGemmCounters } from "./native-addon";
+export { isOurNativeGemm, nativeGemmMode } from "./native-addon";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { tryWasmGemmBlas } from "./wasm-gemm-blas";
 import type { BlasAddon } from "./native-addon";
@@ -327,16 +328,6 @@ export function installNativeKernels(options: NativeOptions = {}): NativeStatus 
     return { ...lastStatus };
   }
   return { ...installed.status };
-}
-
-/**
- * The `VIREL_NATIVE_GEMM` value (the addon's setGemm mode) that selects the kernel named `name` — a name as
- * `NativeStatus.gemm`, the addon's info().gemm or a run's meta.json give it ("BLAS", "AVX-512F 8×32", …).
- */
-export function nativeGemmMode(name: string | undefined): "blas" | "avx512" | "avx2" {
-  if (name?.startsWith("AVX-512")) return "avx512";
-  if (name?.startsWith("AVX2")) return "avx2";
-  return "blas";
 }
 
 /**

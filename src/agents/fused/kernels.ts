@@ -20,7 +20,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { nativeElementwise, nativeStatus, productLanes, withConcurrentProducts } from "../../engine/native";
+import {
+  isOurNativeGemm,
+  nativeElementwise,
+  nativeStatus,
+  productLanes,
+  withConcurrentProducts,
+} from "../../engine/native";
 import { heapOffset, wasmMemory } from "../../engine/tfjs-internals";
 import { adamJs, biasReluJs, polyakJs, reluJs, reluMaskJs, simdLoops } from "./simd";
 import type { AdamConstants } from "./simd";
@@ -56,17 +62,14 @@ interface Heap {
   readonly backend: tf.KernelBackend;
   readonly name: string;
   /**
-   * True when the products run in the native BLAS or our wasm SIMD GEMM: their fused epilogue (a strided bias
-   * copy before the product, a scalar ReLU loop after it: ≈0.2 ms per 256×256 output here) is replaced by a plain
-   * product and {@link Heap.biasAct} (one SIMD pass, ≈0.01 ms).
+   * Where a product's bias + ReLU runs ({@link epilogueMode}): "outside" with the native BLAS or our wasm SIMD
+   * GEMM — their fused epilogue (a strided bias copy before the product, a scalar ReLU loop after it: ≈0.2 ms per
+   * 256×256 output here) is replaced by a plain product and {@link Heap.biasAct} (one SIMD pass, ≈0.01 ms);
+   * "fused" with our native kernels (native/src/virel_gemm.c), which add the bias to the finished sum and apply
+   * ReLU in registers — the same arithmetic as {@link Heap.biasAct}, without the pass: products go to
+   * `_FusedMatMul` with their bias and ReLU; "stock" in the backend's own _FusedMatMul.
    */
-  readonly epilogueOutside: boolean;
-  /**
-   * True when the products run in our native kernels (native/src/virel_gemm.c), which add the bias to the
-   * finished sum and apply ReLU in registers — the same arithmetic as {@link Heap.biasAct}, without the pass:
-   * products go to `_FusedMatMul` with their bias and ReLU.
-   */
-  readonly epilogueFused: boolean;
+  readonly epilogue: EpilogueMode;
   /** True when Adam, Polyak and the ReLU mask run in the native addon (virel_elementwise.c; the same bits). */
   readonly nativeLoops: boolean;
   /** A float32 view of t's data. On wasm, take views only after the last allocation (the heap may grow). */
@@ -98,9 +101,11 @@ interface Heap {
  * "outside" (a plain product, then {@link Heap.biasAct}) with the native BLAS or our wasm SIMD GEMM, "stock"
  * in tfjs-backend-wasm's own _FusedMatMul (XNNPACK).
  */
-function epilogueMode(): "fused" | "outside" | "stock" {
+type EpilogueMode = "fused" | "outside" | "stock";
+
+function epilogueMode(): EpilogueMode {
   const status = nativeStatus();
-  if (status.loaded) return status.gemm !== undefined && !status.gemm.startsWith("BLAS") ? "fused" : "outside";
+  if (status.loaded) return isOurNativeGemm(status.gemm) ? "fused" : "outside";
   return status.wasmGemm === true ? "outside" : "stock";
 }
 
@@ -130,8 +135,7 @@ function wasmHeap(backend: BackendWasm): Heap {
   const base = {
     backend: backend as unknown as tf.KernelBackend,
     name: "wasm",
-    epilogueOutside: epilogueMode() === "outside",
-    epilogueFused: epilogueMode() === "fused",
+    epilogue: epilogueMode(),
     nativeLoops: nativeElementwise() !== null,
     f32,
     alloc: (shape: number[]) => backend.makeOutput(shape, "float32"),
@@ -229,8 +233,7 @@ function cpuHeap(backend: CpuBackendLike): Heap {
   return {
     backend: backend as unknown as tf.KernelBackend,
     name: "cpu",
-    epilogueOutside: false,
-    epilogueFused: false,
+    epilogue: "stock",
     nativeLoops: false,
     f32,
     alloc: (shape) => backend.makeTensorInfo(shape, "float32", new Float32Array(size(shape))),
@@ -261,7 +264,7 @@ function gemm(
   bias?: TensorInfo,
   relu = false,
 ): TensorInfo {
-  if ((bias !== undefined || relu) && heap.epilogueOutside) {
+  if ((bias !== undefined || relu) && heap.epilogue === "outside") {
     const y = gemm(heap, a, b, transA, transB);
     heap.biasAct(y, bias, relu);
     return y;
@@ -334,9 +337,9 @@ interface GemmSpec {
  */
 function gemms(heap: Heap, specs: readonly GemmSpec[]): TensorInfo[] {
   const one = (s: GemmSpec) => gemm(heap, s.a, s.b, s.transA ?? false, s.transB ?? false, s.bias, s.relu ?? false);
-  if (specs.length < 2 || productLanes() < 2 || !(heap.epilogueOutside || heap.epilogueFused)) return specs.map(one);
+  if (specs.length < 2 || productLanes() < 2 || heap.epilogue === "stock") return specs.map(one);
   // our native kernels: each product with its own bias and ReLU, queued together
-  if (heap.epilogueFused) return withConcurrentProducts(() => specs.map(one));
+  if (heap.epilogue === "fused") return withConcurrentProducts(() => specs.map(one));
   const ys = withConcurrentProducts(() => specs.map((s) => gemm(heap, s.a, s.b, s.transA ?? false, s.transB ?? false)));
   specs.forEach((s, i) => {
     if (s.bias !== undefined || s.relu === true) heap.biasAct(ys[i]!, s.bias, s.relu === true);
@@ -693,9 +696,7 @@ function heapFor(backendName: string, backend: object): Heap {
   if (
     cached !== undefined &&
     (backendName !== "wasm" ||
-      (cached.epilogueOutside === (epilogueMode() === "outside") &&
-        cached.epilogueFused === (epilogueMode() === "fused") &&
-        cached.nativeLoops === (nativeElementwise() !== null)))
+      (cached.epilogue === epilogueMode() && cached.nativeLoops === (nativeElementwise() !== null)))
   )
     return cached;
   const heap = backendName === "wasm" ? wasmHeap(backend as BackendWasm) : cpuHeap(backend as CpuBackendLike);
