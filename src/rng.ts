@@ -54,43 +54,58 @@ export function checkSeed(seed: unknown, field = "seed"): number {
   return seed;
 }
 
+/** 2⁻⁵³: uniform() scales its 53-bit integer by it. */
+const TWO_POW_M53 = 1 / 9007199254740992;
+
 /** Seeded PRNG (xoshiro128**): uniform, normal, integers, categorical draws; state save/restore; forks. */
 export class Rng {
+  // The four state words are kept as int32 (the same bits as the uint32 words of RngState): V8 stores small
+  // integers in place, while a uint32 ≥ 2³¹ would be a boxed number on every write. The Box–Muller spare is a
+  // plain double with a flag beside it (a field that is sometimes null is boxed too). Draws are bit-identical to
+  // the uint32 arithmetic (test/rng.test.ts pins the sequences).
   private s0 = 0;
   private s1 = 0;
   private s2 = 0;
   private s3 = 0;
-  private spare: number | null = null;
+  private hasSpare = false;
+  private spareValue = 0;
 
   /** @param seed integer in [0, 2^32 − 1] (a string label is hashed). */
   constructor(seed: number | string = 0) {
     const n = typeof seed === "string" ? hashSeed(seed) : checkSeed(seed);
     const sm = splitmix32(n);
-    this.s0 = sm();
-    this.s1 = sm();
-    this.s2 = sm();
-    this.s3 = sm();
+    this.s0 = sm() | 0;
+    this.s1 = sm() | 0;
+    this.s2 = sm() | 0;
+    this.s3 = sm() | 0;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** The next output as an int32 (the bits of {@link Rng.nextUint32}). */
+  private next(): number {
+    const s1 = this.s1;
+    const x = Math.imul(s1, 5);
+    const result = Math.imul((x << 7) | (x >>> 25), 9);
+    const t = s1 << 9;
+    const s2 = this.s2 ^ this.s0;
+    const s3 = this.s3 ^ s1;
+    this.s1 = s1 ^ s2;
+    this.s0 = this.s0 ^ s3;
+    this.s2 = s2 ^ t;
+    this.s3 = (s3 << 11) | (s3 >>> 21);
+    return result;
   }
 
   /** Next raw 32-bit unsigned integer. */
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 = (this.s2 ^ this.s0) >>> 0;
-    this.s3 = (this.s3 ^ this.s1) >>> 0;
-    this.s1 = (this.s1 ^ this.s2) >>> 0;
-    this.s0 = (this.s0 ^ this.s3) >>> 0;
-    this.s2 = (this.s2 ^ t) >>> 0;
-    this.s3 = rotl(this.s3, 11);
-    return result;
+    return this.next() >>> 0;
   }
 
   /** Uniform double in [0, 1) with 53 random bits. */
   uniform(): number {
-    const hi = this.nextUint32() >>> 5; // 27 bits
-    const lo = this.nextUint32() >>> 6; // 26 bits
-    return (hi * 67108864 + lo) / 9007199254740992;
+    const hi = this.next() >>> 5; // 27 bits
+    const lo = this.next() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) * TWO_POW_M53; // exact: a power-of-two scale of an integer below 2⁵³
   }
 
   /** Uniform double in [low, high). */
@@ -100,16 +115,16 @@ export class Rng {
 
   /** Standard normal deviate N(0, 1) (Box–Muller, the second deviate cached). */
   normal(): number {
-    if (this.spare !== null) {
-      const v = this.spare;
-      this.spare = null;
-      return v;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spareValue;
     }
     let u = 0;
     while (u === 0) u = this.uniform();
     const v = this.uniform();
     const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
+    this.spareValue = r * Math.sin(2 * Math.PI * v);
+    this.hasSpare = true;
     return r * Math.cos(2 * Math.PI * v);
   }
 
@@ -174,7 +189,10 @@ export class Rng {
 
   /** The full generator state, JSON-serialisable. */
   getState(): RngState {
-    return { s: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
+    return {
+      s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0],
+      spare: this.hasSpare ? this.spareValue : null,
+    };
   }
 
   /** Restore a state produced by {@link Rng.getState}. */
@@ -186,8 +204,12 @@ export class Rng {
     if (state.spare !== null && !Number.isFinite(state.spare)) {
       throw new Error(`rng state.spare must be a finite number or null, got ${String(state.spare)}`);
     }
-    [this.s0, this.s1, this.s2, this.s3] = s as [number, number, number, number];
-    this.spare = state.spare;
+    this.s0 = s[0]! | 0;
+    this.s1 = s[1]! | 0;
+    this.s2 = s[2]! | 0;
+    this.s3 = s[3]! | 0;
+    this.hasSpare = state.spare !== null;
+    this.spareValue = state.spare ?? 0;
     return this;
   }
 
@@ -195,8 +217,4 @@ export class Rng {
   clone(): Rng {
     return new Rng(0).setState(this.getState());
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

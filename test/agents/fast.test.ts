@@ -366,3 +366,116 @@ test("the SIMD loops are bit-identical to their JavaScript versions (Adam, Polya
     }
   }
 });
+
+/** Bit-level equality of two float arrays (NaN equal to NaN, +0 distinct from −0). */
+function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+test("in-place Adam and Polyak steps = new tensors and assign, bit for bit (every algorithm); in place the variables keep their data", () => {
+  const wasm = tf.getBackend() === "wasm";
+  for (const [algo, extra] of [
+    ["sac-v1", {}],
+    ["sac", {}],
+    ["virel1", { betaBatch: 60, betaSource: "minibatch" }],
+    ["virel2", { betaBatch: 64 }],
+  ] as Array<[string, Partial<AgentConfigInput>]>) {
+    const was = fast.setInPlaceSteps(false);
+    let assigned: Trace;
+    try {
+      assigned = run(true, algo, extra, 5);
+    } finally {
+      fast.setInPlaceSteps(was);
+    }
+    const inPlace = run(true, algo, extra, 5);
+    for (const [k, v] of assigned.params) assert.ok(sameBits(inPlace.params.get(k)!, v), `${algo}: ${k} differs`);
+    assert.ok(sameBits(inPlace.numbers, assigned.numbers), `${algo}: returned numbers differ`);
+    inPlace.actions.forEach((a, i) => assert.ok(sameBits(a, assigned.actions[i]!), `${algo}: act() call ${i}`));
+  }
+  // where it applies (wasm), an update writes into the variables' own data: the data ids stay; with it off they
+  // change. (The first update is not all in place: a target network starts sharing its source's data.)
+  for (const on of [true, false]) {
+    const was = fast.setInPlaceSteps(on);
+    try {
+      const L = makeLearner(true, "sac-v1");
+      const buf = filledBuffer(300);
+      const ids = () => L.named().map(([, v]) => v.dataId);
+      L.update(buf.sample(30, new Rng(1)));
+      const before = ids();
+      L.update(buf.sample(30, new Rng(2)));
+      const after = ids();
+      const kept = before.filter((id, i) => id === after[i]).length;
+      assert.equal(
+        kept,
+        on && wasm ? before.length : 0,
+        `in place ${on}: ${kept} of ${before.length} variables kept their data`,
+      );
+      L.dispose();
+    } finally {
+      fast.setInPlaceSteps(was);
+    }
+  }
+});
+
+test("a variable whose data another tensor shares (a clone) is not written in place: the clone keeps its values", () => {
+  const ref = run(true, "sac", {}, 2);
+  const L = makeLearner(true, "sac");
+  const v0 = L.named()[0]![1];
+  const clone = tf.clone(v0); // shares v0's data (refCount 2)
+  const snapshot = Float32Array.from(clone.dataSync() as Float32Array);
+  const buf = filledBuffer(300);
+  const rng = new Rng(5);
+  for (let i = 0; i < 2; i++) {
+    L.refreshBeta(buf, rng);
+    L.update(buf.sample(30, rng));
+    const obs = new Rng(100 + i).fillNormal(new Float32Array(OBS * 7));
+    L.act(obs, false);
+    L.act(obs.subarray(0, OBS), true);
+  }
+  assert.ok(sameBits(clone.dataSync() as Float32Array, snapshot), "the clone's values changed");
+  assert.ok(!sameBits(v0.dataSync() as Float32Array, snapshot), "the variable did not change");
+  for (const [k, v] of L.named()) assert.ok(sameBits(v.dataSync() as Float32Array, ref.params.get(k)!), k);
+  clone.dispose();
+  L.dispose();
+});
+
+test("the tanh-Gaussian gradient after its forward pass (σ and tanh u remembered) = computed afresh, bit for bit", () => {
+  const rows = 37,
+    A = 3;
+  const attrs = { logStdMin: -2, logStdMax: 0.5 };
+  const r = new Rng(21);
+  // raw log σ values on both sides of the clip bounds
+  const outV = Float32Array.from({ length: rows * 2 * A }, () => 1.5 * r.normal());
+  const noiseV = fast.drawNoiseInto(new Rng(4), rows, A, new Float32Array(rows * (A + 1)));
+  const dA = Float32Array.from({ length: rows * A }, () => r.normal());
+  const gradOf = (out: import("@tensorflow/tfjs").Tensor, noise: import("@tensorflow/tfjs").Tensor) =>
+    tf.tidy(() => {
+      const [d, reg] = tf
+        .engine()
+        .runKernel(
+          "VirelTanhGaussianGrad",
+          { out, noise, dAction: tf.tensor2d(dA, [rows, A]) },
+          { ...attrs, dLogPi: 0.3 / rows, reg: 0.01 },
+        ) as import("@tensorflow/tfjs").Tensor[];
+      return [Float32Array.from(d!.dataSync() as Float32Array), Float32Array.from(reg!.dataSync() as Float32Array)];
+    });
+  const out = tf.tensor2d(outV, [rows, 2 * A]),
+    noise = tf.tensor2d(noiseV, [rows, A + 1]);
+  const sample = tf
+    .engine()
+    .runKernel("VirelTanhGaussian", { out, noise }, attrs) as import("@tensorflow/tfjs").Tensor[];
+  const remembered = gradOf(out, noise); // the same tensors as the forward pass
+  // fresh tensors with the same values (new data): nothing remembered for them
+  const out2 = tf.tensor2d(outV, [rows, 2 * A]),
+    noise2 = tf.tensor2d(noiseV, [rows, A + 1]);
+  const fresh = gradOf(out2, noise2);
+  assert.ok(sameBits(remembered[0]!, fresh[0]!), "∂out differs");
+  assert.ok(sameBits(remembered[1]!, fresh[1]!), "the regulariser differs");
+  // and the gradient is the closed form: ∂μ = ∂a(1 − a²) + c·2a + k·μ at one element
+  const a0 = Math.tanh(outV[0]! + Math.exp(Math.min(Math.max(outV[A]!, -2), 0.5)) * noiseV[0]!);
+  const want = dA[0]! * (1 - a0 * a0) + (0.3 / rows) * 2 * a0 + ((2 * 0.01) / (rows * A)) * outV[0]!;
+  assert.ok(Math.abs(remembered[0]![0]! - want) <= 1e-6 * Math.max(1, Math.abs(want)));
+  tf.dispose([out, noise, out2, noise2, ...sample]);
+});

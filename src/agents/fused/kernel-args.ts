@@ -33,11 +33,11 @@ export function bool(args: KernelArgs, name: string): boolean {
  * m′ = b1·m + c1·g, v′ = b2·v + c2·g², w′ = w − step·m′/(√v′·isb + eps).
  */
 export function adamConstants(args: KernelArgs): AdamConstants {
-  const lr = num(args, "lr"),
-    b1 = num(args, "beta1"),
-    b2 = num(args, "beta2"),
-    eps = num(args, "eps"),
-    t = num(args, "t");
+  return adamConstantsOf(num(args, "lr"), num(args, "beta1"), num(args, "beta2"), num(args, "eps"), num(args, "t"));
+}
+
+/** {@link adamConstants} from the numbers themselves (t: the step number after this step). */
+export function adamConstantsOf(lr: number, b1: number, b2: number, eps: number, t: number): AdamConstants {
   const f = Math.fround;
   return {
     b1: f(b1),

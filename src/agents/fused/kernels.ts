@@ -459,6 +459,7 @@ function tanhGaussian(heap: Heap, args: KernelArgs): TensorInfo[] {
     lp = heap.f32(logPi);
   const s = obs ? heap.f32(obs) : null;
   const W = O + A;
+  const memo = headMemo.fill(out, noise, lo, hi, rows * A);
   for (let r = 0; r < rows; r++) {
     if (s !== null) for (let j = 0; j < O; j++) a[r * W + j] = s[r * O + j]!;
     let sum = 0;
@@ -466,14 +467,54 @@ function tanhGaussian(heap: Heap, args: KernelArgs): TensorInfo[] {
       const mu = o[r * 2 * A + i]!,
         raw = o[r * 2 * A + A + i]!;
       const logStd = raw < lo ? lo : raw > hi ? hi : raw;
-      const u = mu + Math.exp(logStd) * e[r * (A + 1) + i]!;
-      a[r * W + O + i] = Math.tanh(u);
+      const sigma = Math.exp(logStd);
+      const u = mu + sigma * e[r * (A + 1) + i]!;
+      const t = Math.tanh(u);
+      a[r * W + O + i] = t;
+      memo.sigma[r * A + i] = sigma;
+      memo.tanh[r * A + i] = t;
       sum += logStd + 2 * (LOG2 - u - softplus(-2 * u));
     }
     lp[r] = e[r * (A + 1) + A]! - sum;
   }
   return [act, logPi];
 }
+
+/**
+ * σ = exp(log σ) and tanh(u) of the last {@link tanhGaussian} call, in float64, for the gradient kernel that
+ * follows it on the same (out, noise) — the E-step's pair — so that it does not call Math.exp and Math.tanh again
+ * (≈ 50 µs per SAC-v1 update at the paper's shapes): the same values it would compute. Keyed by the inputs' data
+ * ids (tensors are immutable; this cache holds the id objects, so a later tensor cannot have the same ones) and the
+ * clip bounds.
+ */
+class HeadMemo {
+  out: object | null = null;
+  noise: object | null = null;
+  lo = 0;
+  hi = 0;
+  n = 0;
+  sigma = new Float64Array(0);
+  tanh = new Float64Array(0);
+
+  fill(out: TensorInfo, noise: TensorInfo, lo: number, hi: number, n: number): this {
+    if (this.sigma.length < n) {
+      this.sigma = new Float64Array(n);
+      this.tanh = new Float64Array(n);
+    }
+    this.out = out.dataId;
+    this.noise = noise.dataId;
+    this.lo = lo;
+    this.hi = hi;
+    this.n = n;
+    return this;
+  }
+
+  has(out: TensorInfo, noise: TensorInfo, lo: number, hi: number, n: number): boolean {
+    return this.out === out.dataId && this.noise === noise.dataId && this.lo === lo && this.hi === hi && this.n === n;
+  }
+}
+
+const headMemo = new HeadMemo();
 
 /**
  * `VirelTanhGaussianGrad` — ∂loss/∂out for loss = Σ_b [c·log π(a_b|s_b)] + ⟨∂loss/∂a, a⟩
@@ -500,6 +541,7 @@ function tanhGaussianGrad(heap: Heap, args: KernelArgs): TensorInfo[] {
     da = heap.f32(dAction),
     d = heap.f32(dOut);
   const k = (2 * reg) / (rows * A);
+  const memo = headMemo.has(out, noise, lo, hi, rows * A) ? headMemo : null;
   let sumMu2 = 0,
     sumLs2 = 0;
   for (let r = 0; r < rows; r++) {
@@ -507,9 +549,9 @@ function tanhGaussianGrad(heap: Heap, args: KernelArgs): TensorInfo[] {
       const mu = o[r * 2 * A + i]!,
         raw = o[r * 2 * A + A + i]!;
       const logStd = raw < lo ? lo : raw > hi ? hi : raw;
-      const sigma = Math.exp(logStd),
-        eps = e[r * (A + 1) + i]!;
-      const a = Math.tanh(mu + sigma * eps);
+      const eps = e[r * (A + 1) + i]!;
+      const sigma = memo !== null ? memo.sigma[r * A + i]! : Math.exp(logStd);
+      const a = memo !== null ? memo.tanh[r * A + i]! : Math.tanh(mu + sigma * eps);
       const du = da[r * A + i]! * (1 - a * a) + c * 2 * a;
       d[r * 2 * A + i] = du + k * mu;
       d[r * 2 * A + A + i] = raw >= lo && raw <= hi ? du * sigma * eps - c + k * logStd : 0;
@@ -562,6 +604,57 @@ function polyak(heap: Heap, args: KernelArgs): TensorInfo[] {
   for (let i = 0; i < count; i++) outs.push(heap.alloc(inputOf(args, `tgt${i}`).shape));
   for (let i = 0; i < count; i++) heap.polyak(inputOf(args, `src${i}`), inputOf(args, `tgt${i}`), outs[i]!, tau, omt);
   return outs;
+}
+
+/** The wasm backend when it is the active one (the in-place steps below run there only), else null. */
+function activeWasm(): (BackendWasm & { refCount(dataId: object): number }) | null {
+  if (tf.getBackend() !== "wasm") return null;
+  const backend = tf.backend() as unknown as BackendWasm & { refCount?: (dataId: object) => number };
+  return typeof backend.refCount === "function"
+    ? (backend as BackendWasm & { refCount(dataId: object): number })
+    : null;
+}
+
+/** True when no tensor but `t` itself refers to its data (no clone, reshape or live initial value shares it). */
+function sole(backend: { refCount(dataId: object): number }, ts: readonly TensorInfo[]): boolean {
+  for (const t of ts) if (backend.refCount(t.dataId) !== 1) return false;
+  return true;
+}
+
+/**
+ * One Adam step written into the variables' own memory: w, m and v updated in place, with the same loops and
+ * arithmetic as `VirelAdam` (outputs = inputs; every element is read before it is written), but no new tensors,
+ * no `assign` and no frees — on the wasm backend only. The variables keep their data ids, so a caller that
+ * tracks "θ changed" by data id must count these steps itself (update.ts does).
+ * Returns false, doing nothing, where it does not apply — another backend, or data shared with another tensor
+ * (writing it would change that tensor too) — and the caller runs `VirelAdam` instead.
+ */
+export function adamInPlace(
+  ws: readonly TensorInfo[],
+  gs: readonly TensorInfo[],
+  ms: readonly TensorInfo[],
+  vs: readonly TensorInfo[],
+  k: AdamConstants,
+): boolean {
+  const backend = activeWasm();
+  if (backend === null || !sole(backend, ws) || !sole(backend, ms) || !sole(backend, vs)) return false;
+  const heap = heapFor("wasm", backend);
+  for (let i = 0; i < ws.length; i++) heap.adam(ws[i]!, gs[i]!, ms[i]!, vs[i]!, ws[i]!, ms[i]!, vs[i]!, k);
+  return true;
+}
+
+/**
+ * tgt ← τ·src + (1 − τ)·tgt written into the targets' own memory (as {@link adamInPlace}: wasm only, false when a
+ * target's data is shared; then `VirelPolyak`).
+ */
+export function polyakInPlace(srcs: readonly TensorInfo[], tgts: readonly TensorInfo[], tau: number): boolean {
+  const backend = activeWasm();
+  if (backend === null || !sole(backend, tgts)) return false;
+  const heap = heapFor("wasm", backend);
+  const t = Math.fround(tau),
+    omt = Math.fround(1 - tau);
+  for (let i = 0; i < tgts.length; i++) heap.polyak(srcs[i]!, tgts[i]!, tgts[i]!, t, omt);
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
