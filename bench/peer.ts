@@ -2,8 +2,9 @@
  * `npm run bench:peer`: our side and the PyTorch peer (bench/peer/*.py, in this repository) in one run, on the same
  * machine, with every target of issue 14 printed MET / NOT MET:
  *
- *   1. one SAC-v1 update at the paper's shapes (obs 17, act 6, 2×256, batch 256): ours (fast update, native BLAS
- *      path) / PyTorch as shipped ≤ 0.5; also PyTorch with one OpenBLAS thread, for the record
+ *   1. one SAC-v1 update at the paper's shapes (obs 17, act 6, 2×256, batch 256): ours as shipped (fast update,
+ *      native path, VIREL_PRODUCT_LANES auto) / PyTorch as shipped ≤ 0.5, in alternating blocks; also PyTorch with
+ *      one OpenBLAS thread, for the record
  *   2. VIREL1 with its per-step β estimate / our SAC-v1 ≤ 1.15 (both fast, native): the target on betaSource
  *      `minibatch` (the M-step's own minibatches, as many samples); beta.py's 4096 fresh replay samples printed too
  *   3. pure wasm path (VIREL_NATIVE=0, a child process; products in our wasm SIMD GEMM, on 1 and on 2 product
@@ -27,7 +28,11 @@
  *
  * Timing, the same way on both sides (the machine may be shared): blocks of updates after a warm-up, minimum and
  * median over blocks, wall-clock and CPU; PyTorch runs before and after ours and its statistics pool both runs.
- * The 1-minute load average is printed with every measurement. End to end: one run per side (they are long).
+ * The 0.5× target is measured with the sides alternating block by block (`--paired-blocks`, PyTorch as shipped in
+ * a server process, sac_update.py --serve, 200 ms apart): on a shared VM whose speed drifts by tens of percent
+ * from minute to minute, separate runs compare different minutes; alternating blocks compare the same ones. Those PyTorch blocks
+ * join its pool too. The 1-minute load average is printed with every measurement. End to end: one run per side
+ * (they are long).
  *
  *   npm run bench:peer [-- --blocks 10] [--per-block 10] [--steps 6000] [--cheetah-steps 2000] [--no-e2e]
  *                      [--python /usr/bin/python3]
@@ -105,6 +110,96 @@ function torchUpdate(
     core: /openblas_core=(\S+)/.exec(r.stdout)?.[1] ?? "?",
   };
 }
+
+/**
+ * PyTorch's update in a server process (sac_update.py --serve, as shipped: all OpenBLAS threads): it warms up once,
+ * then runs one timing block each time {@link TorchServer.block} asks, so that its blocks and ours can alternate.
+ */
+class TorchServer {
+  private readonly child: ReturnType<typeof spawn>;
+  private readonly lines: string[] = [];
+  private waiting: ((line: string | null) => void) | null = null;
+  private closed = false;
+  private stderr = "";
+  private constructor(peer: Peer, perBlock: number) {
+    this.child = spawn(peer.python, [join(peer.dir, "sac_update.py"), "--serve", "--per-block", String(perBlock)], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let buf = "";
+    this.child.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        this.push(buf.slice(0, nl).trim());
+        buf = buf.slice(nl + 1);
+      }
+    });
+    this.child.stderr!.on("data", (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-2000)));
+    const end = (): void => {
+      this.closed = true;
+      this.waiting?.(null);
+      this.waiting = null;
+    };
+    this.child.on("close", end);
+    this.child.on("error", end);
+  }
+
+  private push(line: string): void {
+    if (this.waiting !== null) {
+      const w = this.waiting;
+      this.waiting = null;
+      w(line);
+    } else this.lines.push(line);
+  }
+
+  private next(): Promise<string> {
+    const line = this.lines.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    if (this.closed) return Promise.reject(new Error(this.why()));
+    return new Promise((res, rej) => {
+      this.waiting = (l) => (l === null ? rej(new Error(this.why())) : res(l));
+    });
+  }
+
+  private why(): string {
+    return `sac_update.py --serve ended: ${this.stderr.trim().split("\n").pop() ?? ""}`;
+  }
+
+  /** Starts the server and waits for its warm-up; resolves with the torch version and OpenBLAS kernels. */
+  static async start(peer: Peer, perBlock: number): Promise<{ server: TorchServer; version: string; core: string }> {
+    const server = new TorchServer(peer, perBlock);
+    const head = await server.next();
+    if ((await server.next()) !== "ready") throw new Error(`sac_update.py --serve: no 'ready' after ${head}`);
+    return {
+      server,
+      version: /^torch (\S+)/.exec(head)?.[1] ?? "?",
+      core: /openblas_core=(\S+)/.exec(head)?.[1] ?? "?",
+    };
+  }
+
+  /** Runs one block; resolves with its per-update wall and CPU milliseconds. */
+  async block(): Promise<{ wall: number; cpu: number }> {
+    this.child.stdin!.write("block\n");
+    const line = await this.next();
+    const m = /^block ([\d.]+) ([\d.]+)$/.exec(line);
+    if (!m) throw new Error(`sac_update.py --serve: expected a block line, got ${JSON.stringify(line)}`);
+    return { wall: Number(m[1]), cpu: Number(m[2]) };
+  }
+
+  close(): void {
+    if (!this.closed) this.child.stdin!.end("quit\n");
+  }
+}
+
+/** Waits `ms` milliseconds. */
+const sleep = (ms: number): Promise<void> => new Promise((res) => setTimeout(res, ms));
+
+/**
+ * Pause before and after each PyTorch block of the alternating measurement: OpenBLAS's and OpenMP's idle threads
+ * spin for a while after a product, and our second lane spins up to 2 ms after its last one; neither side's block
+ * should start while the other's threads still hold a core.
+ */
+const SETTLE_MS = 200;
 
 /** One end-to-end PyTorch run (bench/peer/pendulum_sac.py). */
 /** The end-to-end runs, each on both sides with the same algorithm: SAC (v2), VIREL1 with beta.py's β, VIREL1 with betaSource minibatch. */
@@ -251,6 +346,7 @@ async function main(): Promise<void> {
     .name("bench/peer")
     .option("--blocks <n>", "timing blocks per side and path", "10")
     .option("--per-block <n>", "updates per block", "10")
+    .option("--paired-blocks <n>", "blocks per side of the alternating SAC-v1 measurement (the 0.5× target)", "20")
     .option("--steps <n>", "end-to-end Pendulum-v1 env steps", "6000")
     .option("--cheetah-steps <n>", "timed HalfCheetah-v5 training steps (after 1000 untimed random steps)", "2000")
     .option("--no-e2e", "skip the end-to-end runs (Pendulum-v1 and HalfCheetah-v5)")
@@ -264,6 +360,7 @@ async function main(): Promise<void> {
   const o = program.opts<{
     blocks: string;
     perBlock: string;
+    pairedBlocks: string;
     steps: string;
     cheetahSteps: string;
     e2e: boolean;
@@ -272,7 +369,8 @@ async function main(): Promise<void> {
   }>();
   if (o.childCheetah !== undefined) return childCheetah(positiveInt("--child-cheetah", o.childCheetah));
   const blocks = positiveInt("--blocks", o.blocks),
-    perBlock = positiveInt("--per-block", o.perBlock);
+    perBlock = positiveInt("--per-block", o.perBlock),
+    pairedBlocks = positiveInt("--paired-blocks", o.pairedBlocks);
   const steps = positiveInt("--steps", o.steps),
     cheetahSteps = positiveInt("--cheetah-steps", o.cheetahSteps);
   const dir = resolve(__dirname, "..", "..", "bench", "peer");
@@ -333,6 +431,45 @@ async function main(): Promise<void> {
     ...(betaSource ? { betaSource } : {}),
   });
   const timing = { blocks, perBlock, warmup: 10 };
+  // the 0.5× target, measured with the sides alternating block by block (the same minutes of a shared machine):
+  // PyTorch as shipped in a server process, ours as shipped (VIREL_PRODUCT_LANES as set: auto → 2 here)
+  let paired: { ours: BlockTimes; torch: BlockTimes } | null = null;
+  if (!peer.problem) {
+    let server: TorchServer | null = null;
+    try {
+      const started = await TorchServer.start(peer, perBlock);
+      server = started.server;
+      const torchSide: BlockTimes = { wall: [], cpu: [] };
+      const srv = server;
+      setProductLanes(shippedLanes);
+      const ours = await timeUpdate(spec("sac-v1", false), {
+        blocks: pairedBlocks,
+        perBlock,
+        warmup: 10,
+        beforeBlock: async () => {
+          await sleep(SETTLE_MS);
+          const t = await srv.block();
+          torchSide.wall.push(t.wall);
+          torchSide.cpu.push(t.cpu);
+          await sleep(SETTLE_MS);
+        },
+      });
+      paired = { ours: ours.blocks, torch: torchSide };
+      // PyTorch's as-shipped statistics pool its blocks from every run (before ours, alternating, after ours)
+      torch.wall.push(...torchSide.wall);
+      torch.cpu.push(...torchSide.cpu);
+      out(
+        `alternating blocks (${pairedBlocks} each, ${SETTLE_MS} ms apart), SAC-v1 as shipped on both sides:\n` +
+          `  ${stats("PyTorch (as shipped)", torchSide)}  [OpenBLAS ${started.core} kernels]\n` +
+          `  ${stats(`ours (fast, ${ours.path}, ${shippedLanes} product lane${shippedLanes === 2 ? "s" : ""})`, ours.blocks)}  [${load()}]`,
+      );
+    } catch (err) {
+      out(`alternating PyTorch / ours measurement failed: ${(err as Error).message}`);
+    } finally {
+      setProductLanes(1);
+      server?.close();
+    }
+  }
   const sac = await timeUpdate(spec("sac-v1", false), timing);
   out(`${stats(`ours SAC-v1 (fast, ${sac.path})`, sac.blocks)}  [${load()}]`);
   const virel = await timeUpdate(spec("virel1", true, "minibatch"), timing);
@@ -488,11 +625,18 @@ async function main(): Promise<void> {
   );
   // ours as shipped: the default product lanes (VIREL_PRODUCT_LANES auto) on this machine
   const shipped = shippedLanes === 2 && sacLanes ? sacLanes : sac;
+  if (paired !== null) {
+    const [o, t] = [paired.ours.wall, paired.torch.wall];
+    out(
+      `SAC-v1 update, ours as shipped (native, ${shippedLanes} product lane${shippedLanes === 2 ? "s" : ""}: VIREL_PRODUCT_LANES ${lanesSetting} here) / PyTorch as shipped, alternating blocks: ` +
+        `${f2(minOf(o))} / ${f2(minOf(t))} ms = ${verdict(minOf(o) / minOf(t), TARGET.sacVsTorch)}; medians ${f2(medianOf(o))} / ${f2(medianOf(t))} ms = ${(medianOf(o) / medianOf(t)).toFixed(2)}×`,
+    );
+  }
   out(
-    `SAC-v1 update, ours as shipped (native, ${shipped === sacLanes ? 2 : 1} product lane${shipped === sacLanes ? "s" : ""}: VIREL_PRODUCT_LANES ${lanesSetting} here) / PyTorch as shipped: ` +
-      `${f2(minOf(shipped.blocks.wall))} / ${tMin === null ? "—" : f2(tMin)} ms = ${verdict(ratio(minOf(shipped.blocks.wall), tMin), TARGET.sacVsTorch)}` +
+    `SAC-v1 update${paired !== null ? ", separate runs (for the record)" : ""}, ours as shipped (native, ${shipped === sacLanes ? 2 : 1} product lane${shipped === sacLanes ? "s" : ""}: VIREL_PRODUCT_LANES ${lanesSetting} here) / PyTorch as shipped: ` +
+      `${f2(minOf(shipped.blocks.wall))} / ${tMin === null ? "—" : f2(tMin)} ms = ${paired !== null ? `${(ratio(minOf(shipped.blocks.wall), tMin) ?? NaN).toFixed(2)}×` : verdict(ratio(minOf(shipped.blocks.wall), tMin), TARGET.sacVsTorch)}` +
       (shipped !== sac
-        ? `; on 1 product lane ${f2(minOf(sac.blocks.wall))} ms = ${verdict(ratio(minOf(sac.blocks.wall), tMin), TARGET.sacVsTorch)}`
+        ? `; on 1 product lane ${f2(minOf(sac.blocks.wall))} ms = ${paired !== null ? `${(ratio(minOf(sac.blocks.wall), tMin) ?? NaN).toFixed(2)}×` : verdict(ratio(minOf(sac.blocks.wall), tMin), TARGET.sacVsTorch)}`
         : "") +
       (torch1.wall.length > 0
         ? `; against PyTorch with 1 BLAS thread ${f2(minOf(shipped.blocks.wall) / minOf(torch1.wall))}×`

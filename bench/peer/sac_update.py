@@ -10,12 +10,18 @@ Threads: torch.set_num_threads(--threads) (default 1) bounds PyTorch's own pool;
 products in OpenBLAS, whose pool is set by OPENBLAS_NUM_THREADS (unset = all cores: "as shipped").
 
 Usage: python3 bench/peer/sac_update.py [--hidden 256] [--batch 256] [--obs 17] [--act 6] [--threads 1]
-                                        [--blocks 10] [--per-block 10] [--warmup 10]
+                                        [--blocks 10] [--per-block 10] [--warmup 10] [--serve]
 Prints `torch <version> … openblas_core=<kernels>`, then one line `block <wall ms> <cpu ms>` (per update) per block, then
 `median <wall ms>` and `min <wall ms>`.
+
+With --serve the blocks are run on request, so that bench/peer.ts can alternate them with its own (the two sides then
+see the same minutes of a shared machine): after the warm-up it prints `ready`, then for every line `block` read on
+stdin runs one block and prints its `block <wall ms> <cpu ms>` line; at end of input (or a line `quit`) it prints the
+median and the minimum and exits. --blocks is ignored.
 """
 import argparse
 import statistics
+import sys
 import time
 
 import torch
@@ -24,9 +30,10 @@ p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 for name, default in [("hidden", 256), ("batch", 256), ("obs", 17), ("act", 6), ("threads", 1), ("blocks", 10),
                       ("per-block", 10), ("warmup", 10)]:
     p.add_argument(f"--{name}", type=int, default=default)
+p.add_argument("--serve", action="store_true", help="run blocks when asked on stdin (see above)")
 args = p.parse_args()
 for k, v in vars(args).items():
-    if v < (0 if k == "warmup" else 1):
+    if k != "serve" and v < (0 if k == "warmup" else 1):
         p.error(f"--{k.replace('_', '-')} must be a positive integer, got {v}")
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
@@ -102,12 +109,29 @@ print(f"torch {torch.__version__} threads={args.threads} hidden={H} batch={B} ob
 for _ in range(args.warmup):
     update()
 walls = []
-for _ in range(args.blocks):
+
+
+def block():
     w0, c0 = time.perf_counter(), time.process_time()
     for _ in range(args.per_block):
         update()
     w, c = (time.perf_counter() - w0) / args.per_block * 1e3, (time.process_time() - c0) / args.per_block * 1e3
     walls.append(w)
     print(f"block {w:.4f} {c:.4f}", flush=True)
-print(f"median {statistics.median(walls):.4f}")
-print(f"min {min(walls):.4f}")
+
+
+if args.serve:
+    print("ready", flush=True)
+    for line in sys.stdin:
+        request = line.strip()
+        if request == "quit":
+            break
+        if request != "block":
+            sys.exit(f"sac_update.py --serve: expected 'block' or 'quit', got {request!r}")
+        block()
+else:
+    for _ in range(args.blocks):
+        block()
+if walls:
+    print(f"median {statistics.median(walls):.4f}")
+    print(f"min {min(walls):.4f}")

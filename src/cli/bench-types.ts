@@ -45,4 +45,9 @@ export interface TimingOptions {
   perBlock: number;
   warmup: number;
   backend?: string;
+  /**
+   * Awaited before each timing block, outside the timed region (bench/peer.ts runs one PyTorch block there, so the
+   * two sides alternate block by block). Not sent to child processes.
+   */
+  beforeBlock?: (block: number) => Promise<void> | void;
 }

@@ -79,6 +79,7 @@ export async function timeUpdate(spec: UpdateSpec, o: TimingOptions): Promise<Up
   const tensors = tf.memory().numTensors;
   const blocks: BlockTimes = { wall: [], cpu: [] };
   for (let b = 0; b < o.blocks; b++) {
+    if (o.beforeBlock) await o.beforeBlock(b);
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < o.perBlock; i++) step();

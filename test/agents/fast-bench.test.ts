@@ -27,6 +27,25 @@ test("timeUpdate: the fast update runs ≥ 10× fewer engine kernels than the re
   assert.equal(fast.path, info.name !== "wasm" ? info.name : info.native?.loaded ? "native" : "wasm");
 });
 
+test("timeUpdate awaits beforeBlock before each block, outside the timed region (bench:peer's alternation)", async () => {
+  const calls: number[] = [];
+  const r = await timeUpdate(SPEC, {
+    ...TIMING,
+    blocks: 3,
+    beforeBlock: async (b) => {
+      calls.push(b);
+      await new Promise((res) => setTimeout(res, 150)); // not counted in the block's time
+    },
+  });
+  assert.deepEqual(calls, [0, 1, 2]);
+  assert.equal(r.blocks.wall.length, 3);
+  // a block of two tiny updates takes far less than the 150 ms waited before it
+  assert.ok(
+    r.blocks.wall.every((w) => w * TIMING.perBlock < 150),
+    `block times ${r.blocks.wall.join(", ")} ms/update`,
+  );
+});
+
 test("timeUpdatesInChild runs the pure wasm path in a child process (VIREL_NATIVE=0)", async () => {
   if (engine.currentBackend()!.name !== "wasm") return; // the pure wasm path exists on the wasm backend only
   const [r] = await timeUpdatesInChild([SPEC], TIMING, { VIREL_NATIVE: "0" });

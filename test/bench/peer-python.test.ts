@@ -80,6 +80,23 @@ test("the PyTorch peer scripts run and print what bench/peer.ts parses (tiny sha
   const bad = spawnSync(PY, [join(repo, "bench", "peer", "sac_update.py"), "--blocks", "0"], { encoding: "utf8", env });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--blocks must be a positive integer, got 0/);
+  // --serve: blocks on request (bench/peer.ts alternates them with its own), then the summary
+  const serveArgs = [join(repo, "bench", "peer", "sac_update.py"), "--hidden", "8", "--batch", "4", "--serve"];
+  const served = spawnSync(PY, [...serveArgs, "--per-block", "2", "--warmup", "0"], {
+    input: "block\nblock\nblock\nquit\n",
+    encoding: "utf8",
+    env,
+  });
+  assert.equal(served.status, 0, served.stderr);
+  const lines = served.stdout.trim().split("\n");
+  assert.match(lines[0]!, /^torch \S+ threads=1 hidden=8 batch=4/);
+  assert.equal(lines[1], "ready");
+  assert.equal(lines.slice(2, 5).filter((l) => /^block [\d.]+ [\d.]+$/.test(l)).length, 3);
+  assert.match(lines[5]!, /^median [\d.]+$/);
+  assert.match(lines[6]!, /^min [\d.]+$/);
+  const wrong = spawnSync(PY, serveArgs, { input: "blocks\n", encoding: "utf8", env });
+  assert.notEqual(wrong.status, 0);
+  assert.match(wrong.stderr, /expected 'block' or 'quit', got 'blocks'/);
   for (const algo of ["sac", "virel1"]) {
     const e = spawnSync(
       PY,
