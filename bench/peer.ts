@@ -204,8 +204,11 @@ const SETTLE_MS = 200;
 /** One end-to-end PyTorch run (bench/peer/pendulum_sac.py). */
 /** The end-to-end runs, each on both sides with the same algorithm: SAC (v2), VIREL1 with beta.py's β, VIREL1 with betaSource minibatch. */
 const E2E = ["sac", "virel1", "virel1/minibatch"] as const;
-/** The end-to-end runs repeated with two product lanes (VIREL_PRODUCT_LANES=2). */
-const LANES_E2E = ["sac", "virel1/minibatch"] as const;
+/**
+ * The end-to-end runs repeated with two product lanes (VIREL_PRODUCT_LANES=2) — all of them: with lanes on `auto`
+ * and 2+ cores, that is how they run as shipped.
+ */
+const LANES_E2E = E2E;
 const E2E_NAMES: Record<(typeof E2E)[number], string> = {
   sac: "SAC",
   virel1: "VIREL1 (β on 4096 replay samples)",
@@ -679,27 +682,28 @@ async function main(): Promise<void> {
   if (sacLanes && virelLanes)
     out(
       `2 product lanes: SAC-v1 update ${f2(minOf(sacLanes.blocks.wall))} ms (${(minOf(sac.blocks.wall) / minOf(sacLanes.blocks.wall)).toFixed(2)}× speed-up; ` +
-        `ours / PyTorch as shipped ${verdict(ratio(minOf(sacLanes.blocks.wall), tMin), TARGET.sacVsTorch)}); ` +
+        `ours / PyTorch as shipped ${paired !== null ? `${(ratio(minOf(sacLanes.blocks.wall), tMin) ?? NaN).toFixed(2)}×` : verdict(ratio(minOf(sacLanes.blocks.wall), tMin), TARGET.sacVsTorch)}); ` +
         `VIREL1 + β (minibatch) ${f2(minOf(virelLanes.blocks.wall))} ms = ${(minOf(virelLanes.blocks.wall) / minOf(sacLanes.blocks.wall)).toFixed(2)}× SAC-v1 on 2 lanes`,
     );
   if (e2e) {
-    for (const algo of LANES_E2E) {
-      const r = e2eLanes[algo],
-        t = e2e.torch[algo];
+    // the target is judged on the runs as shipped: 2 product lanes where VIREL_PRODUCT_LANES resolves to 2 here
+    // (and the lanes ran), else 1; the other runs are printed for the record
+    const lanesShipped = shippedLanes === 2 && LANES_E2E.every((a) => e2eLanes[a] !== undefined);
+    const line = (algo: (typeof E2E)[number], r: { wall_s: number }, lanes: 1 | 2): void => {
+      const t = e2e!.torch[algo];
       const tw = typeof t === "object" ? t.wall_s : null;
-      if (r)
-        out(
-          `end to end Pendulum-v1 ${E2E_NAMES[algo]}, 2 product lanes, ours / PyTorch: ${f2(r.wall_s)} / ${tw === null ? "—" : f2(tw)} s = ${verdict(ratio(r.wall_s, tw), TARGET.e2eVsTorch)}`,
-        );
-    }
-    for (const algo of E2E) {
-      const ours = e2e.ours[algo]!,
-        t = e2e.torch[algo];
-      const tw = typeof t === "object" ? t.wall_s : null;
+      const shippedRun = (lanes === 2) === lanesShipped;
+      const q = ratio(r.wall_s, tw);
       out(
-        `end to end Pendulum-v1 ${E2E_NAMES[algo]}, ours / PyTorch: ${f2(ours.wall_s)} / ${tw === null ? "—" : f2(tw)} s = ${verdict(ratio(ours.wall_s, tw), TARGET.e2eVsTorch)}`,
+        `end to end Pendulum-v1 ${E2E_NAMES[algo]}, ${lanes === 2 ? "2 product lanes" : "1 product lane"}${shippedRun ? " (as shipped here)" : ", for the record"}, ours / PyTorch: ` +
+          `${f2(r.wall_s)} / ${tw === null ? "—" : f2(tw)} s = ${shippedRun || q === null ? verdict(q, TARGET.e2eVsTorch) : `${q.toFixed(2)}×`}`,
       );
+    };
+    for (const algo of LANES_E2E) {
+      const r = e2eLanes[algo];
+      if (r) line(algo, r, 2);
     }
+    for (const algo of E2E) line(algo, e2e.ours[algo]!, 1);
   }
   if (cheetah) {
     out(
