@@ -5,8 +5,9 @@
  *   1. one SAC-v1 update at the paper's shapes (obs 17, act 6, 2×256, batch 256): ours as shipped (fast update,
  *      native path, VIREL_PRODUCT_LANES auto) / PyTorch as shipped ≤ 0.5, in alternating blocks; also PyTorch with
  *      one OpenBLAS thread, for the record
- *   2. VIREL1 with its per-step β estimate / our SAC-v1 ≤ 1.15 (both fast, native): the target on betaSource
- *      `minibatch` (the M-step's own minibatches, as many samples); beta.py's 4096 fresh replay samples printed too
+ *   2. VIREL1 with its per-step β estimate / our SAC-v1 ≤ 1.15 (both fast, native, their blocks taken in turn):
+ *      the target on betaSource `minibatch` (the M-step's own minibatches, as many samples); beta.py's 4096 fresh
+ *      replay samples printed too
  *   3. pure wasm path (VIREL_NATIVE=0, a child process; products in our wasm SIMD GEMM, on 1 and on 2 product
  *      lanes) / PyTorch as shipped ≤ 2.0; XNNPACK's products (VIREL_WASM_GEMM=0) timed for the record
  *   4. the roofline: our SAC-v1 update's GFLOP/s against the single-core sgemm peak (src/cli/bench-roofline.ts)
@@ -43,7 +44,7 @@ import * as os from "node:os";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { ready } from "../src/engine/backend";
-import { benchHeader, medianOf, minOf, timeUpdate, timeUpdatesInChild } from "../src/cli/bench";
+import { benchHeader, medianOf, minOf, timeUpdate, timeUpdatesAlternating, timeUpdatesInChild } from "../src/cli/bench";
 import type { BlockTimes, UpdateResult, UpdateSpec } from "../src/cli/bench";
 import { measureSgemmPeak, roofline } from "../src/cli/bench-roofline";
 import { isOurNativeGemm, setProductLanes } from "../src/engine/native";
@@ -473,10 +474,15 @@ async function main(): Promise<void> {
       server?.close();
     }
   }
-  const sac = await timeUpdate(spec("sac-v1", false), timing);
+  // the VIREL1 / SAC-v1 target: their blocks taken in turn (the same minutes)
+  const [sac, virel] = (await timeUpdatesAlternating(
+    [spec("sac-v1", false), spec("virel1", true, "minibatch")],
+    timing,
+  )) as [UpdateResult, UpdateResult];
   out(`${stats(`ours SAC-v1 (fast, ${sac.path})`, sac.blocks)}  [${load()}]`);
-  const virel = await timeUpdate(spec("virel1", true, "minibatch"), timing);
-  out(`${stats(`ours VIREL1 + β from its minibatches (fast, ${virel.path})`, virel.blocks)}  [${load()}]`);
+  out(
+    `${stats(`ours VIREL1 + β from its minibatches (fast, ${virel.path})`, virel.blocks)}  [blocks alternating with SAC-v1's; ${load()}]`,
+  );
   const virelReplay = await timeUpdate(spec("virel1", true, "replay"), {
     ...timing,
     perBlock: Math.max(2, Math.round(perBlock / 2)),
@@ -521,9 +527,8 @@ async function main(): Promise<void> {
     [sacLanes, virelLanes] = await timeUpdatesInChild(
       [spec("sac-v1", false), spec("virel1", true, "minibatch")],
       timing,
-      {
-        VIREL_PRODUCT_LANES: "2",
-      },
+      { VIREL_PRODUCT_LANES: "2" },
+      true,
     );
     out(`${stats("ours SAC-v1 (fast, native, 2 product lanes)", sacLanes!.blocks)}  [${load()}]`);
     out(

@@ -35,6 +35,11 @@ export function medianOf(xs: readonly number[]): number {
 
 /** Times `blocks` blocks of `perBlock` updates (after `warmup`) of a fresh learner on random replay data. */
 export async function timeUpdate(spec: UpdateSpec, o: TimingOptions): Promise<UpdateResult> {
+  return (await timeUpdatesAlternating([spec], o))[0]!;
+}
+
+/** A learner on random replay data, warmed up, with one update step to time (and its profile). */
+async function updateBench(spec: UpdateSpec, o: TimingOptions) {
   const agents = await import("../agents/index.js");
   const engine = await import("../engine/backend.js");
   const { Rng } = await import("../rng.js");
@@ -76,23 +81,46 @@ export async function timeUpdate(spec: UpdateSpec, o: TimingOptions): Promise<Up
   const profile = await tf.profile(() => {
     step();
   });
-  const tensors = tf.memory().numTensors;
-  const blocks: BlockTimes = { wall: [], cpu: [] };
+  return { tf, engine, learner, step, fused, kernels: profile.kernels.length };
+}
+
+/**
+ * Times several updates with their blocks taken in turn — block 0 of each spec, then block 1 of each, … — so that
+ * on a machine whose speed drifts they are compared over the same minutes (bench:peer's VIREL1 / SAC-v1 ratio).
+ * `beforeBlock(b)` runs once before each round. One spec: {@link timeUpdate}.
+ */
+export async function timeUpdatesAlternating(specs: UpdateSpec[], o: TimingOptions): Promise<UpdateResult[]> {
+  const benches: Awaited<ReturnType<typeof updateBench>>[] = [];
+  for (const spec of specs) benches.push(await updateBench(spec, o));
+  const { tf, engine } = benches[0]!;
+  const blocks: BlockTimes[] = specs.map(() => ({ wall: [], cpu: [] }));
+  const leaked = specs.map(() => 0);
   for (let b = 0; b < o.blocks; b++) {
     if (o.beforeBlock) await o.beforeBlock(b);
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    for (let i = 0; i < o.perBlock; i++) step();
-    const wall = performance.now() - t0;
-    const c = process.cpuUsage(c0);
-    blocks.wall.push(wall / o.perBlock);
-    blocks.cpu.push((c.user + c.system) / 1000 / o.perBlock);
+    benches.forEach(({ step }, j) => {
+      const tensors = tf.memory().numTensors;
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      for (let i = 0; i < o.perBlock; i++) step();
+      const wall = performance.now() - t0;
+      const c = process.cpuUsage(c0);
+      leaked[j]! += tf.memory().numTensors - tensors;
+      blocks[j]!.wall.push(wall / o.perBlock);
+      blocks[j]!.cpu.push((c.user + c.system) / 1000 / o.perBlock);
+    });
   }
-  const leaked = (tf.memory().numTensors - tensors) / (o.blocks * o.perBlock);
-  learner.dispose();
+  for (const { learner } of benches) learner.dispose();
   const info = engine.currentBackend()!;
   const pathName = info.name !== "wasm" ? info.name : info.native?.loaded ? "native" : "wasm";
-  return { ...spec, path: pathName, backend: info.name, blocks, kernels: profile.kernels.length, leaked, fused };
+  return specs.map((spec, j) => ({
+    ...spec,
+    path: pathName,
+    backend: info.name,
+    blocks: blocks[j]!,
+    kernels: benches[j]!.kernels,
+    leaked: leaked[j]! / (o.blocks * o.perBlock),
+    fused: benches[j]!.fused,
+  }));
 }
 
 /** Path of the `virel` launcher (for child processes). */
@@ -103,13 +131,15 @@ function virelBin(): string {
 /**
  * Runs measurements in a child `virel bench --measure` process with extra environment variables (e.g.
  * VIREL_NATIVE=0 for the pure wasm path: the kernels are chosen once per process). Resolves to the results.
+ * With `alternate` the specs' blocks are taken in turn ({@link timeUpdatesAlternating}), else one spec after another.
  */
 export function timeUpdatesInChild(
   specs: UpdateSpec[],
   o: TimingOptions,
   env: Record<string, string>,
+  alternate = false,
 ): Promise<UpdateResult[]> {
-  const args = [virelBin(), "bench", "--measure", JSON.stringify({ specs, timing: o })];
+  const args = [virelBin(), "bench", "--measure", JSON.stringify({ specs, timing: o, alternate })];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "",
@@ -502,9 +532,17 @@ export function register(program: Command): void {
     .option("--measure <json>", "(internal) run measurements given as JSON and print one JSON line each");
   cmd.action(async (o: BenchFlags) => {
     if (o.measure !== undefined) {
-      const { specs, timing } = JSON.parse(o.measure) as { specs: UpdateSpec[]; timing: TimingOptions };
-      for (const spec of specs)
-        process.stdout.write(JSON.stringify(await timeUpdate(spec, { ...timing, backend: o.backend })) + "\n");
+      const { specs, timing, alternate } = JSON.parse(o.measure) as {
+        specs: UpdateSpec[];
+        timing: TimingOptions;
+        alternate?: boolean;
+      };
+      const t = { ...timing, backend: o.backend };
+      if (alternate === true) {
+        for (const r of await timeUpdatesAlternating(specs, t)) process.stdout.write(JSON.stringify(r) + "\n");
+      } else {
+        for (const spec of specs) process.stdout.write(JSON.stringify(await timeUpdate(spec, t)) + "\n");
+      }
       return;
     }
     if (o.gpu) {

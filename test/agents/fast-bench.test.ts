@@ -3,7 +3,14 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as engine from "../../src/engine/backend";
-import { timeTraining, timeUpdate, timeUpdatesInChild, minOf, medianOf } from "../../src/cli/bench";
+import {
+  timeTraining,
+  timeUpdate,
+  timeUpdatesAlternating,
+  timeUpdatesInChild,
+  minOf,
+  medianOf,
+} from "../../src/cli/bench";
 import type { UpdateSpec } from "../../src/cli/bench";
 
 before(async () => {
@@ -53,6 +60,36 @@ test("timeUpdatesInChild runs the pure wasm path in a child process (VIREL_NATIV
   assert.equal(r.path, "wasm");
   assert.equal(r.leaked, 0);
   assert.equal(r.update, "fast");
+});
+
+test("timeUpdatesAlternating: every spec gets its blocks (taken in turn), its own kernel count, no leaks; in a child too", async () => {
+  const sac: UpdateSpec = { ...SPEC, algo: "sac-v1", beta: false };
+  const rounds: number[] = [];
+  const [v, s] = await timeUpdatesAlternating([SPEC, sac], {
+    ...TIMING,
+    blocks: 3,
+    beforeBlock: (b) => void rounds.push(b),
+  });
+  assert.deepEqual(rounds, [0, 1, 2]); // once per round, not per spec
+  for (const r of [v!, s!]) {
+    assert.equal(r.blocks.wall.length, 3);
+    assert.equal(r.leaked, 0);
+    assert.ok(r.kernels > 0 && r.blocks.wall.every((x) => x > 0));
+  }
+  assert.equal(v!.algo, "virel1");
+  assert.equal(s!.algo, "sac-v1");
+  // the β refresh makes VIREL1's update more kernels than SAC-v1's: each result carries its own spec's count
+  const alone = await timeUpdate(sac, TIMING);
+  assert.equal(s!.kernels, alone.kernels);
+  assert.ok(v!.kernels > s!.kernels, `kernels: virel1 ${v!.kernels}, sac-v1 ${s!.kernels}`);
+  const child = await timeUpdatesInChild([SPEC, sac], TIMING, {}, true);
+  assert.deepEqual(
+    child.map((r) => [r.algo, r.blocks.wall.length, r.leaked]),
+    [
+      ["virel1", 2, 0],
+      ["sac-v1", 2, 0],
+    ],
+  );
 });
 
 test("timeTraining splits a training step into its parts (Pendulum-v1, SAC)", async () => {
