@@ -90,6 +90,7 @@ async function updateBench(spec: UpdateSpec, o: TimingOptions) {
  * `beforeBlock(b)` runs once before each round. One spec: {@link timeUpdate}.
  */
 export async function timeUpdatesAlternating(specs: UpdateSpec[], o: TimingOptions): Promise<UpdateResult[]> {
+  if (specs.length === 0) return [];
   const benches: Awaited<ReturnType<typeof updateBench>>[] = [];
   for (const spec of specs) benches.push(await updateBench(spec, o));
   const { tf, engine } = benches[0]!;

@@ -71,6 +71,7 @@ test("timeUpdatesAlternating: every spec gets its blocks (taken in turn), its ow
     beforeBlock: (b) => void rounds.push(b),
   });
   assert.deepEqual(rounds, [0, 1, 2]); // once per round, not per spec
+  assert.deepEqual(await timeUpdatesAlternating([], TIMING), []);
   for (const r of [v!, s!]) {
     assert.equal(r.blocks.wall.length, 3);
     assert.equal(r.leaked, 0);
