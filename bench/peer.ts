@@ -31,12 +31,12 @@
  * median over blocks, wall-clock and CPU; PyTorch runs before and after ours and its statistics pool both runs.
  * The 0.5× target is measured with the sides alternating block by block (`--paired-blocks`, PyTorch as shipped in
  * a server process, sac_update.py --serve, 200 ms apart): on a shared VM whose speed drifts by tens of percent
- * from minute to minute, separate runs compare different minutes; alternating blocks compare the same ones. Those PyTorch blocks
- * join its pool too. The 1-minute load average is printed with every measurement. End to end: one run per side
- * (they are long).
+ * from minute to minute, separate runs compare different minutes; alternating blocks compare the same ones. Those
+ * PyTorch blocks join its pool too. The 1-minute load average is printed with every measurement. End to end: one
+ * run per side (they are long), ours on 1 and on 2 product lanes, the target judged on the runs as shipped.
  *
- *   npm run bench:peer [-- --blocks 10] [--per-block 10] [--steps 6000] [--cheetah-steps 2000] [--no-e2e]
- *                      [--python /usr/bin/python3]
+ *   npm run bench:peer [-- --blocks 10] [--per-block 10] [--paired-blocks 20] [--steps 6000]
+ *                      [--cheetah-steps 2000] [--no-e2e] [--python /usr/bin/python3]
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
