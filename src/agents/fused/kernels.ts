@@ -484,18 +484,18 @@ function tanhGaussian(heap: Heap, args: KernelArgs): TensorInfo[] {
  * σ = exp(log σ) and tanh(u) of the last {@link tanhGaussian} call, in float64, for the gradient kernel that
  * follows it on the same (out, noise) — the E-step's pair — so that it does not call Math.exp and Math.tanh again
  * (≈ 50 µs per SAC-v1 update at the paper's shapes): the same values it would compute. Keyed by the inputs' data
- * ids (tensors are immutable; this cache holds the id objects, so a later tensor cannot have the same ones) and the
- * clip bounds.
+ * ids (tensors are immutable, so the same ids mean the same values and shapes; this cache holds the id objects, so
+ * a later tensor cannot have the same ones) and the clip bounds.
  */
 class HeadMemo {
   out: object | null = null;
   noise: object | null = null;
   lo = 0;
   hi = 0;
-  n = 0;
   sigma = new Float64Array(0);
   tanh = new Float64Array(0);
 
+  /** Takes the memo for (out, noise, lo, hi), with room for n values. */
   fill(out: TensorInfo, noise: TensorInfo, lo: number, hi: number, n: number): this {
     if (this.sigma.length < n) {
       this.sigma = new Float64Array(n);
@@ -505,12 +505,11 @@ class HeadMemo {
     this.noise = noise.dataId;
     this.lo = lo;
     this.hi = hi;
-    this.n = n;
     return this;
   }
 
-  has(out: TensorInfo, noise: TensorInfo, lo: number, hi: number, n: number): boolean {
-    return this.out === out.dataId && this.noise === noise.dataId && this.lo === lo && this.hi === hi && this.n === n;
+  has(out: TensorInfo, noise: TensorInfo, lo: number, hi: number): boolean {
+    return this.out === out.dataId && this.noise === noise.dataId && this.lo === lo && this.hi === hi;
   }
 }
 
@@ -541,7 +540,7 @@ function tanhGaussianGrad(heap: Heap, args: KernelArgs): TensorInfo[] {
     da = heap.f32(dAction),
     d = heap.f32(dOut);
   const k = (2 * reg) / (rows * A);
-  const memo = headMemo.has(out, noise, lo, hi, rows * A) ? headMemo : null;
+  const memo = headMemo.has(out, noise, lo, hi) ? headMemo : null;
   let sumMu2 = 0,
     sumLs2 = 0;
   for (let r = 0; r < rows; r++) {
@@ -597,13 +596,17 @@ function adam(heap: Heap, args: KernelArgs): TensorInfo[] {
 
 /** `VirelPolyak` — inputs `src{i}`, `tgt{i}` for i < `count`, attr tau: outputs tgt′ = τ·src + (1 − τ)·tgt. */
 function polyak(heap: Heap, args: KernelArgs): TensorInfo[] {
-  const count = num(args, "count"),
-    tau = Math.fround(num(args, "tau")),
-    omt = Math.fround(1 - num(args, "tau"));
+  const count = num(args, "count");
+  const [tau, omt] = polyakConstants(num(args, "tau"));
   const outs: TensorInfo[] = [];
   for (let i = 0; i < count; i++) outs.push(heap.alloc(inputOf(args, `tgt${i}`).shape));
   for (let i = 0; i < count; i++) heap.polyak(inputOf(args, `src${i}`), inputOf(args, `tgt${i}`), outs[i]!, tau, omt);
   return outs;
+}
+
+/** τ and 1 − τ as the float32 scalars every Polyak loop multiplies by (the kernel and the in-place step alike). */
+function polyakConstants(tau: number): [number, number] {
+  return [Math.fround(tau), Math.fround(1 - tau)];
 }
 
 /** The wasm backend when it is the active one (the in-place steps below run there only), else null. */
@@ -651,8 +654,7 @@ export function polyakInPlace(srcs: readonly TensorInfo[], tgts: readonly Tensor
   const backend = activeWasm();
   if (backend === null || !sole(backend, tgts)) return false;
   const heap = heapFor("wasm", backend);
-  const t = Math.fround(tau),
-    omt = Math.fround(1 - tau);
+  const [t, omt] = polyakConstants(tau);
   for (let i = 0; i < tgts.length; i++) heap.polyak(srcs[i]!, tgts[i]!, tgts[i]!, t, omt);
   return true;
 }

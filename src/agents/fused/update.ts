@@ -168,18 +168,14 @@ function adamStep(opt: Adam, grads: readonly tf.Tensor[]): void {
 
 /** φ̄ ← τφ + (1 − τ)φ̄ for every (source, target) pair of MLPs, in one kernel (Algorithm 1, last line). */
 function polyakStep(pairs: readonly [Mlp, Mlp][], tau: number): void {
-  const inputs: tf.NamedTensorMap = {};
-  const sources: tf.Variable[] = [];
-  const targets: tf.Variable[] = [];
-  for (const [src, tgt] of pairs) {
-    src.variables().forEach((s, i) => {
-      inputs[`src${targets.length}`] = s;
-      inputs[`tgt${targets.length}`] = tgt.variables()[i]!;
-      sources.push(s);
-      targets.push(tgt.variables()[i]!);
-    });
-  }
+  const sources = pairs.flatMap(([src]) => src.variables());
+  const targets = pairs.flatMap(([, tgt]) => tgt.variables());
   if (inPlaceSteps && polyakInPlace(sources, targets, tau)) return;
+  const inputs: tf.NamedTensorMap = {};
+  targets.forEach((t, i) => {
+    inputs[`src${i}`] = sources[i]!;
+    inputs[`tgt${i}`] = t;
+  });
   const outs = run("VirelPolyak", inputs, { count: targets.length, tau });
   targets.forEach((t, i) => t.assign(outs[i]!));
 }
